@@ -1,0 +1,46 @@
+"""Which AWS operations change state, and the request ids of those a step makes.
+
+The journal keeps the request id of every mutating call so an operator (or AWS
+support) can find it in CloudTrail. The dry-run guard uses the same
+classification to refuse any mutating call while ``--dry-run`` is on: a
+promise that dry-run "makes no mutating call" is enforced, not hoped for.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+READ_PREFIXES = (
+    "Describe", "Get", "List", "Head", "Test", "Query", "Scan", "BatchGet",
+    "Lookup", "Search", "Select", "Simulate", "Estimate", "Validate", "Check",
+)  # fmt: skip
+
+
+def is_mutating(operation: str) -> bool:
+    return not operation.startswith(READ_PREFIXES)
+
+
+_local = threading.local()
+
+
+@contextmanager
+def recording() -> Iterator[list[dict[str, Any]]]:
+    """Collect the mutating calls made by this thread inside the block."""
+    previous = getattr(_local, "calls", None)
+    calls: list[dict[str, Any]] = []
+    _local.calls = calls
+    try:
+        yield calls
+    finally:
+        _local.calls = previous
+
+
+def record_call(service: str, operation: str, region: str | None, request_id: str | None) -> None:
+    calls = getattr(_local, "calls", None)
+    if calls is not None:
+        calls.append(
+            {"service": service, "operation": operation, "region": region, "request_id": request_id}
+        )

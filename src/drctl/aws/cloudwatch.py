@@ -1,0 +1,66 @@
+"""CloudWatch metrics read directly (alarms never evaluate under moto, and a check should
+see the number itself, not an alarm's opinion of it)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+
+def latest_maximum(
+    cloudwatch: Any,
+    *,
+    namespace: str,
+    metric: str,
+    dimensions: dict[str, str],
+    now: datetime,
+    window_seconds: int = 600,
+    period_seconds: int = 60,
+) -> float | None:
+    """The Maximum of the most recent datapoint within ``window_seconds``, or None."""
+    response = cloudwatch.get_metric_statistics(
+        Namespace=namespace,
+        MetricName=metric,
+        Dimensions=[{"Name": k, "Value": v} for k, v in dimensions.items()],
+        StartTime=now - timedelta(seconds=window_seconds),
+        EndTime=now + timedelta(seconds=period_seconds),
+        Period=period_seconds,
+        Statistics=["Maximum"],
+    )
+    points = sorted(response.get("Datapoints", []), key=lambda p: p["Timestamp"])
+    return float(points[-1]["Maximum"]) if points else None
+
+
+def rds_replica_lag_seconds(cloudwatch: Any, instance_id: str, now: datetime) -> float | None:
+    """Latest ``AWS/RDS ReplicaLag`` of a read replica, in seconds."""
+    return latest_maximum(
+        cloudwatch,
+        namespace="AWS/RDS",
+        metric="ReplicaLag",
+        dimensions={"DBInstanceIdentifier": instance_id},
+        now=now,
+    )
+
+
+def put_metric(
+    cloudwatch: Any,
+    *,
+    namespace: str,
+    metric: str,
+    dimensions: dict[str, str],
+    value: float,
+    unit: str,
+    at: datetime,
+) -> None:
+    cloudwatch.put_metric_data(
+        Namespace=namespace,
+        MetricData=[
+            {
+                "MetricName": metric,
+                "Dimensions": [{"Name": k, "Value": v} for k, v in dimensions.items()],
+                "Timestamp": at,
+                "Value": value,
+                "Unit": unit,
+            }
+        ],
+    )

@@ -1,0 +1,37 @@
+"""``drctl check --plan PLAN``: readiness of every resource against the objectives."""
+
+from __future__ import annotations
+
+import click
+
+from drctl.cli.common import load_for_command, plan_option, run_settings
+from drctl.cli.main import AppContext, pass_app
+from drctl.errors import ExitCode
+
+
+@click.command()
+@plan_option
+@click.option("--only", multiple=True, metavar="NAME", help="Check only these resources.")
+@pass_app
+def check(app: AppContext, plan_path: str, only: tuple[str, ...]) -> None:
+    """Readiness checks of every resource against the plan's RTO/RPO.
+
+    Exit 0 when nothing failed (warnings allowed), 1 when a check failed.
+    """
+    from drctl.engine.checks import summarize
+    from drctl.engine.operations import make_context, run_readiness
+
+    loaded = load_for_command(app, plan_path)
+    ctx = make_context(loaded.plan, run_settings(app), mode="planned")
+    results = run_readiness(loaded.plan, ctx, list(only))
+    summary = summarize(results)
+    if app.json:
+        from drctl.render.json_out import check_document, emit
+
+        emit(check_document(loaded.plan.app, results, summary))
+    else:
+        from drctl.render.tables import checks_table
+
+        checks_table(loaded.plan.app, results, summary)
+    if summary["fail"] or summary["error"]:
+        raise click.exceptions.Exit(ExitCode.FAILED)

@@ -1,0 +1,55 @@
+"""Helpers shared by commands: loading a plan for a command, run settings, plan options."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import click
+
+from drctl.cli.main import AppContext
+from drctl.errors import PlanError
+
+if TYPE_CHECKING:
+    from drctl.engine.operations import RunSettings
+    from drctl.plan.loader import LoadedPlan
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def plan_option(fn: F) -> F:
+    return click.option(
+        "--plan",
+        "plan_path",
+        required=True,
+        type=click.Path(dir_okay=False, path_type=str),
+        metavar="PLAN",
+        help="The application's DR plan (YAML).",
+    )(fn)
+
+
+def load_for_command(app: AppContext, path: str) -> LoadedPlan:
+    """Load the plan; on errors, show each ``PLAN:LINE:COL`` line and exit 2."""
+    from drctl.plan.loader import load_plan
+
+    try:
+        loaded = load_plan(path)
+    except PlanError as exc:
+        for line in exc.diagnostics or [exc.message]:
+            click.echo(line, err=True)
+        raise PlanError(f"{path} is not a valid plan", diagnostics=exc.diagnostics) from None
+    if not app.quiet and not app.json:
+        for warning in loaded.warnings:
+            click.echo(str(warning), err=True)
+    return loaded
+
+
+def run_settings(app: AppContext, *, dry_run: bool = False) -> RunSettings:
+    from drctl.engine.operations import default_settings
+
+    return default_settings(
+        profile=app.profile,
+        endpoint_url=app.endpoint_url,
+        dry_run=dry_run,
+        state_dir=app.state_dir,
+    )

@@ -1,0 +1,166 @@
+"""The ``drctl`` command: global options, the command tree, and the one place errors end.
+
+Every command module imports only click at module level; boto3, moto and
+rich.live are imported inside the commands that need them, so ``drctl --help``
+and ``drctl plan validate`` start fast.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, NoReturn
+
+import click
+
+from drctl import __version__
+from drctl.errors import DrctlError, ExitCode
+
+
+@dataclass
+class AppContext:
+    """What the global options set, handed to every command."""
+
+    profile: str | None = None
+    endpoint_url: str | None = None
+    output: str = "text"
+    verbose: int = 0
+    quiet: bool = False
+    state_dir: Path | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def json(self) -> bool:
+        return self.output == "json"
+
+
+pass_app = click.make_pass_decorator(AppContext, ensure=True)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.option("--profile", metavar="NAME", help="AWS profile (else the usual boto3 chain).")
+@click.option(
+    "--endpoint-url",
+    metavar="URL",
+    envvar="AWS_ENDPOINT_URL",
+    help="Send every AWS call there (moto server, LocalStack). AWS_ENDPOINT_URL works too.",
+)
+@click.option(
+    "--output",
+    "-o",
+    "output",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="text for people; json: one JSON document on stdout, nothing else.",
+)
+@click.option("-v", "--verbose", count=True, help="More detail (twice: tracebacks on errors).")
+@click.option("-q", "--quiet", is_flag=True, help="Less output.")
+@click.option(
+    "--state-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    envvar="DRCTL_STATE_DIR",
+    help="Where run journals and locks live (default ./.drctl).",
+)
+@click.version_option(__version__, prog_name="drctl")
+@click.pass_context
+def cli(
+    ctx: click.Context,
+    profile: str | None,
+    endpoint_url: str | None,
+    output: str,
+    verbose: int,
+    quiet: bool,
+    state_dir: Path | None,
+) -> None:
+    """drctl -- disaster recovery for applications on AWS.
+
+    One YAML plan per application; drctl validates it, checks readiness against
+    its RTO/RPO, fails over and back in a safe order, and measures the RTO.
+
+    \b
+    Start here:
+      drctl demo                        the whole story in a local sandbox
+      drctl plan validate shop.yaml     is the plan well formed?
+      drctl check --plan shop.yaml      is the DR side ready?
+      drctl failover --plan shop.yaml --dry-run
+    """
+    ctx.obj = AppContext(
+        profile=profile,
+        endpoint_url=endpoint_url or None,
+        output=output,
+        verbose=verbose,
+        quiet=quiet,
+        state_dir=state_dir,
+    )
+
+
+def _register() -> None:
+    from drctl.cli import check_cmd, failover_cmd, plan_cmd, runs_cmd, sandbox_cmd
+
+    cli.add_command(plan_cmd.plan)
+    cli.add_command(check_cmd.check)
+    cli.add_command(failover_cmd.failover)
+    cli.add_command(runs_cmd.runs)
+    cli.add_command(sandbox_cmd.sandbox)
+    cli.add_command(sandbox_cmd.demo)
+
+
+_register()
+
+
+def _wants_json(argv: list[str]) -> bool:
+    for i, arg in enumerate(argv):
+        if arg in ("--output", "-o") and i + 1 < len(argv):
+            return argv[i + 1] == "json"
+        if arg in ("--output=json", "-ojson"):
+            return True
+    return False
+
+
+def _fail(message: str, code: int, *, hint: str | None, as_json: bool) -> NoReturn:
+    click.echo(f"drctl: error: {message}", err=True)
+    if hint:
+        click.echo(f"  hint: {hint}", err=True)
+    if as_json:
+        import json
+
+        click.echo(json.dumps({"error": {"message": message, "hint": hint, "exit_code": code}}))
+    sys.exit(code)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: run the CLI and map every error to one message and an exit code."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    as_json = _wants_json(args)
+    debug = os.environ.get("DRCTL_DEBUG") == "1" or "-vv" in args
+    try:
+        code = cli.main(args=args, prog_name="drctl", standalone_mode=False)
+    except click.exceptions.Abort:
+        _fail("aborted", ExitCode.REFUSED, hint=None, as_json=as_json)
+    except click.UsageError as exc:
+        exc.show()
+        sys.exit(ExitCode.BAD_INPUT)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except DrctlError as exc:
+        if debug:
+            raise
+        _fail(exc.message, exc.exit_code, hint=exc.hint, as_json=as_json)
+    except KeyboardInterrupt:
+        _fail("interrupted", 130, hint=None, as_json=as_json)
+    except BrokenPipeError:
+        sys.exit(ExitCode.OK)
+    except Exception as exc:
+        if debug:
+            raise
+        _fail(
+            f"internal error: {type(exc).__name__}: {exc}",
+            ExitCode.FAILED,
+            hint="this is a drctl bug; rerun with DRCTL_DEBUG=1 for the traceback and report it",
+            as_json=as_json,
+        )
+    sys.exit(code if isinstance(code, int) else 0)

@@ -1,0 +1,160 @@
+"""``drctl plan validate|show|schema``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import click
+
+from drctl.cli.common import load_for_command
+from drctl.cli.main import AppContext, pass_app
+from drctl.errors import ExitCode, PlanError
+
+
+@click.group()
+def plan() -> None:
+    """Validate, explain and describe plan files."""
+
+
+@plan.command()
+@click.argument("plan_path", metavar="PLAN", type=click.Path(dir_okay=False))
+@pass_app
+def validate(app: AppContext, plan_path: str) -> None:
+    """Parse and validate PLAN; errors as PLAN:LINE:COL: message, one a line (exit 2)."""
+    from drctl.plan.loader import load_plan
+
+    try:
+        loaded = load_plan(plan_path)
+    except PlanError as exc:
+        lines = exc.diagnostics or [exc.message]
+        if app.json:
+            from drctl.render.json_out import emit
+
+            emit(
+                {
+                    "plan": plan_path,
+                    "valid": False,
+                    "errors": [_parse_line(x) for x in lines],
+                    "warnings": [],
+                }
+            )
+        else:
+            for line in lines:
+                click.echo(line)
+        raise click.exceptions.Exit(ExitCode.BAD_INPUT) from None
+    if app.json:
+        from drctl.render.json_out import emit
+
+        emit(
+            {
+                "plan": plan_path,
+                "valid": True,
+                "app": loaded.plan.app,
+                "errors": [],
+                "warnings": [w.as_dict() for w in loaded.warnings],
+            }
+        )
+        return
+    for warning in loaded.warnings:
+        click.echo(str(warning))
+    if not app.quiet:
+        p = loaded.plan
+        click.echo(
+            f"{plan_path}: valid -- app {p.app}, {len(p.resources)} resources, "
+            f"{len(p.experiments)} experiments, {len(p.drills)} drills"
+            + (f", {len(loaded.warnings)} warnings" if loaded.warnings else "")
+        )
+
+
+def _parse_line(line: str) -> dict[str, Any]:
+    parts = line.split(":", 3)
+    if len(parts) == 4 and parts[1].isdigit() and parts[2].isdigit():
+        return {
+            "file": parts[0],
+            "line": int(parts[1]),
+            "col": int(parts[2]),
+            "message": parts[3].strip(),
+        }
+    return {"file": None, "line": None, "col": None, "message": line}
+
+
+@plan.command()
+@click.argument("plan_path", metavar="PLAN", type=click.Path(dir_okay=False))
+@click.option(
+    "--mode",
+    type=click.Choice(["planned", "unplanned"]),
+    default="planned",
+    show_default=True,
+    help="Which failover's steps to show.",
+)
+@pass_app
+def show(app: AppContext, plan_path: str, mode: str) -> None:
+    """Objectives, resources, and the ordered failover step graph PLAN implies."""
+    from drctl.cli.common import run_settings
+    from drctl.engine.operations import failover_graph, make_context
+    from drctl.kinds.registry import supported
+
+    loaded = load_for_command(app, plan_path)
+    plan_model = loaded.plan
+    ctx = make_context(plan_model, run_settings(app, dry_run=True), mode=mode)
+    automated = [r.name for r in plan_model.resources if supported(r.kind)]
+    manual = [r for r in plan_model.resources if not supported(r.kind)]
+    steps = []
+    if automated:
+        graph = failover_graph(plan_model, ctx, automated)
+        steps = [
+            {
+                **s.summary(),
+                "depends_on": sorted(graph.deps[s.id]),
+                "text": s.description + "\n[dim]" + "\n".join(s.cli) + "[/]",
+            }
+            for s in graph.steps
+        ]
+    obj = plan_model.effective_objectives()
+    if app.json:
+        from drctl.render.json_out import emit
+
+        emit(
+            {
+                "app": plan_model.app,
+                "strategy": plan_model.strategy.value,
+                "tier": plan_model.tier.value if plan_model.tier else None,
+                "regions": plan_model.regions.model_dump(),
+                "objectives": obj.model_dump(),
+                "resources": [
+                    r.model_dump(mode="json", exclude_none=True) for r in plan_model.resources
+                ],
+                "steps": [{k: v for k, v in s.items() if k != "text"} for s in steps],
+                "not_automated": [r.name for r in manual],
+                "warnings": [w.as_dict() for w in loaded.warnings],
+            }
+        )
+        return
+    from drctl.render.tables import plan_overview, steps_table
+
+    plan_overview(plan_model, plan_path)
+    steps_table(f"Failover ({mode}) step graph", steps)
+    for res in manual:
+        click.echo(f"  {res.name} ({res.kind}): not automated by this version of drctl")
+
+
+@plan.command()
+@click.option(
+    "-o",
+    "--out",
+    "out_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the schema to this file instead of stdout.",
+)
+def schema(out_file: Path | None) -> None:
+    """JSON Schema of the plan format (for yaml-language-server and other editors)."""
+    from drctl.plan.schema import plan_json_schema
+
+    text = json.dumps(plan_json_schema(), indent=2) + "\n"
+    if out_file:
+        out_file.write_text(text, encoding="utf-8")
+        click.echo(f"wrote {out_file}", err=True)
+    else:
+        click.echo(text, nl=False)

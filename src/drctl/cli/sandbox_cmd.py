@@ -1,0 +1,101 @@
+"""``drctl sandbox up|down`` and ``drctl demo``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from drctl.cli.common import load_for_command
+from drctl.cli.main import AppContext, pass_app
+from drctl.errors import ExitCode
+
+
+@click.group()
+def sandbox() -> None:
+    """A local mock AWS (moto server on 127.0.0.1) with a plan's resources built."""
+
+
+def _state(app: AppContext) -> Path:
+    from drctl.engine.runs import state_dir
+
+    return state_dir(app.state_dir)
+
+
+@sandbox.command()
+@click.option(
+    "--plan",
+    "plan_path",
+    required=True,
+    metavar="PLAN",
+    type=click.Path(dir_okay=False, exists=False),
+)
+@click.option("--port", type=click.IntRange(1, 65535), default=5000, show_default=True)
+@pass_app
+def up(app: AppContext, plan_path: str, port: int) -> None:
+    """Start the sandbox in the background and build PLAN's resources in both regions."""
+    from drctl.sandbox import server
+
+    load_for_command(app, plan_path)
+    state = server.up(plan_path, port, _state(app))
+    if app.json:
+        from drctl.render.json_out import emit
+
+        emit(
+            {
+                "endpoint_url": state["endpoint_url"],
+                "pid": state["pid"],
+                "built": state.get("built", []),
+            }
+        )
+        return
+    click.echo(
+        f"sandbox running at {state['endpoint_url']} (pid {state['pid']}); built "
+        f"{', '.join(state.get('built', [])) or 'nothing'}",
+        err=True,
+    )
+    click.echo(f"export AWS_ENDPOINT_URL={state['endpoint_url']}")
+    for key, value in server.FAKE_CREDENTIALS.items():
+        click.echo(f"export {key}={value}")
+
+
+@sandbox.command()
+@pass_app
+def down(app: AppContext) -> None:
+    """Stop the sandbox started by ``drctl sandbox up``."""
+    from drctl.sandbox import server
+
+    state = server.down(_state(app))
+    if app.json:
+        from drctl.render.json_out import emit
+
+        emit(
+            {
+                "stopped": state is not None,
+                "endpoint_url": state.get("endpoint_url") if state else None,
+            }
+        )
+        return
+    click.echo("sandbox stopped" if state else "no sandbox running", err=True)
+
+
+@click.command()
+@pass_app
+def demo(app: AppContext) -> None:
+    """The whole story on the bundled example, in a sandbox, in one command."""
+    from drctl.sandbox.demo import run_demo
+
+    result = run_demo(state_dir=app.state_dir, as_json=app.json)
+    if app.json:
+        from drctl.render.json_out import emit
+
+        emit(
+            {
+                "failover": result.failover.as_dict(),
+                "checks_before": result.checks_before,
+                "checks_after": result.checks_after,
+                "state_dir": str(result.state_dir),
+            }
+        )
+    if result.failover.status != "succeeded":
+        raise click.exceptions.Exit(ExitCode.FAILED)

@@ -1,0 +1,1 @@
+"""Data files shipped with drctl (the bundled demo plan)."""

@@ -1,0 +1,1 @@
+"""The engine: step graph, executor, journal, run records, clock. No AWS here."""

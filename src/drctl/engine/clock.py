@@ -1,0 +1,53 @@
+"""Time, injectable: the engine never calls ``time`` directly, so tests run waits instantly."""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+from typing import Protocol
+
+
+class Clock(Protocol):
+    def now(self) -> datetime: ...
+    def monotonic(self) -> float: ...
+    def sleep(self, seconds: float) -> None: ...
+
+
+class SystemClock:
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+    def monotonic(self) -> float:
+        return time.monotonic()
+
+    def sleep(self, seconds: float) -> None:
+        time.sleep(seconds)
+
+
+class FakeClock:
+    """A clock that only moves when something sleeps; thread-safe."""
+
+    def __init__(self, start: datetime | None = None) -> None:
+        self._start = start or datetime(2026, 1, 1, tzinfo=UTC)
+        self._elapsed = 0.0
+        self._lock = threading.Lock()
+
+    def now(self) -> datetime:
+        with self._lock:
+            return self._start + timedelta(seconds=self._elapsed)
+
+    def monotonic(self) -> float:
+        with self._lock:
+            return self._elapsed
+
+    def sleep(self, seconds: float) -> None:
+        with self._lock:
+            self._elapsed += max(0.0, seconds)
+
+    def advance(self, seconds: float) -> None:
+        self.sleep(seconds)
+
+
+def iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")

@@ -1,0 +1,329 @@
+"""Run a step graph: every ready step in parallel, each journaled, the RTO measured.
+
+Scheduling rules, in the order they matter during an incident:
+
+* A step starts only when the steps it depends on succeeded or were skipped and
+  every step of a lower phase rank has finished (see :class:`~drctl.engine.step.Phase`).
+* The first failure stops new steps from starting: moving traffic after a failed
+  promotion is how a disaster becomes a worse one. Steps already running finish and
+  are journaled; steps never started stay ``pending``.
+* Each step runs ``precheck`` first. If its effect is already present it is
+  ``skipped``: this is what makes re-running a finished failover safe.
+* After ``run`` the step's ``verify`` is polled (on the injected clock) until it
+  passes or the step's timeout expires.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from typing import Any
+
+from drctl.engine.clock import Clock, iso
+from drctl.engine.graph import StepGraph
+from drctl.engine.journal import Journal
+from drctl.engine.runs import RunRecord, StepRecord
+from drctl.engine.step import Phase, Step, StepStatus
+from drctl.errors import DrctlError
+
+
+class RunObserver:
+    """Receives progress; the live view implements it. Called from the scheduler thread."""
+
+    def step_started(self, step: Step, record: StepRecord) -> None:
+        """A step began."""
+
+    def step_finished(self, step: Step, record: StepRecord) -> None:
+        """A step ended (succeeded, failed or skipped)."""
+
+
+@dataclass
+class RunMeta:
+    run_id: str
+    app: str
+    action: str
+    mode: str
+    objective_rto_seconds: int | None
+    objective_rpo_seconds: int | None = None
+    plan: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class Interrupted(DrctlError):
+    """The operator pressed Ctrl-C; the run stopped cleanly and can be resumed."""
+
+
+@dataclass
+class _Result:
+    status: StepStatus
+    detail: str
+    calls: list[dict[str, Any]]
+    data: dict[str, Any]
+    started: float
+    finished: float
+    started_at: str
+    finished_at: str
+
+
+class Executor:
+    def __init__(
+        self,
+        graph: StepGraph,
+        meta: RunMeta,
+        *,
+        clock: Clock,
+        journal: Journal | None,
+        observer: RunObserver | None = None,
+        max_workers: int = 8,
+        default_timeout_seconds: float = 900.0,
+    ) -> None:
+        self.graph = graph
+        self.meta = meta
+        self.clock = clock
+        self.journal = journal
+        self.observer = observer or RunObserver()
+        self.max_workers = max(1, max_workers)
+        self.default_timeout = default_timeout_seconds
+        self.stop_requested = threading.Event()
+        self.records = {
+            s.id: StepRecord(id=s.id, resource=s.resource, action=s.action, phase=s.phase.label)
+            for s in graph.steps
+        }
+
+    # ------------------------------------------------------------------ journal
+
+    def _log(self, event: dict[str, Any]) -> None:
+        if self.journal is not None:
+            self.journal.append(event)
+
+    # ------------------------------------------------------------------ the run
+
+    def run(self) -> RunRecord:
+        started_at = iso(self.clock.now())
+        self._log(
+            {
+                "event": "run-start",
+                "at": started_at,
+                "run_id": self.meta.run_id,
+                "app": self.meta.app,
+                "action": self.meta.action,
+                "mode": self.meta.mode,
+                "plan": self.meta.plan,
+                "objective_rto_seconds": self.meta.objective_rto_seconds,
+                "objective_rpo_seconds": self.meta.objective_rpo_seconds,
+                "steps": [
+                    {**s.summary(), "depends_on": sorted(self.graph.deps[s.id])}
+                    for s in self.graph.steps
+                ],
+                **self.meta.extra,
+            }
+        )
+        results: dict[str, _Result] = {}
+        status, error = self._schedule(results)
+        rto = self._measured_rto(results) if status == "succeeded" else None
+        finished_at = iso(self.clock.now())
+        self._log(
+            {
+                "event": "run-end",
+                "at": finished_at,
+                "status": status,
+                "rto_seconds": rto,
+                "error": error,
+            }
+        )
+        return RunRecord(
+            run_id=self.meta.run_id,
+            app=self.meta.app,
+            action=self.meta.action,
+            mode=self.meta.mode,
+            status=status,
+            started_at=started_at,
+            finished_at=finished_at,
+            rto_seconds=rto,
+            objective_rto_seconds=self.meta.objective_rto_seconds,
+            objective_rpo_seconds=self.meta.objective_rpo_seconds,
+            plan=self.meta.plan,
+            error=error,
+            steps=[self.records[s.id] for s in self.graph.steps],
+        )
+
+    def _schedule(self, results: dict[str, _Result]) -> tuple[str, str | None]:
+        steps = self.graph.by_id()
+        waiting = [s.id for s in self.graph.steps]
+        running: dict[Future[_Result], str] = {}
+        failed: list[str] = []
+        interrupted = False
+        with ThreadPoolExecutor(max_workers=self.max_workers, thread_name_prefix="step") as pool:
+            while waiting or running:
+                if not failed and not interrupted:
+                    for sid in self._ready(waiting, results, len(running)):
+                        waiting.remove(sid)
+                        record = self.records[sid]
+                        record.status = StepStatus.RUNNING.value
+                        record.started_at = iso(self.clock.now())
+                        record.attempts += 1
+                        self._log(
+                            {
+                                "event": "step-start",
+                                "at": record.started_at,
+                                "step": sid,
+                                "attempt": record.attempts,
+                            }
+                        )
+                        self.observer.step_started(steps[sid], record)
+                        running[pool.submit(self._execute, steps[sid])] = sid
+                if not running:
+                    break
+                try:
+                    done, _ = wait(list(running), timeout=0.25, return_when=FIRST_COMPLETED)
+                except KeyboardInterrupt:
+                    interrupted = True
+                    self.stop_requested.set()
+                    continue
+                if self.stop_requested.is_set():
+                    interrupted = True
+                for future in done:
+                    sid = running.pop(future)
+                    result = future.result()
+                    results[sid] = result
+                    self._finish(steps[sid], result)
+                    if result.status is StepStatus.FAILED:
+                        failed.append(sid)
+        if failed:
+            first = self.records[failed[0]]
+            return "failed", f"step {first.id} failed: {first.detail}"
+        if interrupted or waiting:
+            return "aborted", "interrupted by the operator; the run can be resumed"
+        return "succeeded", None
+
+    def _ready(self, waiting: list[str], results: dict[str, _Result], busy: int) -> list[str]:
+        """Steps whose dependencies are done and whose lower phases have all finished."""
+        ok = {StepStatus.SUCCEEDED, StepStatus.SKIPPED}
+        steps = self.graph.by_id()
+        unfinished_ranks = {steps[sid].phase.rank for sid in steps if sid not in results}
+        lowest_open = min(unfinished_ranks, default=99)
+        ready = []
+        for sid in waiting:
+            step = steps[sid]
+            if step.phase.rank > lowest_open:
+                continue
+            if all(d in results and results[d].status in ok for d in self.graph.deps[sid]):
+                ready.append(sid)
+            if len(ready) + busy >= self.max_workers:
+                break
+        return ready
+
+    def _finish(self, step: Step, result: _Result) -> None:
+        record = self.records[step.id]
+        record.status = result.status.value
+        record.finished_at = result.finished_at
+        record.started_at = result.started_at
+        record.duration_seconds = round(result.finished - result.started, 3)
+        record.detail = result.detail
+        record.calls = result.calls
+        record.data = result.data
+        self._log(
+            {
+                "event": "step-end",
+                "at": result.finished_at,
+                "step": step.id,
+                "status": result.status.value,
+                "detail": result.detail,
+                "calls": result.calls,
+                "data": result.data,
+                "duration_seconds": record.duration_seconds,
+            }
+        )
+        self.observer.step_finished(step, record)
+
+    # ------------------------------------------------------------------ one step
+
+    def _execute(self, step: Step) -> _Result:
+        started = self.clock.monotonic()
+        started_at = iso(self.clock.now())
+
+        def result(
+            status: StepStatus,
+            detail: str,
+            outcome_calls: list[dict[str, Any]],
+            data: dict[str, Any],
+        ) -> _Result:
+            return _Result(
+                status,
+                detail,
+                outcome_calls,
+                data,
+                started,
+                self.clock.monotonic(),
+                started_at,
+                iso(self.clock.now()),
+            )
+
+        calls: list[dict[str, Any]] = []
+        data: dict[str, Any] = {}
+        try:
+            pre = step.precheck()
+            if pre.done:
+                return result(StepStatus.SKIPPED, f"already done: {pre.current}", calls, data)
+            outcome = step.run()
+            calls, data = outcome.calls, outcome.data
+            detail = self._await_verified(step, outcome.detail)
+            return result(StepStatus.SUCCEEDED, detail, calls, data)
+        except DrctlError as exc:
+            return result(StepStatus.FAILED, exc.message, calls, data)
+        except Exception as exc:
+            return result(StepStatus.FAILED, f"{type(exc).__name__}: {exc}", calls, data)
+
+    def _await_verified(self, step: Step, detail: str) -> str:
+        timeout = step.timeout_seconds or self.default_timeout
+        deadline = self.clock.monotonic() + timeout
+        while True:
+            check = step.verify()
+            if check.ok:
+                return "; ".join(p for p in (detail, check.detail) if p)
+            if self.clock.monotonic() >= deadline:
+                raise DrctlError(
+                    f"not verified after {timeout:.0f}s: {check.detail or 'no detail'}"
+                )
+            self.clock.sleep(step.poll_seconds)
+
+    # ------------------------------------------------------------------ RTO
+
+    def _measured_rto(self, results: dict[str, _Result]) -> float | None:
+        """First step start -> last traffic step verified (or last step, with no traffic)."""
+        if not results:
+            return None
+        steps = self.graph.by_id()
+        first = min(r.started for r in results.values())
+        traffic = [r.finished for sid, r in results.items() if steps[sid].phase is Phase.TRAFFIC]
+        end = max(traffic) if traffic else max(r.finished for r in results.values())
+        return round(end - first, 3)
+
+
+def dry_run(
+    graph: StepGraph, on_step: Callable[[Step, StepRecord], None] | None = None
+) -> list[StepRecord]:
+    """Precheck every step (reads only) and report what would change; runs nothing."""
+    records = []
+    for step in graph.steps:
+        record = StepRecord(
+            id=step.id, resource=step.resource, action=step.action, phase=step.phase.label
+        )
+        try:
+            pre = step.precheck()
+            record.status = StepStatus.SKIPPED.value if pre.done else StepStatus.PENDING.value
+            record.detail = (
+                f"already done: {pre.current}" if pre.done else f"{pre.current} -> {pre.target}"
+            )
+        except DrctlError as exc:
+            record.status = StepStatus.PENDING.value
+            record.detail = f"current state unknown: {exc.message}"
+        except Exception as exc:
+            record.status = StepStatus.PENDING.value
+            record.detail = f"current state unknown: {type(exc).__name__}: {exc}"
+        if on_step:
+            on_step(step, record)
+        records.append(record)
+    return records

@@ -1,0 +1,81 @@
+"""The run journal: an append-only, fsync'd JSON-lines file per run.
+
+A failover that dies halfway must leave a record a second operator can trust,
+so every event is flushed and fsync'd before the engine moves on. The journal
+is the source of truth; run records are derived from it by replaying it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from pathlib import Path
+from typing import Any
+
+from drctl.errors import DrctlError
+
+
+class Journal:
+    """Appends events to ``path``; safe to call from the executor's worker threads."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._lock = threading.Lock()
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._fh = open(path, "a", encoding="utf-8")  # noqa: SIM115 - closed in close()
+        except OSError as exc:
+            raise DrctlError(f"cannot write the run journal {path}: {exc}") from None
+        _fsync_dir(path.parent)
+
+    def append(self, event: dict[str, Any]) -> None:
+        line = json.dumps(event, sort_keys=True, default=str)
+        with self._lock:
+            self._fh.write(line + "\n")
+            self._fh.flush()
+            os.fsync(self._fh.fileno())
+
+    def close(self) -> None:
+        with self._lock:
+            if not self._fh.closed:
+                self._fh.close()
+
+    def __enter__(self) -> Journal:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def read_journal(path: Path) -> list[dict[str, Any]]:
+    """Events of a journal. A torn last line (a crash mid-write) is ignored, not fatal."""
+    events = []
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise DrctlError(f"cannot read the run journal {path}: {exc}") from None
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            events.append(json.loads(line))
+        except json.JSONDecodeError:
+            if number == len(lines):
+                break
+            raise DrctlError(f"{path}:{number}: corrupt journal line") from None
+    return events
+
+
+def _fsync_dir(directory: Path) -> None:
+    """Make the new file's directory entry durable too (POSIX needs both)."""
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)

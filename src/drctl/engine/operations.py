@@ -1,0 +1,206 @@
+"""The operations the CLI offers, as functions: collect checks, build a failover graph, run it.
+
+This is where a plan meets the kinds: each resource's kind contributes checks
+or steps, and the engine orders and executes them. Nothing here knows any AWS
+service; the kinds do.
+"""
+
+from __future__ import annotations
+
+import getpass
+import hashlib
+import os
+import socket
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from drctl.aws.session import AwsOptions, AwsSessions
+from drctl.engine.checks import run_checks
+from drctl.engine.clock import Clock, SystemClock
+from drctl.engine.executor import Executor, RunMeta, RunObserver, dry_run
+from drctl.engine.graph import StepGraph, build_graph
+from drctl.engine.journal import Journal
+from drctl.engine.runs import RunRecord, new_run_id, runs_dir
+from drctl.engine.step import Check, CheckResult, CheckStatus
+from drctl.errors import UsageError
+from drctl.kinds.base import KindContext
+from drctl.kinds.registry import behaviour, supported
+from drctl.plan.loader import LoadedPlan
+from drctl.plan.models import Plan, ResourceBase
+
+
+@dataclass
+class RunSettings:
+    aws: AwsOptions
+    state_dir: Path
+    clock: Clock
+    max_workers: int = 8
+
+
+def selected_resources(plan: Plan, only: Sequence[str] | None) -> list[ResourceBase]:
+    """The plan's resources, or the ones named by ``--only`` (unknown names are bad input)."""
+    if not only:
+        return list(plan.resources)
+    names = {r.name for r in plan.resources}
+    unknown = [n for n in only if n not in names]
+    if unknown:
+        raise UsageError(
+            f"unknown resource {', '.join(repr(n) for n in unknown)} in --only",
+            hint=f"the plan has: {', '.join(sorted(names))}",
+        )
+    return [r for r in plan.resources if r.name in set(only)]
+
+
+def make_context(
+    plan: Plan, settings: RunSettings, *, mode: str = "planned", run_id: str | None = None
+) -> KindContext:
+    return KindContext(
+        plan=plan,
+        sessions=AwsSessions(settings.aws),
+        clock=settings.clock,
+        mode=mode,
+        run_id=run_id,
+    )
+
+
+def collect_checks(plan: Plan, ctx: KindContext, only: Sequence[str] | None = None) -> list[Check]:
+    checks: list[Check] = []
+    for res in selected_resources(plan, only):
+        if supported(res.kind):
+            checks.extend(behaviour(res.kind).checks(res, ctx))
+        else:
+            checks.append(_unsupported_check(res))
+    return checks
+
+
+def _unsupported_check(res: ResourceBase) -> Check:
+    kind = res.kind
+
+    def run() -> CheckResult:
+        return CheckResult(
+            CheckStatus.WARN, f"drctl cannot check {kind} resources yet; check {res.name} by hand"
+        )
+
+    return Check(
+        resource=res.name, kind=kind, name="supported", description="kind supported", run=run
+    )
+
+
+def run_readiness(
+    plan: Plan, ctx: KindContext, only: Sequence[str] | None = None, on_result: object = None
+) -> list[tuple[Check, CheckResult]]:
+    return run_checks(collect_checks(plan, ctx, only), on_result=on_result)  # type: ignore[arg-type]
+
+
+def failover_graph(plan: Plan, ctx: KindContext, only: Sequence[str] | None = None) -> StepGraph:
+    """Every selected resource's failover steps, ordered."""
+    resources = selected_resources(plan, only)
+    steps = []
+    for res in resources:
+        steps.extend(behaviour(res.kind).failover(res, ctx))
+    chosen = {r.name for r in resources}
+    deps = {r.name: [d for d in r.depends_on if d in chosen] for r in resources}
+    return build_graph(steps, deps)
+
+
+def plan_digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def execute(
+    loaded: LoadedPlan,
+    graph: StepGraph,
+    settings: RunSettings,
+    *,
+    action: str,
+    mode: str,
+    run_id: str,
+    observer: RunObserver | None = None,
+) -> RunRecord:
+    """Run ``graph`` for real, journaling to ``<state>/runs/<run_id>.jsonl``."""
+    plan = loaded.plan
+    objectives = plan.effective_objectives()
+    meta = RunMeta(
+        run_id=run_id,
+        app=plan.app,
+        action=action,
+        mode=mode,
+        objective_rto_seconds=objectives.rto_seconds,
+        objective_rpo_seconds=objectives.rpo_seconds,
+        plan=str(Path(loaded.path).resolve()) if loaded.path != "<plan>" else loaded.path,
+        extra={
+            "plan_sha256": plan_digest(loaded.text),
+            "host": socket.gethostname(),
+            "user": _user(),
+            "pid": os.getpid(),
+        },
+    )
+    path = runs_dir(settings.state_dir) / f"{run_id}.jsonl"
+    with Journal(path) as journal:
+        executor = Executor(
+            graph,
+            meta,
+            clock=settings.clock,
+            journal=journal,
+            observer=observer,
+            max_workers=settings.max_workers,
+            default_timeout_seconds=float(objectives.rto_seconds),
+        )
+        return executor.run()
+
+
+def dry_run_record(
+    loaded: LoadedPlan,
+    graph: StepGraph,
+    settings: RunSettings,
+    *,
+    action: str,
+    mode: str,
+    on_step: object = None,
+) -> RunRecord:
+    """What a run would do: every step prechecked, nothing changed, nothing journaled."""
+    plan = loaded.plan
+    objectives = plan.effective_objectives()
+    from drctl.engine.clock import iso
+
+    started = iso(settings.clock.now())
+    records = dry_run(graph, on_step)  # type: ignore[arg-type]
+    return RunRecord(
+        run_id=new_run_id(settings.clock.now(), plan.app, action) + "-dry",
+        app=plan.app,
+        action=action,
+        mode=mode,
+        status="dry-run",
+        started_at=started,
+        finished_at=iso(settings.clock.now()),
+        rto_seconds=None,
+        objective_rto_seconds=objectives.rto_seconds,
+        objective_rpo_seconds=objectives.rpo_seconds,
+        plan=loaded.path,
+        steps=records,
+    )
+
+
+def default_settings(
+    *,
+    profile: str | None = None,
+    endpoint_url: str | None = None,
+    dry_run: bool = False,
+    state_dir: Path | None = None,
+    clock: Clock | None = None,
+) -> RunSettings:
+    from drctl.engine.runs import state_dir as resolve_state_dir
+
+    return RunSettings(
+        aws=AwsOptions(profile=profile, endpoint_url=endpoint_url, dry_run=dry_run),
+        state_dir=state_dir or resolve_state_dir(),
+        clock=clock or SystemClock(),
+    )
+
+
+def _user() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:
+        return "unknown"

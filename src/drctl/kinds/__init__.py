@@ -1,0 +1,1 @@
+"""Resource kinds: readiness checks and failover/failback steps, one module per kind."""

@@ -1,0 +1,63 @@
+"""Kinds register their behaviour here, keyed by the plan's ``kind``.
+
+Models live in :mod:`drctl.plan.models` (so validating a plan never imports
+AWS code); behaviour lives in this package and is imported only when a command
+talks to AWS.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from typing import Any, Protocol
+
+from drctl.engine.step import Check, Step
+from drctl.errors import UsageError
+from drctl.kinds.base import KindContext
+
+
+class KindBehaviour(Protocol):
+    def checks(self, resource: Any, ctx: KindContext) -> list[Check]: ...
+
+    def failover(self, resource: Any, ctx: KindContext) -> list[Step]: ...
+
+
+_REGISTRY: dict[str, KindBehaviour] = {}
+
+# kind -> module implementing it; imported on first use.
+KIND_MODULES = {
+    "rds-instance": "drctl.kinds.rds_instance",
+    "s3-bucket": "drctl.kinds.s3_bucket",
+    "route53-record": "drctl.kinds.route53_record",
+}
+
+
+def register(kind: str) -> Callable[[type[Any]], type[Any]]:
+    def decorate(cls: type[Any]) -> type[Any]:
+        _REGISTRY[kind] = cls()
+        return cls
+
+    return decorate
+
+
+def behaviour(kind: str) -> KindBehaviour:
+    if kind not in _REGISTRY and kind in KIND_MODULES:
+        importlib.import_module(KIND_MODULES[kind])
+    try:
+        return _REGISTRY[kind]
+    except KeyError:
+        raise UsageError(
+            f"resource kind '{kind}' is valid in a plan but drctl {_version()} cannot yet "
+            "check or fail it over",
+            hint="use --only to leave it out, or handle it as a manual step",
+        ) from None
+
+
+def supported(kind: str) -> bool:
+    return kind in _REGISTRY or kind in KIND_MODULES
+
+
+def _version() -> str:
+    from drctl import __version__
+
+    return __version__

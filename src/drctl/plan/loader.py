@@ -1,0 +1,206 @@
+"""Load a plan file and report *every* problem at once, each as ``PLAN:LINE:COL: message``.
+
+Two passes run over the same parsed document: pydantic checks shapes and values,
+and :mod:`drctl.plan.semantics` checks what spans sections (duplicate names,
+``depends_on`` targets and cycles, drills naming unknown things). Both always
+run, so a plan author fixes everything in one round trip instead of one error
+per run.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path as FsPath
+from typing import Any
+
+from pydantic import ValidationError
+
+from drctl.errors import PlanError
+from drctl.plan.models import PATTERN_HELP, RESOURCE_MODELS, Plan
+from drctl.plan.semantics import semantic_problems, strategy_warnings
+from drctl.plan.yamlnodes import Document, Path, Position, YamlSyntaxError, parse
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    file: str
+    line: int
+    col: int
+    message: str
+    severity: str = "error"  # error | warning
+
+    def __str__(self) -> str:
+        prefix = "warning: " if self.severity == "warning" else ""
+        return f"{self.file}:{self.line}:{self.col}: {prefix}{self.message}"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "file": self.file,
+            "line": self.line,
+            "col": self.col,
+            "severity": self.severity,
+            "message": self.message,
+        }
+
+
+@dataclass
+class LoadedPlan:
+    plan: Plan
+    path: str
+    text: str
+    warnings: list[Diagnostic] = field(default_factory=list)
+
+
+def load_plan(path: str | FsPath) -> LoadedPlan:
+    """Read, parse and validate the plan at ``path``; raise PlanError listing every error."""
+    name = str(path)
+    try:
+        text = FsPath(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise PlanError(f"{name}: no such plan file") from None
+    except IsADirectoryError:
+        raise PlanError(f"{name}: is a directory, not a plan file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise PlanError(f"{name}: cannot read plan: {exc}") from None
+    return load_plan_text(text, name)
+
+
+def load_plan_text(text: str, name: str = "<plan>") -> LoadedPlan:
+    """Validate plan ``text``; ``name`` is used in diagnostics."""
+    try:
+        doc = parse(text)
+    except YamlSyntaxError as exc:
+        diag = Diagnostic(name, exc.position.line, exc.position.col, exc.message)
+        raise PlanError(str(diag), diagnostics=[str(diag)]) from None
+
+    errors = [Diagnostic(name, p.line, p.col, msg) for p, msg in doc.problems]
+    if not isinstance(doc.data, dict):
+        pos = doc.position(())
+        errors.append(Diagnostic(name, pos.line, pos.col, "a plan must be a YAML mapping"))
+        _raise(name, errors)
+
+    plan: Plan | None = None
+    try:
+        plan = Plan.model_validate(doc.data)
+    except ValidationError as exc:
+        errors.extend(_pydantic_diagnostics(exc, doc, name))
+    for path, message, at_key in semantic_problems(doc.data):
+        pos = doc.position(path, key=at_key)
+        errors.append(Diagnostic(name, pos.line, pos.col, message))
+
+    if errors or plan is None:
+        _raise(name, errors)
+    assert plan is not None
+    warnings = [
+        Diagnostic(name, *_lc(doc.position(path)), message, "warning")
+        for path, message in strategy_warnings(plan)
+    ]
+    return LoadedPlan(plan=plan, path=name, text=text, warnings=warnings)
+
+
+def _lc(pos: Position) -> tuple[int, int]:
+    return pos.line, pos.col
+
+
+def _raise(name: str, errors: list[Diagnostic]) -> None:
+    unique = sorted(set(errors), key=lambda d: (d.line, d.col, d.message))
+    lines = [str(d) for d in unique]
+    count = len(lines)
+    raise PlanError(
+        f"{name}: {count} error{'s' if count != 1 else ''}\n" + "\n".join(lines),
+        diagnostics=lines,
+    )
+
+
+def _pydantic_diagnostics(exc: ValidationError, doc: Document, name: str) -> list[Diagnostic]:
+    out = []
+    for err in exc.errors(include_url=False):
+        path = _data_path(doc.data, err["loc"])
+        etype = err["type"]
+        if etype == "extra_forbidden":
+            key = path[-1]
+            parent = _at(doc.data, path[:-1])
+            allowed = _allowed_keys(parent, path[:-1])
+            hint = f" (allowed: {', '.join(allowed)})" if allowed else ""
+            pos = doc.position(path, key=True)
+            out.append(Diagnostic(name, pos.line, pos.col, f"unknown key '{key}'{hint}"))
+            continue
+        if etype == "missing":
+            pos = doc.position(path[:-1])
+            where = _describe(path[:-1])
+            message = f"missing required key '{path[-1]}'{where}"
+        elif etype == "union_tag_invalid":
+            pos = doc.position((*path, "kind"))
+            got = (_at(doc.data, path) or {}).get("kind")
+            kinds = ", ".join(RESOURCE_MODELS)
+            message = f"unknown resource kind '{got}' (one of: {kinds})"
+        elif etype == "union_tag_not_found":
+            pos = doc.position(path)
+            message = "resource has no 'kind' (one of: " + ", ".join(RESOURCE_MODELS) + ")"
+        elif etype == "string_pattern_mismatch":
+            pos = doc.position(path)
+            pattern = (err.get("ctx") or {}).get("pattern", "")
+            help_text = PATTERN_HELP.get(pattern, f"must match {pattern}")
+            message = f"{_dotted(path)}: {err['input']!r}: {help_text}"
+        else:
+            pos = doc.position(path)
+            message = f"{_dotted(path)}: {_clean(err['msg'])}"
+        out.append(Diagnostic(name, pos.line, pos.col, message))
+    return out
+
+
+def _data_path(data: Any, loc: tuple[Any, ...]) -> Path:
+    """Map pydantic's error location to a path into the data (dropping union tags)."""
+    path: list[str | int] = []
+    node = data
+    for part in loc:
+        if isinstance(node, dict) and isinstance(part, str) and part not in node:
+            if node.get("kind") == part or part in RESOURCE_MODELS:
+                continue  # discriminated-union tag, not a key
+            path.append(part)
+            node = None
+            continue
+        path.append(part)
+        if isinstance(node, dict):
+            node = node.get(part)
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            node = node[part]
+        else:
+            node = None
+    return tuple(path)
+
+
+def _at(data: Any, path: Path) -> Any:
+    node = data
+    for part in path:
+        if isinstance(node, dict):
+            node = node.get(part)
+        elif isinstance(node, list) and isinstance(part, int) and part < len(node):
+            node = node[part]
+        else:
+            return None
+    return node
+
+
+def _allowed_keys(parent: Any, path: Path) -> list[str]:
+    from drctl.plan.schema import allowed_keys_at
+
+    return allowed_keys_at(path, parent)
+
+
+def _describe(path: Path) -> str:
+    return f" in {_dotted(path)}" if path else ""
+
+
+def _dotted(path: Path) -> str:
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "plan"
+
+
+def _clean(msg: str) -> str:
+    for prefix in ("Value error, ", "Assertion failed, "):
+        if msg.startswith(prefix):
+            return msg[len(prefix) :]
+    return msg

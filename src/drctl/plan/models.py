@@ -1,0 +1,285 @@
+"""The plan format v1 as pydantic models (the contract: ``shared/design/plan-v1.yaml``).
+
+These models only describe and validate; what a resource *does* lives in
+``drctl.kinds``. Keeping the models here, free of AWS, is what lets
+``drctl plan validate`` and ``plan schema`` run without importing boto3.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from drctl.plan.durations import Duration
+from drctl.plan.tiers import TIER_OBJECTIVES, Strategy, Tier
+
+NAME_PATTERN = r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$"
+REGION_PATTERN = r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]+$"
+ROLE_ARN_PATTERN = r"^arn:aws[a-z-]*:iam::[0-9]{12}:role/[A-Za-z0-9_+=,.@/-]+$"
+SNS_ARN_PATTERN = r"^arn:aws[a-z-]*:sns:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_-]{1,256}$"
+# S3 bucket naming rules: 3-63 chars, lowercase letters, digits, dots and hyphens.
+BUCKET_PATTERN = r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$"
+# RDS/Aurora identifiers: letter first, letters/digits/hyphens, at most 63 chars.
+DB_ID_PATTERN = r"^[a-zA-Z][a-zA-Z0-9-]{0,62}$"
+DNS_NAME_PATTERN = r"^([a-zA-Z0-9_*]([a-zA-Z0-9_-]{0,61}[a-zA-Z0-9])?\.)*[a-zA-Z0-9-]{1,63}\.?$"
+
+PATTERN_HELP = {
+    NAME_PATTERN: "use lowercase letters, digits and '-' (at most 63)",
+    REGION_PATTERN: "expected an AWS region such as us-east-1",
+    ROLE_ARN_PATTERN: "expected an IAM role ARN, arn:aws:iam::<12-digit account>:role/<name>",
+    SNS_ARN_PATTERN: "expected an SNS topic ARN, arn:aws:sns:<region>:<account>:<topic>",
+    BUCKET_PATTERN: "not a valid S3 bucket name (3-63 lowercase letters, digits, '.', '-')",
+    DB_ID_PATTERN: "not a valid DB identifier (a letter, then letters, digits, '-'; max 63)",
+    DNS_NAME_PATTERN: "not a valid DNS name",
+}
+
+Name = Annotated[str, Field(pattern=NAME_PATTERN, description="lowercase letters, digits, '-'")]
+
+
+class StrictModel(BaseModel):
+    """Every plan section rejects unknown keys: a typo must never be silently ignored."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class Objectives(StrictModel):
+    rto: Duration | None = Field(None, description="Recovery time objective")
+    rpo: Duration | None = Field(None, description="Recovery point objective")
+
+
+class Regions(StrictModel):
+    primary: str = Field(pattern=REGION_PATTERN, description="Region serving today")
+    dr: str = Field(pattern=REGION_PATTERN, description="Region to fail over to")
+
+
+class AccountRole(StrictModel):
+    role_arn: str = Field(pattern=ROLE_ARN_PATTERN)
+    external_id: str | None = Field(None, min_length=2, max_length=1224)
+
+
+class Accounts(StrictModel):
+    primary: AccountRole | None = None
+    dr: AccountRole | None = None
+
+
+class Notifications(StrictModel):
+    sns_topic_arn: str = Field(pattern=SNS_ARN_PATTERN)
+
+
+class StateBackend(StrEnum):
+    LOCAL = "local"
+    S3 = "s3"
+
+
+class State(StrictModel):
+    backend: StateBackend = StateBackend.LOCAL
+    bucket: str | None = Field(None, pattern=BUCKET_PATTERN)
+    lock_table: str | None = Field(None, min_length=3, max_length=255)
+
+    @model_validator(mode="after")
+    def _s3_needs_bucket(self) -> State:
+        if self.backend is StateBackend.S3 and not self.bucket:
+            raise ValueError("state.backend s3 needs a bucket for the run journals")
+        return self
+
+
+# --------------------------------------------------------------------------- resources
+
+
+class ResourceBase(StrictModel):
+    kind: str
+    name: Name
+    depends_on: list[Name] = Field(default_factory=list)
+
+
+class S3Bucket(ResourceBase):
+    kind: Literal["s3-bucket"]
+    primary: str = Field(pattern=BUCKET_PATTERN, description="bucket in regions.primary")
+    dr: str = Field(pattern=BUCKET_PATTERN, description="bucket in regions.dr")
+
+
+class RdsInstance(ResourceBase):
+    kind: Literal["rds-instance"]
+    primary: str = Field(pattern=DB_ID_PATTERN, description="DB instance id in regions.primary")
+    dr: str = Field(
+        pattern=DB_ID_PATTERN, description="its cross-region read replica in regions.dr"
+    )
+
+
+class AuroraGlobal(ResourceBase):
+    kind: Literal["aurora-global"]
+    global_cluster: str = Field(pattern=DB_ID_PATTERN)
+
+
+class DynamoDbTable(ResourceBase):
+    kind: Literal["dynamodb-table"]
+    table: str = Field(pattern=r"^[a-zA-Z0-9_.-]{3,255}$")
+
+
+class AutoScalingGroup(ResourceBase):
+    kind: Literal["autoscaling-group"]
+    dr: str = Field(min_length=1, max_length=255, description="group in regions.dr")
+    desired: int = Field(ge=0, le=10000, description="capacity to scale to on failover")
+
+
+class EcsService(ResourceBase):
+    kind: Literal["ecs-service"]
+    cluster: str = Field(min_length=1, max_length=255, description="cluster in regions.dr")
+    service: str = Field(min_length=1, max_length=255)
+    desired: int = Field(ge=0, le=10000)
+
+
+class Route53Record(ResourceBase):
+    kind: Literal["route53-record"]
+    zone: str | None = Field(None, pattern=DNS_NAME_PATTERN, description="hosted zone name")
+    zone_id: str | None = Field(None, pattern=r"^(/hostedzone/)?Z[A-Z0-9]{1,32}$")
+    record: str = Field(pattern=DNS_NAME_PATTERN, description="name with PRIMARY/SECONDARY")
+
+    @model_validator(mode="after")
+    def _one_zone(self) -> Route53Record:
+        if (self.zone is None) == (self.zone_id is None):
+            raise ValueError("give exactly one of zone (a name) or zone_id")
+        return self
+
+
+class Manual(ResourceBase):
+    kind: Literal["manual"]
+    instructions: str = Field(min_length=1)
+
+
+Resource = Annotated[
+    S3Bucket
+    | RdsInstance
+    | AuroraGlobal
+    | DynamoDbTable
+    | AutoScalingGroup
+    | EcsService
+    | Route53Record
+    | Manual,
+    Field(discriminator="kind"),
+]
+
+RESOURCE_MODELS: dict[str, type[ResourceBase]] = {
+    "s3-bucket": S3Bucket,
+    "rds-instance": RdsInstance,
+    "aurora-global": AuroraGlobal,
+    "dynamodb-table": DynamoDbTable,
+    "autoscaling-group": AutoScalingGroup,
+    "ecs-service": EcsService,
+    "route53-record": Route53Record,
+    "manual": Manual,
+}
+
+# --------------------------------------------------------------------------- experiments
+
+
+class ExperimentAction(StrictModel):
+    action_id: str = Field(pattern=r"^aws:[a-z0-9-]+:[a-zA-Z0-9-]+$")
+    description: str | None = None
+    parameters: dict[str, str] = Field(default_factory=dict)
+    targets: dict[str, str] = Field(default_factory=dict)
+    start_after: list[str] = Field(default_factory=list)
+
+
+class ExperimentTarget(StrictModel):
+    resource_type: str = Field(pattern=r"^aws:[a-z0-9-]+:[a-z0-9-]+$")
+    resource_tags: dict[str, str] | None = None
+    resource_arns: list[str] | None = None
+    filters: list[dict[str, Any]] | None = None
+    selection_mode: str = Field(pattern=r"^(ALL|COUNT\([0-9]+\)|PERCENT\([0-9]{1,3}\))$")
+
+
+class StopCondition(StrictModel):
+    alarm: str = Field(min_length=1, max_length=255, description="CloudWatch alarm name")
+
+
+class Side(StrEnum):
+    PRIMARY = "primary"
+    DR = "dr"
+
+
+class Experiment(StrictModel):
+    name: Name
+    description: str | None = None
+    region: Side = Side.PRIMARY
+    actions: dict[str, ExperimentAction] = Field(min_length=1)
+    targets: dict[str, ExperimentTarget] = Field(default_factory=dict)
+    stop_conditions: list[StopCondition] = Field(default_factory=list)
+    role_arn: str = Field(pattern=ROLE_ARN_PATTERN)
+
+
+class DrillType(StrEnum):
+    CHECKS = "checks"
+    RESTORE = "restore"
+    REPLICATION = "replication"
+    EXPERIMENT = "experiment"
+    FAILOVER = "failover"
+
+
+class Drill(StrictModel):
+    name: Name
+    type: DrillType
+    resource: Name | None = None
+    experiment: Name | None = None
+    timeout: Duration | None = None
+    allow_without_stop_condition: bool = False
+
+
+# --------------------------------------------------------------------------- the plan
+
+
+class EffectiveObjectives(BaseModel):
+    """The objectives in force: the plan's own, else its tier's."""
+
+    rto_seconds: int
+    rpo_seconds: int
+    rto_source: str
+    rpo_source: str
+
+
+class Plan(StrictModel):
+    version: Literal[1] = Field(description="plan format version")
+    app: Name
+    description: str | None = None
+    tier: Tier | None = None
+    strategy: Strategy
+    objectives: Objectives | None = None
+    regions: Regions
+    accounts: Accounts | None = None
+    notifications: Notifications | None = None
+    state: State = Field(default_factory=State)
+    resources: list[Resource] = Field(min_length=1)
+    experiments: list[Experiment] = Field(default_factory=list)
+    drills: list[Drill] = Field(default_factory=list)
+
+    def effective_objectives(self) -> EffectiveObjectives:
+        """RTO/RPO in force; the loader guarantees each comes from objectives or tier."""
+        tier = TIER_OBJECTIVES[self.tier] if self.tier else None
+        obj = self.objectives or Objectives()
+
+        def pick(own: Duration | None, tier_value: int | None, what: str) -> tuple[int, str]:
+            if own is not None:
+                return own.seconds, "objectives"
+            if tier_value is not None and self.tier is not None:
+                return tier_value, f"tier {self.tier.value}"
+            raise ValueError(f"plan has no {what}")  # the loader rejects such plans
+
+        rto, rto_src = pick(obj.rto, tier.rto_seconds if tier else None, "rto")
+        rpo, rpo_src = pick(obj.rpo, tier.rpo_seconds if tier else None, "rpo")
+        return EffectiveObjectives(
+            rto_seconds=rto, rpo_seconds=rpo, rto_source=rto_src, rpo_source=rpo_src
+        )
+
+    def resource(self, name: str) -> ResourceBase:
+        for res in self.resources:
+            if res.name == name:
+                return res
+        raise KeyError(name)
+
+    def experiment(self, name: str) -> Experiment:
+        for exp in self.experiments:
+            if exp.name == name:
+                return exp
+        raise KeyError(name)

@@ -1,0 +1,122 @@
+"""Rich tables for people: checks, plan overview, step graphs, runs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drctl.engine.runs import RunRecord
+from drctl.plan.durations import format_seconds, human_seconds
+from drctl.render.console import out, styled
+
+
+def checks_table(app: str, results: list[tuple[Any, Any]], summary: dict[str, int]) -> None:
+    from rich.table import Table
+
+    table = Table(title=f"Readiness of {app}", title_justify="left", expand=False)
+    table.add_column("resource", style="bold")
+    table.add_column("check")
+    table.add_column("status")
+    table.add_column("detail", overflow="fold")
+    for check, result in results:
+        table.add_row(check.resource, check.name, styled(result.status.value), result.detail)
+    out().print(table)
+    parts = [f"{n} {k}" for k, n in summary.items() if n]
+    out().print("  " + ", ".join(parts))
+
+
+def plan_overview(plan: Any, path: str) -> None:
+    from rich.table import Table
+
+    obj = plan.effective_objectives()
+    console = out()
+    console.print(f"[bold]{plan.app}[/] ({path})")
+    if plan.description:
+        console.print(f"  {plan.description}")
+    console.print(
+        f"  strategy [bold]{plan.strategy.value}[/]"
+        + (f", tier [bold]{plan.tier.value}[/]" if plan.tier else "")
+        + f"; regions {plan.regions.primary} -> {plan.regions.dr}"
+    )
+    console.print(
+        f"  RTO [bold]{format_seconds(obj.rto_seconds)}[/] ({obj.rto_source}), "
+        f"RPO [bold]{format_seconds(obj.rpo_seconds)}[/] ({obj.rpo_source})"
+    )
+    table = Table(title="Resources", title_justify="left")
+    table.add_column("name", style="bold")
+    table.add_column("kind")
+    table.add_column("what")
+    table.add_column("depends on")
+    for res in plan.resources:
+        fields = res.model_dump(exclude={"name", "kind", "depends_on"}, exclude_none=True)
+        what = ", ".join(f"{k}={v}" for k, v in fields.items())
+        table.add_row(res.name, res.kind, what, ", ".join(res.depends_on))
+    console.print(table)
+
+
+def steps_table(title: str, steps: list[dict[str, Any]], *, show_status: bool = False) -> None:
+    from rich.table import Table
+
+    table = Table(title=title, title_justify="left")
+    table.add_column("#", justify="right")
+    table.add_column("phase")
+    table.add_column("step", style="bold")
+    if show_status:
+        table.add_column("status")
+    table.add_column("waits for")
+    table.add_column("what it does", overflow="fold")
+    for i, step in enumerate(steps, 1):
+        row = [str(i), step["phase"], step["id"]]
+        if show_status:
+            row.append(styled(step.get("status", "pending")))
+        row += [", ".join(step.get("depends_on", [])) or "-", step.get("text", "")]
+        table.add_row(*row)
+    out().print(table)
+
+
+def run_summary(record: RunRecord) -> None:
+    from rich.table import Table
+
+    console = out()
+    table = Table(title=f"{record.action} {record.run_id}", title_justify="left")
+    table.add_column("step", style="bold")
+    table.add_column("status")
+    table.add_column("time", justify="right")
+    table.add_column("detail", overflow="fold")
+    for step in record.steps:
+        took = human_seconds(step.duration_seconds) if step.duration_seconds is not None else "-"
+        table.add_row(step.id, styled(step.status), took, step.detail)
+    console.print(table)
+    console.print(rto_line(record))
+
+
+def rto_line(record: RunRecord) -> str:
+    status = styled(record.status)
+    if record.rto_seconds is None or record.objective_rto_seconds is None:
+        tail = f" ({record.error})" if record.error else ""
+        return f"{record.action} {status}{tail}"
+    met = record.rto_seconds <= record.objective_rto_seconds
+    verdict = "[green]within[/]" if met else "[red]OVER[/]"
+    return (
+        f"{record.action} {status}: measured RTO [bold]{human_seconds(record.rto_seconds)}[/] "
+        f"{verdict} the objective of {format_seconds(record.objective_rto_seconds)}"
+    )
+
+
+def runs_table(records: list[RunRecord]) -> None:
+    from rich.table import Table
+
+    table = Table(title="Runs", title_justify="left")
+    for col in ("run id", "app", "action", "mode", "status", "started", "RTO", "objective"):
+        table.add_column(col)
+    for r in records:
+        table.add_row(
+            r.run_id,
+            r.app,
+            r.action,
+            r.mode,
+            styled(r.status),
+            r.started_at,
+            human_seconds(r.rto_seconds) if r.rto_seconds is not None else "-",
+            format_seconds(r.objective_rto_seconds) if r.objective_rto_seconds else "-",
+        )
+    out().print(table)

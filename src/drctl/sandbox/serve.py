@@ -1,0 +1,70 @@
+"""The sandbox process: ``python -m drctl.sandbox.serve --plan P --port N --state-dir D``.
+
+Starts the moto server, builds the plan's resources through it, writes the
+state file that ``drctl sandbox up`` waits for, and serves until SIGTERM.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import threading
+from datetime import UTC, datetime
+from pathlib import Path
+
+from drctl.sandbox.server import FAKE_CREDENTIALS, LOCALHOST, start_moto_server, write_state
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="drctl.sandbox.serve")
+    parser.add_argument("--plan", required=True)
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--state-dir", required=True, type=Path)
+    args = parser.parse_args(argv)
+    os.environ.update(FAKE_CREDENTIALS)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    endpoint = f"http://{LOCALHOST}:{args.port}"
+    try:
+        server = start_moto_server(args.port)
+    except Exception as exc:
+        write_state(args.state_dir, {"error": f"{type(exc).__name__}: {exc}"})
+        return 1
+    try:
+        built = build_plan(args.plan, endpoint)
+    except Exception as exc:
+        write_state(args.state_dir, {"error": f"building {args.plan}: {exc}"})
+        server.stop()
+        return 1
+    write_state(
+        args.state_dir,
+        {
+            "ready": True,
+            "pid": os.getpid(),
+            "port": args.port,
+            "endpoint_url": endpoint,
+            "plan": str(Path(args.plan).resolve()),
+            "built": built,
+            "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        },
+    )
+    stop.wait()
+    server.stop()
+    return 0
+
+
+def build_plan(plan_path: str, endpoint: str) -> list[str]:
+    from drctl.aws.session import AwsOptions, AwsSessions
+    from drctl.plan.loader import load_plan
+    from drctl.sandbox.builder import SandboxBuilder, assert_local_endpoint
+
+    assert_local_endpoint(endpoint)
+    plan = load_plan(plan_path).plan
+    sessions = AwsSessions(AwsOptions(endpoint_url=endpoint, max_attempts=3))
+    return SandboxBuilder(plan, sessions).build()
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

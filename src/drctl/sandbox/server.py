@@ -1,0 +1,189 @@
+"""The sandbox's lifetime: a moto server on 127.0.0.1 in a background process.
+
+``drctl sandbox up`` starts ``python -m drctl.sandbox.serve`` detached, waits
+until it has built the plan and written its state file, and prints the
+endpoint. ``drctl sandbox down`` stops it by the pid in that file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from drctl.errors import SandboxError
+
+DEFAULT_PORT = 5000
+LOCALHOST = "127.0.0.1"
+FAKE_CREDENTIALS = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_SESSION_TOKEN": "testing",
+    "AWS_DEFAULT_REGION": "us-east-1",
+}
+
+
+def state_file(state_dir: Path) -> Path:
+    return state_dir / "sandbox.json"
+
+
+def log_file(state_dir: Path) -> Path:
+    return state_dir / "sandbox.log"
+
+
+def port_free(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((LOCALHOST, port))
+        except OSError:
+            return False
+    return True
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((LOCALHOST, 0))
+        return int(sock.getsockname()[1])
+
+
+def start_moto_server(port: int) -> Any:
+    """A moto server with the project's extensions, listening on 127.0.0.1 only."""
+    try:
+        from moto.server import ThreadedMotoServer
+    except ImportError:
+        raise SandboxError("the sandbox needs moto: pip install 'drctl[sandbox]'") from None
+    from drctl.sandbox.extensions import install
+
+    install()
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    server = ThreadedMotoServer(ip_address=LOCALHOST, port=port, verbose=False)
+    server.start()
+    return server
+
+
+def read_state(state_dir: Path) -> dict[str, Any] | None:
+    path = state_file(state_dir)
+    try:
+        return dict(json.loads(path.read_text(encoding="utf-8")))
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError) as exc:
+        raise SandboxError(f"unreadable sandbox state {path}: {exc}") from None
+
+
+def write_state(state_dir: Path, state: dict[str, Any]) -> None:
+    path = state_file(state_dir)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(state, indent=2), encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def up(plan_path: str, port: int, state_dir: Path, timeout: float = 90.0) -> dict[str, Any]:
+    """Start the sandbox in the background; return its state once the plan is built."""
+    existing = read_state(state_dir)
+    if existing and existing.get("pid") and pid_alive(int(existing["pid"])):
+        raise SandboxError(
+            f"a sandbox is already running at {existing.get('endpoint_url')} "
+            f"(pid {existing['pid']})",
+            hint="drctl sandbox down stops it",
+        )
+    state_file(state_dir).unlink(missing_ok=True)
+    if not port_free(port):
+        raise SandboxError(f"port {port} on {LOCALHOST} is in use", hint="pass --port N")
+    state_dir.mkdir(parents=True, exist_ok=True)
+    log = open(log_file(state_dir), "w", encoding="utf-8")  # noqa: SIM115 - handed to the child
+    env = {**os.environ, **FAKE_CREDENTIALS}
+    env.pop("AWS_PROFILE", None)
+    env.pop("AWS_ENDPOINT_URL", None)
+    child = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "drctl.sandbox.serve",
+            "--plan",
+            str(plan_path),
+            "--port",
+            str(port),
+            "--state-dir",
+            str(state_dir),
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+        env=env,
+        start_new_session=True,
+    )
+    log.close()
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        state = read_state(state_dir)
+        if state and state.get("error"):
+            _reap(child)
+            raise SandboxError(f"sandbox failed to start: {state['error']}")
+        if state and state.get("ready"):
+            return state
+        if child.poll() is not None:
+            tail = _tail(log_file(state_dir))
+            raise SandboxError(f"sandbox process exited ({child.returncode}): {tail}")
+        time.sleep(0.1)
+    child.terminate()
+    raise SandboxError(
+        f"sandbox did not become ready within {timeout:.0f}s", hint=f"see {log_file(state_dir)}"
+    )
+
+
+def down(state_dir: Path, timeout: float = 15.0) -> dict[str, Any] | None:
+    """Stop the sandbox recorded in ``state_dir``; None if none was running."""
+    state = read_state(state_dir)
+    if not state or not state.get("pid"):
+        return None
+    pid = int(state["pid"])
+    if pid_alive(pid):
+        os.kill(pid, signal.SIGTERM)
+        deadline = time.monotonic() + timeout
+        while pid_alive(pid) and time.monotonic() < deadline:
+            time.sleep(0.05)
+            _reap_pid(pid)
+        if pid_alive(pid):
+            os.kill(pid, signal.SIGKILL)
+    state_file(state_dir).unlink(missing_ok=True)
+    return state
+
+
+def _reap(child: subprocess.Popen[bytes]) -> None:
+    try:
+        child.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        child.kill()
+
+
+def _reap_pid(pid: int) -> None:
+    with contextlib.suppress(ChildProcessError):
+        os.waitpid(pid, os.WNOHANG)
+
+
+def _tail(path: Path, lines: int = 5) -> str:
+    try:
+        return " | ".join(path.read_text(encoding="utf-8").strip().splitlines()[-lines:])
+    except OSError:
+        return "(no log)"

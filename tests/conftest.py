@@ -1,0 +1,124 @@
+"""Shared fixtures: fake AWS, a network guard, the sandbox builder, a fake clock.
+
+The network guard is autouse: any socket connection or DNS lookup for a host
+that is not loopback fails the test. Under moto some services are not mocked
+(arc-region-switch, for one) and their calls would otherwise leave the machine.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from drctl.engine.clock import FakeClock
+
+REPO = Path(__file__).resolve().parent.parent
+EXAMPLES = REPO / "examples"
+DEMO_PLAN = REPO / "src" / "drctl" / "data" / "demo.yaml"
+
+
+class NetworkGuardError(RuntimeError):
+    """A test tried to reach a host that is not this machine."""
+
+
+def _is_local(host: Any) -> bool:
+    if host in (None, "", "localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(str(host).strip("[]")).is_loopback
+    except ValueError:
+        return str(host).endswith(".localhost")
+
+
+@pytest.fixture(autouse=True)
+def network_guard(monkeypatch: pytest.MonkeyPatch) -> None:
+    real_connect = socket.socket.connect
+    real_connect_ex = socket.socket.connect_ex
+    real_getaddrinfo = socket.getaddrinfo
+
+    def guarded_connect(self: socket.socket, address: Any) -> Any:
+        if self.family in (socket.AF_INET, socket.AF_INET6) and not _is_local(address[0]):
+            raise NetworkGuardError(f"test tried to connect to {address!r}")
+        return real_connect(self, address)
+
+    def guarded_connect_ex(self: socket.socket, address: Any) -> Any:
+        if self.family in (socket.AF_INET, socket.AF_INET6) and not _is_local(address[0]):
+            raise NetworkGuardError(f"test tried to connect to {address!r}")
+        return real_connect_ex(self, address)
+
+    def guarded_getaddrinfo(host: Any, *args: Any, **kwargs: Any) -> Any:
+        if not _is_local(host):
+            raise NetworkGuardError(f"test tried to resolve {host!r}")
+        return real_getaddrinfo(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket.socket, "connect", guarded_connect)
+    monkeypatch.setattr(socket.socket, "connect_ex", guarded_connect_ex)
+    monkeypatch.setattr(socket, "getaddrinfo", guarded_getaddrinfo)
+
+
+@pytest.fixture(autouse=True)
+def fake_aws_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """No test ever sees real credentials, profiles or config files."""
+    for key in (
+        "AWS_PROFILE",
+        "AWS_DEFAULT_PROFILE",
+        "AWS_ENDPOINT_URL",
+        "AWS_SESSION_TOKEN",
+        "AWS_SECURITY_TOKEN",
+        "DRCTL_DEBUG",
+    ):
+        monkeypatch.delenv(key, raising=False)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-aws-config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-aws-credentials"))
+    monkeypatch.setenv("DRCTL_STATE_DIR", str(tmp_path / "state"))
+
+
+@pytest.fixture
+def aws() -> Iterator[None]:
+    """In-process moto for every service, with the project's extensions installed."""
+    from moto import mock_aws
+
+    from drctl.sandbox.extensions import install
+
+    install()
+    with mock_aws(config={"core": {"reset_boto3_session": False}}):
+        yield
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def demo_plan() -> Any:
+    from drctl.plan.loader import load_plan
+
+    return load_plan(DEMO_PLAN)
+
+
+@pytest.fixture
+def settings(tmp_path: Path, clock: FakeClock) -> Any:
+    from drctl.engine.operations import default_settings
+
+    return default_settings(state_dir=tmp_path / "state", clock=clock)
+
+
+@pytest.fixture
+def built_plan(aws: None, demo_plan: Any, settings: Any) -> Any:
+    """The demo plan built in moto, healthy: replicas, replication rules, failover records."""
+    from drctl.engine.operations import make_context
+    from drctl.sandbox.builder import SandboxBuilder
+
+    ctx = make_context(demo_plan.plan, settings)
+    SandboxBuilder(demo_plan.plan, ctx.sessions, settings.clock).build()
+    return demo_plan
