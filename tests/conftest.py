@@ -117,7 +117,7 @@ def settings(tmp_path: Path, clock: FakeClock) -> Any:
 def built_plan(aws: None, demo_plan: Any, settings: Any) -> Any:
     """The demo plan built in moto, healthy: replicas, replication rules, failover records."""
     from drctl.engine.operations import make_context
-    from drctl.sandbox.builder import SandboxBuilder
+    from drctl.sandbox.builders import SandboxBuilder
 
     ctx = make_context(demo_plan.plan, settings)
     SandboxBuilder(demo_plan.plan, ctx.sessions, settings.clock).build()

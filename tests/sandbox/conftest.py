@@ -23,11 +23,6 @@ from drctl.sandbox import extensions
 
 PRIMARY_REGION = "us-east-1"
 DR_REGION = "us-west-2"
-_FAKE_CREDENTIALS = {
-    "aws_access_key_id": "testing",
-    "aws_secret_access_key": "testing",
-    "aws_session_token": "testing",
-}
 _LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1"}
 
 ClientFactory = Callable[..., Any]
@@ -69,9 +64,19 @@ def _refuse_unmocked(request: Any, **_: Any) -> None:
 @pytest.fixture(scope="session")
 def boto_session() -> boto3.session.Session:
     """One guarded session for the whole run: building clients from it is cheap."""
-    session = boto3.session.Session(region_name=PRIMARY_REGION, **_FAKE_CREDENTIALS)
+    session = boto3.session.Session(
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+        aws_session_token="testing",
+        region_name=PRIMARY_REGION,
+    )
     session.events.register("before-send", _refuse_unmocked)
     return session
+
+
+def _client(session: Any, service: str, region: str, endpoint: str | None = None) -> Any:
+    # Any: boto3's typed overloads accept only literal service names.
+    return session.client(service, region_name=region, endpoint_url=endpoint)
 
 
 @pytest.fixture
@@ -90,7 +95,7 @@ def aws(installed: None, boto_session: boto3.session.Session) -> Iterator[Client
     with mock_aws(config={"core": {"reset_boto3_session": False}}):
 
         def client(service: str, region: str = PRIMARY_REGION) -> Any:
-            return boto_session.client(service, region_name=region)
+            return _client(boto_session, service, region)
 
         yield client
 
@@ -105,7 +110,7 @@ def server(installed: None, boto_session: boto3.session.Session) -> Iterator[Cli
     try:
 
         def client(service: str, region: str = PRIMARY_REGION) -> Any:
-            return boto_session.client(service, region_name=region, endpoint_url=endpoint)
+            return _client(boto_session, service, region, endpoint)
 
         yield client
     finally:

@@ -134,7 +134,11 @@ def test_calculated_health_check_status_is_invalid_input(aws: ClientFactory) -> 
     child = _health_check(route53, "child")
     parent = route53.create_health_check(
         CallerReference="parent",
-        HealthCheckConfig={"Type": "CALCULATED", "ChildHealthChecks": [child], "HealthThreshold": 1},
+        HealthCheckConfig={
+            "Type": "CALCULATED",
+            "ChildHealthChecks": [child],
+            "HealthThreshold": 1,
+        },
     )["HealthCheck"]["Id"]
 
     with pytest.raises(ClientError) as caught:
@@ -257,6 +261,34 @@ def test_dns_answer_for_plain_record_and_missing_name(aws: ClientFactory) -> Non
     assert cname["ResponseCode"] == "NOERROR"
     assert missing["RecordData"] == []
     assert missing["ResponseCode"] == "NXDOMAIN"
+
+
+def test_weighted_answer_skips_records_whose_health_check_fails(aws: ClientFactory) -> None:
+    route53 = aws("route53")
+    heavy_check = _health_check(route53, "heavy")
+    zone_id = route53.create_hosted_zone(Name="example.com", CallerReference="zone")["HostedZone"][
+        "Id"
+    ]
+    records = [("heavy", 200, PRIMARY_IP, heavy_check), ("light", 10, SECONDARY_IP, None)]
+    changes = []
+    for set_id, weight, ip, check in records:
+        record: dict[str, Any] = {
+            "Name": "api.example.com",
+            "Type": "A",
+            "SetIdentifier": set_id,
+            "Weight": weight,
+            "TTL": 60,
+            "ResourceRecords": [{"Value": ip}],
+        }
+        if check:
+            record["HealthCheckId"] = check
+        changes.append({"Action": "CREATE", "ResourceRecordSet": record})
+    route53.change_resource_record_sets(HostedZoneId=zone_id, ChangeBatch={"Changes": changes})
+    assert _answer(route53, zone_id, "api.example.com")["RecordData"] == [PRIMARY_IP]
+
+    route53_health.set_endpoint_health(heavy_check, healthy=False)
+
+    assert _answer(route53, zone_id, "api.example.com")["RecordData"] == [SECONDARY_IP]
 
 
 def test_dns_answer_for_unknown_zone_is_no_such_hosted_zone(aws: ClientFactory) -> None:

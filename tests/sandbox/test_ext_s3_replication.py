@@ -189,7 +189,11 @@ def test_multipart_upload_is_replicated(buckets: tuple[Any, Any]) -> None:
         {
             "PartNumber": number,
             "ETag": primary.upload_part(
-                Bucket=SOURCE, Key="big.bin", UploadId=upload["UploadId"], PartNumber=number, Body=body
+                Bucket=SOURCE,
+                Key="big.bin",
+                UploadId=upload["UploadId"],
+                PartNumber=number,
+                Body=body,
             )["ETag"],
         }
         for number, body in ((1, part_one), (2, part_two))

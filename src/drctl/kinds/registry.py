@@ -8,6 +8,7 @@ talks to AWS.
 from __future__ import annotations
 
 import importlib
+import importlib.util
 from collections.abc import Callable
 from typing import Any, Protocol
 
@@ -24,12 +25,10 @@ class KindBehaviour(Protocol):
 
 _REGISTRY: dict[str, KindBehaviour] = {}
 
-# kind -> module implementing it; imported on first use.
-KIND_MODULES = {
-    "rds-instance": "drctl.kinds.rds_instance",
-    "s3-bucket": "drctl.kinds.s3_bucket",
-    "route53-record": "drctl.kinds.route53_record",
-}
+
+def module_for(kind: str) -> str:
+    """Each kind lives in ``drctl.kinds.<kind with '_' for '-'>``: one file per kind."""
+    return f"drctl.kinds.{kind.replace('-', '_')}"
 
 
 def register(kind: str) -> Callable[[type[Any]], type[Any]]:
@@ -41,8 +40,8 @@ def register(kind: str) -> Callable[[type[Any]], type[Any]]:
 
 
 def behaviour(kind: str) -> KindBehaviour:
-    if kind not in _REGISTRY and kind in KIND_MODULES:
-        importlib.import_module(KIND_MODULES[kind])
+    if kind not in _REGISTRY and _has_module(kind):
+        importlib.import_module(module_for(kind))
     try:
         return _REGISTRY[kind]
     except KeyError:
@@ -54,7 +53,11 @@ def behaviour(kind: str) -> KindBehaviour:
 
 
 def supported(kind: str) -> bool:
-    return kind in _REGISTRY or kind in KIND_MODULES
+    return kind in _REGISTRY or _has_module(kind)
+
+
+def _has_module(kind: str) -> bool:
+    return importlib.util.find_spec(module_for(kind)) is not None
 
 
 def _version() -> str:

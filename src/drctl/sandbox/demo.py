@@ -71,7 +71,7 @@ def run_demo(*, state_dir: Path | None, as_json: bool) -> DemoResult:
     from drctl.plan.loader import load_plan_text
     from drctl.render import tables
     from drctl.render.console import out
-    from drctl.sandbox.builder import SandboxBuilder
+    from drctl.sandbox.builders import SandboxBuilder
     from drctl.sandbox.extensions import install
 
     loaded = load_plan_text(demo_plan_text(), "drctl/data/demo.yaml")

@@ -58,7 +58,7 @@ def main(argv: list[str] | None = None) -> int:
 def build_plan(plan_path: str, endpoint: str) -> list[str]:
     from drctl.aws.session import AwsOptions, AwsSessions
     from drctl.plan.loader import load_plan
-    from drctl.sandbox.builder import SandboxBuilder, assert_local_endpoint
+    from drctl.sandbox.builders import SandboxBuilder, assert_local_endpoint
 
     assert_local_endpoint(endpoint)
     plan = load_plan(plan_path).plan

@@ -48,7 +48,7 @@ _ARN_PREFIX: Final = "arn:"
 _patches = PatchSet()
 
 
-class InvalidDBInstanceState(RDSClientError):  # type: ignore[misc]
+class InvalidDBInstanceState(RDSClientError):
     """The wire error AWS returns for a promotion the instance's state does not allow."""
 
     def __init__(self, message: str) -> None:

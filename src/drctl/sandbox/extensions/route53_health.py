@@ -45,8 +45,8 @@ from moto.route53.responses import Route53
 from drctl.sandbox.extensions import PatchSet
 
 __all__ = [
-    "CHECKER_REGIONS",
     "CHECKERS_PER_REGION",
+    "CHECKER_REGIONS",
     "answer_dns_query",
     "endpoint_healthy",
     "health_check_is_healthy",

@@ -172,7 +172,7 @@ def _rule_selects(rule: Mapping[str, Any], key: Any, tags: Mapping[str, str]) ->
     prefix, wanted_tags = _filter_parts(rule)
     if not key.name.startswith(prefix):
         return False
-    if any(tags.get(tag.get("Key")) != tag.get("Value") for tag in wanted_tags):
+    if any(tags.get(str(tag.get("Key"))) != tag.get("Value") for tag in wanted_tags):
         return False
     if key.encryption == "aws:kms":
         criteria = rule.get("SourceSelectionCriteria") or {}
