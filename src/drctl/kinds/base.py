@@ -33,6 +33,9 @@ class KindContext:
     mode: str = "planned"  # planned | unplanned
     run_id: str | None = None
     memo: Memo = field(default_factory=lambda: Memo())
+    # Data the steps of the failover being undone recorded, by step id (e.g. the
+    # capacity a group had before it was scaled up); failback steps read it.
+    recorded: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @property
     def objectives(self) -> EffectiveObjectives:

@@ -22,6 +22,8 @@ class KindBehaviour(Protocol):
 
     def failover(self, resource: Any, ctx: KindContext) -> list[Step]: ...
 
+    def failback(self, resource: Any, ctx: KindContext) -> list[Step]: ...
+
 
 _REGISTRY: dict[str, KindBehaviour] = {}
 

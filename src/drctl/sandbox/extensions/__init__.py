@@ -20,6 +20,7 @@ only when ``install()`` is called.
 from __future__ import annotations
 
 import importlib
+import pkgutil
 import threading
 from collections.abc import MutableMapping
 from types import ModuleType
@@ -27,11 +28,6 @@ from typing import Any, Final
 
 __all__ = ["PatchSet", "install", "is_installed", "uninstall"]
 
-_EXTENSION_MODULES: Final = (
-    "drctl.sandbox.extensions.rds_promote",
-    "drctl.sandbox.extensions.route53_health",
-    "drctl.sandbox.extensions.s3_replication",
-)
 
 _MISSING: Final = object()
 
@@ -87,7 +83,9 @@ _installed = False
 
 
 def _modules() -> list[ModuleType]:
-    return [importlib.import_module(name) for name in _EXTENSION_MODULES]
+    """Every module of this package: one extension each, each with install()/uninstall()."""
+    names = sorted(info.name for info in pkgutil.iter_modules(__path__) if not info.ispkg)
+    return [importlib.import_module(f"{__name__}.{name}") for name in names]
 
 
 def install() -> None:
