@@ -57,6 +57,25 @@ class AwsSessions:
                 raise translate(exc, "creating the AWS session") from None
         return self._session
 
+    def require_credentials(self) -> None:
+        """Fail once, up front, when no credentials resolve (instead of in every check).
+
+        Resolving the chain is local (environment, files, SSO cache); the
+        instance-metadata lookup at its end is bounded by botocore's own timeouts.
+        """
+        from drctl.aws.errors import CREDENTIALS_HINT
+        from drctl.errors import CredentialsError
+
+        try:
+            creds = self._boto_session().get_credentials()
+        except Exception as exc:
+            raise translate(exc, "resolving AWS credentials") from None
+        if creds is None:
+            where = (
+                f"profile {self.options.profile}" if self.options.profile else "the default chain"
+            )
+            raise CredentialsError(f"no AWS credentials found ({where})", hint=CREDENTIALS_HINT)
+
     def client(self, service: str, region: str) -> Any:
         key = (service, region)
         with self._lock:

@@ -22,7 +22,7 @@ def check(app: AppContext, plan_path: str, only: tuple[str, ...]) -> None:
     from drctl.engine.operations import make_context, run_readiness
 
     loaded = load_for_command(app, plan_path)
-    ctx = make_context(loaded.plan, run_settings(app), mode="planned")
+    ctx = make_context(loaded.plan, run_settings(app), mode="planned", require_credentials=True)
     results = run_readiness(loaded.plan, ctx, list(only))
     summary = summarize(results)
     if app.json:

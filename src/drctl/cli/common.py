@@ -53,3 +53,29 @@ def run_settings(app: AppContext, *, dry_run: bool = False) -> RunSettings:
         dry_run=dry_run,
         state_dir=app.state_dir,
     )
+
+
+def interactive() -> bool:
+    """Whether a person can answer a prompt (stdin is a terminal)."""
+    import sys
+
+    return sys.stdin.isatty()
+
+
+def confirm_or_refuse(question: str, *, yes: bool, what: str) -> None:
+    """Ask before a destructive command; refuse (exit 3) when nobody can answer.
+
+    A CI job that forgot ``--yes`` must not hang on a prompt nor go ahead
+    silently: it is refused, and told how to proceed.
+    """
+    from drctl.errors import GateRefused
+
+    if yes:
+        return
+    if not interactive():
+        raise GateRefused(
+            f"refusing to {what} without confirmation in a non-interactive run",
+            hint="pass --yes to confirm, or --dry-run to see what would happen",
+        )
+    if not click.confirm(question, default=False, err=True):
+        raise GateRefused(f"{what} not confirmed; nothing was changed")

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import sys
-
 import click
 
-from drctl.cli.common import load_for_command, plan_option, run_settings
+from drctl.cli.common import confirm_or_refuse, load_for_command, plan_option, run_settings
 from drctl.cli.main import AppContext, pass_app
-from drctl.errors import ExitCode, GateRefused
+from drctl.errors import ExitCode
 
 
 @click.command()
@@ -60,7 +58,7 @@ def failover(
     settings = run_settings(app, dry_run=dry_run)
     settings.max_workers = workers
     run_id = new_run_id(settings.clock.now(), plan.app, "failover")
-    ctx = make_context(plan, settings, mode=mode, run_id=run_id)
+    ctx = make_context(plan, settings, mode=mode, run_id=run_id, require_credentials=True)
     graph = failover_graph(plan, ctx, list(only))
 
     if dry_run:
@@ -68,8 +66,7 @@ def failover(
         _show_dry_run(app, record, graph)
         return
 
-    if not yes:
-        _confirm(plan, mode, [s.id for s in graph.steps])
+    _confirm(plan, mode, [s.id for s in graph.steps], yes)
 
     if app.json:
         record = execute(loaded, graph, settings, action="failover", mode=mode, run_id=run_id)
@@ -89,7 +86,7 @@ def failover(
         raise click.exceptions.Exit(ExitCode.FAILED)
 
 
-def _confirm(plan: object, mode: str, step_ids: list[str]) -> None:
+def _confirm(plan: object, mode: str, step_ids: list[str], yes: bool) -> None:
     from drctl.plan.models import Plan
 
     assert isinstance(plan, Plan)
@@ -97,13 +94,7 @@ def _confirm(plan: object, mode: str, step_ids: list[str]) -> None:
         f"Fail over {plan.app} from {plan.regions.primary} to {plan.regions.dr} ({mode})? "
         f"This runs {len(step_ids)} steps: {', '.join(step_ids)}"
     )
-    if not sys.stdin.isatty():
-        raise GateRefused(
-            "refusing to fail over without confirmation in a non-interactive run",
-            hint="pass --yes to confirm, or --dry-run to see what would happen",
-        )
-    if not click.confirm(question, default=False, err=True):
-        raise GateRefused("failover not confirmed; nothing was changed")
+    confirm_or_refuse(question, yes=yes, what="fail over")
 
 
 def _report(app: AppContext, record: object) -> None:
@@ -151,7 +142,9 @@ def _show_dry_run(app: AppContext, record: object, graph: object) -> None:
                 "phase": s.phase.label,
                 "status": step.status,
                 "depends_on": sorted(graph.deps[s.id]),
-                "text": f"{s.description}\nnow: {step.detail}\n[dim]" + "\n".join(s.cli) + "[/]",
+                "description": s.description,
+                "now": step.detail,
+                "cli": s.cli,
             }
         )
     steps_table(

@@ -3,14 +3,40 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import click
 
 from drctl.cli.common import load_for_command
 from drctl.cli.main import AppContext, pass_app
-from drctl.errors import ExitCode, PlanError
+from drctl.errors import ExitCode, PlanError, UsageError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def plan_path_argument(fn: F) -> F:
+    """PLAN as an argument (cli.md) or as ``--plan`` like every other command."""
+    fn = click.option(
+        "--plan",
+        "plan_opt",
+        type=click.Path(dir_okay=False),
+        metavar="PLAN",
+        help="The plan file (same as the PLAN argument).",
+    )(fn)
+    return click.argument(
+        "plan_path", metavar="PLAN", required=False, type=click.Path(dir_okay=False)
+    )(fn)
+
+
+def _one_plan(arg: str | None, opt: str | None) -> str:
+    if arg and opt and arg != opt:
+        raise UsageError(f"two plans given ({arg} and --plan {opt}); give one")
+    path = arg or opt
+    if not path:
+        raise UsageError("no plan given", hint="drctl plan validate PLAN (or --plan PLAN)")
+    return path
 
 
 @click.group()
@@ -19,11 +45,13 @@ def plan() -> None:
 
 
 @plan.command()
-@click.argument("plan_path", metavar="PLAN", type=click.Path(dir_okay=False))
+@plan_path_argument
 @pass_app
-def validate(app: AppContext, plan_path: str) -> None:
+def validate(app: AppContext, plan_path: str | None, plan_opt: str | None) -> None:
     """Parse and validate PLAN; errors as PLAN:LINE:COL: message, one a line (exit 2)."""
     from drctl.plan.loader import load_plan
+
+    plan_path = _one_plan(plan_path, plan_opt)
 
     try:
         loaded = load_plan(plan_path)
@@ -81,7 +109,7 @@ def _parse_line(line: str) -> dict[str, Any]:
 
 
 @plan.command()
-@click.argument("plan_path", metavar="PLAN", type=click.Path(dir_okay=False))
+@plan_path_argument
 @click.option(
     "--mode",
     type=click.Choice(["planned", "unplanned"]),
@@ -90,15 +118,22 @@ def _parse_line(line: str) -> dict[str, Any]:
     help="Which failover's steps to show.",
 )
 @pass_app
-def show(app: AppContext, plan_path: str, mode: str) -> None:
-    """Objectives, resources, and the ordered failover step graph PLAN implies."""
+def show(app: AppContext, plan_path: str | None, plan_opt: str | None, mode: str) -> None:
+    """Objectives, resources, and the ordered failover step graph PLAN implies.
+
+    Works offline: the steps are built without reading AWS, so exact ids that only
+    AWS knows (a health check id, say) show as placeholders; ``failover --dry-run``
+    resolves them.
+    """
     from drctl.cli.common import run_settings
     from drctl.engine.operations import failover_graph, make_context
     from drctl.kinds.registry import supported
 
+    plan_path = _one_plan(plan_path, plan_opt)
     loaded = load_for_command(app, plan_path)
     plan_model = loaded.plan
     ctx = make_context(plan_model, run_settings(app, dry_run=True), mode=mode)
+    ctx.offline = True
     automated = [r.name for r in plan_model.resources if supported(r.kind)]
     manual = [r for r in plan_model.resources if not supported(r.kind)]
     steps = []
@@ -108,7 +143,8 @@ def show(app: AppContext, plan_path: str, mode: str) -> None:
             {
                 **s.summary(),
                 "depends_on": sorted(graph.deps[s.id]),
-                "text": s.description + "\n[dim]" + "\n".join(s.cli) + "[/]",
+                "description": s.description,
+                "cli": s.cli,
             }
             for s in graph.steps
         ]
@@ -126,7 +162,7 @@ def show(app: AppContext, plan_path: str, mode: str) -> None:
                 "resources": [
                     r.model_dump(mode="json", exclude_none=True) for r in plan_model.resources
                 ],
-                "steps": [{k: v for k, v in s.items() if k != "text"} for s in steps],
+                "steps": steps,
                 "not_automated": [r.name for r in manual],
                 "warnings": [w.as_dict() for w in loaded.warnings],
             }

@@ -228,6 +228,7 @@ class Executor:
             {
                 "event": "step-end",
                 "at": result.finished_at,
+                "started_at": result.started_at,
                 "step": step.id,
                 "status": result.status.value,
                 "detail": result.detail,

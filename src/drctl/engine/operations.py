@@ -14,6 +14,7 @@ import socket
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from drctl.aws.session import AwsOptions, AwsSessions
 from drctl.engine.checks import run_checks
@@ -53,11 +54,20 @@ def selected_resources(plan: Plan, only: Sequence[str] | None) -> list[ResourceB
 
 
 def make_context(
-    plan: Plan, settings: RunSettings, *, mode: str = "planned", run_id: str | None = None
+    plan: Plan,
+    settings: RunSettings,
+    *,
+    mode: str = "planned",
+    run_id: str | None = None,
+    require_credentials: bool = False,
 ) -> KindContext:
+    """The context kinds work in; ``require_credentials`` fails early without them."""
+    sessions = AwsSessions(settings.aws)
+    if require_credentials:
+        sessions.require_credentials()
     return KindContext(
         plan=plan,
-        sessions=AwsSessions(settings.aws),
+        sessions=sessions,
         clock=settings.clock,
         mode=mode,
         run_id=run_id,
@@ -102,6 +112,27 @@ def failover_graph(plan: Plan, ctx: KindContext, only: Sequence[str] | None = No
     chosen = {r.name for r in resources}
     deps = {r.name: [d for d in r.depends_on if d in chosen] for r in resources}
     return build_graph(steps, deps)
+
+
+def failback_graph(plan: Plan, ctx: KindContext, only: Sequence[str] | None = None) -> StepGraph:
+    """Every selected resource's failback steps, ordered like a failover.
+
+    Kinds read what the failover recorded (``ctx.recorded``, see
+    :func:`recorded_by_step`) to restore the state from before it.
+    """
+    resources = selected_resources(plan, only)
+    steps = []
+    for res in resources:
+        if supported(res.kind):
+            steps.extend(behaviour(res.kind).failback(res, ctx))
+    chosen = {r.name for r in resources}
+    deps = {r.name: [d for d in r.depends_on if d in chosen] for r in resources}
+    return build_graph(steps, deps)
+
+
+def recorded_by_step(record: RunRecord) -> dict[str, dict[str, Any]]:
+    """The data each step of a finished run kept (e.g. capacity before scale-up), by step id."""
+    return {s.id: dict(s.data) for s in record.steps if s.data}
 
 
 def plan_digest(text: str) -> str:

@@ -134,7 +134,7 @@ def record_from_events(events: list[dict[str, Any]]) -> RunRecord:
         elif kind == "step-end" and step:
             step.status = event["status"]
             step.finished_at = event["at"]
-            step.started_at = step.started_at or event["at"]
+            step.started_at = event.get("started_at") or step.started_at or event["at"]
             step.duration_seconds = event.get("duration_seconds")
             step.detail = event.get("detail", "")
             step.calls = event.get("calls", [])
@@ -172,4 +172,6 @@ def list_runs(base: Path) -> list[RunRecord]:
             records.append(record_from_events(read_journal(path)))
         except Exception:
             continue
+    # Ids sort by second only; the millisecond start time orders runs of one second.
+    records.sort(key=lambda r: (r.started_at, r.run_id), reverse=True)
     return records

@@ -36,6 +36,9 @@ class KindContext:
     # Data the steps of the failover being undone recorded, by step id (e.g. the
     # capacity a group had before it was scaled up); failback steps read it.
     recorded: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # Build steps without reading AWS (``plan show``): ids only AWS knows stay
+    # placeholders in the step's CLI text.
+    offline: bool = False
 
     @property
     def objectives(self) -> EffectiveObjectives:

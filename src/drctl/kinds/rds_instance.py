@@ -49,6 +49,10 @@ def _replica(res: RdsInstance, ctx: KindContext) -> dict[str, Any] | None:
 @register(KIND)
 class RdsInstanceKind:
     def checks(self, res: RdsInstance, ctx: KindContext) -> list[Check]:
+        if res.recovery == "snapshot":
+            from drctl.kinds import rds_snapshot_recovery
+
+            return rds_snapshot_recovery.checks(res, ctx)
         p_region, d_region = ctx.region("primary"), ctx.region("dr")
         rpo = ctx.objectives.rpo_seconds
 
@@ -145,6 +149,10 @@ class RdsInstanceKind:
         ]
 
     def failover(self, res: RdsInstance, ctx: KindContext) -> list[Step]:
+        if res.recovery == "snapshot":
+            from drctl.kinds import rds_snapshot_recovery
+
+            return rds_snapshot_recovery.failover(res, ctx)
         return [promote_step(res, ctx)]
 
 

@@ -104,7 +104,14 @@ class RdsInstance(ResourceBase):
     kind: Literal["rds-instance"]
     primary: str = Field(pattern=DB_ID_PATTERN, description="DB instance id in regions.primary")
     dr: str = Field(
-        pattern=DB_ID_PATTERN, description="its cross-region read replica in regions.dr"
+        pattern=DB_ID_PATTERN,
+        description="its cross-region read replica in regions.dr (recovery: replica), or "
+        "the instance to restore there from the newest copied snapshot (recovery: snapshot)",
+    )
+    recovery: Literal["replica", "snapshot"] = Field(
+        "replica",
+        description="replica: promote a cross-region read replica; snapshot: backup-restore "
+        "from a snapshot copied to regions.dr (see drctl backup)",
     )
 
 

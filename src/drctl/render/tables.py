@@ -44,7 +44,7 @@ def plan_overview(plan: Any, path: str) -> None:
     table = Table(title="Resources", title_justify="left")
     table.add_column("name", style="bold")
     table.add_column("kind")
-    table.add_column("what")
+    table.add_column("what", overflow="fold")
     table.add_column("depends on")
     for res in plan.resources:
         fields = res.model_dump(exclude={"name", "kind", "depends_on"}, exclude_none=True)
@@ -54,23 +54,28 @@ def plan_overview(plan: Any, path: str) -> None:
 
 
 def steps_table(title: str, steps: list[dict[str, Any]], *, show_status: bool = False) -> None:
-    from rich.table import Table
+    """Each step as a block: phase, id, what it does, its state now, the exact AWS CLI.
 
-    table = Table(title=title, title_justify="left")
-    table.add_column("#", justify="right")
-    table.add_column("phase")
-    table.add_column("step", style="bold")
-    if show_status:
-        table.add_column("status")
-    table.add_column("waits for")
-    table.add_column("what it does", overflow="fold")
+    Blocks rather than a table, because the AWS CLI lines are what an operator
+    copies during an incident: they are printed whole (soft-wrapped by the
+    terminal, never folded mid-word by us).
+    """
+    from rich.markup import escape
+
+    console = out()
+    console.print(f"[bold]{escape(title)}[/]")
     for i, step in enumerate(steps, 1):
-        row = [str(i), step["phase"], step["id"]]
-        if show_status:
-            row.append(styled(step.get("status", "pending")))
-        row += [", ".join(step.get("depends_on", [])) or "-", step.get("text", "")]
-        table.add_row(*row)
-    out().print(table)
+        status = f"  {styled(step.get('status', 'pending'))}" if show_status else ""
+        console.print(
+            f"\n[dim]{i:>3}[/] [cyan]{step['phase']:<8}[/] [bold]{escape(step['id'])}[/]{status}"
+        )
+        console.print(f"      {escape(step.get('description', ''))}")
+        if step.get("now"):
+            console.print(f"      [dim]now:[/] {escape(str(step['now']))}")
+        waits = ", ".join(step.get("depends_on", [])) or "-"
+        console.print(f"      [dim]waits for:[/] {escape(waits)}")
+        for line in step.get("cli", []):
+            console.print(f"      [green]$[/] {escape(line)}", soft_wrap=True)
 
 
 def run_summary(record: RunRecord) -> None:

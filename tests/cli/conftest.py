@@ -1,0 +1,64 @@
+"""Run drctl in-process the way the console script does: through ``main()``.
+
+``CliRunner.invoke(cli)`` would bypass the error mapping in ``drctl.cli.main.main``
+(exit codes, one-line messages, the JSON error document), which is exactly what
+these tests are about.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pytest
+from click.testing import CliRunner
+
+
+@dataclass
+class Invocation:
+    exit_code: int
+    stdout: str
+    stderr: str
+
+    @property
+    def output(self) -> str:
+        return self.stdout + self.stderr
+
+
+def invoke(*args: str, input: str | None = None) -> Invocation:
+    from drctl.cli.main import main
+
+    runner = CliRunner()
+    with runner.isolation(input=input) as streams:
+        out, err = streams[0], streams[1]
+        try:
+            main(list(args))
+            code = 0
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+        return Invocation(code, out.getvalue().decode(), err.getvalue().decode())
+
+
+@pytest.fixture
+def drctl() -> Callable[..., Invocation]:
+    return invoke
+
+
+@pytest.fixture
+def built_now(aws: None, tmp_path: object) -> object:
+    """The demo plan built in moto on the system clock, as the CLI commands will read it.
+
+    (The shared ``built_plan`` fixture builds on a fake clock, so metrics it publishes
+    would be hours away from the CLI's "now".)
+    """
+    from drctl.engine.clock import SystemClock
+    from drctl.engine.operations import default_settings, make_context
+    from drctl.plan.loader import load_plan
+    from drctl.sandbox.builders import SandboxBuilder
+    from tests.conftest import DEMO_PLAN
+
+    loaded = load_plan(DEMO_PLAN)
+    settings = default_settings(clock=SystemClock())
+    ctx = make_context(loaded.plan, settings)
+    SandboxBuilder(loaded.plan, ctx.sessions, settings.clock).build()
+    return loaded

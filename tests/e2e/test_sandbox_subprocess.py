@@ -1,0 +1,125 @@
+"""End to end: the real `drctl` executable against a moto server on 127.0.0.1.
+
+`drctl sandbox up` starts the server in the background and builds the demo plan;
+then `check`, `failover --dry-run` and `failover --yes` run as subprocesses, the
+way an operator or a CI job runs them, and the state they leave is described
+back through boto3 pointed at the same server.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+
+from drctl.sandbox.server import free_port
+from tests.conftest import DEMO_PLAN
+
+pytest.importorskip("moto.server", reason="the sandbox extra (moto[server]) is not installed")
+
+
+def drctl(
+    env: dict[str, str], *args: str, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "drctl", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+@pytest.fixture
+def sandbox(tmp_path: Path) -> Iterator[tuple[dict[str, str], str]]:
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("AWS_") and k not in ("DRCTL_STATE_DIR", "DRCTL_DEBUG")
+    }
+    env.update(
+        AWS_ACCESS_KEY_ID="testing",
+        AWS_SECRET_ACCESS_KEY="testing",
+        AWS_EC2_METADATA_DISABLED="true",
+        AWS_CONFIG_FILE=str(tmp_path / "no-config"),
+        AWS_SHARED_CREDENTIALS_FILE=str(tmp_path / "no-credentials"),
+        DRCTL_STATE_DIR=str(tmp_path / "state"),
+        NO_COLOR="1",
+    )
+    port = free_port()
+    up = drctl(env, "-o", "json", "sandbox", "up", "--plan", str(DEMO_PLAN), "--port", str(port))
+    assert up.returncode == 0, up.stderr
+    endpoint = json.loads(up.stdout)["endpoint_url"]
+    assert endpoint == f"http://127.0.0.1:{port}"
+    env["AWS_ENDPOINT_URL"] = endpoint
+    try:
+        yield env, endpoint
+    finally:
+        down = drctl(env, "-o", "json", "sandbox", "down")
+        assert down.returncode == 0, down.stderr
+        assert json.loads(down.stdout)["stopped"] is True
+
+
+def client(endpoint: str, service: str, region: str) -> Any:
+    return boto3.client(
+        service,
+        region_name=region,
+        endpoint_url=endpoint,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+
+
+def test_check_and_failover_against_a_moto_server(sandbox: tuple[dict[str, str], str]) -> None:
+    env, endpoint = sandbox
+
+    check = drctl(env, "-o", "json", "check", "--plan", str(DEMO_PLAN))
+    assert check.returncode == 0, check.stdout + check.stderr
+    doc = json.loads(check.stdout)
+    assert doc["ok"] is True and doc["summary"]["fail"] == 0
+
+    dry = drctl(env, "-o", "json", "failover", "--plan", str(DEMO_PLAN), "--dry-run")
+    assert dry.returncode == 0, dry.stderr
+    assert json.loads(dry.stdout)["status"] == "dry-run"
+    rds = client(endpoint, "rds", "us-west-2")
+    replica = rds.describe_db_instances(DBInstanceIdentifier="shop-orders-dr")["DBInstances"][0]
+    assert replica["ReadReplicaSourceDBInstanceIdentifier"].endswith("shop-orders")
+
+    refused = drctl(env, "failover", "--plan", str(DEMO_PLAN))  # no TTY, no --yes
+    assert refused.returncode == 3 and "Traceback" not in refused.stderr
+
+    run = drctl(env, "-o", "json", "failover", "--plan", str(DEMO_PLAN), "--yes")
+    assert run.returncode == 0, run.stdout + run.stderr
+    record = json.loads(run.stdout)
+    assert record["status"] == "succeeded" and record["rto_met"] is True
+
+    promoted = rds.describe_db_instances(DBInstanceIdentifier="shop-orders-dr")["DBInstances"][0]
+    assert "ReadReplicaSourceDBInstanceIdentifier" not in promoted
+    assert promoted["DBInstanceStatus"] == "available"
+    primary = client(endpoint, "rds", "us-east-1").describe_db_instances(
+        DBInstanceIdentifier="shop-orders"
+    )["DBInstances"][0]
+    assert not primary.get("ReadReplicaDBInstanceIdentifiers")
+
+    r53 = client(endpoint, "route53", "us-east-1")
+    zone = r53.list_hosted_zones_by_name(DNSName="shop.example.com.")["HostedZones"][0]
+    answer = r53.test_dns_answer(
+        HostedZoneId=zone["Id"], RecordName="api.shop.example.com.", RecordType="A"
+    )
+    secondary = next(
+        r
+        for r in r53.list_resource_record_sets(HostedZoneId=zone["Id"])["ResourceRecordSets"]
+        if r.get("Failover") == "SECONDARY"
+    )
+    assert answer["RecordData"] == [v["Value"] for v in secondary["ResourceRecords"]]
+
+    shown = drctl(env, "-o", "json", "runs", "show", record["run_id"])
+    assert shown.returncode == 0 and json.loads(shown.stdout)["run_id"] == record["run_id"]
