@@ -85,7 +85,7 @@ def test_declined_prompt_changes_nothing(
     monkeypatch.setattr("drctl.cli.common.interactive", lambda: True)
     result = drctl("--state-dir", str(state), "failover", "--plan", PLAN, input="n\n")
     assert result.exit_code == 3
-    assert "Fail over shop from us-east-1 to us-west-2 (planned)?" in result.stderr
+    assert "Failover shop from us-east-1 to us-west-2 (planned)?" in result.stderr
     assert "not confirmed" in result.stderr
     assert _replica_source() is not None
 

@@ -51,3 +51,8 @@ class FakeClock:
 
 def iso(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def parse_iso(text: str) -> datetime:
+    """The inverse of :func:`iso` (journals store ``...Z`` timestamps)."""
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))

@@ -16,16 +16,16 @@ Scheduling rules, in the order they matter during an incident:
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Any
 
-from drctl.engine.clock import Clock, iso
+from drctl.engine.clock import Clock, iso, parse_iso
 from drctl.engine.graph import StepGraph
 from drctl.engine.journal import Journal
 from drctl.engine.runs import RunRecord, StepRecord
-from drctl.engine.step import Phase, Step, StepStatus
+from drctl.engine.step import Phase, Step, StepStatus, StepWaiting
 from drctl.errors import DrctlError
 
 
@@ -65,6 +65,11 @@ class _Result:
     finished: float
     started_at: str
     finished_at: str
+    earlier: bool = False  # done by an earlier attempt of this run (before a resume)
+
+
+_DONE = {StepStatus.SUCCEEDED, StepStatus.SKIPPED}
+_DONE_VALUES = {s.value for s in _DONE}
 
 
 class Executor:
@@ -78,7 +83,14 @@ class Executor:
         observer: RunObserver | None = None,
         max_workers: int = 8,
         default_timeout_seconds: float = 900.0,
+        previous: Mapping[str, StepRecord] | None = None,
     ) -> None:
+        """``previous``: the step records of an earlier attempt of the same run.
+
+        Given, the run is a resume: steps that attempt finished (succeeded or
+        skipped) are not run again, the journal gets a ``run-resume`` event
+        instead of ``run-start``, and the RTO is measured from the first attempt.
+        """
         self.graph = graph
         self.meta = meta
         self.clock = clock
@@ -87,10 +99,14 @@ class Executor:
         self.max_workers = max(1, max_workers)
         self.default_timeout = default_timeout_seconds
         self.stop_requested = threading.Event()
+        self.previous = dict(previous or {})
         self.records = {
             s.id: StepRecord(id=s.id, resource=s.resource, action=s.action, phase=s.phase.label)
             for s in graph.steps
         }
+        for sid, earlier in self.previous.items():
+            if sid in self.records:
+                self.records[sid] = earlier
 
     # ------------------------------------------------------------------ journal
 
@@ -102,25 +118,38 @@ class Executor:
 
     def run(self) -> RunRecord:
         started_at = iso(self.clock.now())
-        self._log(
-            {
-                "event": "run-start",
-                "at": started_at,
-                "run_id": self.meta.run_id,
-                "app": self.meta.app,
-                "action": self.meta.action,
-                "mode": self.meta.mode,
-                "plan": self.meta.plan,
-                "objective_rto_seconds": self.meta.objective_rto_seconds,
-                "objective_rpo_seconds": self.meta.objective_rpo_seconds,
-                "steps": [
-                    {**s.summary(), "depends_on": sorted(self.graph.deps[s.id])}
-                    for s in self.graph.steps
-                ],
-                **self.meta.extra,
-            }
-        )
-        results: dict[str, _Result] = {}
+        if self.previous:
+            self._log(
+                {
+                    "event": "run-resume",
+                    "at": started_at,
+                    "run_id": self.meta.run_id,
+                    "done": sorted(
+                        sid for sid, r in self.previous.items() if r.status in _DONE_VALUES
+                    ),
+                    **self.meta.extra,
+                }
+            )
+        else:
+            self._log(
+                {
+                    "event": "run-start",
+                    "at": started_at,
+                    "run_id": self.meta.run_id,
+                    "app": self.meta.app,
+                    "action": self.meta.action,
+                    "mode": self.meta.mode,
+                    "plan": self.meta.plan,
+                    "objective_rto_seconds": self.meta.objective_rto_seconds,
+                    "objective_rpo_seconds": self.meta.objective_rpo_seconds,
+                    "steps": [
+                        {**s.summary(), "depends_on": sorted(self.graph.deps[s.id])}
+                        for s in self.graph.steps
+                    ],
+                    **self.meta.extra,
+                }
+            )
+        results: dict[str, _Result] = self._earlier_results()
         status, error = self._schedule(results)
         rto = self._measured_rto(results) if status == "succeeded" else None
         finished_at = iso(self.clock.now())
@@ -133,13 +162,14 @@ class Executor:
                 "error": error,
             }
         )
+        first = min((r.started_at for r in self.previous.values() if r.started_at), default=None)
         return RunRecord(
             run_id=self.meta.run_id,
             app=self.meta.app,
             action=self.meta.action,
             mode=self.meta.mode,
             status=status,
-            started_at=started_at,
+            started_at=first or started_at,
             finished_at=finished_at,
             rto_seconds=rto,
             objective_rto_seconds=self.meta.objective_rto_seconds,
@@ -151,7 +181,7 @@ class Executor:
 
     def _schedule(self, results: dict[str, _Result]) -> tuple[str, str | None]:
         steps = self.graph.by_id()
-        waiting = [s.id for s in self.graph.steps]
+        waiting = [s.id for s in self.graph.steps if s.id not in results]
         running: dict[Future[_Result], str] = {}
         failed: list[str] = []
         interrupted = False
@@ -194,15 +224,23 @@ class Executor:
         if failed:
             first = self.records[failed[0]]
             return "failed", f"step {first.id} failed: {first.detail}"
+        paused = [sid for sid, r in results.items() if r.status is StepStatus.WAITING]
+        if paused:
+            return "waiting", "; ".join(self.records[sid].detail for sid in paused)
         if interrupted or waiting:
             return "aborted", "interrupted by the operator; the run can be resumed"
         return "succeeded", None
 
     def _ready(self, waiting: list[str], results: dict[str, _Result], busy: int) -> list[str]:
         """Steps whose dependencies are done and whose lower phases have all finished."""
-        ok = {StepStatus.SUCCEEDED, StepStatus.SKIPPED}
+        ok = _DONE
         steps = self.graph.by_id()
-        unfinished_ranks = {steps[sid].phase.rank for sid in steps if sid not in results}
+        # A step waiting for a person holds back every higher phase, like a running one.
+        unfinished_ranks = {
+            steps[sid].phase.rank
+            for sid in steps
+            if sid not in results or results[sid].status is StepStatus.WAITING
+        }
         lowest_open = min(unfinished_ranks, default=99)
         ready = []
         for sid in waiting:
@@ -272,6 +310,8 @@ class Executor:
             calls, data = outcome.calls, outcome.data
             detail = self._await_verified(step, outcome.detail)
             return result(StepStatus.SUCCEEDED, detail, calls, data)
+        except StepWaiting as exc:
+            return result(StepStatus.WAITING, exc.message, calls, data)
         except DrctlError as exc:
             return result(StepStatus.FAILED, exc.message, calls, data)
         except Exception as exc:
@@ -292,15 +332,51 @@ class Executor:
 
     # ------------------------------------------------------------------ RTO
 
+    def _earlier_results(self) -> dict[str, _Result]:
+        """Steps an earlier attempt finished count as done, at the times it journaled."""
+        results = {}
+        for sid, rec in self.previous.items():
+            if sid in self.records and rec.status in _DONE_VALUES:
+                results[sid] = _Result(
+                    StepStatus(rec.status),
+                    rec.detail,
+                    rec.calls,
+                    rec.data,
+                    0.0,
+                    0.0,
+                    rec.started_at or "",
+                    rec.finished_at or "",
+                    earlier=True,
+                )
+        return results
+
     def _measured_rto(self, results: dict[str, _Result]) -> float | None:
-        """First step start -> last traffic step verified (or last step, with no traffic)."""
+        """First step start -> last traffic step verified (or last step, with no traffic).
+
+        Within one process the monotonic clock measures it; a resumed run spans
+        processes, so it is measured on the journaled wall-clock times instead.
+        """
         if not results:
             return None
         steps = self.graph.by_id()
-        first = min(r.started for r in results.values())
-        traffic = [r.finished for sid, r in results.items() if steps[sid].phase is Phase.TRAFFIC]
-        end = max(traffic) if traffic else max(r.finished for r in results.values())
-        return round(end - first, 3)
+        ran = [r for r in results.values() if not r.earlier]
+        if len(ran) == len(results):
+            first = min(r.started for r in results.values())
+            traffic = [
+                r.finished for sid, r in results.items() if steps[sid].phase is Phase.TRAFFIC
+            ]
+            end = max(traffic) if traffic else max(r.finished for r in results.values())
+            return round(end - first, 3)
+        starts = [parse_iso(r.started_at) for r in results.values() if r.started_at]
+        traffic_ends = [
+            parse_iso(r.finished_at)
+            for sid, r in results.items()
+            if steps[sid].phase is Phase.TRAFFIC and r.finished_at
+        ]
+        ends = traffic_ends or [parse_iso(r.finished_at) for r in results.values() if r.finished_at]
+        if not starts or not ends:
+            return None
+        return round((max(ends) - min(starts)).total_seconds(), 3)
 
 
 def dry_run(

@@ -18,11 +18,11 @@ from typing import Any
 
 from drctl.aws.session import AwsOptions, AwsSessions
 from drctl.engine.checks import run_checks
-from drctl.engine.clock import Clock, SystemClock
+from drctl.engine.clock import Clock, SystemClock, iso
 from drctl.engine.executor import Executor, RunMeta, RunObserver, dry_run
 from drctl.engine.graph import StepGraph, build_graph
-from drctl.engine.journal import Journal
-from drctl.engine.runs import RunRecord, new_run_id, runs_dir
+from drctl.engine.journal import Journal, read_journal
+from drctl.engine.runs import RunRecord, new_run_id, record_from_events, runs_dir
 from drctl.engine.step import Check, CheckResult, CheckStatus
 from drctl.errors import UsageError
 from drctl.kinds.base import KindContext
@@ -148,8 +148,16 @@ def execute(
     mode: str,
     run_id: str,
     observer: RunObserver | None = None,
+    only: Sequence[str] | None = None,
+    previous: RunRecord | None = None,
+    approvals: dict[str, str] | None = None,
 ) -> RunRecord:
-    """Run ``graph`` for real, journaling to ``<state>/runs/<run_id>.jsonl``."""
+    """Run ``graph`` for real, journaling to ``<state>/runs/<run_id>.jsonl``.
+
+    With ``previous`` (see :func:`check_resumable`) the run continues that
+    journal: finished steps are not repeated. ``approvals`` (manual step name
+    -> who approved) are journaled before any step runs.
+    """
     plan = loaded.plan
     objectives = plan.effective_objectives()
     meta = RunMeta(
@@ -165,10 +173,14 @@ def execute(
             "host": socket.gethostname(),
             "user": _user(),
             "pid": os.getpid(),
+            "only": list(only or []),
         },
     )
     path = runs_dir(settings.state_dir) / f"{run_id}.jsonl"
+    at = iso(settings.clock.now())
     with Journal(path) as journal:
+        for name, who in (approvals or {}).items():
+            journal.append({"event": "approval", "at": at, "step": name, "by": who})
         executor = Executor(
             graph,
             meta,
@@ -177,8 +189,53 @@ def execute(
             observer=observer,
             max_workers=settings.max_workers,
             default_timeout_seconds=float(objectives.rto_seconds),
+            previous={s.id: s for s in previous.steps} if previous else None,
         )
-        return executor.run()
+        executor.run()
+    # The journal is the truth; the record shown is the one `runs show` rebuilds.
+    return record_from_events(read_journal(path))
+
+
+def check_resumable(loaded: LoadedPlan, record: RunRecord, action: str) -> None:
+    """Refuse to resume a run of another app or action, a finished run, or a changed plan.
+
+    Resuming with an edited plan could run steps the first attempt never
+    planned; the plan's digest, journaled at the start, must still match.
+    """
+    if record.app != loaded.plan.app or record.action != action:
+        raise UsageError(
+            f"run {record.run_id} is a {record.action} of {record.app}, "
+            f"not a {action} of {loaded.plan.app}"
+        )
+    if not record.resumable:
+        raise UsageError(
+            f"run {record.run_id} is {record.status}; only a waiting, interrupted, aborted "
+            "or failed run can be resumed",
+            hint=f"start a new run: drctl {action} --plan {loaded.path}",
+        )
+    journaled = record.meta.get("plan_sha256")
+    if journaled and journaled != plan_digest(loaded.text):
+        raise UsageError(
+            f"{loaded.path} changed since run {record.run_id} started",
+            hint="resume with the plan as it was, or start a new run",
+        )
+
+
+def manual_approvals(plan: Plan, names: Sequence[str], who: str) -> dict[str, str]:
+    """``--approve NAME`` values, checked against the plan's manual steps."""
+    manual = {r.name for r in plan.resources if r.kind == "manual"}
+    unknown = [n for n in names if n not in manual]
+    if unknown:
+        raise UsageError(
+            f"--approve {', '.join(unknown)}: not a manual step of {plan.app}",
+            hint=f"manual steps: {', '.join(sorted(manual)) or 'none'}",
+        )
+    return dict.fromkeys(names, who)
+
+
+def operator() -> str:
+    """Who is running drctl, as journaled: user@host."""
+    return f"{_user()}@{socket.gethostname()}"
 
 
 def dry_run_record(
@@ -193,8 +250,6 @@ def dry_run_record(
     """What a run would do: every step prechecked, nothing changed, nothing journaled."""
     plan = loaded.plan
     objectives = plan.effective_objectives()
-    from drctl.engine.clock import iso
-
     started = iso(settings.clock.now())
     records = dry_run(graph, on_step)  # type: ignore[arg-type]
     return RunRecord(

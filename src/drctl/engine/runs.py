@@ -75,6 +75,10 @@ class RunRecord:
     plan: str | None = None
     error: str | None = None
     steps: list[StepRecord] = field(default_factory=list)
+    # Who approved which manual step, and when (``--approve`` or the prompt).
+    approvals: list[dict[str, Any]] = field(default_factory=list)
+    resumes: int = 0
+    meta: dict[str, Any] = field(default_factory=dict)  # run-start's extra fields
 
     def as_dict(self) -> dict[str, Any]:
         """The JSON shape of cli.md for failover/failback."""
@@ -96,7 +100,27 @@ class RunRecord:
             "plan": self.plan,
             "error": self.error,
             "steps": [s.as_dict() for s in self.steps],
+            "approvals": self.approvals,
+            "resumes": self.resumes,
         }
+
+    @property
+    def resumable(self) -> bool:
+        return self.status in ("waiting", "interrupted", "aborted", "failed")
+
+
+_START_FIELDS = {
+    "event",
+    "at",
+    "run_id",
+    "app",
+    "action",
+    "mode",
+    "plan",
+    "objective_rto_seconds",
+    "objective_rpo_seconds",
+    "steps",
+}
 
 
 def record_from_events(events: list[dict[str, Any]]) -> RunRecord:
@@ -123,6 +147,7 @@ def record_from_events(events: list[dict[str, Any]]) -> RunRecord:
         objective_rpo_seconds=start.get("objective_rpo_seconds"),
         plan=start.get("plan"),
         steps=list(steps.values()),
+        meta={k: v for k, v in start.items() if k not in _START_FIELDS},
     )
     for event in events[1:]:
         kind = event.get("event")
@@ -139,6 +164,14 @@ def record_from_events(events: list[dict[str, Any]]) -> RunRecord:
             step.detail = event.get("detail", "")
             step.calls = event.get("calls", [])
             step.data = event.get("data", {})
+        elif kind == "run-resume":
+            record.status = "interrupted"
+            record.finished_at = None
+            record.rto_seconds = None
+            record.error = None
+            record.resumes += 1
+        elif kind == "approval":
+            record.approvals.append({k: v for k, v in event.items() if k != "event"})
         elif kind == "run-end":
             record.status = event["status"]
             record.finished_at = event["at"]

@@ -42,6 +42,19 @@ class StepStatus(StrEnum):
     SUCCEEDED = "succeeded"
     FAILED = "failed"
     SKIPPED = "skipped"
+    WAITING = "waiting"  # paused for a person's approval (a manual step)
+
+
+class StepWaiting(Exception):
+    """Raised by ``run`` when the step needs a person and nobody can be asked now.
+
+    The executor records the step as ``waiting`` instead of failed; the run
+    pauses and is continued with ``--resume RUN_ID --approve NAME``.
+    """
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
 
 
 @dataclass(frozen=True)

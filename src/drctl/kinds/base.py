@@ -39,6 +39,10 @@ class KindContext:
     # Build steps without reading AWS (``plan show``): ids only AWS knows stay
     # placeholders in the step's CLI text.
     offline: bool = False
+    # Manual steps: names approved for this run (``--approve``), and how to ask a
+    # person right now (None when nobody can answer: the step then waits).
+    approvals: dict[str, str] = field(default_factory=dict)
+    ask: Callable[[str, str], bool] | None = None
 
     @property
     def objectives(self) -> EffectiveObjectives:

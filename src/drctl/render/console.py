@@ -13,13 +13,13 @@ STATUS_STYLE = {
     "warn": "yellow", "skipped": "cyan", "pending": "dim", "running": "blue",
     "dry-run": "cyan",
     "fail": "red", "failed": "red", "error": "red bold", "aborted": "yellow",
-    "interrupted": "yellow",
+    "interrupted": "yellow", "waiting": "magenta bold",
 }  # fmt: skip
 
 STATUS_ICON = {
     "pass": "✔", "succeeded": "✔", "warn": "!", "skipped": "↷", "pending": "·",
     "running": "…", "fail": "✘", "failed": "✘", "error": "✘", "aborted": "■",
-    "interrupted": "■", "dry-run": "?",
+    "interrupted": "■", "dry-run": "?", "waiting": "⏸",
 }  # fmt: skip
 
 

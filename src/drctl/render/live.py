@@ -7,6 +7,8 @@ event, which reads better in a log than a redrawn table.
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from drctl.engine.executor import RunObserver
@@ -76,6 +78,18 @@ class LiveStepView(RunObserver):
             else:
                 took = human_seconds(record.duration_seconds or 0.0)
                 out().print(f"  {styled(record.status)} {step.id} ({took}) {record.detail}")
+
+    @contextmanager
+    def paused(self) -> Iterator[None]:
+        """Stop redrawing while a person answers a prompt, then carry on."""
+        with self._lock:
+            if self._live is not None:
+                self._live.stop()
+            try:
+                yield
+            finally:
+                if self._live is not None:
+                    self._live.start()
 
     def step_started(self, step: Step, record: StepRecord) -> None:
         self._update(step, record, True)
