@@ -10,6 +10,7 @@ the journal.
 from __future__ import annotations
 
 import os
+import re
 import threading
 from dataclasses import dataclass
 from typing import Any
@@ -34,14 +35,46 @@ class AwsOptions:
     read_timeout: float = 30.0
 
 
-class AwsSessions:
-    """Creates and caches boto3 clients per (service, region); thread-safe."""
+@dataclass(frozen=True)
+class RoleSpec:
+    """A role to assume for one side of a plan (``accounts.<side>`` in the plan)."""
 
-    def __init__(self, options: AwsOptions | None = None) -> None:
+    role_arn: str
+    external_id: str | None = None
+
+
+SESSION_NAME_OK = re.compile(r"[^\w+=,.@-]")
+
+
+def role_session_name(run_id: str | None) -> str:
+    """``drctl-<run id>``: CloudTrail in the assumed account then names the run."""
+    name = SESSION_NAME_OK.sub("-", f"drctl-{run_id}" if run_id else "drctl")
+    return name[:64]
+
+
+class AwsSessions:
+    """Creates and caches boto3 clients per (service, region, side); thread-safe.
+
+    A side with a role (``roles["dr"]``) gets clients whose credentials come from
+    ``sts:AssumeRole`` (with the external id), refreshed before they expire, so a
+    multi-hour restore keeps working. ``"global"`` services (Route 53) use the
+    primary side's role, where the hosted zone lives.
+    """
+
+    def __init__(
+        self,
+        options: AwsOptions | None = None,
+        *,
+        roles: dict[str, RoleSpec] | None = None,
+        session_name: str = "drctl",
+    ) -> None:
         self.options = options or AwsOptions()
+        self.roles = dict(roles or {})
+        self.session_name = session_name
         self._lock = threading.Lock()
-        self._clients: dict[tuple[str, str], Any] = {}
+        self._clients: dict[tuple[str, str, str | None], Any] = {}
         self._session: Any = None
+        self._role_sessions: dict[str, Any] = {}
 
     @property
     def endpoint_url(self) -> str | None:
@@ -76,16 +109,64 @@ class AwsSessions:
             )
             raise CredentialsError(f"no AWS credentials found ({where})", hint=CREDENTIALS_HINT)
 
-    def client(self, service: str, region: str) -> Any:
-        key = (service, region)
+    def client(self, service: str, region: str, side: str | None = None) -> Any:
+        role = self.roles.get("primary" if side == "global" else side or "")
+        key = (service, region, role.role_arn if role else None)
         with self._lock:
             client = self._clients.get(key)
             if client is None:
-                client = self._make_client(service, region)
+                session = self._assumed_session(role, region) if role else self._boto_session()
+                client = self._make_client(service, region, session)
                 self._clients[key] = client
         return client
 
-    def _make_client(self, service: str, region: str) -> Any:
+    def _assumed_session(self, role: RoleSpec, region: str) -> Any:
+        """A boto3 session whose credentials are the role's, refreshed on expiry.
+
+        STS is called in the side's own region (regional endpoint), so assuming
+        the DR role does not depend on the failed region. Called with the lock held.
+        """
+        import boto3
+        import botocore.session
+        from botocore.credentials import (
+            AssumeRoleCredentialFetcher,
+            DeferredRefreshableCredentials,
+        )
+
+        cached = self._role_sessions.get(role.role_arn)
+        if cached is not None:
+            return cached
+        base = self._boto_session()
+        source = base.get_credentials()
+        if source is None:
+            self.require_credentials()
+        extra: dict[str, Any] = {"RoleSessionName": self.session_name}
+        if role.external_id:
+            extra["ExternalId"] = role.external_id
+
+        def sts_client(service: str, **kwargs: Any) -> Any:
+            kwargs.setdefault("region_name", region)
+            kwargs.setdefault("endpoint_url", self.endpoint_url)
+            return base.client(service, **kwargs)
+
+        fetcher = AssumeRoleCredentialFetcher(
+            client_creator=sts_client,
+            source_credentials=source,
+            role_arn=role.role_arn,
+            extra_args=extra,
+        )
+        core = botocore.session.Session()
+        # botocore has no public setter for a session's credential object; this is
+        # the documented-by-use way to hand it refreshable credentials.
+        creds = DeferredRefreshableCredentials(
+            method="assume-role", refresh_using=fetcher.fetch_credentials
+        )
+        core._credentials = creds  # type: ignore[attr-defined]
+        session = boto3.session.Session(botocore_session=core)
+        self._role_sessions[role.role_arn] = session
+        return session
+
+    def _make_client(self, service: str, region: str, session: Any) -> Any:
         from botocore.config import Config
 
         config = Config(
@@ -95,7 +176,7 @@ class AwsSessions:
             user_agent_extra=f"drctl/{__version__}",
         )
         try:
-            client = self._boto_session().client(
+            client = session.client(
                 service, region_name=region, endpoint_url=self.endpoint_url, config=config
             )
         except DrctlError:

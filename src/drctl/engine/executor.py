@@ -32,6 +32,9 @@ from drctl.errors import DrctlError
 class RunObserver:
     """Receives progress; the live view implements it. Called from the scheduler thread."""
 
+    def run_started(self, meta: RunMeta, *, resumed: bool, steps: int) -> None:
+        """The run (or its resume) is journaled and about to start steps."""
+
     def step_started(self, step: Step, record: StepRecord) -> None:
         """A step began."""
 
@@ -84,13 +87,16 @@ class Executor:
         max_workers: int = 8,
         default_timeout_seconds: float = 900.0,
         previous: Mapping[str, StepRecord] | None = None,
+        preamble: list[dict[str, Any]] | None = None,
     ) -> None:
         """``previous``: the step records of an earlier attempt of the same run.
 
         Given, the run is a resume: steps that attempt finished (succeeded or
         skipped) are not run again, the journal gets a ``run-resume`` event
         instead of ``run-start``, and the RTO is measured from the first attempt.
+        ``preamble``: events journaled right after that first event (approvals).
         """
+        self.preamble = list(preamble or [])
         self.graph = graph
         self.meta = meta
         self.clock = clock
@@ -149,6 +155,9 @@ class Executor:
                     **self.meta.extra,
                 }
             )
+        for event in self.preamble:
+            self._log(event)
+        self.observer.run_started(self.meta, resumed=bool(self.previous), steps=len(self.records))
         results: dict[str, _Result] = self._earlier_results()
         status, error = self._schedule(results)
         rto = self._measured_rto(results) if status == "succeeded" else None

@@ -16,12 +16,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from drctl.aws.session import AwsOptions, AwsSessions
+from drctl.aws.session import AwsOptions, AwsSessions, RoleSpec, role_session_name
 from drctl.engine.checks import run_checks
 from drctl.engine.clock import Clock, SystemClock, iso
 from drctl.engine.executor import Executor, RunMeta, RunObserver, dry_run
 from drctl.engine.graph import StepGraph, build_graph
 from drctl.engine.journal import Journal, read_journal
+from drctl.engine.notify import RunNotifier
 from drctl.engine.runs import RunRecord, new_run_id, record_from_events, runs_dir
 from drctl.engine.step import Check, CheckResult, CheckStatus
 from drctl.errors import UsageError
@@ -62,7 +63,7 @@ def make_context(
     require_credentials: bool = False,
 ) -> KindContext:
     """The context kinds work in; ``require_credentials`` fails early without them."""
-    sessions = AwsSessions(settings.aws)
+    sessions = sessions_for(plan, settings, run_id)
     if require_credentials:
         sessions.require_credentials()
     return KindContext(
@@ -72,6 +73,17 @@ def make_context(
         mode=mode,
         run_id=run_id,
     )
+
+
+def sessions_for(plan: Plan, settings: RunSettings, run_id: str | None = None) -> AwsSessions:
+    """Clients for the plan's sides: assumed roles where ``accounts`` names them."""
+    roles = {}
+    if plan.accounts is not None:
+        for side in ("primary", "dr"):
+            spec = getattr(plan.accounts, side)
+            if spec is not None:
+                roles[side] = RoleSpec(spec.role_arn, spec.external_id)
+    return AwsSessions(settings.aws, roles=roles, session_name=role_session_name(run_id))
 
 
 def collect_checks(plan: Plan, ctx: KindContext, only: Sequence[str] | None = None) -> list[Check]:
@@ -178,9 +190,14 @@ def execute(
     )
     path = runs_dir(settings.state_dir) / f"{run_id}.jsonl"
     at = iso(settings.clock.now())
+    approved = [
+        {"event": "approval", "at": at, "step": name, "by": who}
+        for name, who in (approvals or {}).items()
+    ]
     with Journal(path) as journal:
-        for name, who in (approvals or {}).items():
-            journal.append({"event": "approval", "at": at, "step": name, "by": who})
+        notifier = _notifier(plan, settings, meta, journal, observer)
+        if notifier is not None:
+            observer = notifier
         executor = Executor(
             graph,
             meta,
@@ -190,10 +207,59 @@ def execute(
             max_workers=settings.max_workers,
             default_timeout_seconds=float(objectives.rto_seconds),
             previous={s.id: s for s in previous.steps} if previous else None,
+            preamble=approved,
         )
-        executor.run()
+        finished = executor.run()
+        if notifier is not None:
+            notifier.run_finished(finished)
     # The journal is the truth; the record shown is the one `runs show` rebuilds.
     return record_from_events(read_journal(path))
+
+
+def _notifier(
+    plan: Plan,
+    settings: RunSettings,
+    meta: RunMeta,
+    journal: Journal,
+    inner: RunObserver | None,
+) -> RunNotifier | None:
+    """A notifier publishing to the plan's SNS topic, or None when it names none."""
+    if plan.notifications is None:
+        return None
+    from drctl.aws import sns
+
+    topic = plan.notifications.sns_topic_arn
+    region = sns.topic_region(topic)
+    side = "dr" if region == plan.regions.dr else "primary"
+    sessions = sessions_for(plan, settings, meta.run_id)
+
+    def publish(subject: str, message: str, attributes: dict[str, str]) -> None:
+        from drctl.aws.errors import aws_errors
+
+        with aws_errors(f"notifying {topic}"):
+            sns.publish(sessions.client("sns", region, side), topic, subject, message, attributes)
+
+    def journal_failure(message: str) -> None:
+        journal.append(
+            {"event": "notify-failed", "at": iso(settings.clock.now()), "detail": message}
+        )
+
+    regions = (
+        f"{plan.regions.dr} -> {plan.regions.primary}"
+        if meta.action == "failback"
+        else f"{plan.regions.primary} -> {plan.regions.dr}"
+    )
+    return RunNotifier(
+        publish,
+        regions=regions,
+        operator=operator(),
+        run_id=meta.run_id,
+        app=meta.app,
+        action=meta.action,
+        mode=meta.mode,
+        inner=inner,
+        on_error=journal_failure,
+    )
 
 
 def check_resumable(loaded: LoadedPlan, record: RunRecord, action: str) -> None:

@@ -54,7 +54,7 @@ class KindContext:
     def client(self, service: str, side: str) -> Any:
         """A client for ``side`` ("primary", "dr" or "global")."""
         region = GLOBAL_REGION if side == "global" else self.region(side)
-        return self.sessions.client(service, region)
+        return self.sessions.client(service, region, side)
 
 
 class Memo:

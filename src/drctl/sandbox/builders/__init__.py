@@ -52,7 +52,7 @@ class SandboxBuilder:
 
     def client(self, service: str, side: str) -> Any:
         region = "us-east-1" if side == "global" else self.region(side)
-        return self.sessions.client(service, region)
+        return self.sessions.client(service, region, side)
 
     def build(self) -> list[str]:
         """Create every resource whose kind has a builder; returns the names built."""
