@@ -98,7 +98,7 @@ def cli(
 
 
 def _register() -> None:
-    from drctl.cli import check_cmd, failover_cmd, plan_cmd, runs_cmd, sandbox_cmd
+    from drctl.cli import check_cmd, failover_cmd, plan_cmd, runs_cmd, sandbox_cmd, unlock_cmd
 
     cli.add_command(plan_cmd.plan)
     cli.add_command(check_cmd.check)
@@ -106,6 +106,7 @@ def _register() -> None:
     cli.add_command(runs_cmd.runs)
     cli.add_command(sandbox_cmd.sandbox)
     cli.add_command(sandbox_cmd.demo)
+    cli.add_command(unlock_cmd.unlock)
 
 
 _register()

@@ -47,12 +47,12 @@ def run_steps(app: AppContext, req: RunRequest, build: GraphBuilder) -> None:
     from drctl.engine.operations import (
         check_resumable,
         dry_run_record,
-        execute,
         make_context,
         manual_approvals,
         operator,
+        run_lock,
     )
-    from drctl.engine.runs import load_run, new_run_id, state_dir
+    from drctl.engine.runs import new_run_id
 
     loaded = load_for_command(app, req.plan_path)
     plan = loaded.plan
@@ -62,7 +62,7 @@ def run_steps(app: AppContext, req: RunRequest, build: GraphBuilder) -> None:
     previous = None
     mode, only = req.mode, list(req.only)
     if req.resume:
-        previous = load_run(state_dir(app.state_dir), req.resume)
+        previous = _load_for_resume(plan, settings, req.resume)
         check_resumable(loaded, previous, req.action)
         mode, only = previous.mode, list(previous.meta.get("only") or [])
         run_id = previous.run_id
@@ -76,47 +76,98 @@ def run_steps(app: AppContext, req: RunRequest, build: GraphBuilder) -> None:
     graph = build(plan, ctx, only)
 
     if req.dry_run:
-        record = dry_run_record(loaded, graph, settings, action=req.action, mode=mode)
-        show_dry_run(app, record, graph)
+        show_dry_run(
+            app, dry_run_record(loaded, graph, settings, action=req.action, mode=mode), graph
+        )
         return
 
-    remaining = [
-        s.id
-        for s in graph.steps
-        if not previous
-        or next((p.status for p in previous.steps if p.id == s.id), "pending")
-        not in ("succeeded", "skipped")
-    ]
-    confirm_or_refuse(
-        _question(plan, req.action, mode, remaining, run_id, previous), yes=req.yes, what=req.action
+    # Take the lock before asking: a second operator learns at once who holds it.
+    lock = run_lock(
+        plan, settings, run_id=run_id, action=req.action, takeover=req.resume and run_id
     )
-
-    new_approvals = manual_approvals(plan, req.approve, operator())
-    run_args: dict[str, Any] = {
-        "action": req.action,
-        "mode": mode,
-        "run_id": run_id,
-        "only": only,
-        "previous": previous,
-        "approvals": new_approvals,
-    }
-    if app.json:
-        record = execute(loaded, graph, settings, **run_args)
-    else:
-        from drctl.render.live import LiveStepView
-
-        title = f"{req.action.capitalize()} of {plan.app} ({mode}) run {run_id}" + (
-            " (resumed)" if previous else ""
+    lock.acquire()
+    record: RunRecord | None = None
+    try:
+        remaining = [
+            s.id
+            for s in graph.steps
+            if not previous
+            or next((p.status for p in previous.steps if p.id == s.id), "pending")
+            not in ("succeeded", "skipped")
+        ]
+        confirm_or_refuse(
+            _question(plan, req.action, mode, remaining, run_id, previous),
+            yes=req.yes,
+            what=req.action,
         )
-        with LiveStepView(graph.steps, title) as view:
-            if common.interactive():
-                ctx.ask = _prompter(view)
-            record = execute(loaded, graph, settings, observer=view, **run_args)
+        run_args: dict[str, Any] = {
+            "action": req.action,
+            "mode": mode,
+            "run_id": run_id,
+            "only": only,
+            "previous": previous,
+            "approvals": manual_approvals(plan, req.approve, operator()),
+        }
+        record = _execute(
+            app,
+            loaded,
+            graph,
+            settings,
+            ctx,
+            run_args,
+            title_suffix=" (resumed)" if previous else "",
+        )
+    finally:
+        # A paused or interrupted run keeps the lock: it is not over, and --resume
+        # takes the lock over. Anything else -- done, failed, refused -- lets go.
+        if record is None or record.status not in ("waiting", "aborted", "interrupted"):
+            lock.release()
+    assert record is not None
     report(app, record, req)
     if record.status == "waiting":
         raise click.exceptions.Exit(ExitCode.REFUSED)
     if record.status != "succeeded":
         raise click.exceptions.Exit(ExitCode.FAILED)
+
+
+def _load_for_resume(plan: Plan, settings: Any, run_id: str) -> RunRecord:
+    from drctl.engine.operations import fetch_remote_journal
+    from drctl.engine.runs import load_run
+    from drctl.errors import UsageError
+
+    try:
+        return load_run(settings.state_dir, run_id)
+    except UsageError:
+        if not fetch_remote_journal(plan, settings, run_id):
+            raise
+    return load_run(settings.state_dir, run_id)
+
+
+def _execute(
+    app: AppContext,
+    loaded: Any,
+    graph: StepGraph,
+    settings: Any,
+    ctx: KindContext,
+    run_args: dict[str, Any],
+    *,
+    title_suffix: str,
+) -> RunRecord:
+    from drctl.engine.operations import execute
+
+    plan = loaded.plan
+    if app.json:
+        return execute(loaded, graph, settings, **run_args)
+    from drctl.render.live import LiveStepView
+
+    title = (
+        f"{run_args['action'].capitalize()} of {plan.app} ({run_args['mode']}) "
+        f"run {run_args['run_id']}{title_suffix}"
+    )
+    with LiveStepView(graph.steps, title) as view:
+        if common.interactive():
+            ctx.ask = _prompter(view)
+        return execute(loaded, graph, settings, observer=view, **run_args)
 
 
 def _question(

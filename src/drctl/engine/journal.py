@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -19,8 +20,11 @@ from drctl.errors import DrctlError
 class Journal:
     """Appends events to ``path``; safe to call from the executor's worker threads."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, mirror: Callable[[bytes], None] | None = None) -> None:
+        """``mirror`` gets the whole journal after each event (the S3 state backend)."""
         self.path = path
+        self.mirror = mirror
+        self.mirror_errors: list[str] = []
         self._lock = threading.Lock()
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -35,6 +39,17 @@ class Journal:
             self._fh.write(line + "\n")
             self._fh.flush()
             os.fsync(self._fh.fileno())
+            if self.mirror is not None:
+                self._mirror()
+
+    def _mirror(self) -> None:
+        """Best effort: the local fsync'd file is the record; a failed upload is retried
+        with the next event and reported, never allowed to stop a failover."""
+        try:
+            self.mirror(self.path.read_bytes())  # type: ignore[misc]
+        except Exception as exc:
+            message = getattr(exc, "message", None) or f"{type(exc).__name__}: {exc}"
+            self.mirror_errors.append(message)
 
     def close(self) -> None:
         with self._lock:

@@ -11,7 +11,7 @@ import getpass
 import hashlib
 import os
 import socket
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,6 +22,7 @@ from drctl.engine.clock import Clock, SystemClock, iso
 from drctl.engine.executor import Executor, RunMeta, RunObserver, dry_run
 from drctl.engine.graph import StepGraph, build_graph
 from drctl.engine.journal import Journal, read_journal
+from drctl.engine.lock import FileLockStore, LockInfo, LockStore, RunLock, new_lock_id
 from drctl.engine.notify import RunNotifier
 from drctl.engine.runs import RunRecord, new_run_id, record_from_events, runs_dir
 from drctl.engine.step import Check, CheckResult, CheckStatus
@@ -189,12 +190,13 @@ def execute(
         },
     )
     path = runs_dir(settings.state_dir) / f"{run_id}.jsonl"
+    mirror = journal_mirror(plan, settings, run_id)
     at = iso(settings.clock.now())
     approved = [
         {"event": "approval", "at": at, "step": name, "by": who}
         for name, who in (approvals or {}).items()
     ]
-    with Journal(path) as journal:
+    with Journal(path, mirror=mirror) as journal:
         notifier = _notifier(plan, settings, meta, journal, observer)
         if notifier is not None:
             observer = notifier
@@ -260,6 +262,86 @@ def _notifier(
         inner=inner,
         on_error=journal_failure,
     )
+
+
+def lock_store(plan: Plan, settings: RunSettings) -> LockStore:
+    """Where this plan's run lock lives (``state:`` in the plan)."""
+    if plan.state is None or plan.state.backend.value == "local":
+        return FileLockStore(settings.state_dir, plan.app)
+    from drctl.aws import state_store
+
+    bucket = plan.state.bucket or ""
+    sessions = AwsSessions(settings.aws)
+    region = _state_region(sessions, bucket)
+    if plan.state.lock_table:
+        return state_store.DynamoDbLockStore(
+            sessions.client("dynamodb", region), plan.state.lock_table, plan.app
+        )
+    return state_store.S3LockStore(sessions.client("s3", region), bucket, plan.app)
+
+
+def journal_mirror(
+    plan: Plan, settings: RunSettings, run_id: str
+) -> Callable[[bytes], None] | None:
+    """With ``state.backend: s3``, a function that copies the journal to the bucket."""
+    if plan.state is None or plan.state.backend.value == "local":
+        return None
+    from drctl.aws import state_store
+
+    bucket = plan.state.bucket or ""
+    sessions = AwsSessions(settings.aws)
+    mirror = state_store.S3JournalMirror(
+        sessions.client("s3", _state_region(sessions, bucket)), bucket, plan.app
+    )
+    return lambda body: mirror.upload(run_id, body)
+
+
+def fetch_remote_journal(plan: Plan, settings: RunSettings, run_id: str) -> bool:
+    """Copy a run's journal from the state bucket into the local state dir (resume
+    on another machine). False when the plan keeps state locally or the run is not there."""
+    if plan.state is None or plan.state.backend.value == "local":
+        return False
+    from drctl.aws import state_store
+
+    bucket = plan.state.bucket or ""
+    sessions = AwsSessions(settings.aws)
+    mirror = state_store.S3JournalMirror(
+        sessions.client("s3", _state_region(sessions, bucket)), bucket, plan.app
+    )
+    matches = [r for r in mirror.run_ids() if r.startswith(run_id)]
+    if len(matches) != 1:
+        return False
+    body = mirror.download(matches[0])
+    if body is None:
+        return False
+    target = runs_dir(settings.state_dir) / f"{matches[0]}.jsonl"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(body)
+    return True
+
+
+def _state_region(sessions: AwsSessions, bucket: str) -> str:
+    from drctl.aws import state_store
+    from drctl.aws.errors import aws_errors
+
+    with aws_errors(f"state bucket {bucket}"):
+        return state_store.bucket_region(sessions.client("s3", "us-east-1"), bucket)
+
+
+def run_lock(
+    plan: Plan, settings: RunSettings, *, run_id: str, action: str, takeover: str | None
+) -> RunLock:
+    info = LockInfo(
+        lock_id=new_lock_id(),
+        app=plan.app,
+        run_id=run_id,
+        action=action,
+        host=socket.gethostname(),
+        user=_user(),
+        pid=os.getpid(),
+        acquired_at=iso(settings.clock.now()),
+    )
+    return RunLock(lock_store(plan, settings), info, takeover=takeover)
 
 
 def check_resumable(loaded: LoadedPlan, record: RunRecord, action: str) -> None:
