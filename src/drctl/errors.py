@@ -18,6 +18,7 @@ class ExitCode(IntEnum):
     BAD_INPUT = 2
     REFUSED = 3
     LOCKED = 4
+    INTERRUPTED = 130  # 128 + SIGINT: stopped by Ctrl-C, resumable
 
 
 class DrctlError(Exception):

@@ -132,6 +132,16 @@ def _fail(message: str, code: int, *, hint: str | None, as_json: bool) -> NoRetu
     sys.exit(code)
 
 
+def _exit_now(message: str, hint: str | None, *, as_json: bool) -> NoReturn:
+    """After a second Ctrl-C: say so and leave without joining the step threads."""
+    try:
+        _fail(message, ExitCode.INTERRUPTED, hint=hint, as_json=as_json)
+    except SystemExit:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(130)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: run the CLI and map every error to one message and an exit code."""
     args = list(sys.argv[1:] if argv is None else argv)
@@ -150,9 +160,11 @@ def main(argv: list[str] | None = None) -> None:
     except DrctlError as exc:
         if debug:
             raise
+        if exc.exit_code == ExitCode.INTERRUPTED:
+            _exit_now(exc.message, exc.hint, as_json=as_json)
         _fail(exc.message, exc.exit_code, hint=exc.hint, as_json=as_json)
     except KeyboardInterrupt:
-        _fail("interrupted", 130, hint=None, as_json=as_json)
+        _fail("interrupted", ExitCode.INTERRUPTED, hint=None, as_json=as_json)
     except BrokenPipeError:
         sys.exit(ExitCode.OK)
     except Exception as exc:

@@ -126,6 +126,8 @@ def run_steps(app: AppContext, req: RunRequest, build: GraphBuilder) -> None:
     report(app, record, req)
     if record.status == "waiting":
         raise click.exceptions.Exit(ExitCode.REFUSED)
+    if record.status == "aborted":
+        raise click.exceptions.Exit(ExitCode.INTERRUPTED)  # stopped by Ctrl-C, resumable
     if record.status != "succeeded":
         raise click.exceptions.Exit(ExitCode.FAILED)
 

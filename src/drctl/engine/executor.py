@@ -15,9 +15,11 @@ Scheduling rules, in the order they matter during an incident:
 
 from __future__ import annotations
 
+import signal
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,7 +28,7 @@ from drctl.engine.graph import StepGraph
 from drctl.engine.journal import Journal
 from drctl.engine.runs import RunRecord, StepRecord
 from drctl.engine.step import Phase, Step, StepStatus, StepWaiting
-from drctl.errors import DrctlError
+from drctl.errors import DrctlError, ExitCode
 
 
 class RunObserver:
@@ -41,6 +43,9 @@ class RunObserver:
     def step_finished(self, step: Step, record: StepRecord) -> None:
         """A step ended (succeeded, failed or skipped)."""
 
+    def stopping(self, in_flight: list[str]) -> None:
+        """First Ctrl-C: no new step starts; ``in_flight`` steps are let finish."""
+
 
 @dataclass
 class RunMeta:
@@ -54,8 +59,14 @@ class RunMeta:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-class Interrupted(DrctlError):
-    """The operator pressed Ctrl-C; the run stopped cleanly and can be resumed."""
+class StoppedAtOnce(DrctlError):
+    """A second Ctrl-C: the run stopped without waiting for the steps in flight.
+
+    The journal got its ``run-end`` (status ``interrupted``) first, so it stays
+    consistent; the steps that were in flight are re-checked by ``--resume``.
+    """
+
+    exit_code = ExitCode.INTERRUPTED
 
 
 @dataclass
@@ -159,7 +170,26 @@ class Executor:
             self._log(event)
         self.observer.run_started(self.meta, resumed=bool(self.previous), steps=len(self.records))
         results: dict[str, _Result] = self._earlier_results()
-        status, error = self._schedule(results)
+        try:
+            with self._first_ctrl_c_stops_new_steps():
+                status, error = self._schedule(results)
+        except KeyboardInterrupt:
+            in_flight = sorted(
+                sid for sid, r in self.records.items() if r.status == StepStatus.RUNNING.value
+            )
+            message = "stopped at once by a second Ctrl-C" + (
+                f"; in flight: {', '.join(in_flight)} (re-checked on --resume)" if in_flight else ""
+            )
+            self._log(
+                {
+                    "event": "run-end",
+                    "at": iso(self.clock.now()),
+                    "status": "interrupted",
+                    "rto_seconds": None,
+                    "error": message,
+                }
+            )
+            raise StoppedAtOnce(message) from None
         rto = self._measured_rto(results) if status == "succeeded" else None
         finished_at = iso(self.clock.now())
         self._log(
@@ -188,13 +218,40 @@ class Executor:
             steps=[self.records[s.id] for s in self.graph.steps],
         )
 
+    @contextmanager
+    def _first_ctrl_c_stops_new_steps(self) -> Iterator[None]:
+        """SIGINT handler for the run: the first sets ``stop_requested`` (no new steps
+        start, the ones in flight finish); the second raises KeyboardInterrupt.
+
+        A handler rather than catching KeyboardInterrupt, because the signal can land
+        anywhere in the scheduler -- mid-journal-write included -- and the first one
+        must not tear anything. Only the main thread may install it; elsewhere the
+        run relies on ``stop_requested`` alone.
+        """
+        if threading.current_thread() is not threading.main_thread():
+            yield
+            return
+
+        def on_sigint(signum: int, frame: object) -> None:
+            if self.stop_requested.is_set():
+                raise KeyboardInterrupt
+            self.stop_requested.set()
+
+        previous = signal.signal(signal.SIGINT, on_sigint)
+        try:
+            yield
+        finally:
+            signal.signal(signal.SIGINT, previous)
+
     def _schedule(self, results: dict[str, _Result]) -> tuple[str, str | None]:
         steps = self.graph.by_id()
         waiting = [s.id for s in self.graph.steps if s.id not in results]
         running: dict[Future[_Result], str] = {}
         failed: list[str] = []
         interrupted = False
-        with ThreadPoolExecutor(max_workers=self.max_workers, thread_name_prefix="step") as pool:
+        pool = ThreadPoolExecutor(max_workers=self.max_workers, thread_name_prefix="step")
+        at_once = False
+        try:
             while waiting or running:
                 if not failed and not interrupted:
                     for sid in self._ready(waiting, results, len(running)):
@@ -215,14 +272,10 @@ class Executor:
                         running[pool.submit(self._execute, steps[sid])] = sid
                 if not running:
                     break
-                try:
-                    done, _ = wait(list(running), timeout=0.25, return_when=FIRST_COMPLETED)
-                except KeyboardInterrupt:
+                done, _ = wait(list(running), timeout=0.25, return_when=FIRST_COMPLETED)
+                if self.stop_requested.is_set() and not interrupted:
                     interrupted = True
-                    self.stop_requested.set()
-                    continue
-                if self.stop_requested.is_set():
-                    interrupted = True
+                    self.observer.stopping(sorted(running.values()))
                 for future in done:
                     sid = running.pop(future)
                     result = future.result()
@@ -230,6 +283,12 @@ class Executor:
                     self._finish(steps[sid], result)
                     if result.status is StepStatus.FAILED:
                         failed.append(sid)
+        except KeyboardInterrupt:
+            at_once = True
+            raise
+        finally:
+            # A second Ctrl-C must not wait for the steps in flight.
+            pool.shutdown(wait=not at_once, cancel_futures=True)
         if failed:
             first = self.records[failed[0]]
             return "failed", f"step {first.id} failed: {first.detail}"

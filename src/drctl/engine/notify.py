@@ -91,6 +91,9 @@ class RunNotifier(RunObserver):
                 "failed",
             )
 
+    def stopping(self, in_flight: list[str]) -> None:
+        self.inner.stopping(in_flight)
+
     def run_finished(self, record: RunRecord) -> None:
         self._send(
             f"drctl {self.action} {record.status}: {self.app}{_rto_suffix(record)}",

@@ -91,6 +91,15 @@ class LiveStepView(RunObserver):
                 if self._live is not None:
                     self._live.start()
 
+    def stopping(self, in_flight: list[str]) -> None:
+        from drctl.render.console import err
+
+        waiting = f"waiting for {', '.join(in_flight)} to finish" if in_flight else "stopping"
+        err().print(
+            f"[yellow]Ctrl-C: no new step will start; {waiting}. "
+            "Press Ctrl-C again to exit at once.[/]"
+        )
+
     def step_started(self, step: Step, record: StepRecord) -> None:
         self._update(step, record, True)
 
