@@ -49,6 +49,12 @@ def run_options(fn: F) -> F:
                 help="Continue this run (waiting, interrupted or failed); done steps are kept.",
             ),
             click.option(
+                "--accept-data-loss",
+                is_flag=True,
+                help="Proceed in planned mode even when replication lag exceeds the RPO "
+                "(the measured loss is journaled).",
+            ),
+            click.option(
                 "--approve",
                 multiple=True,
                 metavar="NAME",

@@ -98,11 +98,20 @@ def cli(
 
 
 def _register() -> None:
-    from drctl.cli import check_cmd, failover_cmd, plan_cmd, runs_cmd, sandbox_cmd, unlock_cmd
+    from drctl.cli import (
+        check_cmd,
+        failback_cmd,
+        failover_cmd,
+        plan_cmd,
+        runs_cmd,
+        sandbox_cmd,
+        unlock_cmd,
+    )
 
     cli.add_command(plan_cmd.plan)
     cli.add_command(check_cmd.check)
     cli.add_command(failover_cmd.failover)
+    cli.add_command(failback_cmd.failback)
     cli.add_command(runs_cmd.runs)
     cli.add_command(sandbox_cmd.sandbox)
     cli.add_command(sandbox_cmd.demo)

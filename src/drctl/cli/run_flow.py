@@ -21,6 +21,7 @@ from drctl.cli.main import AppContext
 from drctl.errors import ExitCode
 
 if TYPE_CHECKING:
+    from drctl.engine.gate import GateResult
     from drctl.engine.graph import StepGraph
     from drctl.engine.runs import RunRecord
     from drctl.kinds.base import KindContext
@@ -38,18 +39,21 @@ class RunRequest:
     workers: int
     resume: str | None
     approve: Sequence[str]
+    accept_data_loss: bool = False
 
 
 GraphBuilder = Callable[["Plan", "KindContext", Sequence[str] | None], "StepGraph"]
 
 
 def run_steps(app: AppContext, req: RunRequest, build: GraphBuilder) -> None:
+    from drctl.engine.gate import enforce
     from drctl.engine.operations import (
         check_resumable,
         dry_run_record,
         make_context,
         manual_approvals,
         operator,
+        rpo_gate,
         run_lock,
     )
     from drctl.engine.runs import new_run_id
@@ -74,13 +78,17 @@ def run_steps(app: AppContext, req: RunRequest, build: GraphBuilder) -> None:
     ctx = make_context(plan, settings, mode=mode, run_id=run_id, require_credentials=True)
     ctx.approvals = dict(approvals)
     graph = build(plan, ctx, only)
+    gate = rpo_gate(plan, ctx, only)
 
     if req.dry_run:
+        if not app.json:
+            show_gate(gate)
         show_dry_run(
             app, dry_run_record(loaded, graph, settings, action=req.action, mode=mode), graph
         )
         return
 
+    enforce(gate, mode=mode, accept_data_loss=req.accept_data_loss)
     # Take the lock before asking: a second operator learns at once who holds it.
     lock = run_lock(
         plan, settings, run_id=run_id, action=req.action, takeover=req.resume and run_id
@@ -107,6 +115,7 @@ def run_steps(app: AppContext, req: RunRequest, build: GraphBuilder) -> None:
             "only": only,
             "previous": previous,
             "approvals": manual_approvals(plan, req.approve, operator()),
+            "gate": gate,
         }
         record = _execute(
             app,
@@ -232,6 +241,17 @@ def report(app: AppContext, record: RunRecord, req: RunRequest) -> None:
             f"  resume with: drctl {req.action} --plan {req.plan_path} --resume {record.run_id}"
         )
     console.print(f"  journal: run {record.run_id} (drctl runs show {record.run_id})")
+
+
+def show_gate(gate: GateResult) -> None:
+    """The lag of each replicated resource against the RPO (dry run)."""
+    if not gate.readings:
+        return
+    from drctl.render.console import out
+    from drctl.render.tables import lag_table
+
+    lag_table(gate)
+    out().print()
 
 
 def show_dry_run(app: AppContext, record: RunRecord, graph: StepGraph) -> None:

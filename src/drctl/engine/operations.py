@@ -20,6 +20,7 @@ from drctl.aws.session import AwsOptions, AwsSessions, RoleSpec, role_session_na
 from drctl.engine.checks import run_checks
 from drctl.engine.clock import Clock, SystemClock, iso
 from drctl.engine.executor import Executor, RunMeta, RunObserver, dry_run
+from drctl.engine.gate import GateResult, LagReading, measure
 from drctl.engine.graph import StepGraph, build_graph
 from drctl.engine.journal import Journal, read_journal
 from drctl.engine.lock import FileLockStore, LockInfo, LockStore, RunLock, new_lock_id
@@ -136,8 +137,14 @@ def failback_graph(plan: Plan, ctx: KindContext, only: Sequence[str] | None = No
     resources = selected_resources(plan, only)
     steps = []
     for res in resources:
-        if supported(res.kind):
-            steps.extend(behaviour(res.kind).failback(res, ctx))
+        kind = behaviour(res.kind)
+        if not hasattr(kind, "failback"):
+            raise UsageError(
+                f"resource kind '{res.kind}' ({res.name}) cannot be failed back by this "
+                "version of drctl",
+                hint="use --only to leave it out and bring it home by hand",
+            )
+        steps.extend(kind.failback(res, ctx))
     chosen = {r.name for r in resources}
     deps = {r.name: [d for d in r.depends_on if d in chosen] for r in resources}
     return build_graph(steps, deps)
@@ -146,6 +153,28 @@ def failback_graph(plan: Plan, ctx: KindContext, only: Sequence[str] | None = No
 def recorded_by_step(record: RunRecord) -> dict[str, dict[str, Any]]:
     """The data each step of a finished run kept (e.g. capacity before scale-up), by step id."""
     return {s.id: dict(s.data) for s in record.steps if s.data}
+
+
+def rpo_gate(plan: Plan, ctx: KindContext, only: Sequence[str] | None = None) -> GateResult:
+    """Measure the replication lag of every selected resource whose kind can."""
+    readers = []
+    for res in selected_resources(plan, only):
+        if not supported(res.kind):
+            continue
+        lag = getattr(behaviour(res.kind), "lag", None)
+        if lag is not None:
+            readers.append(_lag_reader(lag, res, ctx))
+    return GateResult(ctx.objectives.rpo_seconds, measure(readers))
+
+
+def _lag_reader(lag: Callable[..., LagReading | None], res: ResourceBase, ctx: KindContext) -> Any:
+    def read() -> LagReading:
+        reading = lag(res, ctx)
+        return reading or LagReading(res.name, res.kind, None, "not replicated")
+
+    read.resource = res.name  # type: ignore[attr-defined]
+    read.kind = res.kind  # type: ignore[attr-defined]
+    return read
 
 
 def plan_digest(text: str) -> str:
@@ -164,6 +193,7 @@ def execute(
     only: Sequence[str] | None = None,
     previous: RunRecord | None = None,
     approvals: dict[str, str] | None = None,
+    gate: GateResult | None = None,
 ) -> RunRecord:
     """Run ``graph`` for real, journaling to ``<state>/runs/<run_id>.jsonl``.
 
@@ -187,6 +217,7 @@ def execute(
             "user": _user(),
             "pid": os.getpid(),
             "only": list(only or []),
+            **({"rpo_gate": gate.as_dict()} if gate is not None else {}),
         },
     )
     path = runs_dir(settings.state_dir) / f"{run_id}.jsonl"

@@ -102,6 +102,9 @@ class RunRecord:
             "steps": [s.as_dict() for s in self.steps],
             "approvals": self.approvals,
             "resumes": self.resumes,
+            "data_loss_window_seconds": (self.meta.get("rpo_gate") or {}).get(
+                "data_loss_window_seconds"
+            ),
         }
 
     @property

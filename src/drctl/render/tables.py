@@ -125,3 +125,28 @@ def runs_table(records: list[RunRecord]) -> None:
             format_seconds(r.objective_rto_seconds) if r.objective_rto_seconds else "-",
         )
     out().print(table)
+
+
+def lag_table(gate: Any) -> None:
+    """Replication lag per resource against the RPO (the RPO gate's evidence)."""
+    from rich.table import Table
+
+    table = Table(
+        title=f"Replication lag vs the RPO of {format_seconds(gate.rpo_seconds)}",
+        title_justify="left",
+    )
+    table.add_column("resource", style="bold")
+    table.add_column("kind")
+    table.add_column("lag", justify="right")
+    table.add_column("", justify="left")
+    table.add_column("measured from", overflow="fold")
+    for r in gate.readings:
+        if r.seconds is None:
+            lag, verdict = "unknown", styled("warn")
+        else:
+            lag = human_seconds(r.seconds)
+            verdict = styled("fail") if r.seconds > gate.rpo_seconds else styled("pass")
+        table.add_row(
+            r.resource, r.kind, lag, verdict, r.source + (f" ({r.detail})" if r.detail else "")
+        )
+    out().print(table)
