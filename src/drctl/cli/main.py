@@ -105,6 +105,7 @@ def _register() -> None:
         plan_cmd,
         runs_cmd,
         sandbox_cmd,
+        test_cmd,
         unlock_cmd,
     )
 
@@ -116,6 +117,7 @@ def _register() -> None:
     cli.add_command(sandbox_cmd.sandbox)
     cli.add_command(sandbox_cmd.demo)
     cli.add_command(unlock_cmd.unlock)
+    cli.add_command(test_cmd.test)
 
 
 _register()

@@ -79,6 +79,8 @@ class RunRecord:
     approvals: list[dict[str, Any]] = field(default_factory=list)
     resumes: int = 0
     meta: dict[str, Any] = field(default_factory=dict)  # run-start's extra fields
+    rpo_seconds: float | None = None  # measured (replication drills)
+    cases: list[dict[str, Any]] = field(default_factory=list)  # drill test cases
 
     def as_dict(self) -> dict[str, Any]:
         """The JSON shape of cli.md for failover/failback."""
@@ -105,6 +107,9 @@ class RunRecord:
             "data_loss_window_seconds": (self.meta.get("rpo_gate") or {}).get(
                 "data_loss_window_seconds"
             ),
+            "rpo_seconds": self.rpo_seconds,
+            "objective_rpo_seconds": self.objective_rpo_seconds,
+            **({"drill": self.meta["drill"], "cases": self.cases} if "drill" in self.meta else {}),
         }
 
     @property
@@ -175,10 +180,13 @@ def record_from_events(events: list[dict[str, Any]]) -> RunRecord:
             record.resumes += 1
         elif kind == "approval":
             record.approvals.append({k: v for k, v in event.items() if k != "event"})
+        elif kind == "case":
+            record.cases.append({k: v for k, v in event.items() if k not in ("event", "at")})
         elif kind == "run-end":
             record.status = event["status"]
             record.finished_at = event["at"]
             record.rto_seconds = event.get("rto_seconds")
+            record.rpo_seconds = event.get("rpo_seconds")
             record.error = event.get("error")
     return record
 

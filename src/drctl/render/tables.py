@@ -108,23 +108,36 @@ def rto_line(record: RunRecord) -> str:
 
 
 def runs_table(records: list[RunRecord]) -> None:
+    """Runs, newest first; for drills this is the RTO/RPO trend against the objectives."""
     from rich.table import Table
 
     table = Table(title="Runs", title_justify="left")
-    for col in ("run id", "app", "action", "mode", "status", "started", "RTO", "objective"):
-        table.add_column(col)
+    for col in ("started", "run id", "app", "what", "status", "RTO", "RPO"):
+        table.add_column(col, justify="right" if col in ("RTO", "RPO") else "left")
     for r in records:
+        drill = r.meta.get("drill")
+        what = f"drill {drill} ({r.mode})" if drill else f"{r.action} ({r.mode})"
         table.add_row(
+            r.started_at,
             r.run_id,
             r.app,
-            r.action,
-            r.mode,
+            what,
             styled(r.status),
-            r.started_at,
-            human_seconds(r.rto_seconds) if r.rto_seconds is not None else "-",
-            format_seconds(r.objective_rto_seconds) if r.objective_rto_seconds else "-",
+            _against(r.rto_seconds, r.objective_rto_seconds),
+            _against(r.rpo_seconds, r.objective_rpo_seconds) if r.rpo_seconds is not None else "-",
         )
     out().print(table)
+
+
+def _against(measured: float | None, objective: int | None) -> str:
+    """``2m 10s / 15m`` in green when within the objective, red when over."""
+    if measured is None:
+        return "-"
+    text = human_seconds(measured)
+    if objective is None:
+        return text
+    colour = "green" if measured <= objective else "red"
+    return f"[{colour}]{text}[/] / {format_seconds(objective)}"
 
 
 def lag_table(gate: Any) -> None:

@@ -1,0 +1,121 @@
+"""`drctl test`: drills in order, JSON of cli.md, JUnit XML CI reporters accept, and
+each drill kept as a run so `runs list --type drill` shows the trend."""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+
+from tests.conftest import DEMO_PLAN
+
+DRILLS = """
+drills:
+  - name: readiness
+    type: checks
+"""
+
+# The Ant/Surefire JUnit schema that Jenkins, GitLab and GitHub reporters read.
+JUNIT_ATTRS = {
+    "testsuites": {"name", "tests", "failures", "errors", "time", "skipped", "disabled"},
+    "testsuite": {"name", "tests", "failures", "errors", "skipped", "time", "timestamp",
+                  "hostname", "id", "package", "disabled"},
+    "testcase": {"name", "classname", "time", "assertions", "status"},
+    "failure": {"message", "type"},
+    "error": {"message", "type"},
+    "skipped": {"message"},
+    "properties": set(),
+    "property": {"name", "value"},
+    "system-out": set(),
+    "system-err": set(),
+}  # fmt: skip
+JUNIT_CHILDREN = {
+    "testsuites": {"testsuite"},
+    "testsuite": {"properties", "testcase", "system-out", "system-err"},
+    "properties": {"property"},
+    "testcase": {"failure", "error", "skipped", "system-out", "system-err"},
+}
+
+
+def assert_junit_shape(root: ET.Element) -> None:
+    """Structural validation against the JUnit schema: elements, attributes, counts."""
+    assert root.tag == "testsuites"
+    for element in root.iter():
+        assert element.tag in JUNIT_ATTRS, element.tag
+        assert set(element.attrib) <= JUNIT_ATTRS[element.tag], (element.tag, element.attrib)
+        for child in element:
+            assert child.tag in JUNIT_CHILDREN.get(element.tag, set()), (element.tag, child.tag)
+    for suite in root.findall("testsuite"):
+        cases = suite.findall("testcase")
+        assert int(suite.get("tests", "-1")) == len(cases)
+        assert int(suite.get("failures", "-1")) == sum(c.find("failure") is not None for c in cases)
+        assert int(suite.get("errors", "-1")) == sum(c.find("error") is not None for c in cases)
+        float(suite.get("time", "x"))
+        for case in cases:
+            assert case.get("name") and case.get("classname")
+            float(case.get("time", "x"))
+    assert int(root.get("tests", "-1")) == sum(int(s.get("tests", "0")) for s in root)
+
+
+@pytest.fixture
+def plan_file(tmp_path: Path) -> Path:
+    path = tmp_path / "shop.yaml"
+    path.write_text(DEMO_PLAN.read_text() + DRILLS)
+    return path
+
+
+def test_checks_drill_passes_with_json_junit_and_a_run(
+    built_now: Any, plan_file: Path, drctl: Any, tmp_path: Path
+) -> None:
+    junit = tmp_path / "report.xml"
+    result = drctl("-o", "json", "test", "--plan", str(plan_file), "--junit", str(junit))
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
+    assert doc["app"] == "shop" and doc["ok"] is True
+    [drill] = doc["drills"]
+    assert drill["name"] == "readiness" and drill["type"] == "checks"
+    assert drill["status"] == "pass" and drill["duration_seconds"] >= 0
+    names = {c["name"] for c in drill["checks"]}
+    assert {"orders-db.replica-lag", "assets.replication", "api.health-check"} <= names
+
+    root = ET.parse(junit).getroot()
+    assert_junit_shape(root)
+    suite = root.find("testsuite")
+    assert suite is not None and suite.get("name") == "readiness"
+    assert int(suite.get("tests", "0")) == len(drill["checks"])
+    assert suite.get("failures") == "0"
+
+    runs = json.loads(drctl("-o", "json", "runs", "list", "--type", "drill").stdout)["runs"]
+    assert [r["run_id"] for r in runs] == [drill["run_id"]]
+    assert runs[0]["drill"] == "readiness" and runs[0]["status"] == "succeeded"
+    table = drctl("runs", "list", "--app", "shop", "--type", "drill")
+    assert "readiness" in table.stdout and "succeeded" in table.stdout
+
+
+def test_failing_check_fails_the_drill_with_observed_vs_expected(
+    built_now: Any, plan_file: Path, drctl: Any, tmp_path: Path
+) -> None:
+    boto3.client("s3", region_name="us-west-2").put_bucket_versioning(
+        Bucket="shop-assets-usw2", VersioningConfiguration={"Status": "Suspended"}
+    )
+    junit = tmp_path / "report.xml"
+    result = drctl("test", "--plan", str(plan_file), "--junit", str(junit))
+    assert result.exit_code == 1
+    assert "readiness" in result.stdout and "assets.versioning" in result.stdout
+    root = ET.parse(junit).getroot()
+    assert_junit_shape(root)
+    failures = root.findall(".//failure")
+    assert failures and any("shop-assets-usw2" in (f.get("message") or "") for f in failures)
+
+
+def test_unknown_drill_and_plan_without_drills_are_bad_input(
+    aws: None, plan_file: Path, drctl: Any
+) -> None:
+    unknown = drctl("test", "--plan", str(plan_file), "--drill", "nope")
+    assert unknown.exit_code == 2 and "unknown drill 'nope'" in unknown.stderr
+    none = drctl("test", "--plan", str(DEMO_PLAN))
+    assert none.exit_code == 2 and "no drills" in none.stderr
