@@ -99,6 +99,7 @@ def cli(
 
 def _register() -> None:
     from drctl.cli import (
+        chaos_cmd,
         check_cmd,
         failback_cmd,
         failover_cmd,
@@ -118,6 +119,7 @@ def _register() -> None:
     cli.add_command(sandbox_cmd.demo)
     cli.add_command(unlock_cmd.unlock)
     cli.add_command(test_cmd.test)
+    cli.add_command(chaos_cmd.chaos)
 
 
 _register()
