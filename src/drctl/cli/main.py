@@ -104,6 +104,7 @@ def _register() -> None:
         failback_cmd,
         failover_cmd,
         plan_cmd,
+        report_cmd,
         runs_cmd,
         sandbox_cmd,
         test_cmd,
@@ -120,6 +121,7 @@ def _register() -> None:
     cli.add_command(unlock_cmd.unlock)
     cli.add_command(test_cmd.test)
     cli.add_command(chaos_cmd.chaos)
+    cli.add_command(report_cmd.report)
 
 
 _register()
