@@ -99,7 +99,8 @@ def run_one(drill: Drill, env: DrillEnv) -> DrillResult:
         try:
             result = _runner(drill)(drill, env)
         except DrctlError as exc:
-            result = DrillResult(drill.name, drill.type.value, "error", detail=exc.message)
+            detail = exc.message + (f" ({exc.hint})" if exc.hint else "")
+            result = DrillResult(drill.name, drill.type.value, "error", detail=detail)
         except Exception as exc:
             result = DrillResult(
                 drill.name, drill.type.value, "error", detail=f"{type(exc).__name__}: {exc}"

@@ -28,6 +28,7 @@ class Journal:
         self._lock = threading.Lock()
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
+            _end_torn_line(path)
             self._fh = open(path, "a", encoding="utf-8")  # noqa: SIM115 - closed in close()
         except OSError as exc:
             raise DrctlError(f"cannot write the run journal {path}: {exc}") from None
@@ -80,6 +81,32 @@ def read_journal(path: Path) -> list[dict[str, Any]]:
                 break
             raise DrctlError(f"{path}:{number}: corrupt journal line") from None
     return events
+
+
+def _end_torn_line(path: Path) -> None:
+    """Before appending (a resume reopens its run's journal), repair a crash mid-write.
+
+    Without this the next event would be glued onto the torn line: lost while it is
+    the last line, and a "corrupt journal line" in the middle once more follow. A
+    torn fragment is cut off (``read_journal`` ignores it anyway); a complete event
+    that only lost its newline keeps itself and gets the newline.
+    """
+    try:
+        with open(path, "rb+") as fh:
+            content = fh.read()
+            if not content or content.endswith(b"\n"):
+                return
+            cut = content.rfind(b"\n") + 1
+            try:
+                json.loads(content[cut:])
+            except ValueError:
+                fh.truncate(cut)
+            else:
+                fh.write(b"\n")
+            fh.flush()
+            os.fsync(fh.fileno())
+    except FileNotFoundError:
+        return
 
 
 def _fsync_dir(directory: Path) -> None:

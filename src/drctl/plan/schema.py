@@ -50,7 +50,8 @@ def allowed_keys_at(path: tuple[str | int, ...], node: Any) -> list[str]:
         model = m.RESOURCE_MODELS.get(kind) if isinstance(kind, str) else None
     else:
         key = tuple("*" if isinstance(p, int) or i in (1, 3) else p for i, p in enumerate(path))
-        model = _SECTIONS.get(key)
+        # Named sections (accounts.primary) first, then free-form ones (actions.<name>).
+        model = _SECTIONS.get(tuple(str(p) for p in path)) or _SECTIONS.get(key)
     if model is None:
         return []
     return [f.alias or name for name, f in model.model_fields.items()]

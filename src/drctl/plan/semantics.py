@@ -69,10 +69,16 @@ def _objectives(data: dict[str, Any]) -> Iterator[Problem]:
     if data.get("tier") is not None:
         return
     objectives = data.get("objectives")
-    if not isinstance(objectives, dict):
-        if "objectives" not in data:
-            yield (), "objectives (rto and rpo) are required when no tier is given", False
+    if objectives is None:  # absent, or written but left empty (``objectives:``)
+        present = "objectives" in data
+        yield (
+            ("objectives",) if present else (),
+            "objectives (rto and rpo) are required when no tier is given",
+            present,
+        )
         return
+    if not isinstance(objectives, dict):
+        return  # the model reports the wrong type
     for key in ("rto", "rpo"):
         if objectives.get(key) is None:
             yield (
