@@ -30,7 +30,7 @@ class AwsOptions:
     profile: str | None = None
     endpoint_url: str | None = None
     dry_run: bool = False
-    max_attempts: int = 10
+    max_attempts: int = 10  # retries after the first attempt (botocore: 11 attempts in all)
     connect_timeout: float = 5.0
     read_timeout: float = 30.0
 
