@@ -31,13 +31,20 @@ def _state(app: AppContext) -> Path:
     type=click.Path(dir_okay=False, exists=False),
 )
 @click.option("--port", type=click.IntRange(1, 65535), default=5000, show_default=True)
+@click.option(
+    "--latency-ms",
+    type=click.FloatRange(0, 10_000),
+    default=0.0,
+    show_default=True,
+    help="Delay every AWS request this long, to look like a real region.",
+)
 @pass_app
-def up(app: AppContext, plan_path: str, port: int) -> None:
+def up(app: AppContext, plan_path: str, port: int, latency_ms: float) -> None:
     """Start the sandbox in the background and build PLAN's resources in both regions."""
     from drctl.sandbox import server
 
     load_for_command(app, plan_path)
-    state = server.up(plan_path, port, _state(app))
+    state = server.up(plan_path, port, _state(app), latency_ms=latency_ms)
     if app.json:
         from drctl.render.json_out import emit
 

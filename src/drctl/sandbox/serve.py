@@ -21,6 +21,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--plan", required=True)
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--state-dir", required=True, type=Path)
+    parser.add_argument("--latency-ms", type=float, default=0.0)
     args = parser.parse_args(argv)
     os.environ.update(FAKE_CREDENTIALS)
     stop = threading.Event()
@@ -28,7 +29,7 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     endpoint = f"http://{LOCALHOST}:{args.port}"
     try:
-        server = start_moto_server(args.port)
+        server = start_moto_server(args.port, args.latency_ms)
     except Exception as exc:
         write_state(args.state_dir, {"error": f"{type(exc).__name__}: {exc}"})
         return 1

@@ -55,8 +55,13 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def start_moto_server(port: int) -> Any:
-    """A moto server with the project's extensions, listening on 127.0.0.1 only."""
+def start_moto_server(port: int, latency_ms: float = 0.0) -> Any:
+    """A moto server with the project's extensions, listening on 127.0.0.1 only.
+
+    ``latency_ms`` delays every AWS request (not moto's own ``/moto-api``), so
+    timings in the sandbox -- a failover's RTO, a benchmark, a test that kills a
+    run mid-step -- look like a real region's rather than a function call's.
+    """
     try:
         from moto.server import ThreadedMotoServer
     except ImportError:
@@ -64,10 +69,25 @@ def start_moto_server(port: int) -> Any:
     from drctl.sandbox.extensions import install
 
     install()
+    if latency_ms > 0:
+        _add_latency(latency_ms / 1000.0)
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     server = ThreadedMotoServer(ip_address=LOCALHOST, port=port, verbose=False)
     server.start()
     return server
+
+
+def _add_latency(seconds: float) -> None:
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication
+
+    dispatch = DomainDispatcherApplication.__call__
+
+    def delayed(self: Any, environ: dict[str, Any], start_response: Any) -> Any:
+        if not str(environ.get("PATH_INFO", "")).startswith("/moto-api"):
+            time.sleep(seconds)
+        return dispatch(self, environ, start_response)
+
+    DomainDispatcherApplication.__call__ = delayed  # type: ignore[method-assign]
 
 
 def read_state(state_dir: Path) -> dict[str, Any] | None:
@@ -98,7 +118,9 @@ def pid_alive(pid: int) -> bool:
     return True
 
 
-def up(plan_path: str, port: int, state_dir: Path, timeout: float = 90.0) -> dict[str, Any]:
+def up(
+    plan_path: str, port: int, state_dir: Path, timeout: float = 90.0, latency_ms: float = 0.0
+) -> dict[str, Any]:
     """Start the sandbox in the background; return its state once the plan is built."""
     existing = read_state(state_dir)
     if existing and existing.get("pid") and pid_alive(int(existing["pid"])):
@@ -126,6 +148,8 @@ def up(plan_path: str, port: int, state_dir: Path, timeout: float = 90.0) -> dic
             str(port),
             "--state-dir",
             str(state_dir),
+            "--latency-ms",
+            str(latency_ms),
         ],
         stdout=log,
         stderr=subprocess.STDOUT,
