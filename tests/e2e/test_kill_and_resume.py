@@ -30,7 +30,8 @@ from tests.conftest import DEMO_PLAN
 pytest.importorskip("moto.server", reason="the sandbox extra (moto[server]) is not installed")
 
 LATENCY_MS = "40"
-BOUNDARIES = range(1, 7)  # after run-start, 3 x step-start, 2 x step-end (the last: run-end follows)
+# After run-start, 3 x step-start, 2 x step-end (after the last, run-end follows at once).
+BOUNDARIES = range(1, 7)
 
 
 def _env(tmp: Path) -> dict[str, str]:
