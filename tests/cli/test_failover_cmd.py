@@ -153,3 +153,24 @@ def test_runs_list_empty_state(drctl: Any, tmp_path: Path) -> None:
     assert result.exit_code == 0 and "no runs" in result.stdout
     as_json = drctl("-o", "json", "--state-dir", str(tmp_path / "empty"), "runs", "list")
     assert json.loads(as_json.stdout) == {"runs": []}
+
+
+def test_step_mode_asks_before_each_step_and_stops_when_told(
+    built_now: Any, drctl: Any, state: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("drctl.cli.common.interactive", lambda: True)
+    # Confirm the run, run the first two steps, refuse the third (traffic).
+    result = drctl(
+        "-o", "json", "--state-dir", str(state), "failover", "--plan", PLAN, "--step",
+        input="y\ny\ny\nn\n",
+    )  # fmt: skip
+    assert result.exit_code == 130, result.output
+    assert result.stderr.count("Run this step?") == 3
+    assert "Next: api.shift-traffic" in result.stderr
+    doc = json.loads(result.stdout)
+    assert doc["status"] == "aborted"
+    assert {s["id"]: s["status"] for s in doc["steps"]}["api.shift-traffic"] == "pending"
+    assert _replica_source() is None and not _primary_health_check().get("Inverted")
+    monkeypatch.setattr("drctl.cli.common.interactive", lambda: False)
+    no_tty = drctl("failover", "--plan", PLAN, "--step", "--yes")
+    assert no_tty.exit_code == 2 and "needs a terminal" in no_tty.stderr

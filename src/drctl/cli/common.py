@@ -7,10 +7,10 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from drctl.cli.main import AppContext
 from drctl.errors import PlanError
 
 if TYPE_CHECKING:
+    from drctl.cli.main import AppContext
     from drctl.engine.operations import RunSettings
     from drctl.plan.loader import LoadedPlan
 

@@ -55,6 +55,12 @@ def run_options(fn: F) -> F:
                 "(the measured loss is journaled).",
             ),
             click.option(
+                "--step",
+                "step",
+                is_flag=True,
+                help="Ask before each step (for on-call following the runbook live).",
+            ),
+            click.option(
                 "--approve",
                 multiple=True,
                 metavar="NAME",

@@ -8,6 +8,7 @@ exit codes.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -40,6 +41,7 @@ class RunRequest:
     resume: str | None
     approve: Sequence[str]
     accept_data_loss: bool = False
+    step: bool = False
 
 
 GraphBuilder = Callable[["Plan", "KindContext", Sequence[str] | None], "StepGraph"]
@@ -89,6 +91,10 @@ def run_steps(app: AppContext, req: RunRequest, build: GraphBuilder) -> None:
         return
 
     enforce(gate, mode=mode, accept_data_loss=req.accept_data_loss)
+    if req.step and not common.interactive():
+        from drctl.errors import UsageError
+
+        raise UsageError("--step asks before each step: it needs a terminal")
     # Take the lock before asking: a second operator learns at once who holds it.
     lock = run_lock(
         plan, settings, run_id=run_id, action=req.action, takeover=req.resume and run_id
@@ -116,6 +122,7 @@ def run_steps(app: AppContext, req: RunRequest, build: GraphBuilder) -> None:
             "previous": previous,
             "approvals": manual_approvals(plan, req.approve, operator()),
             "gate": gate,
+            "step_mode": req.step,
         }
         record = _execute(
             app,
@@ -168,6 +175,8 @@ def _execute(
 
     plan = loaded.plan
     if app.json:
+        if run_args.pop("step_mode", False):
+            run_args["before_step"] = _step_asker(None)
         return execute(loaded, graph, settings, **run_args)
     from drctl.render.live import LiveStepView
 
@@ -178,6 +187,8 @@ def _execute(
     with LiveStepView(graph.steps, title) as view:
         if common.interactive():
             ctx.ask = _prompter(view)
+        if run_args.pop("step_mode", False):
+            run_args["before_step"] = _step_asker(view)
         return execute(loaded, graph, settings, observer=view, **run_args)
 
 
@@ -212,6 +223,24 @@ def _prompter(view: Any) -> Callable[[str, str], bool]:
             err().print(f"\n[bold magenta]Manual step {name}[/]: {instructions}")
             try:
                 return click.confirm("Is it done?", default=False, err=True)
+            except click.Abort:
+                return False
+
+    return ask
+
+
+def _step_asker(view: Any) -> Callable[[Any], bool]:
+    """``--step``: show each step and its command, and ask before it starts."""
+
+    def ask(step: Any) -> bool:
+        from drctl.render.console import err
+
+        with view.paused() if view is not None else contextlib.nullcontext():
+            err().print(f"\n[bold]Next: {step.id}[/] ({step.phase.label}): {step.description}")
+            for line in step.cli:
+                err().print(f"  [green]$[/] {line}", soft_wrap=True)
+            try:
+                return click.confirm("Run this step?", default=True, err=True)
             except click.Abort:
                 return False
 

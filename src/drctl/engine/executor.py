@@ -99,6 +99,7 @@ class Executor:
         default_timeout_seconds: float = 900.0,
         previous: Mapping[str, StepRecord] | None = None,
         preamble: list[dict[str, Any]] | None = None,
+        before_step: Callable[[Step], bool] | None = None,
     ) -> None:
         """``previous``: the step records of an earlier attempt of the same run.
 
@@ -106,7 +107,10 @@ class Executor:
         skipped) are not run again, the journal gets a ``run-resume`` event
         instead of ``run-start``, and the RTO is measured from the first attempt.
         ``preamble``: events journaled right after that first event (approvals).
+        ``before_step`` (``--step``): asked before each step starts; False stops the
+        run there, resumable, as a first Ctrl-C would.
         """
+        self.before_step = before_step
         self.preamble = list(preamble or [])
         self.graph = graph
         self.meta = meta
@@ -255,6 +259,9 @@ class Executor:
             while waiting or running:
                 if not failed and not interrupted:
                     for sid in self._ready(waiting, results, len(running)):
+                        if self.before_step is not None and not self.before_step(steps[sid]):
+                            self.stop_requested.set()
+                            break
                         waiting.remove(sid)
                         record = self.records[sid]
                         record.status = StepStatus.RUNNING.value

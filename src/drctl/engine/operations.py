@@ -26,7 +26,7 @@ from drctl.engine.journal import Journal, read_journal
 from drctl.engine.lock import FileLockStore, LockInfo, LockStore, RunLock, new_lock_id
 from drctl.engine.notify import RunNotifier
 from drctl.engine.runs import RunRecord, new_run_id, record_from_events, runs_dir
-from drctl.engine.step import Check, CheckResult, CheckStatus
+from drctl.engine.step import Check, CheckResult, CheckStatus, Step
 from drctl.errors import UsageError
 from drctl.kinds.base import KindContext
 from drctl.kinds.registry import behaviour, supported
@@ -194,6 +194,7 @@ def execute(
     previous: RunRecord | None = None,
     approvals: dict[str, str] | None = None,
     gate: GateResult | None = None,
+    before_step: Callable[[Step], bool] | None = None,
 ) -> RunRecord:
     """Run ``graph`` for real, journaling to ``<state>/runs/<run_id>.jsonl``.
 
@@ -241,6 +242,7 @@ def execute(
             default_timeout_seconds=float(objectives.rto_seconds),
             previous={s.id: s for s in previous.steps} if previous else None,
             preamble=approved,
+            before_step=before_step,
         )
         finished = executor.run()
         if notifier is not None:
