@@ -308,6 +308,8 @@ class Executor:
 
     def _ready(self, waiting: list[str], results: dict[str, _Result], busy: int) -> list[str]:
         """Steps whose dependencies are done and whose lower phases have all finished."""
+        if busy >= self.max_workers:
+            return []  # a full pool: nothing more may look "running" while it only queues
         ok = _DONE
         steps = self.graph.by_id()
         # A step waiting for a person holds back every higher phase, like a running one.
@@ -393,7 +395,9 @@ class Executor:
             return result(StepStatus.FAILED, f"{type(exc).__name__}: {exc}", calls, data)
 
     def _await_verified(self, step: Step, detail: str) -> str:
-        timeout = step.timeout_seconds or self.default_timeout
+        timeout = (
+            step.timeout_seconds if step.timeout_seconds is not None else self.default_timeout
+        )
         deadline = self.clock.monotonic() + timeout
         while True:
             check = step.verify()

@@ -177,25 +177,43 @@ class Route53RecordKind:
         return [shift_traffic_step(res, ctx)]
 
 
+def locate_failover(
+    res: Route53Record, client: Any
+) -> tuple[str, dict[str, dict[str, Any]], dict[str, Any]]:
+    """The zone id, the PRIMARY/SECONDARY records and the PRIMARY's health check."""
+    zone = route53.find_zone(client, name=res.zone, zone_id=res.zone_id)
+    if zone is None:
+        raise AwsError(f"{res.name}: hosted zone {_zone_label(res)} not found")
+    zone_id = route53.zone_id_of(zone)
+    records = route53.failover_records(client, zone_id, res.record)
+    for role in ("PRIMARY", "SECONDARY"):
+        if role not in records:
+            raise AwsError(f"{res.name}: {res.record} has no {role} failover record")
+    hc_id = records["PRIMARY"].get("HealthCheckId")
+    if not hc_id:
+        raise AwsError(f"{res.name}: the PRIMARY record of {res.record} has no health check")
+    hc = route53.get_health_check(client, hc_id)
+    if hc is None:
+        raise AwsError(f"{res.name}: health check {hc_id} does not exist")
+    return zone_id, records, hc
+
+
+def answers_for(
+    client: Any, res: Route53Record, zone_id: str, record: dict[str, Any]
+) -> tuple[bool, list[str], list[str]]:
+    """(Route 53 answers ``record``'s values, the answer, the expected values)."""
+    expected = [r["Value"] for r in record.get("ResourceRecords", [])]
+    if not expected:
+        return True, [], []
+    answer = route53.dns_answer(client, zone_id, res.record, record["Type"])
+    return sorted(answer) == sorted(expected), answer, expected
+
+
 def shift_traffic_step(res: Route53Record, ctx: KindContext) -> Step:
     client = ctx.client("route53", "global")
 
     def locate() -> tuple[str, dict[str, dict[str, Any]], dict[str, Any]]:
-        zone = route53.find_zone(client, name=res.zone, zone_id=res.zone_id)
-        if zone is None:
-            raise AwsError(f"{res.name}: hosted zone {_zone_label(res)} not found")
-        zone_id = route53.zone_id_of(zone)
-        records = route53.failover_records(client, zone_id, res.record)
-        for role in ("PRIMARY", "SECONDARY"):
-            if role not in records:
-                raise AwsError(f"{res.name}: {res.record} has no {role} failover record")
-        hc_id = records["PRIMARY"].get("HealthCheckId")
-        if not hc_id:
-            raise AwsError(f"{res.name}: the PRIMARY record of {res.record} has no health check")
-        hc = route53.get_health_check(client, hc_id)
-        if hc is None:
-            raise AwsError(f"{res.name}: health check {hc_id} does not exist")
-        return zone_id, records, hc
+        return locate_failover(res, client)
 
     def precheck() -> Precheck:
         _, _, hc = locate()
@@ -240,12 +258,10 @@ def shift_traffic_step(res: Route53Record, ctx: KindContext) -> Step:
             f"Route 53 reports PRIMARY failing ({len(observations)} checkers); "
             f"resolvers converge within TTL {ttl}s"
         )
-        secondary = records["SECONDARY"]
-        expected = [r["Value"] for r in secondary.get("ResourceRecords", [])]
+        ok, answer, expected = answers_for(client, res, zone_id, records["SECONDARY"])
         if not expected:
             return Verification(True, detail)
-        answer = route53.dns_answer(client, zone_id, res.record, secondary["Type"])
-        if sorted(answer) != sorted(expected):
+        if not ok:
             return Verification(
                 False,
                 f"Route 53 answers {', '.join(answer) or 'nothing'}, not the SECONDARY's "

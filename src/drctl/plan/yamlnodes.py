@@ -86,7 +86,9 @@ def _build(node: yaml.Node, path: Path, doc: Document, ctor: Any) -> Any:
             if key_node.tag == "tag:yaml.org,2002:merge":
                 doc.problems.append((_pos(key_node), "merge keys ('<<') are not supported"))
                 continue
-            key = ctor.construct_object(key_node) if isinstance(key_node, yaml.ScalarNode) else None
+            key = _scalar(key_node, doc, ctor) if isinstance(key_node, yaml.ScalarNode) else None
+            if key is _UNREADABLE:
+                continue
             if not isinstance(key, str):
                 doc.problems.append((_pos(key_node), f"keys must be strings, got {key!r}"))
                 continue
@@ -101,4 +103,21 @@ def _build(node: yaml.Node, path: Path, doc: Document, ctor: Any) -> Any:
         return result
     if isinstance(node, yaml.SequenceNode):
         return [_build(item, (*path, i), doc, ctor) for i, item in enumerate(node.value)]
-    return ctor.construct_object(node)
+    value = _scalar(node, doc, ctor)
+    return node.value if value is _UNREADABLE else value  # reported; keep the text
+
+
+_UNREADABLE = object()
+
+
+def _scalar(node: yaml.Node, doc: Document, ctor: Any) -> Any:
+    """A scalar's value; a tag nobody knows (``!Ref``) or a value its type rejects
+    (``2026-13-45``) becomes a problem at its position, never a traceback."""
+    try:
+        return ctor.construct_object(node)
+    except yaml.MarkedYAMLError as exc:
+        reason = exc.problem or str(exc)
+    except (ValueError, TypeError, OverflowError) as exc:
+        reason = str(exc)
+    doc.problems.append((_pos(node), f"cannot read {node.value!r}: {reason}"))
+    return _UNREADABLE
