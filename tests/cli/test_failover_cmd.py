@@ -50,12 +50,26 @@ def test_dry_run_shows_every_step_and_changes_nothing(
     doc = json.loads(result.stdout)
     assert doc["status"] == "dry-run"
     steps = {s["id"]: s for s in doc["steps"]}
-    assert set(steps) == {"assets.verify-dr", "orders-db.promote", "api.shift-traffic"}
+    assert set(steps) == {
+        "orders-db.fence",
+        "assets.verify-dr",
+        "orders-db.drain",
+        "orders-db.promote",
+        "api.shift-traffic",
+    }
+    # Planned mode fences the primary first: never two writable primaries.
+    assert steps["orders-db.fence"]["phase"] == "fence"
+    assert any("read_only" in line for line in steps["orders-db.fence"]["cli"])
     promote = steps["orders-db.promote"]
     assert promote["status"] == "pending"
     assert any("promote-read-replica" in line for line in promote["cli"])
     assert "shop-orders" in promote["detail"]  # current state: replicating from the primary
-    assert steps["api.shift-traffic"]["depends_on"] == ["assets.verify-dr", "orders-db.promote"]
+    assert steps["api.shift-traffic"]["depends_on"] == [
+        "assets.verify-dr",
+        "orders-db.drain",
+        "orders-db.fence",
+        "orders-db.promote",
+    ]
     # Nothing changed, nothing journaled.
     assert _replica_source() is not None
     assert not _primary_health_check().get("Inverted")
@@ -159,13 +173,13 @@ def test_step_mode_asks_before_each_step_and_stops_when_told(
     built_now: Any, drctl: Any, state: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr("drctl.cli.common.interactive", lambda: True)
-    # Confirm the run, run the first two steps, refuse the third (traffic).
+    # Confirm the run, run the four data-side steps, refuse the fifth (traffic).
     result = drctl(
         "-o", "json", "--state-dir", str(state), "failover", "--plan", PLAN, "--step",
-        input="y\ny\ny\nn\n",
+        input="y\ny\ny\ny\ny\nn\n",
     )  # fmt: skip
     assert result.exit_code == 130, result.output
-    assert result.stderr.count("Run this step?") == 3
+    assert result.stderr.count("Run this step?") == 5
     assert "Next: api.shift-traffic" in result.stderr
     doc = json.loads(result.stdout)
     assert doc["status"] == "aborted"

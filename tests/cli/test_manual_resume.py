@@ -74,7 +74,9 @@ def test_non_interactive_run_pauses_and_resumes_with_approvals(
     run_id = doc["run_id"]
     assert doc["status"] == "waiting"
     assert _statuses(doc) == {
+        "orders-db.fence": "succeeded",
         "assets.verify-dr": "succeeded",
+        "orders-db.drain": "succeeded",
         "orders-db.promote": "succeeded",
         "freeze-deploys.confirm": "waiting",
         "api.shift-traffic": "pending",
@@ -163,7 +165,7 @@ def test_interactive_operator_says_not_done(
     assert result.exit_code == 1, result.output
     assert "did not confirm" in result.stdout
     assert "--resume" in result.stdout
-    assert _promoted() and not _inverted()
+    assert not _inverted()  # traffic never moved without the person's confirmation
 
 
 def test_dry_run_lists_the_manual_steps_with_the_resume_command(

@@ -85,7 +85,13 @@ def test_show_draws_the_step_graph_without_aws(monkeypatch: object) -> None:
     doc = json.loads(out)
     assert doc["objectives"] == {"rto_seconds": 900, "rpo_seconds": 300} or doc["objectives"]
     steps = {s["id"]: s for s in doc["steps"]}
-    assert list(steps) == ["assets.verify-dr", "orders-db.promote", "api.shift-traffic"]
+    assert list(steps) == [
+        "orders-db.fence",
+        "assets.verify-dr",
+        "orders-db.drain",
+        "orders-db.promote",
+        "api.shift-traffic",
+    ]
     assert steps["api.shift-traffic"]["phase"] == "traffic"
     # Traffic moves only after the data is in place.
     assert steps["orders-db.promote"]["phase"] == "data"

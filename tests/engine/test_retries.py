@@ -124,7 +124,7 @@ def test_throttling_and_5xx_are_retried_and_the_promotion_happens_once(
     assert faults.injected.count("PromoteReadReplica:400") == 4
     assert faults.injected.count("PromoteReadReplica:500") == 2
     assert len(sleeps) >= 9 and all(s >= 0 for s in sleeps)  # backoff between attempts
-    [step] = record.steps
+    step = next(s for s in record.steps if s.id == "orders-db.promote")
     assert [c["operation"] for c in step.calls] == ["PromoteReadReplica"]  # one success
     assert _standalone()
 
@@ -135,7 +135,7 @@ def test_a_throttling_storm_beyond_the_retry_budget_fails_the_step_clearly(
     faults.add("PromoteReadReplica", 400, THROTTLED, 50)
     record = _failover(built_plan, settings, faults)
     assert record.status == "failed"
-    [step] = record.steps
+    step = next(s for s in record.steps if s.id == "orders-db.promote")
     assert step.status == "failed"
     assert "Throttling" in step.detail or "throttl" in step.detail.lower()
     assert faults.injected.count("PromoteReadReplica:400") == 11  # 1 + 10 retries

@@ -99,10 +99,14 @@ def demo(app: AppContext) -> None:
         emit(
             {
                 "failover": result.failover.as_dict(),
+                "failback": result.failback.as_dict() if result.failback else None,
                 "checks_before": result.checks_before,
                 "checks_after": result.checks_after,
+                "checks_final": result.checks_final,
                 "state_dir": str(result.state_dir),
             }
         )
-    if result.failover.status != "succeeded":
+    if result.failover.status != "succeeded" or (
+        result.failback is not None and result.failback.status != "succeeded"
+    ):
         raise click.exceptions.Exit(ExitCode.FAILED)

@@ -395,9 +395,7 @@ class Executor:
             return result(StepStatus.FAILED, f"{type(exc).__name__}: {exc}", calls, data)
 
     def _await_verified(self, step: Step, detail: str) -> str:
-        timeout = (
-            step.timeout_seconds if step.timeout_seconds is not None else self.default_timeout
-        )
+        timeout = step.timeout_seconds if step.timeout_seconds is not None else self.default_timeout
         deadline = self.clock.monotonic() + timeout
         while True:
             check = step.verify()

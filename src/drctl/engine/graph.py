@@ -52,12 +52,17 @@ def build_graph(steps: Sequence[Step], resource_deps: Mapping[str, Sequence[str]
 
     deps: dict[str, set[str]] = {}
     for resource, chain in by_resource.items():
-        upstream = {
-            s.id for dep in resource_deps.get(resource, ()) for s in by_resource.get(dep, [])
-        }
+        upstream = [s for dep in resource_deps.get(resource, ()) for s in by_resource.get(dep, [])]
         for i, step in enumerate(chain):
             own = set(step.depends_on) if step.depends_on else ({chain[i - 1].id} if i else set())
-            deps[step.id] = own | upstream
+            # A resource waits for the steps of what it depends on -- up to its own phase:
+            # a later-phase follow-up of the upstream resource (re-protecting DR after
+            # traffic moved, fencing an old primary once it answers) is not a prerequisite.
+            reachable = {u.id for u in upstream if u.phase.rank <= step.phase.rank}
+            if upstream and not reachable:
+                first = min(upstream, key=lambda u: u.phase.rank)
+                raise _phase_error(step, first)
+            deps[step.id] = own | reachable
     known = set(ids)
     for sid, dset in deps.items():
         missing = dset - known
@@ -67,13 +72,17 @@ def build_graph(steps: Sequence[Step], resource_deps: Mapping[str, Sequence[str]
     for sid, dset in deps.items():
         for d in dset:
             if by_id[d].phase.rank > by_id[sid].phase.rank:
-                raise PlanError(
-                    f"step {sid} ({by_id[sid].phase.label}) cannot wait for {d} "
-                    f"({by_id[d].phase.label}): phases run fence, then data and compute, "
-                    "then traffic, then notify; remove that depends_on"
-                )
+                raise _phase_error(by_id[sid], by_id[d])
     ordered = _topological(steps, deps)
     return StepGraph(steps=ordered, deps=deps)
+
+
+def _phase_error(step: Step, waits_for: Step) -> PlanError:
+    return PlanError(
+        f"step {step.id} ({step.phase.label}) cannot wait for {waits_for.id} "
+        f"({waits_for.phase.label}): phases run fence, then data and compute, "
+        "then traffic, then notify; remove that depends_on"
+    )
 
 
 def _topological(steps: Sequence[Step], deps: dict[str, set[str]]) -> list[Step]:

@@ -153,7 +153,42 @@ class RdsInstanceKind:
             from drctl.kinds import rds_snapshot_recovery
 
             return rds_snapshot_recovery.failover(res, ctx)
-        return [promote_step(res, ctx)]
+        from drctl.kinds.rds_safety import drain_step, fence_step
+
+        if ctx.mode == "planned":
+            # Writes stop on the primary, the replica catches up, then it is promoted.
+            return [
+                fence_step(
+                    res, ctx, side="primary", instance_id=res.primary, action="fence",
+                    phase=Phase.FENCE,
+                ),
+                drain_step(res, ctx, replica_side="dr", replica=res.dr),
+                promote_step(res, ctx),
+            ]  # fmt: skip
+        # Unplanned: the primary may be gone; promote now, fence it once it answers.
+        return [
+            promote_step(res, ctx),
+            fence_step(
+                res, ctx, side="primary", instance_id=res.primary, action="fence-old-primary",
+                phase=Phase.NOTIFY, wait_if_unreachable=True,
+            ),
+        ]  # fmt: skip
+
+    def failback(self, res: RdsInstance, ctx: KindContext) -> list[Step]:
+        if res.recovery == "snapshot":
+            from drctl.kinds import rds_snapshot_recovery
+
+            return rds_snapshot_recovery.failback(res, ctx)
+        from drctl.kinds.rds_failback import failback_steps
+
+        return failback_steps(res, ctx)
+
+    def lag(self, res: RdsInstance, ctx: KindContext) -> Any:
+        if res.recovery == "snapshot":
+            return None  # no replication: the snapshot age is checked instead
+        from drctl.kinds.rds_safety import lag
+
+        return lag(res, ctx)
 
 
 def promote_step(res: RdsInstance, ctx: KindContext) -> Step:

@@ -176,6 +176,11 @@ class Route53RecordKind:
     def failover(self, res: Route53Record, ctx: KindContext) -> list[Step]:
         return [shift_traffic_step(res, ctx)]
 
+    def failback(self, res: Route53Record, ctx: KindContext) -> list[Step]:
+        from drctl.kinds.route53_failback import restore_traffic_step
+
+        return [restore_traffic_step(res, ctx)]
+
 
 def locate_failover(
     res: Route53Record, client: Any

@@ -121,6 +121,11 @@ class S3BucketKind:
     def failover(self, res: S3Bucket, ctx: KindContext) -> list[Step]:
         return [verify_dr_step(res, ctx)]
 
+    def failback(self, res: S3Bucket, ctx: KindContext) -> list[Step]:
+        from drctl.kinds.s3_failback import failback_steps
+
+        return failback_steps(res, ctx)
+
 
 def verify_dr_step(res: S3Bucket, ctx: KindContext) -> Step:
     dr_client = ctx.client("s3", "dr")

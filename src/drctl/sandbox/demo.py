@@ -1,8 +1,9 @@
 """``drctl demo``: the whole story on the bundled plan, in one process, against moto.
 
-Build the plan's resources in both regions, check readiness, fail over, and
-check again -- the second check shows the failover's effect (the replica is now
-a standalone primary, traffic is forced to the SECONDARY). Every AWS call goes
+Build the plan's resources in both regions, check readiness, fail over, check
+again -- the second check shows the failover's effect (the replica is now a
+standalone primary, traffic is forced to the SECONDARY) -- then fail back
+(re-protect, move home, re-protect DR) and check a last time. Every AWS call goes
 to moto in this process: credentials are fake and any endpoint override is
 dropped for the duration.
 """
@@ -16,6 +17,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 from drctl.engine.runs import RunRecord
 from drctl.sandbox.server import FAKE_CREDENTIALS
@@ -50,6 +52,8 @@ class DemoResult:
     checks_before: dict[str, int]
     checks_after: dict[str, int]
     state_dir: Path
+    failback: RunRecord | None = None
+    checks_final: dict[str, int] | None = None
 
 
 def run_demo(*, state_dir: Path | None, as_json: bool) -> DemoResult:
@@ -62,12 +66,12 @@ def run_demo(*, state_dir: Path | None, as_json: bool) -> DemoResult:
     from drctl.engine.checks import summarize
     from drctl.engine.operations import (
         default_settings,
-        execute,
+        failback_graph,
         failover_graph,
         make_context,
+        recorded_by_step,
         run_readiness,
     )
-    from drctl.engine.runs import new_run_id
     from drctl.plan.loader import load_plan_text
     from drctl.render import tables
     from drctl.render.console import out
@@ -97,34 +101,52 @@ def run_demo(*, state_dir: Path | None, as_json: bool) -> DemoResult:
         if show:
             tables.checks_table(plan.app, before, summarize(before))
             out().rule("3. Planned failover")
-        run_id = new_run_id(settings.clock.now(), plan.app, "failover")
-        fctx = make_context(plan, settings, mode="planned", run_id=run_id)
-        graph = failover_graph(plan, fctx)
+        record = _run(loaded, settings, "failover", failover_graph, {}, show)
         if show:
-            from drctl.render.live import LiveStepView
-
-            with LiveStepView(graph.steps, f"Failover run {run_id}") as view:
-                record = execute(
-                    loaded,
-                    graph,
-                    settings,
-                    action="failover",
-                    mode="planned",
-                    run_id=run_id,
-                    observer=view,
-                )
-            out().print(tables.rto_line(record))
             out().rule("4. Readiness check after the failover")
-        else:
-            record = execute(
-                loaded, graph, settings, action="failover", mode="planned", run_id=run_id
-            )
         after = run_readiness(plan, make_context(plan, settings))
         if show:
             tables.checks_table(plan.app, after, summarize(after))
             out().print(
                 "The failures above are the failover's effect: the replica is now a "
-                "standalone primary and Route 53 serves the SECONDARY.\n"
-                f"Journal kept in {base}: DRCTL_STATE_DIR={base} drctl runs show {run_id}"
+                "standalone primary and Route 53 serves the SECONDARY."
             )
-    return DemoResult(record, summarize(before), summarize(after), base)
+            out().rule("5. Failback: re-protect, then a planned failover home")
+        back = _run(loaded, settings, "failback", failback_graph, recorded_by_step(record), show)
+        if show:
+            out().rule("6. Readiness check after the failback")
+        final = run_readiness(plan, make_context(plan, settings))
+        if show:
+            tables.checks_table(plan.app, final, summarize(final))
+            out().print(f"Journals kept in {base}: DRCTL_STATE_DIR={base} drctl runs list")
+    return DemoResult(record, summarize(before), summarize(after), base, back, summarize(final))
+
+
+def _run(
+    loaded: Any,
+    settings: Any,
+    action: str,
+    build: Any,
+    recorded: dict[str, dict[str, Any]],
+    show: bool,
+) -> RunRecord:
+    """One journaled run of ``action`` (planned), drawn live unless output is JSON."""
+    from drctl.engine.operations import execute, make_context
+    from drctl.engine.runs import new_run_id
+    from drctl.render import tables
+    from drctl.render.console import out
+
+    plan = loaded.plan
+    run_id = new_run_id(settings.clock.now(), plan.app, action)
+    ctx = make_context(plan, settings, mode="planned", run_id=run_id)
+    ctx.recorded = recorded
+    graph = build(plan, ctx)
+    args = {"action": action, "mode": "planned", "run_id": run_id}
+    if not show:
+        return execute(loaded, graph, settings, **args)
+    from drctl.render.live import LiveStepView
+
+    with LiveStepView(graph.steps, f"{action.capitalize()} run {run_id}") as view:
+        record = execute(loaded, graph, settings, observer=view, **args)
+    out().print(tables.rto_line(record))
+    return record
