@@ -122,3 +122,22 @@ def built_plan(aws: None, demo_plan: Any, settings: Any) -> Any:
     ctx = make_context(demo_plan.plan, settings)
     SandboxBuilder(demo_plan.plan, ctx.sessions, settings.clock).build()
     return demo_plan
+
+
+@pytest.fixture
+def built_now(aws: None, tmp_path: object) -> object:
+    """The demo plan built in moto on the system clock, as the CLI commands will read it.
+
+    (The shared ``built_plan`` fixture builds on a fake clock, so metrics it publishes
+    would be hours away from the CLI's "now".)
+    """
+    from drctl.engine.clock import SystemClock
+    from drctl.engine.operations import default_settings, make_context
+    from drctl.plan.loader import load_plan
+    from drctl.sandbox.builders import SandboxBuilder
+
+    loaded = load_plan(DEMO_PLAN)
+    settings = default_settings(clock=SystemClock())
+    ctx = make_context(loaded.plan, settings)
+    SandboxBuilder(loaded.plan, ctx.sessions, settings.clock).build()
+    return loaded

@@ -42,23 +42,3 @@ def invoke(*args: str, input: str | None = None) -> Invocation:
 @pytest.fixture
 def drctl() -> Callable[..., Invocation]:
     return invoke
-
-
-@pytest.fixture
-def built_now(aws: None, tmp_path: object) -> object:
-    """The demo plan built in moto on the system clock, as the CLI commands will read it.
-
-    (The shared ``built_plan`` fixture builds on a fake clock, so metrics it publishes
-    would be hours away from the CLI's "now".)
-    """
-    from drctl.engine.clock import SystemClock
-    from drctl.engine.operations import default_settings, make_context
-    from drctl.plan.loader import load_plan
-    from drctl.sandbox.builders import SandboxBuilder
-    from tests.conftest import DEMO_PLAN
-
-    loaded = load_plan(DEMO_PLAN)
-    settings = default_settings(clock=SystemClock())
-    ctx = make_context(loaded.plan, settings)
-    SandboxBuilder(loaded.plan, ctx.sessions, settings.clock).build()
-    return loaded

@@ -47,6 +47,30 @@ def _replicates_from(inst: dict[str, Any] | None, source_id: str) -> bool:
     return bool(source) and (source == source_id or str(source).endswith(f":db:{source_id}"))
 
 
+def _fenced(inst: dict[str, Any] | None) -> bool:
+    groups = (inst or {}).get("DBParameterGroups") or []
+    return bool(groups) and str(groups[0]["DBParameterGroupName"]).startswith("drctl-readonly-")
+
+
+def _home_state(res: RdsInstance, ctx: KindContext) -> tuple[str, str]:
+    """Where this deployment stands, read from AWS (what makes reruns and resumes safe):
+    ("protected", ...) -- the DR instance replicates from the home primary: nothing to do;
+    ("home", ...)      -- the home primary is standalone and DR is fenced or a replica;
+    ("away", ...)      -- otherwise (the failover's state, or part of the way back)."""
+    home = rds.describe_instance(ctx.client("rds", "primary"), res.primary)
+    away = rds.describe_instance(ctx.client("rds", "dr"), res.dr)
+    if _replicates_from(away, res.primary):
+        return "protected", f"{res.dr} replicates from {res.primary}"
+    if (
+        home is not None
+        and rds.replica_source(home) is None
+        and (_fenced(away) or REPROTECT_TAG in _tags(home))
+        and REPROTECT_TAG in _tags(home)
+    ):
+        return "home", f"{res.primary} is the writable primary again"
+    return "away", ""
+
+
 def failback_steps(res: RdsInstance, ctx: KindContext) -> list[Step]:
     steps = [_retire_old_primary(res, ctx), _reprotect(res, ctx)]
     if ctx.mode == "planned":
@@ -65,10 +89,13 @@ def _retire_old_primary(res: RdsInstance, ctx: KindContext) -> Step:
     aside = _aside(res.primary, ctx)
 
     def precheck() -> Precheck:
+        state, why = _home_state(res, ctx)
+        if state != "away":
+            return Precheck(True, why, "")
         inst = rds.describe_instance(client, res.primary)
         if inst is None:
             return Precheck(True, f"no {res.primary} in {region}", "name free for the replica")
-        if _replicates_from(inst, res.dr) or REPROTECT_TAG in _tags(inst):
+        if _replicates_from(inst, res.dr):
             return Precheck(True, f"{res.primary} is already the re-protecting replica", "")
         return Precheck(False, f"stale old primary {res.primary}", f"renamed to {aside}")
 
@@ -133,6 +160,10 @@ def _create_replica_step(
         inst = rds.describe_instance(client, replica_id)
         if _replicates_from(inst, source_id):
             return Precheck(True, f"{replica_id} replicates from {source_id}", "")
+        if not aside_first:
+            state, why = _home_state(res, ctx)
+            if state != "away":
+                return Precheck(True, why, "")
         now = "missing" if inst is None else "a standalone instance"
         return Precheck(False, f"{replica_id} {now}", f"read replica of {source_id}")
 
@@ -219,10 +250,10 @@ def _promote_home(res: RdsInstance, ctx: KindContext) -> Step:
         return inst
 
     def precheck() -> Precheck:
-        inst = describe()
-        source = rds.replica_source(inst)
-        if source is None and REPROTECT_TAG in _tags(inst):
-            return Precheck(inst.get("DBInstanceStatus") == "available", "promoted home", "")
+        state, why = _home_state(res, ctx)
+        if state != "away":
+            return Precheck(True, why, "")
+        source = rds.replica_source(describe())
         return Precheck(False, f"read replica of {source}", "standalone, writable")
 
     def run() -> StepOutcome:

@@ -73,6 +73,8 @@ def fence_step(
             if wait_if_unreachable:
                 return Precheck(False, f"unreachable ({exc.message})", "read-only")
             raise
+        if rds.replica_source(inst) is not None:
+            return Precheck(True, f"{instance_id} is a read replica: no writes to stop", "")
         group = rds_fencing.parameter_group(inst) or "?"
         fenced = group.startswith("drctl-readonly-")
         return Precheck(fenced, f"parameter group {group}", "read-only parameter group")

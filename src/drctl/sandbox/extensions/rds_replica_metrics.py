@@ -8,7 +8,9 @@ drain step could never see it catch up. This extension answers a
 ``GetMetricStatistics`` for the ReplicaLag of an existing replica that has no
 datapoints in the window by publishing one, as RDS would, with the lag set by
 :func:`set_replica_lag` (default 0: caught up). Datapoints put explicitly (the
-sandbox builder's, a test's) always take precedence.
+sandbox builder's, a test's) take precedence -- except once the replica's source
+is fenced (a read-only parameter group): with no writes arriving, a replica
+catches up, so a fresh datapoint of 0 is published, as RDS would show.
 """
 
 from __future__ import annotations
@@ -29,29 +31,42 @@ def set_replica_lag(instance_id: str, seconds: float) -> None:
         _lags[instance_id] = float(seconds)
 
 
-def _replica_exists(account: str, region: str, instance_id: str) -> bool:
+def _replica_state(account: str, region: str, instance_id: str) -> tuple[bool, bool]:
+    """(is a replica, its source is fenced read-only)."""
     from moto.rds.models import rds_backends
 
     instance = rds_backends[account][region].databases.get(instance_id)
-    return bool(instance is not None and instance.source_db_instance_identifier)
+    if instance is None or not instance.source_db_instance_identifier:
+        return False, False
+    source_id = str(instance.source_db_instance_identifier)
+    source = None
+    if source_id.startswith("arn:"):
+        parts = source_id.split(":")
+        source = rds_backends[parts[4]][parts[3]].databases.get(parts[6])
+    else:
+        source = rds_backends[account][region].databases.get(source_id)
+    group = str(getattr(source, "db_parameter_group_name", "") or "")
+    return True, group.startswith("drctl-readonly-")
 
 
 def _wrap(original: Any) -> Any:
     def get_metric_statistics(self: Any, namespace: str, metric_name: str, *args: Any,
                               **kwargs: Any) -> Any:  # fmt: skip
         found = original(self, namespace, metric_name, *args, **kwargs)
-        if found or namespace != "AWS/RDS" or metric_name != "ReplicaLag":
+        if namespace != "AWS/RDS" or metric_name != "ReplicaLag":
             return found
         dimensions = kwargs.get("dimensions") or []
         instance_id = next(
             (d.get("Value") for d in dimensions if d.get("Name") == "DBInstanceIdentifier"), None
         )
-        if not instance_id or not _replica_exists(self.account_id, self.region_name, instance_id):
+        if not instance_id:
+            return found
+        replica, fenced = _replica_state(self.account_id, self.region_name, instance_id)
+        if not replica or (found and not fenced):
             return found
         end_time = args[1] if len(args) > 1 else kwargs["end_time"]
-        period = args[2] if len(args) > 2 else kwargs["period"]
         with _lock:
-            lag = _lags.get(instance_id, 0.0)
+            lag = 0.0 if fenced else _lags.get(instance_id, 0.0)
         self.put_metric_data(
             "AWS/RDS",
             [
@@ -59,7 +74,8 @@ def _wrap(original: Any) -> Any:
                     "MetricName": "ReplicaLag",
                     "Value": lag,
                     "Unit": "Seconds",
-                    "Timestamp": end_time - timedelta(seconds=int(period)),
+                    # The newest point in the window: RDS has just published it.
+                    "Timestamp": end_time - timedelta(seconds=1),
                     "Dimensions": [{"Name": "DBInstanceIdentifier", "Value": instance_id}],
                 }
             ],
