@@ -140,10 +140,9 @@ def test_rpo_gate_refuses_a_planned_failover_when_lag_exceeds_the_rpo(
 def test_rpo_gate_through_the_cli(built_now: Any, tmp_path: Any) -> None:
     import json
 
-    from tests.cli.conftest import invoke as drctl
-
     from drctl.engine.clock import SystemClock
     from drctl.engine.operations import default_settings
+    from tests.cli.conftest import invoke as drctl
     from tests.conftest import DEMO_PLAN
 
     _lag(default_settings(clock=SystemClock()), 900.0)
