@@ -1,0 +1,109 @@
+"""`autoscaling-group`: checks on a fresh sandbox and on broken groups; failover scales
+to `desired` with InService instances; failback restores the recorded capacity."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import boto3
+import pytest
+
+from drctl.engine.operations import (
+    collect_checks,
+    execute,
+    failback_graph,
+    failover_graph,
+    make_context,
+    recorded_by_step,
+)
+from drctl.engine.runs import new_run_id
+from drctl.plan.loader import load_plan_text
+from drctl.sandbox.builders import SandboxBuilder
+
+PLAN = """
+version: 1
+app: web
+tier: silver
+strategy: pilot-light
+objectives: {rto: 1h, rpo: 15m}
+regions: {primary: us-east-1, dr: us-west-2}
+resources:
+  - {kind: autoscaling-group, name: web, dr: web-dr, desired: 3}
+"""
+
+
+@pytest.fixture
+def loaded(aws: None, settings: Any) -> Any:
+    loaded = load_plan_text(PLAN)
+    ctx = make_context(loaded.plan, settings)
+    SandboxBuilder(loaded.plan, ctx.sessions, settings.clock).build()
+    return loaded
+
+
+def _group() -> dict[str, Any]:
+    asg = boto3.client("autoscaling", region_name="us-west-2")
+    return dict(
+        asg.describe_auto_scaling_groups(AutoScalingGroupNames=["web-dr"])["AutoScalingGroups"][0]
+    )
+
+
+def _checks(loaded: Any, settings: Any) -> dict[str, Any]:
+    ctx = make_context(loaded.plan, settings)
+    return {c.name: c.run() for c in collect_checks(loaded.plan, ctx)}
+
+
+def test_checks_pass_on_the_pilot_light_group(loaded: Any, settings: Any) -> None:
+    results = _checks(loaded, settings)
+    assert {n: r.status.value for n, r in results.items()} == {
+        "group": "pass",
+        "max-size": "pass",
+        "launch-source": "pass",
+    }
+    assert "0 InService" in results["group"].detail
+
+
+def test_checks_fail_on_a_group_that_cannot_grow_or_is_missing(loaded: Any, settings: Any) -> None:
+    boto3.client("autoscaling", region_name="us-west-2").update_auto_scaling_group(
+        AutoScalingGroupName="web-dr", MaxSize=2
+    )
+    room = _checks(loaded, settings)["max-size"]
+    assert room.status.value == "fail" and room.observed == 2 and room.threshold == 3
+    boto3.client("autoscaling", region_name="us-west-2").delete_auto_scaling_group(
+        AutoScalingGroupName="web-dr", ForceDelete=True
+    )
+    assert "not found" in _checks(loaded, settings)["group"].detail
+
+
+def _run(loaded: Any, settings: Any, action: str, recorded: dict[str, Any]) -> Any:
+    run_id = new_run_id(settings.clock.now(), "web", action)
+    ctx = make_context(loaded.plan, settings, run_id=run_id)
+    ctx.recorded = recorded
+    build = failback_graph if action == "failback" else failover_graph
+    return execute(loaded, build(loaded.plan, ctx), settings, action=action, mode="planned",
+                   run_id=run_id)  # fmt: skip
+
+
+def test_failover_scales_up_and_failback_restores(loaded: Any, settings: Any) -> None:
+    record = _run(loaded, settings, "failover", {})
+    assert record.status == "succeeded", [(s.id, s.detail) for s in record.steps]
+    group = _group()
+    assert (group["MinSize"], group["DesiredCapacity"]) == (3, 3)
+    assert sum(i["LifecycleState"] == "InService" for i in group["Instances"]) == 3
+    [step] = record.steps
+    assert step.data["before"] == {"min": 0, "desired": 0, "max": 6}
+
+    rerun = _run(loaded, settings, "failover", {})
+    assert rerun.steps[0].status == "skipped" and rerun.steps[0].calls == []
+
+    back = _run(loaded, settings, "failback", recorded_by_step(record))
+    assert back.status == "succeeded"
+    assert back.steps[0].id == "web.scale-back"
+    group = _group()
+    assert (group["MinSize"], group["DesiredCapacity"], group["MaxSize"]) == (0, 0, 6)
+
+
+def test_failback_without_a_recorded_capacity_refuses_to_guess(loaded: Any, settings: Any) -> None:
+    back = _run(loaded, settings, "failback", {})
+    assert back.status == "failed"
+    assert "no capacity recorded" in back.steps[0].detail
+    assert _group()["DesiredCapacity"] == 0
