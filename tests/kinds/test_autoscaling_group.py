@@ -10,15 +10,12 @@ import pytest
 
 from drctl.engine.operations import (
     collect_checks,
-    execute,
-    failback_graph,
-    failover_graph,
     make_context,
     recorded_by_step,
 )
-from drctl.engine.runs import new_run_id
 from drctl.plan.loader import load_plan_text
 from drctl.sandbox.builders import SandboxBuilder
+from tests.kinds.conftest import run_action
 
 PLAN = """
 version: 1
@@ -75,12 +72,7 @@ def test_checks_fail_on_a_group_that_cannot_grow_or_is_missing(loaded: Any, sett
 
 
 def _run(loaded: Any, settings: Any, action: str, recorded: dict[str, Any]) -> Any:
-    run_id = new_run_id(settings.clock.now(), "web", action)
-    ctx = make_context(loaded.plan, settings, run_id=run_id)
-    ctx.recorded = recorded
-    build = failback_graph if action == "failback" else failover_graph
-    return execute(loaded, build(loaded.plan, ctx), settings, action=action, mode="planned",
-                   run_id=run_id)  # fmt: skip
+    return run_action(loaded, settings, action, recorded=recorded)
 
 
 def test_failover_scales_up_and_failback_restores(loaded: Any, settings: Any) -> None:

@@ -19,15 +19,12 @@ import pytest
 from drctl.aws import cloudwatch
 from drctl.engine.gate import enforce
 from drctl.engine.operations import (
-    execute,
-    failback_graph,
-    failover_graph,
     make_context,
     recorded_by_step,
     rpo_gate,
 )
-from drctl.engine.runs import new_run_id
 from drctl.errors import GateRefused
+from tests.kinds.conftest import run_action
 
 
 def _rds(region: str) -> Any:
@@ -44,14 +41,14 @@ def _group(inst: dict[str, Any]) -> str:
     return str(inst["DBParameterGroups"][0]["DBParameterGroupName"])
 
 
-def _run(loaded: Any, settings: Any, action: str, mode: str = "planned",
-         recorded: dict[str, Any] | None = None) -> Any:  # fmt: skip
-    plan = loaded.plan
-    run_id = new_run_id(settings.clock.now(), plan.app, action)
-    ctx = make_context(plan, settings, mode=mode, run_id=run_id)
-    ctx.recorded = recorded or {}
-    build = failback_graph if action == "failback" else failover_graph
-    return execute(loaded, build(plan, ctx), settings, action=action, mode=mode, run_id=run_id)
+def _run(
+    loaded: Any,
+    settings: Any,
+    action: str,
+    mode: str = "planned",
+    recorded: dict[str, Any] | None = None,
+) -> Any:
+    return run_action(loaded, settings, action, mode=mode, recorded=recorded)
 
 
 def test_planned_failover_fences_the_primary_before_promoting(
