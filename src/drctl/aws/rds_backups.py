@@ -66,6 +66,20 @@ def restore_snapshot(
     return dict(response["DBInstance"])
 
 
+def newest_snapshot(rds_dr: Any, source_instance: str) -> dict[str, Any] | None:
+    """The newest available snapshot in the client's region whose source is
+    ``source_instance`` (copies keep the source's instance identifier)."""
+    paginator = rds_dr.get_paginator("describe_db_snapshots")
+    found = [
+        s
+        for page in paginator.paginate()
+        for s in page.get("DBSnapshots", [])
+        if s.get("DBInstanceIdentifier") == source_instance and s.get("Status") == "available"
+    ]
+    found.sort(key=lambda s: s.get("SnapshotCreateTime") or 0)
+    return dict(found[-1]) if found else None
+
+
 def delete_throwaway(rds_dr: Any, instance_id: str) -> bool:
     """Delete without a final snapshot; False when it was already gone."""
     try:

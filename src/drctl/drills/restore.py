@@ -84,9 +84,7 @@ def _restore(
 ) -> str:
     instance_class = str(primary.get("DBInstanceClass", "db.t3.micro"))
     if res.recovery == "snapshot":
-        from drctl.aws import rds_snapshots
-
-        newest = rds_snapshots.newest_dr_copy(dr_client, res.primary, ctx.plan.app)
+        newest = rds_backups.newest_snapshot(dr_client, res.primary)
         if newest is None:
             raise DrctlError(
                 f"no snapshot of {res.primary} copied to {ctx.region('dr')}: run drctl backup"

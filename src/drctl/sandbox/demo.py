@@ -141,12 +141,13 @@ def _run(
     ctx = make_context(plan, settings, mode="planned", run_id=run_id)
     ctx.recorded = recorded
     graph = build(plan, ctx)
-    args = {"action": action, "mode": "planned", "run_id": run_id}
     if not show:
-        return execute(loaded, graph, settings, **args)
+        return execute(loaded, graph, settings, action=action, mode="planned", run_id=run_id)
     from drctl.render.live import LiveStepView
 
     with LiveStepView(graph.steps, f"{action.capitalize()} run {run_id}") as view:
-        record = execute(loaded, graph, settings, observer=view, **args)
+        record = execute(
+            loaded, graph, settings, action=action, mode="planned", run_id=run_id, observer=view
+        )
     out().print(tables.rto_line(record))
     return record
