@@ -73,12 +73,3 @@ def test_internal_errors_are_one_line_unless_debugging(
     monkeypatch.setenv("DRCTL_DEBUG", "1")
     with pytest.raises(ZeroDivisionError):
         drctl("plan", "validate", str(DEMO_PLAN))
-
-
-def test_a_kind_without_behaviour_yet_is_refused_clearly(aws: None, drctl: Any) -> None:
-    from tests.conftest import EXAMPLES
-
-    result = drctl("check", "--plan", str(EXAMPLES / "startup-backup-restore.yaml"))
-    assert result.exit_code == 2
-    assert "recovery: snapshot" in result.stderr and "--only" in result.stderr
-    assert "Traceback" not in result.output

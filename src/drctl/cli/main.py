@@ -99,6 +99,7 @@ def cli(
 
 def _register() -> None:
     from drctl.cli import (
+        backup_cmd,
         chaos_cmd,
         check_cmd,
         failback_cmd,
@@ -115,6 +116,7 @@ def _register() -> None:
     cli.add_command(check_cmd.check)
     cli.add_command(failover_cmd.failover)
     cli.add_command(failback_cmd.failback)
+    cli.add_command(backup_cmd.backup)
     cli.add_command(runs_cmd.runs)
     cli.add_command(sandbox_cmd.sandbox)
     cli.add_command(sandbox_cmd.demo)

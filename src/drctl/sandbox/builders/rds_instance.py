@@ -16,6 +16,9 @@ KMS_ALIAS = "alias/drctl-sandbox-rds"
 
 def build(b: SandboxBuilder, res: RdsInstance) -> None:
     arn = ensure_primary(b, res.primary)
+    if res.recovery == "snapshot":
+        copy_snapshot_to_dr(b, res, arn)
+        return
     ignore_codes(
         b.client("rds", "dr").create_db_instance_read_replica,
         "DBInstanceAlreadyExists",
@@ -27,6 +30,20 @@ def build(b: SandboxBuilder, res: RdsInstance) -> None:
         SourceRegion=b.region("primary"),
     )
     publish_replica_lag(b, res.dr, REPLICA_LAG_SECONDS)
+
+
+def copy_snapshot_to_dr(b: SandboxBuilder, res: RdsInstance, primary_arn: str) -> None:
+    """Backup-and-restore: no replica, a fresh snapshot copied to DR (as drctl backup does)."""
+    from drctl.aws import rds_snapshots
+
+    snapshot_id = f"drctl-sandbox-{res.name}"
+    rds_snapshots.create_snapshot(
+        b.client("rds", "primary"), res.primary, snapshot_id, {"drctl:resource": res.name}
+    )
+    arn = primary_arn.replace(":db:", ":snapshot:").rsplit(":", 1)[0] + f":{snapshot_id}"
+    rds_snapshots.copy_to_region(
+        b.client("rds", "dr"), arn, b.region("primary"), f"{snapshot_id}-dr", encrypted=True
+    )
 
 
 def ensure_primary(b: SandboxBuilder, instance_id: str) -> str:
