@@ -112,3 +112,20 @@ def test_topic_region(arn: str, region: str) -> None:
     from drctl.aws.sns import topic_region
 
     assert topic_region(arn) == region
+
+
+def test_drills_are_announced_too(built_plan: Any, settings: Any) -> None:
+    from drctl.drills.env import DrillEnv
+    from drctl.drills.runner import run_one
+
+    topic, queue = _topic_and_queue()
+    loaded = load_plan_text(
+        _loaded(topic).text + "\ndrills:\n  - name: readiness\n    type: checks\n"
+    )
+    result = run_one(loaded.plan.drills[0], DrillEnv(loaded, settings))
+    assert result.status == "pass"
+    subjects = [m["Subject"] for m in _messages(queue)]
+    assert subjects == [
+        "drctl drill readiness started: shop",
+        "drctl drill readiness succeeded: shop",
+    ]

@@ -119,8 +119,11 @@ def test_rpo_gate_refuses_a_planned_failover_when_lag_exceeds_the_rpo(
 ) -> None:
     ctx = make_context(built_plan.plan, settings)
     gate = rpo_gate(built_plan.plan, ctx)
-    [reading] = gate.readings
-    assert reading.resource == "orders-db" and reading.seconds == 2.0
+    readings = {r.resource: r for r in gate.readings}
+    assert readings["orders-db"].seconds == 2.0
+    # S3 publishes replication latency only when the rule has replication metrics on.
+    assert readings["assets"].seconds is None
+    assert readings["assets"].detail == "replication metrics not enabled"
     enforce(gate, mode="planned", accept_data_loss=False)  # 2s: fine
 
     _lag(settings, 420.0)
@@ -132,6 +135,33 @@ def test_rpo_gate_refuses_a_planned_failover_when_lag_exceeds_the_rpo(
     assert "orders-db (rds-instance): lag 7m" in refused.value.message
     enforce(gate, mode="unplanned", accept_data_loss=False)
     enforce(gate, mode="planned", accept_data_loss=True)
+
+
+def test_rpo_gate_reads_s3_replication_latency_when_metrics_are_on(
+    built_plan: Any, settings: Any
+) -> None:
+    s3 = boto3.client("s3", region_name="us-east-1")
+    config = s3.get_bucket_replication(Bucket="shop-assets-use1")["ReplicationConfiguration"]
+    rule = config["Rules"][0]
+    rule["Destination"]["Metrics"] = {"Status": "Enabled", "EventThreshold": {"Minutes": 15}}
+    s3.put_bucket_replication(Bucket="shop-assets-use1", ReplicationConfiguration=config)
+    cloudwatch.put_metric(
+        boto3.client("cloudwatch", region_name="us-east-1"),
+        namespace="AWS/S3",
+        metric="ReplicationLatency",
+        dimensions={
+            "SourceBucket": "shop-assets-use1",
+            "DestinationBucket": "shop-assets-usw2",
+            "RuleId": rule["ID"],
+        },
+        value=900.0,
+        unit="Seconds",
+        at=settings.clock.now(),
+    )
+    gate = rpo_gate(built_plan.plan, make_context(built_plan.plan, settings))
+    assert {r.resource: r.seconds for r in gate.readings}["assets"] == 900.0
+    with pytest.raises(GateRefused, match="assets"):
+        enforce(gate, mode="planned", accept_data_loss=False)
 
 
 def test_rpo_gate_through_the_cli(built_now: Any, tmp_path: Any) -> None:

@@ -19,7 +19,7 @@ from drctl.drills.env import DrillEnv
 from drctl.drills.result import DrillResult
 from drctl.engine.clock import iso
 from drctl.engine.journal import Journal
-from drctl.engine.runs import new_run_id, runs_dir
+from drctl.engine.runs import RunRecord, new_run_id, runs_dir
 from drctl.errors import DrctlError, UsageError
 from drctl.plan.models import Drill
 
@@ -96,6 +96,9 @@ def run_one(drill: Drill, env: DrillEnv) -> DrillResult:
                 "steps": [],
             }
         )
+        notifier = _notifier(env, drill, run_id, journal)
+        if notifier is not None:
+            notifier.run_started(notifier_meta(env, drill, run_id), resumed=False, steps=0)
         try:
             result = _runner(drill)(drill, env)
         except DrctlError as exc:
@@ -122,7 +125,42 @@ def run_one(drill: Drill, env: DrillEnv) -> DrillResult:
                 "drill_status": result.status,
             }
         )
+        if notifier is not None:
+            notifier.run_finished(
+                RunRecord(
+                    run_id=run_id,
+                    app=plan.app,
+                    action="drill",
+                    mode=drill.type.value,
+                    status=_run_status(result.status),
+                    started_at="",
+                    finished_at=None,
+                    rto_seconds=result.measured.get("rto_seconds"),
+                    objective_rto_seconds=objectives.rto_seconds,
+                    error=result.detail or None,
+                )
+            )
     return result
+
+
+def notifier_meta(env: DrillEnv, drill: Drill, run_id: str) -> Any:
+    from drctl.engine.executor import RunMeta
+
+    objectives = env.plan.effective_objectives()
+    return RunMeta(
+        run_id=run_id,
+        app=env.plan.app,
+        action=f"drill {drill.name}",
+        mode=drill.type.value,
+        objective_rto_seconds=objectives.rto_seconds,
+    )
+
+
+def _notifier(env: DrillEnv, drill: Drill, run_id: str, journal: Journal) -> Any:
+    """Drills are announced like failovers: start and end on the plan's SNS topic."""
+    from drctl.engine.operations import notifier_for
+
+    return notifier_for(env.plan, env.settings, notifier_meta(env, drill, run_id), journal, None)
 
 
 def _run_status(drill_status: str) -> str:

@@ -229,7 +229,7 @@ def execute(
         for name, who in (approvals or {}).items()
     ]
     with Journal(path, mirror=mirror) as journal:
-        notifier = _notifier(plan, settings, meta, journal, observer)
+        notifier = notifier_for(plan, settings, meta, journal, observer)
         if notifier is not None:
             observer = notifier
         executor = Executor(
@@ -251,7 +251,7 @@ def execute(
     return record_from_events(read_journal(path))
 
 
-def _notifier(
+def notifier_for(
     plan: Plan,
     settings: RunSettings,
     meta: RunMeta,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from drctl.aws import s3
+from drctl.aws import cloudwatch, s3
 from drctl.engine.step import (
     Check,
     CheckResult,
@@ -120,6 +120,37 @@ class S3BucketKind:
 
     def failover(self, res: S3Bucket, ctx: KindContext) -> list[Step]:
         return [verify_dr_step(res, ctx)]
+
+    def lag(self, res: S3Bucket, ctx: KindContext) -> Any:
+        """S3 publishes ReplicationLatency only for rules with replication metrics (or
+        RTC) on; without them the lag of S3 replication cannot be measured."""
+        from drctl.engine.gate import LagReading
+
+        rules = s3.enabled_rules_to(
+            s3.replication_rules(ctx.client("s3", "primary"), res.primary), res.dr
+        )
+        measured = [
+            r
+            for r in rules
+            if r.get("Destination", {}).get("Metrics", {}).get("Status") == "Enabled"
+        ]
+        source = f"CloudWatch AWS/S3 ReplicationLatency {res.primary} -> {res.dr}"
+        if not measured:
+            return LagReading(res.name, KIND, None, source, "replication metrics not enabled")
+        seconds = cloudwatch.latest_maximum(
+            ctx.client("cloudwatch", "primary"),
+            namespace="AWS/S3",
+            metric="ReplicationLatency",
+            dimensions={
+                "SourceBucket": res.primary,
+                "DestinationBucket": res.dr,
+                "RuleId": str(measured[0].get("ID", "")),
+            },
+            now=ctx.clock.now(),
+        )
+        return LagReading(
+            res.name, KIND, seconds, source, "" if seconds is not None else "no datapoint"
+        )
 
     def failback(self, res: S3Bucket, ctx: KindContext) -> list[Step]:
         from drctl.kinds.s3_failback import failback_steps
