@@ -24,12 +24,10 @@ from drctl.engine.step import (
     Verification,
     failed,
     passed,
-    warned,
 )
 from drctl.errors import AwsError
-from drctl.kinds.base import KindContext, aws_check, aws_step
+from drctl.kinds.base import KindContext, aws_check, aws_step, lag_within_rpo
 from drctl.kinds.registry import register
-from drctl.plan.durations import format_seconds, human_seconds
 from drctl.plan.models import AuroraGlobal
 
 KIND = "aurora-global"
@@ -103,13 +101,10 @@ class AuroraGlobalKind:
             )
 
         def lag() -> CheckResult:
-            seconds = _lag_seconds(res, ctx)
-            if seconds is None:
-                return warned("no AuroraGlobalDBReplicationLag datapoint", None, rpo)
-            text = f"replication lag {human_seconds(seconds)}"
-            if seconds > rpo:
-                return failed(f"{text} over the RPO of {format_seconds(rpo)}", seconds, rpo)
-            return passed(f"{text} within the RPO of {format_seconds(rpo)}", seconds, rpo)
+            return lag_within_rpo(
+                _lag_seconds(res, ctx), rpo, what="replication lag",
+                missing="no AuroraGlobalDBReplicationLag datapoint",
+            )  # fmt: skip
 
         def check(name: str, description: str, run: Any) -> Check:
             return aws_check(

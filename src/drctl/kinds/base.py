@@ -151,3 +151,17 @@ def aws_check(
             return run()
 
     return Check(resource=resource, kind=kind, name=name, description=description, run=guarded)
+
+
+def lag_within_rpo(seconds: float | None, rpo: int, *, what: str, missing: str) -> CheckResult:
+    """The readiness verdict on a measured replication lag: pass, fail over the RPO, or
+    warn when there is no datapoint (unknown is not the same as late)."""
+    from drctl.engine.step import failed, passed, warned
+    from drctl.plan.durations import format_seconds, human_seconds
+
+    if seconds is None:
+        return warned(missing, None, rpo)
+    text = f"{what} {human_seconds(seconds)}"
+    if seconds > rpo:
+        return failed(f"{text} over the RPO of {format_seconds(rpo)}", seconds, rpo)
+    return passed(f"{text} within the RPO of {format_seconds(rpo)}", seconds, rpo)

@@ -22,12 +22,10 @@ from drctl.engine.step import (
     StepOutcome,
     failed,
     passed,
-    warned,
 )
 from drctl.errors import AwsError
-from drctl.kinds.base import KindContext, aws_check, aws_step
+from drctl.kinds.base import KindContext, aws_check, aws_step, lag_within_rpo
 from drctl.kinds.registry import register
-from drctl.plan.durations import format_seconds, human_seconds
 from drctl.plan.models import DynamoDbTable
 
 KIND = "dynamodb-table"
@@ -90,13 +88,10 @@ class DynamoDbTableKind:
             return passed("point-in-time recovery on in both regions")
 
         def latency() -> CheckResult:
-            seconds = _latency_seconds(res, ctx)
-            if seconds is None:
-                return warned("no ReplicationLatency datapoint in the last 10 minutes", None, rpo)
-            verdict = f"replication latency {human_seconds(seconds)}"
-            if seconds > rpo:
-                return failed(f"{verdict} over the RPO of {format_seconds(rpo)}", seconds, rpo)
-            return passed(f"{verdict} within the RPO of {format_seconds(rpo)}", seconds, rpo)
+            return lag_within_rpo(
+                _latency_seconds(res, ctx), rpo, what="replication latency",
+                missing="no ReplicationLatency datapoint in the last 10 minutes",
+            )  # fmt: skip
 
         def check(name: str, description: str, run: Any) -> Check:
             return aws_check(
