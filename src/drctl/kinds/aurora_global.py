@@ -26,7 +26,7 @@ from drctl.engine.step import (
     passed,
 )
 from drctl.errors import AwsError
-from drctl.kinds.base import KindContext, aws_check, aws_step, lag_within_rpo
+from drctl.kinds.base import KindContext, aws_step, check_maker, lag_within_rpo
 from drctl.kinds.registry import register
 from drctl.plan.models import AuroraGlobal
 
@@ -106,11 +106,7 @@ class AuroraGlobalKind:
                 missing="no AuroraGlobalDBReplicationLag datapoint",
             )  # fmt: skip
 
-        def check(name: str, description: str, run: Any) -> Check:
-            return aws_check(
-                resource=res.name, kind=KIND, name=name, description=description,
-                where=f"{res.name} (aurora {res.global_cluster})", run=run,
-            )  # fmt: skip
+        check = check_maker(res.name, KIND, f"{res.name} (aurora {res.global_cluster})")
 
         return [
             check("global-cluster", "global cluster exists", exists),

@@ -25,7 +25,7 @@ from drctl.engine.step import (
     warned,
 )
 from drctl.errors import AwsError, DrctlError
-from drctl.kinds.base import KindContext, aws_check, aws_step
+from drctl.kinds.base import KindContext, aws_step, check_maker
 from drctl.kinds.registry import register
 from drctl.plan.models import AutoScalingGroup
 
@@ -93,11 +93,7 @@ class AutoScalingGroupKind:
                 return warned(f"{source}, but no subnets or availability zones")
             return passed(source)
 
-        def check(name: str, description: str, run: Any) -> Check:
-            return aws_check(
-                resource=res.name, kind=KIND, name=name, description=description,
-                where=f"{res.name} (autoscaling {region})", run=run,
-            )  # fmt: skip
+        check = check_maker(res.name, KIND, f"{res.name} (autoscaling {region})")
 
         return [
             check("group", "DR group exists", exists),

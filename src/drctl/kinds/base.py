@@ -165,3 +165,16 @@ def lag_within_rpo(seconds: float | None, rpo: int, *, what: str, missing: str) 
     if seconds > rpo:
         return failed(f"{text} over the RPO of {format_seconds(rpo)}", seconds, rpo)
     return passed(f"{text} within the RPO of {format_seconds(rpo)}", seconds, rpo)
+
+
+def check_maker(
+    resource: str, kind: str, where: str
+) -> Callable[[str, str, Callable[[], CheckResult]], Check]:
+    """``check(name, description, run)`` for one resource: the kinds' checks in one line."""
+
+    def make(name: str, description: str, run: Callable[[], CheckResult]) -> Check:
+        return aws_check(
+            resource=resource, kind=kind, name=name, description=description, where=where, run=run
+        )
+
+    return make

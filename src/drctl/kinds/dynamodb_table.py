@@ -24,7 +24,7 @@ from drctl.engine.step import (
     passed,
 )
 from drctl.errors import AwsError
-from drctl.kinds.base import KindContext, aws_check, aws_step, lag_within_rpo
+from drctl.kinds.base import KindContext, aws_step, check_maker, lag_within_rpo
 from drctl.kinds.registry import register
 from drctl.plan.models import DynamoDbTable
 
@@ -93,11 +93,7 @@ class DynamoDbTableKind:
                 missing="no ReplicationLatency datapoint in the last 10 minutes",
             )  # fmt: skip
 
-        def check(name: str, description: str, run: Any) -> Check:
-            return aws_check(
-                resource=res.name, kind=KIND, name=name, description=description,
-                where=f"{res.name} (dynamodb {res.table})", run=run,
-            )  # fmt: skip
+        check = check_maker(res.name, KIND, f"{res.name} (dynamodb {res.table})")
 
         return [
             check("global-table", "global table with an ACTIVE DR replica", global_table),

@@ -24,7 +24,7 @@ from drctl.engine.step import (
     passed,
 )
 from drctl.errors import AwsError, DrctlError
-from drctl.kinds.base import KindContext, aws_check, aws_step
+from drctl.kinds.base import KindContext, aws_step, check_maker
 from drctl.kinds.registry import register
 from drctl.plan.models import EcsService
 
@@ -69,11 +69,7 @@ class EcsServiceKind:
                 return failed(f"task definition {arn} is {described.get('status')}")
             return passed(f"task definition {arn.rsplit('/', 1)[-1]} ACTIVE")
 
-        def check(name: str, description: str, run: Any) -> Check:
-            return aws_check(
-                resource=res.name, kind=KIND, name=name, description=description,
-                where=f"{res.name} (ecs {region})", run=run,
-            )  # fmt: skip
+        check = check_maker(res.name, KIND, f"{res.name} (ecs {region})")
 
         return [
             check("cluster", "DR cluster active", cluster),

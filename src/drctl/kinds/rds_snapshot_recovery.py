@@ -26,7 +26,7 @@ from drctl.engine.step import (
     warned,
 )
 from drctl.errors import AwsError, UsageError
-from drctl.kinds.base import KindContext, aws_check, aws_step
+from drctl.kinds.base import KindContext, aws_step, check_maker
 from drctl.plan.durations import format_seconds, human_seconds
 from drctl.plan.models import RdsInstance
 
@@ -86,11 +86,7 @@ def checks(res: RdsInstance, ctx: KindContext) -> list[Check]:
             return warned(f"{res.dr} already exists in {d_region}: failover will use it as is")
         return passed(f"{res.dr} free in {d_region} for the restore")
 
-    def check(name: str, description: str, run: Any) -> Check:
-        return aws_check(
-            resource=res.name, kind=KIND, name=name, description=description,
-            where=f"{res.name} (rds)", run=run,
-        )  # fmt: skip
+    check = check_maker(res.name, KIND, f"{res.name} (rds)")
 
     return [
         check("primary", "primary available with backups", primary_ok),
