@@ -28,3 +28,25 @@ def test_refused_without_allow_disruptive(built_now: Any, drctl: Any, tmp_path: 
         DBInstanceIdentifier="shop-orders-dr"
     )["DBInstances"][0]
     assert inst.get("ReadReplicaSourceDBInstanceIdentifier")  # still a replica
+
+
+def test_allowed_it_fails_over_and_back_measuring_both(
+    built_now: Any, drctl: Any, tmp_path: Path
+) -> None:
+    plan = tmp_path / "shop.yaml"
+    plan.write_text(DEMO_PLAN.read_text() + DRILLS)
+    result = drctl("-o", "json", "test", "--plan", str(plan), "--allow-disruptive")
+    assert result.exit_code == 0, result.output
+    [drill] = json.loads(result.stdout)["drills"]
+    assert drill["status"] == "pass"
+    cases = {c["name"]: c for c in drill["checks"]}
+    assert cases["failover.rto"]["status"] == "pass" and cases["failback.rto"]["status"] == "pass"
+    assert cases["failover.rto"]["expected"] == 900
+    assert drill["measured"]["rto_seconds"] == cases["failover.rto"]["observed"]
+    # Home again and protected: the DR instance replicates from the primary once more.
+    inst = boto3.client("rds", region_name="us-west-2").describe_db_instances(
+        DBInstanceIdentifier="shop-orders-dr"
+    )["DBInstances"][0]
+    assert inst["ReadReplicaSourceDBInstanceIdentifier"].endswith(":db:shop-orders")
+    runs = json.loads(drctl("-o", "json", "runs", "list", "--app", "shop").stdout)["runs"]
+    assert {r["action"] for r in runs} == {"drill", "failover", "failback"}
