@@ -140,3 +140,35 @@ def test_a_throttling_storm_beyond_the_retry_budget_fails_the_step_clearly(
     assert "Throttling" in step.detail or "throttl" in step.detail.lower()
     assert faults.injected.count("PromoteReadReplica:400") == 11  # 1 + 10 retries
     assert not _standalone()
+
+
+def test_a_5xx_after_rds_acted_is_not_a_failure(
+    built_plan: Any, settings: Any, sleeps: list[float]
+) -> None:
+    """The dangerous case: RDS promoted, but the response was lost (500); botocore
+    retries and RDS refuses ("not a read replica"). The step must see the effect.
+
+    A ``before-send`` handler registered first answers the first attempt with a 500;
+    botocore still runs moto's own handler for it (every handler runs, the first
+    answer wins), so moto *does* promote -- exactly a lost response.
+    """
+    calls = {"n": 0}
+
+    def lost_response(request: Any, **_: Any) -> AWSResponse | None:
+        calls["n"] += 1
+        if calls["n"] > 1:
+            return None
+        return AWSResponse(request.url, 500, {"Content-Type": "text/xml"}, _Raw(INTERNAL))
+
+    plan = built_plan.plan
+    run_id = new_run_id(settings.clock.now(), plan.app, "failover")
+    ctx = make_context(plan, settings, run_id=run_id)
+    ctx.client("rds", "dr").meta.events.register_first(
+        "before-send.rds.PromoteReadReplica", lost_response
+    )
+    graph = failover_graph(plan, ctx, ["orders-db"])
+    record = execute(built_plan, graph, settings, action="failover", mode="planned", run_id=run_id)
+    assert record.status == "succeeded", [(s.id, s.detail) for s in record.steps]
+    promote = next(s for s in record.steps if s.id == "orders-db.promote")
+    assert "already promoted" in promote.detail
+    assert calls["n"] == 2 and _standalone()

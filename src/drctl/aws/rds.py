@@ -44,3 +44,23 @@ def promote_read_replica(
     if backup_retention_days:
         kwargs["BackupRetentionPeriod"] = backup_retention_days
     return dict(rds.promote_read_replica(**kwargs)["DBInstance"])
+
+
+def promote_once(rds: Any, instance_id: str, *, backup_retention_days: int | None = None) -> bool:
+    """Promote; False when RDS refuses because the instance is already standalone.
+
+    botocore retries a call whose response was lost (a 5xx, a timeout) although
+    RDS may have acted on the first attempt; the retry is then refused with
+    ``InvalidDBInstanceState`` ("not a read replica"). The promotion we wanted
+    has happened, so that is not a failure.
+    """
+    try:
+        promote_read_replica(rds, instance_id, backup_retention_days=backup_retention_days)
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") != "InvalidDBInstanceState":
+            raise
+        inst = describe_instance(rds, instance_id)
+        if inst is None or replica_source(inst) is not None:
+            raise
+        return False
+    return True

@@ -223,7 +223,12 @@ def promote_step(res: RdsInstance, ctx: KindContext) -> Step:
 
     def run() -> StepOutcome:
         retention = _backup_retention(res, ctx)
-        rds.promote_read_replica(client, res.dr, backup_retention_days=retention)
+        if not rds.promote_once(client, res.dr, backup_retention_days=retention):
+            return StepOutcome(
+                detail=f"{res.dr} in {d_region} was already promoted (an earlier attempt's "
+                "call went through)",
+                data={"backup_retention_days": retention},
+            )
         return StepOutcome(
             detail=f"promoted {res.dr} in {d_region}", data={"backup_retention_days": retention}
         )
