@@ -262,13 +262,19 @@ def promote_step(res: RdsInstance, ctx: KindContext) -> Step:
     )
 
 
+def primary_if_reachable(res: RdsInstance, ctx: KindContext) -> dict[str, Any]:
+    """The primary's description, or {} when it cannot be read: during an unplanned
+    failover its region may be the one that is down, and that must not stop a step
+    that only wants to copy a setting from it."""
+    try:
+        return rds.describe_instance(ctx.client("rds", "primary"), res.primary) or {}
+    except Exception:
+        return {}
+
+
 def _backup_retention(res: RdsInstance, ctx: KindContext) -> int:
     """Keep the primary's backup retention on the promoted instance (replicas have none)."""
-    try:
-        primary = rds.describe_instance(ctx.client("rds", "primary"), res.primary)
-    except Exception:
-        primary = None
-    days = int((primary or {}).get("BackupRetentionPeriod") or 0)
+    days = int(primary_if_reachable(res, ctx).get("BackupRetentionPeriod") or 0)
     return days or DEFAULT_BACKUP_RETENTION_DAYS
 
 

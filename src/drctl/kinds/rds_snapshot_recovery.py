@@ -154,11 +154,9 @@ def failover(res: RdsInstance, ctx: KindContext) -> list[Step]:
 
 def _instance_class(res: RdsInstance, ctx: KindContext) -> str:
     """The primary's class when it can be read (it may be in the failed region)."""
-    try:
-        inst = rds.describe_instance(ctx.client("rds", "primary"), res.primary)
-    except Exception:
-        inst = None
-    return str((inst or {}).get("DBInstanceClass") or "db.t3.micro")
+    from drctl.kinds.rds_instance import primary_if_reachable
+
+    return str(primary_if_reachable(res, ctx).get("DBInstanceClass") or "db.t3.micro")
 
 
 def failback(res: RdsInstance, ctx: KindContext) -> list[Step]:
