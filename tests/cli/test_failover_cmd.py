@@ -33,6 +33,13 @@ def _primary_health_check() -> dict[str, Any]:
     return dict(hc["HealthCheckConfig"])
 
 
+def _primary_health_check_id() -> str:
+    r53 = boto3.client("route53", region_name="us-east-1")
+    zone = r53.list_hosted_zones_by_name(DNSName="shop.example.com.")["HostedZones"][0]
+    records = r53.list_resource_record_sets(HostedZoneId=zone["Id"])["ResourceRecordSets"]
+    return str(next(r for r in records if r.get("Failover") == "PRIMARY")["HealthCheckId"])
+
+
 def _journals(state: Path) -> list[Path]:
     return sorted((state / "runs").glob("*.jsonl"))
 
@@ -59,6 +66,11 @@ def test_dry_run_shows_every_step_and_changes_nothing(
     }
     # Planned mode fences the primary first: never two writable primaries.
     assert steps["orders-db.fence"]["phase"] == "fence"
+    # The exact command, with the real health check id (plan show, offline, has a placeholder).
+    hc_id = _primary_health_check_id()
+    assert steps["api.shift-traffic"]["cli"][0].startswith(
+        f"aws route53 update-health-check --health-check-id {hc_id} --inverted"
+    )
     assert any("read_only" in line for line in steps["orders-db.fence"]["cli"])
     promote = steps["orders-db.promote"]
     assert promote["status"] == "pending"

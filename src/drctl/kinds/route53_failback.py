@@ -13,7 +13,7 @@ from typing import Any
 from drctl.aws import route53
 from drctl.engine.step import Phase, Precheck, Step, StepOutcome, Verification
 from drctl.kinds.base import KindContext, aws_step
-from drctl.kinds.route53_record import answers_for, locate_failover
+from drctl.kinds.route53_record import answers_for, locate_failover, primary_health_check_id
 from drctl.plan.models import Route53Record
 
 KIND = "route53-record"
@@ -56,6 +56,7 @@ def restore_traffic_step(res: Route53Record, ctx: KindContext) -> Step:
             )
         return Verification(True, f"PRIMARY healthy; answers {', '.join(answer) or 'alias'}")
 
+    hc_id = primary_health_check_id(res, ctx)
     return aws_step(
         resource=res.name,
         kind=KIND,
@@ -64,9 +65,9 @@ def restore_traffic_step(res: Route53Record, ctx: KindContext) -> Step:
         description=f"Send {res.record} home to its PRIMARY: restore the PRIMARY health check "
         "and wait until Route 53 reports it healthy",
         cli=[
-            "aws route53 update-health-check --health-check-id <primary-health-check-id> "
+            f"aws route53 update-health-check --health-check-id {hc_id} "
             "--no-inverted --no-disabled",
-            "aws route53 get-health-check-status --health-check-id <primary-health-check-id>",
+            f"aws route53 get-health-check-status --health-check-id {hc_id}",
         ],
         where=f"{res.name} (route53 {res.record})",
         precheck=precheck,

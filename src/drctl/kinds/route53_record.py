@@ -214,6 +214,21 @@ def answers_for(
     return sorted(answer) == sorted(expected), answer, expected
 
 
+def primary_health_check_id(res: Route53Record, ctx: KindContext) -> str:
+    """The PRIMARY's health check id for the exact CLI line of a step; a placeholder
+    when building offline (``plan show``) or when it cannot be read now."""
+    if ctx.offline:
+        return "<primary-health-check-id>"
+    try:
+        _, _, hc = ctx.memo.get(
+            ("r53-locate", res.name),
+            lambda: locate_failover(res, ctx.client("route53", "global")),
+        )
+        return str(hc["Id"])
+    except Exception:
+        return "<primary-health-check-id>"
+
+
 def shift_traffic_step(res: Route53Record, ctx: KindContext) -> Step:
     client = ctx.client("route53", "global")
 
@@ -274,7 +289,7 @@ def shift_traffic_step(res: Route53Record, ctx: KindContext) -> Step:
             )
         return Verification(True, f"{detail}; answers {', '.join(answer)} (SECONDARY)")
 
-    hc_hint = "<primary-health-check-id>"
+    hc_hint = primary_health_check_id(res, ctx)
     return aws_step(
         resource=res.name,
         kind=KIND,
