@@ -63,7 +63,8 @@ def main() -> int:
     args = parser.parse_args()
     resources, latency = (4, 0.01) if args.quick else (args.resources, args.latency)
     from drctl.engine.clock import SystemClock
-    from drctl.engine.executor import Executor, RunMeta
+    from drctl.engine.events import RunMeta
+    from drctl.engine.executor import Executor
     from drctl.engine.journal import Journal
 
     rows = []

@@ -108,7 +108,7 @@ def demo_plan() -> Any:
 
 @pytest.fixture
 def settings(tmp_path: Path, clock: FakeClock) -> Any:
-    from drctl.engine.operations import default_settings
+    from drctl.engine.settings import default_settings
 
     return default_settings(state_dir=tmp_path / "state", clock=clock)
 
@@ -116,7 +116,7 @@ def settings(tmp_path: Path, clock: FakeClock) -> Any:
 @pytest.fixture
 def built_plan(aws: None, demo_plan: Any, settings: Any) -> Any:
     """The demo plan built in moto, healthy: replicas, replication rules, failover records."""
-    from drctl.engine.operations import make_context
+    from drctl.engine.settings import make_context
     from drctl.sandbox.builders import SandboxBuilder
 
     ctx = make_context(demo_plan.plan, settings)
@@ -132,7 +132,7 @@ def built_now(aws: None, tmp_path: object) -> object:
     would be hours away from the CLI's "now".)
     """
     from drctl.engine.clock import SystemClock
-    from drctl.engine.operations import default_settings, make_context
+    from drctl.engine.settings import default_settings, make_context
     from drctl.plan.loader import load_plan
     from drctl.sandbox.builders import SandboxBuilder
 

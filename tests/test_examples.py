@@ -10,21 +10,13 @@ from typing import Any
 import boto3
 import pytest
 
-from drctl.engine.checks import summarize
+from drctl.engine.checks import run_checks, summarize
 from drctl.engine.clock import FakeClock
-from drctl.engine.operations import (
-    default_settings,
-    execute,
-    failover_graph,
-    make_context,
-    run_readiness,
-)
-from drctl.engine.runs import new_run_id
-from drctl.kinds.registry import supported
+from drctl.engine.settings import default_settings, make_context
 from drctl.plan.loader import load_plan
 from drctl.plan.schema import plan_json_schema
-from drctl.sandbox.builders import SandboxBuilder, can_build
 from tests.conftest import EXAMPLES, REPO
+from tests.support import build_sandbox, collect_checks, run_action
 
 SCENARIOS = sorted(p for p in EXAMPLES.glob("*.yaml") if p.name != "full.yaml")
 
@@ -47,13 +39,6 @@ def test_example_validates_without_warnings(path: Path) -> None:
 def test_committed_schema_is_current() -> None:
     committed = json.loads((REPO / "docs" / "plan.schema.json").read_text())
     assert committed == plan_json_schema(), "run: drctl plan schema -o docs/plan.schema.json"
-
-
-def _snapshot_pending(plan: Any) -> bool:
-    import importlib.util
-
-    uses = any(getattr(r, "recovery", "replica") == "snapshot" for r in plan.resources)
-    return uses and importlib.util.find_spec("drctl.kinds.rds_snapshot_recovery") is None
 
 
 def _promoted_or_restored(plan: Any) -> None:
@@ -95,36 +80,16 @@ def test_scenario_builds_checks_and_fails_over_in_the_sandbox(
 ) -> None:
     loaded = load_plan(path)
     plan = loaded.plan
-    missing = sorted(
-        {
-            r.kind
-            for r in plan.resources
-            if not supported(r.kind) or (r.kind != "manual" and not can_build(r.kind))
-        }
-        | ({"rds-instance (recovery: snapshot)"} if _snapshot_pending(plan) else set())
-    )
-    if missing:
-        pytest.skip(f"kinds without behaviour or sandbox builder yet (issue 3): {missing}")
     settings = default_settings(state_dir=tmp_path / "state", clock=FakeClock())
-    ctx = make_context(plan, settings)
-    SandboxBuilder(plan, ctx.sessions, settings.clock).build()
+    build_sandbox(plan, settings)
 
-    results = run_readiness(plan, ctx)
+    results = run_checks(collect_checks(plan, make_context(plan, settings)))
     summary = summarize(results)
     failing = [(c.resource, c.name, r.detail) for c, r in results if r.status.value != "pass"]
     assert summary["fail"] == 0 and summary["error"] == 0, failing
 
-    run_id = new_run_id(settings.clock.now(), plan.app, "failover")
-    ctx = make_context(plan, settings, run_id=run_id)
-    ctx.approvals = {r.name: "test" for r in plan.resources if r.kind == "manual"}
-    record = execute(
-        loaded,
-        failover_graph(plan, ctx),
-        settings,
-        action="failover",
-        mode="planned",
-        run_id=run_id,
-    )
+    manual = [r.name for r in plan.resources if r.kind == "manual"]
+    record = run_action(loaded, settings, "failover", approve=manual, accept_data_loss=False)
     assert record.status == "succeeded", [(s.id, s.status, s.detail) for s in record.steps]
     assert record.rto_seconds is not None
     _promoted_or_restored(plan)

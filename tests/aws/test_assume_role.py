@@ -13,9 +13,10 @@ import boto3
 import pytest
 
 from drctl.aws.session import role_session_name
-from drctl.engine.operations import collect_checks, make_context
+from drctl.engine.settings import make_context
 from drctl.plan.loader import load_plan_text
 from tests.conftest import DEMO_PLAN
+from tests.support import collect_checks
 
 DR_ACCOUNT = "111122223333"  # AWS's documentation example account
 ROLE = f"arn:aws:iam::{DR_ACCOUNT}:role/drctl-operator"

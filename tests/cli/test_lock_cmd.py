@@ -71,7 +71,7 @@ def test_cli_s3_backend_locks_in_the_bucket_and_mirrors_the_journal(
     s3 = boto3.client("s3", region_name="us-east-1")
     s3.create_bucket(Bucket="shop-drctl-state")
     plan = _plan(tmp_path, S3_STATE)
-    remote = S3LockStore(s3, "shop-drctl-state", "shop")
+    remote = S3LockStore(s3, "shop-drctl-state", "shop", LockInfo.from_dict)
     RunLock(remote, info("run-elsewhere", "feed")).acquire()
     refused = drctl("--state-dir", str(tmp_path / "a"), "failover", "--plan", str(plan), "--yes")
     assert refused.exit_code == 4 and "run-elsewhere" in refused.stderr
@@ -91,7 +91,8 @@ def test_cli_s3_backend_locks_in_the_bucket_and_mirrors_the_journal(
 
     # Another laptop (empty state dir) can see the run through the bucket.
     other = tmp_path / "b"
-    from drctl.engine.operations import default_settings, fetch_remote_journal
+    from drctl.engine.settings import default_settings
+    from drctl.engine.state import fetch_remote_journal
     from drctl.plan.loader import load_plan
 
     assert fetch_remote_journal(load_plan(plan).plan, default_settings(state_dir=other), run_id)

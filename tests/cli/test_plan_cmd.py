@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from tests.cli.conftest import invoke
 from tests.conftest import DEMO_PLAN, EXAMPLES
+from tests.support import invoke
 
 BROKEN = """\
 version: 1

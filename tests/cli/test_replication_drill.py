@@ -11,7 +11,7 @@ from typing import Any
 import boto3
 import pytest
 
-from drctl.sandbox.extensions import s3_replication
+from drctl.kinds.s3_bucket import moto_replication as s3_replication
 from tests.conftest import DEMO_PLAN
 
 DRILLS = """

@@ -77,7 +77,7 @@ def test_a_restore_that_never_becomes_available_is_deleted_anyway(
     built_plan: Any, plan_file: Path, settings: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _replicate_backups()
-    from drctl.aws import rds
+    from drctl.kinds.rds_instance import api as rds
 
     real = rds.describe_instance
 

@@ -11,7 +11,7 @@ import boto3
 import pytest
 
 from drctl.engine.chaos import prepare, run_experiment, stop_experiments
-from drctl.engine.operations import make_context
+from drctl.engine.settings import make_context
 from drctl.errors import GateRefused, UsageError
 from drctl.plan.loader import load_plan_text
 from tests.conftest import DEMO_PLAN

@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 
 from drctl.engine.clock import FakeClock
-from drctl.engine.executor import Executor, RunMeta, StoppedAtOnce
+from drctl.engine.events import RunMeta
+from drctl.engine.executor import Executor, StoppedAtOnce
 from drctl.engine.graph import build_graph
 from drctl.engine.journal import Journal, read_journal
 from drctl.engine.runs import record_from_events

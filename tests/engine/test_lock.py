@@ -41,7 +41,7 @@ def s3_store(tmp_path: Path) -> LockStore:
     s3.create_bucket(
         Bucket="shop-drctl-state", CreateBucketConfiguration={"LocationConstraint": "eu-west-1"}
     )
-    return S3LockStore(s3, "shop-drctl-state", "shop")
+    return S3LockStore(s3, "shop-drctl-state", "shop", LockInfo.from_dict)
 
 
 def dynamodb_store(tmp_path: Path) -> LockStore:
@@ -52,7 +52,7 @@ def dynamodb_store(tmp_path: Path) -> LockStore:
         AttributeDefinitions=[{"AttributeName": "lock", "AttributeType": "S"}],
         BillingMode="PAY_PER_REQUEST",
     )
-    return DynamoDbLockStore(ddb, "drctl-locks", "shop")
+    return DynamoDbLockStore(ddb, "drctl-locks", "shop", LockInfo.from_dict)
 
 
 STORES = [file_store, s3_store, dynamodb_store]

@@ -11,10 +11,10 @@ import boto3
 import pytest
 
 from drctl.engine.journal import read_journal
-from drctl.engine.operations import execute, failover_graph, make_context
-from drctl.engine.runs import new_run_id, runs_dir
+from drctl.engine.runs import runs_dir
 from drctl.plan.loader import load_plan_text
 from tests.conftest import DEMO_PLAN
+from tests.support import run_action
 
 TOPIC_REGION = "us-west-2"
 
@@ -49,10 +49,7 @@ def _loaded(topic: str) -> Any:
 
 
 def _run(loaded: Any, settings: Any) -> Any:
-    run_id = new_run_id(settings.clock.now(), "shop", "failover")
-    ctx = make_context(loaded.plan, settings, run_id=run_id)
-    graph = failover_graph(loaded.plan, ctx)
-    return execute(loaded, graph, settings, action="failover", mode="planned", run_id=run_id)
+    return run_action(loaded, settings, "failover")
 
 
 def test_start_and_end_are_published(built_plan: Any, settings: Any) -> None:

@@ -18,8 +18,9 @@ import boto3
 import pytest
 from botocore.awsrequest import AWSResponse
 
-from drctl.engine.operations import execute, failover_graph, make_context
-from drctl.engine.runs import new_run_id
+from drctl.engine.run import Run, RunRequest
+from drctl.kinds.registry import registry
+from tests.support import run_action
 
 THROTTLED = b"""<ErrorResponse xmlns="http://rds.amazonaws.com/doc/2014-10-31/">
 <Error><Type>Sender</Type><Code>Throttling</Code><Message>Rate exceeded</Message></Error>
@@ -96,11 +97,7 @@ def faults(monkeypatch: pytest.MonkeyPatch) -> Faults:
 
 
 def _failover(built_plan: Any, settings: Any, faults: Faults) -> Any:
-    plan = built_plan.plan
-    run_id = new_run_id(settings.clock.now(), plan.app, "failover")
-    ctx = make_context(plan, settings, run_id=run_id)
-    graph = failover_graph(plan, ctx, ["orders-db"])
-    return execute(built_plan, graph, settings, action="failover", mode="planned", run_id=run_id)
+    return run_action(built_plan, settings, "failover", only=["orders-db"])
 
 
 def _standalone() -> bool:
@@ -160,14 +157,11 @@ def test_a_5xx_after_rds_acted_is_not_a_failure(
             return None
         return AWSResponse(request.url, 500, {"Content-Type": "text/xml"}, _Raw(INTERNAL))
 
-    plan = built_plan.plan
-    run_id = new_run_id(settings.clock.now(), plan.app, "failover")
-    ctx = make_context(plan, settings, run_id=run_id)
-    ctx.client("rds", "dr").meta.events.register_first(
+    run = Run(built_plan, settings, registry(), RunRequest("failover", only=["orders-db"]))
+    run.ctx.client("rds", "dr").meta.events.register_first(
         "before-send.rds.PromoteReadReplica", lost_response
     )
-    graph = failover_graph(plan, ctx, ["orders-db"])
-    record = execute(built_plan, graph, settings, action="failover", mode="planned", run_id=run_id)
+    record = run.execute(confirm=lambda question: None)
     assert record.status == "succeeded", [(s.id, s.detail) for s in record.steps]
     promote = next(s for s in record.steps if s.id == "orders-db.promote")
     assert "already promoted" in promote.detail

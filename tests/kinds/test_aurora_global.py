@@ -9,10 +9,10 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-from drctl.engine.operations import collect_checks, make_context, recorded_by_step, rpo_gate
+from drctl.engine.settings import make_context
 from drctl.plan.loader import load_plan_text
 from drctl.sandbox.builders import SandboxBuilder
-from tests.kinds.conftest import run_action
+from tests.support import collect_checks, rpo_gate, run_action
 
 PLAN = """
 version: 1
@@ -66,7 +66,7 @@ def test_failover_moves_the_writer_and_failback_brings_it_home(
     assert writer.status.value == "fail" and "eu-west-1" in writer.detail
     again = run_action(loaded, settings, "failover", mode=mode)
     assert again.steps[0].status == "skipped"
-    back = run_action(loaded, settings, "failback", recorded=recorded_by_step(record))
+    back = run_action(loaded, settings, "failback", from_run=record.run_id)
     assert back.status == "succeeded" and _writer_region() == "us-east-1"
 
 

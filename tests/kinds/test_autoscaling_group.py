@@ -8,14 +8,10 @@ from typing import Any
 import boto3
 import pytest
 
-from drctl.engine.operations import (
-    collect_checks,
-    make_context,
-    recorded_by_step,
-)
+from drctl.engine.settings import make_context
 from drctl.plan.loader import load_plan_text
 from drctl.sandbox.builders import SandboxBuilder
-from tests.kinds.conftest import run_action
+from tests.support import collect_checks, run_action
 
 PLAN = """
 version: 1
@@ -71,12 +67,12 @@ def test_checks_fail_on_a_group_that_cannot_grow_or_is_missing(loaded: Any, sett
     assert "not found" in _checks(loaded, settings)["group"].detail
 
 
-def _run(loaded: Any, settings: Any, action: str, recorded: dict[str, Any]) -> Any:
-    return run_action(loaded, settings, action, recorded=recorded)
+def _run(loaded: Any, settings: Any, action: str, from_run: str | None) -> Any:
+    return run_action(loaded, settings, action, from_run=from_run)
 
 
 def test_failover_scales_up_and_failback_restores(loaded: Any, settings: Any) -> None:
-    record = _run(loaded, settings, "failover", {})
+    record = _run(loaded, settings, "failover", None)
     assert record.status == "succeeded", [(s.id, s.detail) for s in record.steps]
     group = _group()
     assert (group["MinSize"], group["DesiredCapacity"]) == (3, 3)
@@ -84,10 +80,10 @@ def test_failover_scales_up_and_failback_restores(loaded: Any, settings: Any) ->
     [step] = record.steps
     assert step.data["before"] == {"min": 0, "desired": 0, "max": 6}
 
-    rerun = _run(loaded, settings, "failover", {})
+    rerun = _run(loaded, settings, "failover", None)
     assert rerun.steps[0].status == "skipped" and rerun.steps[0].calls == []
 
-    back = _run(loaded, settings, "failback", recorded_by_step(record))
+    back = _run(loaded, settings, "failback", record.run_id)
     assert back.status == "succeeded"
     assert back.steps[0].id == "web.scale-back"
     group = _group()
@@ -95,7 +91,7 @@ def test_failover_scales_up_and_failback_restores(loaded: Any, settings: Any) ->
 
 
 def test_failback_without_a_recorded_capacity_refuses_to_guess(loaded: Any, settings: Any) -> None:
-    back = _run(loaded, settings, "failback", {})
+    back = _run(loaded, settings, "failback", None)
     assert back.status == "failed"
     assert "no capacity recorded" in back.steps[0].detail
     assert _group()["DesiredCapacity"] == 0

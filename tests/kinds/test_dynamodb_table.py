@@ -9,10 +9,10 @@ from typing import Any
 import boto3
 import pytest
 
-from drctl.engine.operations import collect_checks, make_context, rpo_gate
+from drctl.engine.settings import make_context
 from drctl.plan.loader import load_plan_text
 from drctl.sandbox.builders import SandboxBuilder
-from tests.kinds.conftest import run_action
+from tests.support import collect_checks, rpo_gate, run_action
 
 PLAN = """
 version: 1

@@ -8,14 +8,10 @@ from typing import Any
 import boto3
 import pytest
 
-from drctl.engine.operations import (
-    collect_checks,
-    make_context,
-    recorded_by_step,
-)
+from drctl.engine.settings import make_context
 from drctl.plan.loader import load_plan_text
 from drctl.sandbox.builders import SandboxBuilder
-from tests.kinds.conftest import run_action
+from tests.support import collect_checks, run_action
 
 PLAN = """
 version: 1
@@ -41,8 +37,8 @@ def _service() -> dict[str, Any]:
     return dict(ecs.describe_services(cluster="api-dr", services=["api"])["services"][0])
 
 
-def _run(loaded: Any, settings: Any, action: str, recorded: dict[str, Any]) -> Any:
-    return run_action(loaded, settings, action, recorded=recorded)
+def _run(loaded: Any, settings: Any, action: str, from_run: str | None) -> Any:
+    return run_action(loaded, settings, action, from_run=from_run)
 
 
 def test_checks_pass_then_fail_when_the_service_is_gone(loaded: Any, settings: Any) -> None:
@@ -61,14 +57,14 @@ def test_checks_pass_then_fail_when_the_service_is_gone(loaded: Any, settings: A
 
 
 def test_failover_scales_the_service_and_failback_restores_it(loaded: Any, settings: Any) -> None:
-    record = _run(loaded, settings, "failover", {})
+    record = _run(loaded, settings, "failover", None)
     assert record.status == "succeeded", [(s.id, s.detail) for s in record.steps]
     svc = _service()
     assert (svc["desiredCount"], svc["runningCount"], len(svc["deployments"])) == (4, 4, 1)
     assert record.steps[0].data == {"desired_count_before": 0}
-    rerun = _run(loaded, settings, "failover", {})
+    rerun = _run(loaded, settings, "failover", None)
     assert rerun.steps[0].status == "skipped"
 
-    back = _run(loaded, settings, "failback", recorded_by_step(record))
+    back = _run(loaded, settings, "failback", record.run_id)
     assert back.status == "succeeded" and back.steps[0].id == "api.scale-back"
     assert _service()["desiredCount"] == 0

@@ -11,12 +11,11 @@ import boto3
 import pytest
 
 from drctl.engine.clock import SystemClock
-from drctl.engine.operations import collect_checks, default_settings, make_context
+from drctl.engine.settings import default_settings, make_context
 from drctl.plan.loader import load_plan
 from drctl.sandbox.builders import SandboxBuilder
-from tests.cli.conftest import invoke
 from tests.conftest import EXAMPLES
-from tests.kinds.conftest import run_action
+from tests.support import collect_checks, invoke, run_action
 
 PLAN = EXAMPLES / "startup-backup-restore.yaml"
 
@@ -104,4 +103,4 @@ def test_backup_of_a_plan_without_snapshot_recovery_is_bad_input(aws: None) -> N
     from tests.conftest import DEMO_PLAN
 
     result = invoke("backup", "--plan", str(DEMO_PLAN), "--yes")
-    assert result.exit_code == 2 and "no rds-instance with recovery: snapshot" in result.stderr
+    assert result.exit_code == 2 and "nothing drctl backup applies to" in result.stderr

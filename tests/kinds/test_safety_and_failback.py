@@ -18,13 +18,9 @@ import pytest
 
 from drctl.aws import cloudwatch
 from drctl.engine.gate import enforce
-from drctl.engine.operations import (
-    make_context,
-    recorded_by_step,
-    rpo_gate,
-)
+from drctl.engine.settings import make_context
 from drctl.errors import GateRefused
-from tests.kinds.conftest import run_action
+from tests.support import rpo_gate, run_action
 
 
 def _rds(region: str) -> Any:
@@ -46,9 +42,9 @@ def _run(
     settings: Any,
     action: str,
     mode: str = "planned",
-    recorded: dict[str, Any] | None = None,
+    from_run: str | None = None,
 ) -> Any:
-    return run_action(loaded, settings, action, mode=mode, recorded=recorded)
+    return run_action(loaded, settings, action, mode=mode, from_run=from_run)
 
 
 def test_planned_failover_fences_the_primary_before_promoting(
@@ -82,7 +78,7 @@ def test_unplanned_failover_promotes_first_and_fences_the_old_primary_after(
 def test_unreachable_old_primary_leaves_the_fence_pending(
     built_plan: Any, settings: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from drctl.aws import rds
+    from drctl.kinds.rds_instance import api as rds
 
     real = rds.describe_instance
 
@@ -168,9 +164,9 @@ def test_rpo_gate_through_the_cli(built_now: Any, tmp_path: Any) -> None:
     import json
 
     from drctl.engine.clock import SystemClock
-    from drctl.engine.operations import default_settings
-    from tests.cli.conftest import invoke as drctl
+    from drctl.engine.settings import default_settings
     from tests.conftest import DEMO_PLAN
+    from tests.support import invoke as drctl
 
     _lag(default_settings(clock=SystemClock()), 900.0)
     refused = drctl("failover", "--plan", str(DEMO_PLAN), "--yes")
@@ -188,7 +184,7 @@ def test_failback_reprotects_moves_home_and_reprotects_dr(built_plan: Any, setti
     s3_dr = boto3.client("s3", region_name="us-west-2")
     s3_dr.put_object(Bucket="shop-assets-usw2", Key="written-in-dr.txt", Body=b"during outage")
 
-    back = _run(built_plan, settings, "failback", recorded=recorded_by_step(failover))
+    back = _run(built_plan, settings, "failback", from_run=failover.run_id)
     assert back.status == "succeeded", [(s.id, s.status, s.detail) for s in back.steps]
     home = _instance("us-east-1", "shop-orders")
     assert "ReadReplicaSourceDBInstanceIdentifier" not in home  # the writable primary again
@@ -218,6 +214,6 @@ def test_failback_reprotects_moves_home_and_reprotects_dr(built_plan: Any, setti
     )["RecordData"]
     assert answer == [v["Value"] for v in primary["ResourceRecords"]]
 
-    again = _run(built_plan, settings, "failback", recorded=recorded_by_step(failover))
+    again = _run(built_plan, settings, "failback", from_run=failover.run_id)
     assert again.status == "succeeded", [(s.id, s.status, s.detail) for s in again.steps]
     assert all(s.calls == [] for s in again.steps), [(s.id, s.calls) for s in again.steps]

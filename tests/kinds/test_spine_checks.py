@@ -13,7 +13,8 @@ from typing import Any
 import boto3
 
 from drctl.aws import cloudwatch
-from drctl.engine.operations import collect_checks, make_context
+from drctl.engine.settings import make_context
+from tests.support import collect_checks
 
 
 def _results(loaded: Any, settings: Any, resource: str) -> dict[str, Any]:

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from drctl.sandbox.extensions import rds_promote
+from drctl.kinds.rds_instance import moto_promote as rds_promote
 
 PRIMARY_REGION = "us-east-1"
 DR_REGION = "us-west-2"

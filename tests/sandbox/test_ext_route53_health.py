@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from drctl.sandbox.extensions import route53_health
+from drctl.kinds.route53_record import moto_health as route53_health
 
 ClientFactory = Callable[..., Any]
 PRIMARY_IP = "192.0.2.10"

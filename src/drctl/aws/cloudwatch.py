@@ -31,17 +31,6 @@ def latest_maximum(
     return float(points[-1]["Maximum"]) if points else None
 
 
-def rds_replica_lag_seconds(cloudwatch: Any, instance_id: str, now: datetime) -> float | None:
-    """Latest ``AWS/RDS ReplicaLag`` of a read replica, in seconds."""
-    return latest_maximum(
-        cloudwatch,
-        namespace="AWS/RDS",
-        metric="ReplicaLag",
-        dimensions={"DBInstanceIdentifier": instance_id},
-        now=now,
-    )
-
-
 def put_metric(
     cloudwatch: Any,
     *,

@@ -161,7 +161,7 @@ class AwsSessions:
         creds = DeferredRefreshableCredentials(
             method="assume-role", refresh_using=fetcher.fetch_credentials
         )
-        core._credentials = creds  # type: ignore[attr-defined]
+        core._credentials = creds  # type: ignore[attr-defined,unused-ignore]
         session = boto3.session.Session(botocore_session=core)
         self._role_sessions[role.role_arn] = session
         return session

@@ -8,12 +8,25 @@ both win the lock.
 from __future__ import annotations
 
 import json
-from typing import Any
+from collections.abc import Callable
+from typing import Any, Generic, Protocol, TypeVar
 
 from botocore.exceptions import ClientError
 
 from drctl.aws.errors import is_not_found
-from drctl.engine.lock import LockInfo
+
+
+class LockDocument(Protocol):
+    """What a store keeps of a lock: the engine's lock record, as JSON."""
+
+    @property
+    def lock_id(self) -> str: ...
+
+    def as_dict(self) -> dict[str, Any]: ...
+
+
+D = TypeVar("D", bound=LockDocument)
+Parse = Callable[[dict[str, Any]], D]
 
 _CONFLICT = {"PreconditionFailed", "ConditionalRequestConflict", "412"}
 
@@ -28,25 +41,26 @@ def bucket_region(s3: Any, bucket: str) -> str:
     return str(location or "us-east-1")
 
 
-class S3LockStore:
+class S3LockStore(Generic[D]):
     """``s3://<bucket>/drctl/locks/<app>.lock``, created with ``If-None-Match: *``."""
 
-    def __init__(self, s3: Any, bucket: str, app: str) -> None:
+    def __init__(self, s3: Any, bucket: str, app: str, parse: Parse[D]) -> None:
         self.s3 = s3
+        self.parse = parse
         self.bucket = bucket
         self.key = f"drctl/locks/{app}.lock"
         self.where = f"s3://{bucket}/{self.key}"
 
-    def _get(self) -> tuple[LockInfo, str] | None:
+    def _get(self) -> tuple[D, str] | None:
         try:
             obj = self.s3.get_object(Bucket=self.bucket, Key=self.key)
         except ClientError as exc:
             if is_not_found(exc, "NoSuchKey", "404"):
                 return None
             raise
-        return LockInfo.from_dict(json.loads(obj["Body"].read())), str(obj["ETag"])
+        return self.parse(json.loads(obj["Body"].read())), str(obj["ETag"])
 
-    def create(self, info: LockInfo) -> LockInfo | None:
+    def create(self, info: D) -> D | None:
         try:
             self.s3.put_object(
                 Bucket=self.bucket,
@@ -62,11 +76,11 @@ class S3LockStore:
             return found[0] if found else self.create(info)
         return None
 
-    def read(self) -> LockInfo | None:
+    def read(self) -> D | None:
         found = self._get()
         return found[0] if found else None
 
-    def replace(self, current: LockInfo, info: LockInfo) -> bool:
+    def replace(self, current: D, info: D) -> bool:
         found = self._get()
         if found is None or found[0] != current:
             return False
@@ -84,7 +98,7 @@ class S3LockStore:
             raise
         return True
 
-    def delete(self, current: LockInfo) -> bool:
+    def delete(self, current: D) -> bool:
         found = self._get()
         if found is None or found[0] != current:
             return False
@@ -92,23 +106,24 @@ class S3LockStore:
         return True
 
 
-class DynamoDbLockStore:
+class DynamoDbLockStore(Generic[D]):
     """An item ``{"lock": "<app>"}`` in ``lock_table`` (partition key ``lock``, a string)."""
 
-    def __init__(self, dynamodb: Any, table: str, app: str) -> None:
+    def __init__(self, dynamodb: Any, table: str, app: str, parse: Parse[D]) -> None:
+        self.parse = parse
         self.ddb = dynamodb
         self.table = table
         self.app = app
         self.where = f"dynamodb://{table}/{app}"
 
-    def _item(self, info: LockInfo) -> dict[str, Any]:
+    def _item(self, info: D) -> dict[str, Any]:
         return {
             "lock": {"S": self.app},
             "lock_id": {"S": info.lock_id},
             "holder": {"S": json.dumps(info.as_dict())},
         }
 
-    def create(self, info: LockInfo) -> LockInfo | None:
+    def create(self, info: D) -> D | None:
         try:
             self.ddb.put_item(
                 TableName=self.table,
@@ -122,11 +137,11 @@ class DynamoDbLockStore:
             return self.read() or self.create(info)
         return None
 
-    def read(self) -> LockInfo | None:
+    def read(self) -> D | None:
         item = self.ddb.get_item(
             TableName=self.table, Key={"lock": {"S": self.app}}, ConsistentRead=True
         ).get("Item")
-        return LockInfo.from_dict(json.loads(item["holder"]["S"])) if item else None
+        return self.parse(json.loads(item["holder"]["S"])) if item else None
 
     def _conditional(self, call: Any, **kwargs: Any) -> bool:
         try:
@@ -141,14 +156,14 @@ class DynamoDbLockStore:
             raise
         return True
 
-    def replace(self, current: LockInfo, info: LockInfo) -> bool:
+    def replace(self, current: D, info: D) -> bool:
         return self._conditional(
             self.ddb.put_item,
             Item=self._item(info),
             ExpressionAttributeValues={":id": {"S": current.lock_id}},
         )
 
-    def delete(self, current: LockInfo) -> bool:
+    def delete(self, current: D) -> bool:
         return self._conditional(
             self.ddb.delete_item,
             Key={"lock": {"S": self.app}},

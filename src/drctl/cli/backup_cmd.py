@@ -6,9 +6,9 @@ from typing import Any
 
 import click
 
-from drctl.cli.failover_cmd import run_options
-from drctl.cli.main import AppContext, pass_app
-from drctl.cli.run_flow import RunRequest, run_steps
+from drctl.cli.app import AppContext, pass_app
+from drctl.cli.common import run_options
+from drctl.cli.run_view import run_and_report
 
 
 @click.command()
@@ -21,6 +21,4 @@ def backup(app: AppContext, /, plan_path: str, **flags: Any) -> None:
     fails when the newest copy in regions.dr is older than the RPO. Journaled,
     locked and confirmed like a failover; --dry-run shows the calls.
     """
-    from drctl.engine.backup import backup_graph
-
-    run_steps(app, RunRequest(action="backup", plan_path=plan_path, **flags), backup_graph)
+    run_and_report(app, "backup", plan_path, flags)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import click
 
+from drctl.cli.app import AppContext, pass_app
 from drctl.cli.common import confirm_or_refuse, load_for_command, plan_option, run_settings
-from drctl.cli.main import AppContext, pass_app
 from drctl.errors import ExitCode
 
 
@@ -15,7 +15,7 @@ def chaos() -> None:
 
 
 def _context(app: AppContext, plan_path: str):  # type: ignore[no-untyped-def]
-    from drctl.engine.operations import make_context
+    from drctl.engine.settings import make_context
 
     loaded = load_for_command(app, plan_path)
     return make_context(loaded.plan, run_settings(app), require_credentials=True)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import click
 
+from drctl.cli.app import AppContext, pass_app
 from drctl.cli.common import load_for_command, plan_option, run_settings
-from drctl.cli.main import AppContext, pass_app
 from drctl.errors import ExitCode
 
 
@@ -19,11 +19,13 @@ def check(app: AppContext, plan_path: str, only: tuple[str, ...]) -> None:
     Exit 0 when nothing failed (warnings allowed), 1 when a check failed.
     """
     from drctl.engine.checks import summarize
-    from drctl.engine.operations import make_context, run_readiness
+    from drctl.engine.run import readiness
+    from drctl.engine.settings import make_context
+    from drctl.kinds.registry import registry
 
     loaded = load_for_command(app, plan_path)
     ctx = make_context(loaded.plan, run_settings(app), mode="planned", require_credentials=True)
-    results = run_readiness(loaded.plan, ctx, list(only))
+    results = readiness(loaded.plan, ctx, registry(), list(only))
     summary = summarize(results)
     if app.json:
         from drctl.render.json_out import check_document, emit

@@ -10,8 +10,8 @@ import click
 from drctl.errors import PlanError
 
 if TYPE_CHECKING:
-    from drctl.cli.main import AppContext
-    from drctl.engine.operations import RunSettings
+    from drctl.cli.app import AppContext
+    from drctl.engine.settings import RunSettings
     from drctl.plan.loader import LoadedPlan
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -26,6 +26,64 @@ def plan_option(fn: F) -> F:
         metavar="PLAN",
         help="The application's DR plan (YAML).",
     )(fn)
+
+
+def run_options(fn: F) -> F:
+    """The flags failover and failback share (cli.md: "same flags")."""
+    for option in reversed(
+        [
+            plan_option,
+            click.option(
+                "--mode",
+                type=click.Choice(["planned", "unplanned"]),
+                default="planned",
+                show_default=True,
+                help="planned: the primary is up (no data loss); unplanned: it is not.",
+            ),
+            click.option(
+                "--dry-run",
+                is_flag=True,
+                help="Show every step, its AWS CLI command and current vs target state; "
+                "change nothing.",
+            ),
+            click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation."),
+            click.option(
+                "--only", multiple=True, metavar="NAME", help="Only these resources (repeatable)."
+            ),
+            click.option(
+                "--workers",
+                type=click.IntRange(1, 64),
+                default=8,
+                show_default=True,
+                help="Steps run in parallel at most.",
+            ),
+            click.option(
+                "--resume",
+                metavar="RUN_ID",
+                help="Continue this run (waiting, interrupted or failed); done steps are kept.",
+            ),
+            click.option(
+                "--accept-data-loss",
+                is_flag=True,
+                help="Proceed in planned mode even when replication lag exceeds the RPO "
+                "(the measured loss is journaled).",
+            ),
+            click.option(
+                "--step",
+                "step",
+                is_flag=True,
+                help="Ask before each step (for on-call following the runbook live).",
+            ),
+            click.option(
+                "--approve",
+                multiple=True,
+                metavar="NAME",
+                help="Record that manual step NAME has been done (repeatable).",
+            ),
+        ]
+    ):
+        fn = option(fn)
+    return fn
 
 
 def load_for_command(app: AppContext, path: str) -> LoadedPlan:
@@ -45,7 +103,7 @@ def load_for_command(app: AppContext, path: str) -> LoadedPlan:
 
 
 def run_settings(app: AppContext, *, dry_run: bool = False) -> RunSettings:
-    from drctl.engine.operations import default_settings
+    from drctl.engine.settings import default_settings
 
     return default_settings(
         profile=app.profile,

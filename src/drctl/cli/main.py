@@ -9,37 +9,54 @@ from __future__ import annotations
 
 import os
 import sys
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import NoReturn
 
 import click
 
 from drctl import __version__
+from drctl.cli.app import AppContext
 from drctl.errors import DrctlError, ExitCode
 
-
-@dataclass
-class AppContext:
-    """What the global options set, handed to every command."""
-
-    profile: str | None = None
-    endpoint_url: str | None = None
-    output: str = "text"
-    verbose: int = 0
-    quiet: bool = False
-    state_dir: Path | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def json(self) -> bool:
-        return self.output == "json"
-
-
-pass_app = click.make_pass_decorator(AppContext, ensure=True)
+# Every command, by name: "module:attribute" under drctl.cli. A command's module is imported
+# only when the command runs or help lists it, and no command module imports this one.
+COMMANDS = {
+    "plan": "plan_cmd:plan",
+    "check": "check_cmd:check",
+    "failover": "failover_cmd:failover",
+    "failback": "failback_cmd:failback",
+    "backup": "backup_cmd:backup",
+    "runs": "runs_cmd:runs",
+    "sandbox": "sandbox_cmd:sandbox",
+    "demo": "sandbox_cmd:demo",
+    "unlock": "unlock_cmd:unlock",
+    "test": "test_cmd:test",
+    "chaos": "chaos_cmd:chaos",
+    "report": "report_cmd:report",
+}
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+class LazyGroup(click.Group):
+    """A group whose commands are imported by name when first needed."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        target = COMMANDS.get(cmd_name)
+        if target is None:
+            return None
+        import importlib
+
+        module, attribute = target.split(":")
+        command: click.Command = getattr(importlib.import_module(f"drctl.cli.{module}"), attribute)
+        return command
+
+
+@click.group(
+    cls=LazyGroup,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
 @click.option("--profile", metavar="NAME", help="AWS profile (else the usual boto3 chain).")
 @click.option(
     "--endpoint-url",
@@ -95,38 +112,6 @@ def cli(
         quiet=quiet,
         state_dir=state_dir,
     )
-
-
-def _register() -> None:
-    from drctl.cli import (
-        backup_cmd,
-        chaos_cmd,
-        check_cmd,
-        failback_cmd,
-        failover_cmd,
-        plan_cmd,
-        report_cmd,
-        runs_cmd,
-        sandbox_cmd,
-        test_cmd,
-        unlock_cmd,
-    )
-
-    cli.add_command(plan_cmd.plan)
-    cli.add_command(check_cmd.check)
-    cli.add_command(failover_cmd.failover)
-    cli.add_command(failback_cmd.failback)
-    cli.add_command(backup_cmd.backup)
-    cli.add_command(runs_cmd.runs)
-    cli.add_command(sandbox_cmd.sandbox)
-    cli.add_command(sandbox_cmd.demo)
-    cli.add_command(unlock_cmd.unlock)
-    cli.add_command(test_cmd.test)
-    cli.add_command(chaos_cmd.chaos)
-    cli.add_command(report_cmd.report)
-
-
-_register()
 
 
 def _wants_json(argv: list[str]) -> bool:

@@ -9,8 +9,8 @@ from typing import Any, TypeVar
 
 import click
 
+from drctl.cli.app import AppContext, pass_app
 from drctl.cli.common import load_for_command
-from drctl.cli.main import AppContext, pass_app
 from drctl.errors import ExitCode, PlanError, UsageError
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -126,28 +126,25 @@ def show(app: AppContext, plan_path: str | None, plan_opt: str | None, mode: str
     resolves them.
     """
     from drctl.cli.common import run_settings
-    from drctl.engine.operations import failover_graph, make_context
-    from drctl.kinds.registry import supported
+    from drctl.engine.run import step_graph
+    from drctl.engine.settings import make_context
+    from drctl.kinds.registry import registry
 
     plan_path = _one_plan(plan_path, plan_opt)
     loaded = load_for_command(app, plan_path)
     plan_model = loaded.plan
     ctx = make_context(plan_model, run_settings(app, dry_run=True), mode=mode)
     ctx.offline = True
-    automated = [r.name for r in plan_model.resources if supported(r.kind)]
-    manual = [r for r in plan_model.resources if not supported(r.kind)]
-    steps = []
-    if automated:
-        graph = failover_graph(plan_model, ctx, automated)
-        steps = [
-            {
-                **s.summary(),
-                "depends_on": sorted(graph.deps[s.id]),
-                "description": s.description,
-                "cli": s.cli,
-            }
-            for s in graph.steps
-        ]
+    graph = step_graph(plan_model, ctx, registry(), "failover")
+    steps = [
+        {
+            **s.summary(),
+            "depends_on": sorted(graph.deps[s.id]),
+            "description": s.description,
+            "cli": s.cli,
+        }
+        for s in graph.steps
+    ]
     obj = plan_model.effective_objectives()
     if app.json:
         from drctl.render.json_out import emit
@@ -163,7 +160,6 @@ def show(app: AppContext, plan_path: str | None, plan_opt: str | None, mode: str
                     r.model_dump(mode="json", exclude_none=True) for r in plan_model.resources
                 ],
                 "steps": steps,
-                "not_automated": [r.name for r in manual],
                 "warnings": [w.as_dict() for w in loaded.warnings],
             }
         )
@@ -172,8 +168,6 @@ def show(app: AppContext, plan_path: str | None, plan_opt: str | None, mode: str
 
     plan_overview(plan_model, plan_path)
     steps_table(f"Failover ({mode}) step graph", steps)
-    for res in manual:
-        click.echo(f"  {res.name} ({res.kind}): not automated by this version of drctl")
 
 
 @plan.command()

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import click
 
+from drctl.cli.app import AppContext, pass_app
 from drctl.cli.common import load_for_command, plan_option
-from drctl.cli.main import AppContext, pass_app
 
 
 @click.command()

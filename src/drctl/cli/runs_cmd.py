@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from drctl.cli.main import AppContext, pass_app
+from drctl.cli.app import AppContext, pass_app
 
 
 @click.group()

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import click
 
+from drctl.cli.app import AppContext, pass_app
 from drctl.cli.common import load_for_command
-from drctl.cli.main import AppContext, pass_app
 from drctl.errors import ExitCode
 
 
@@ -92,7 +92,12 @@ def demo(app: AppContext) -> None:
     """The whole story on the bundled example, in a sandbox, in one command."""
     from drctl.sandbox.demo import run_demo
 
-    result = run_demo(state_dir=app.state_dir, as_json=app.json)
+    show = None
+    if not app.json:
+        from drctl.cli.demo_view import RichDemoShow
+
+        show = RichDemoShow()
+    result = run_demo(state_dir=app.state_dir, show=show)
     if app.json:
         from drctl.render.json_out import emit
 

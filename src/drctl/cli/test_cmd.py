@@ -6,8 +6,8 @@ from pathlib import Path
 
 import click
 
+from drctl.cli.app import AppContext, pass_app
 from drctl.cli.common import load_for_command, plan_option, run_settings
-from drctl.cli.main import AppContext, pass_app
 from drctl.errors import ExitCode
 
 
@@ -44,7 +44,7 @@ def test(
     if not loaded.plan.drills:
         raise click.UsageError(f"{plan_path} has no drills: add a `drills:` section")
     settings = run_settings(app)
-    from drctl.engine.operations import sessions_for
+    from drctl.engine.settings import sessions_for
 
     sessions_for(loaded.plan, settings).require_credentials()
     env = DrillEnv(loaded, settings, allow_disruptive=allow_disruptive)

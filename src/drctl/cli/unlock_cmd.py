@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import click
 
+from drctl.cli.app import AppContext, pass_app
 from drctl.cli.common import load_for_command, plan_option, run_settings
-from drctl.cli.main import AppContext, pass_app
 
 
 @click.command()
@@ -20,7 +20,7 @@ def unlock(app: AppContext, plan_path: str, lock_id: str) -> None:
     which takes its lock over without breaking it.
     """
     from drctl.engine.lock import break_lock
-    from drctl.engine.operations import lock_store
+    from drctl.engine.state import lock_store
 
     loaded = load_for_command(app, plan_path)
     store = lock_store(loaded.plan, run_settings(app))

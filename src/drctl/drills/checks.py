@@ -8,10 +8,11 @@ from drctl.plan.models import Drill
 
 
 def run(drill: Drill, env: DrillEnv) -> DrillResult:
-    from drctl.engine.operations import run_readiness
+    from drctl.engine.run import readiness
+    from drctl.kinds.registry import registry
 
     result = DrillResult(drill.name, drill.type.value)
-    for check, outcome in run_readiness(env.plan, env.context()):
+    for check, outcome in readiness(env.plan, env.context(), registry()):
         result.cases.append(
             Case(
                 name=f"{check.resource}.{check.name}",

@@ -6,9 +6,10 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from drctl.engine.operations import RunSettings
-    from drctl.kinds.base import KindContext
+    from drctl.engine.context import RunContext
+    from drctl.engine.settings import RunSettings
     from drctl.plan.loader import LoadedPlan
+    from drctl.plan.models import Capability
 
 
 @dataclass
@@ -24,19 +25,22 @@ class DrillEnv:
     def plan(self) -> Any:
         return self.loaded.plan
 
-    def context(self, *, mode: str = "planned") -> KindContext:
-        from drctl.engine.operations import make_context
+    def context(self, *, mode: str = "planned") -> RunContext:
+        from drctl.engine.settings import make_context
 
         return make_context(self.plan, self.settings, mode=mode, run_id=self.run_id)
 
-    def resource(self, name: str | None, kinds: tuple[str, ...]) -> Any:
-        """The plan resource a drill names; validation already proved it exists."""
+    def resource(self, name: str | None, capability: Capability) -> Any:
+        """The plan resource a drill names, whose kind must offer ``capability``
+        (validation already proved it, so this only guards against a plan built in code)."""
         from drctl.errors import UsageError
+        from drctl.plan.models import kinds_offering
 
+        wanted = kinds_offering(capability)
         res = next((r for r in self.plan.resources if r.name == name), None)
-        if res is None or res.kind not in kinds:
+        if res is None or res.kind not in wanted:
             raise UsageError(
-                f"drill needs a resource of kind {' or '.join(kinds)}, got {name!r}"
+                f"drill needs a resource of kind {' or '.join(wanted)}, got {name!r}"
                 + (f" ({res.kind})" if res is not None else "")
             )
         return res

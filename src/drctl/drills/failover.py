@@ -9,55 +9,38 @@ attempted -- the run is left for an operator to resume or undo.
 
 from __future__ import annotations
 
-from typing import Any
-
 from drctl.drills.env import DrillEnv
 from drctl.drills.result import Case, DrillResult
-from drctl.engine.runs import RunRecord, new_run_id
+from drctl.engine.runs import RunRecord
 from drctl.errors import GateRefused
 from drctl.plan.durations import format_seconds, human_seconds
 from drctl.plan.models import Drill
 
 
 def run(drill: Drill, env: DrillEnv) -> DrillResult:
-    from drctl.engine.operations import (
-        execute,
-        failback_graph,
-        failover_graph,
-        recorded_by_step,
-        run_lock,
-    )
+    from drctl.engine.run import Run, RunRequest
+    from drctl.kinds.registry import registry
 
     if not env.allow_disruptive:
         raise GateRefused(
             f"drill {drill.name} fails production over and back",
             hint="run it with drctl test --allow-disruptive (or pick other drills with --drill)",
         )
-    plan, settings = env.plan, env.settings
+    plan = env.plan
     objective = plan.effective_objectives().rto_seconds
     result = DrillResult(drill.name, drill.type.value)
-    auto = {r.name: "drill" for r in plan.resources if r.kind == "manual"}
+    manual = [r.name for r in plan.resources if r.kind == "manual"]  # a drill does not stop
 
-    def one(action: str, recorded: dict[str, dict[str, Any]] | None) -> RunRecord:
-        run_id = new_run_id(settings.clock.now(), plan.app, action)
-        ctx = env.context()
-        ctx.run_id = run_id
-        ctx.approvals = dict(auto)  # a drill does not stop for manual steps
-        if recorded is not None:
-            ctx.recorded = recorded
-            graph = failback_graph(plan, ctx)
-        else:
-            graph = failover_graph(plan, ctx)
-        with run_lock(plan, settings, run_id=run_id, action=action, takeover=None):
-            return execute(
-                env.loaded, graph, settings, action=action, mode="planned", run_id=run_id
-            )
+    def one(action: str, from_run: str | None = None) -> RunRecord:
+        request = RunRequest(action=action, mode="planned", approve=manual, from_run=from_run)
+        run = Run(env.loaded, env.settings, registry(), request)
+        return run.execute(confirm=lambda question: None)  # --allow-disruptive consented
 
-    failover = one("failover", None)
+    failover = one("failover")
     result.cases.append(_rto_case("failover", failover, objective))
     env.events.append({"event": "drill-run", "action": "failover", "run_id": failover.run_id})
     if failover.status == "succeeded":
-        failback = one("failback", recorded_by_step(failover))
+        failback = one("failback", failover.run_id)
         result.cases.append(_rto_case("failback", failback, objective))
         env.events.append({"event": "drill-run", "action": "failback", "run_id": failback.run_id})
     if failover.rto_seconds is not None:

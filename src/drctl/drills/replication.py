@@ -1,10 +1,10 @@
 """``type: replication``: how long until a write in the primary is readable in DR?
 
-A marked canary (an S3 object under ``drctl-canary/``; a DynamoDB item with a
-marked key) is written in regions.primary and looked for in regions.dr until it
-appears or the drill's timeout passes. The time it took is the measured lag,
-reported against the RPO. The canary is removed on both sides afterwards -- also
-when the drill fails or is interrupted.
+Every kind that offers a replication canary (``Kind.canary``: a marked S3 object, a marked
+DynamoDB item, ...) writes one in regions.primary; the drill looks for it in regions.dr until
+it appears or the drill's timeout passes. The time it took is the measured lag, reported
+against the RPO. The canary is removed on both sides afterwards -- also when the drill fails
+or is interrupted.
 """
 
 from __future__ import annotations
@@ -12,36 +12,42 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from drctl.aws import canary
 from drctl.aws.errors import aws_errors
 from drctl.drills.env import DrillEnv
 from drctl.drills.result import Case, DrillResult
-from drctl.engine.clock import iso
+from drctl.engine.context import RunContext
+from drctl.kinds.contract import Canary
+from drctl.kinds.registry import registry
 from drctl.plan.durations import format_seconds, human_seconds
-from drctl.plan.models import Drill
+from drctl.plan.models import Capability, Drill
 
-KINDS = ("s3-bucket", "dynamodb-table")
 POLL_SECONDS = 0.2
 
 
 def run(drill: Drill, env: DrillEnv) -> DrillResult:
     plan = env.plan
+    kinds = registry()
+    offering = {k.name for k in kinds.offering(Capability.CANARY)}
     if drill.resource:
-        resources = [env.resource(drill.resource, KINDS)]
+        resources = [env.resource(drill.resource, Capability.CANARY)]
     else:
-        resources = [r for r in plan.resources if r.kind in KINDS]
+        resources = [r for r in plan.resources if r.kind in offering]
     rpo = plan.effective_objectives().rpo_seconds
     timeout = float(drill.timeout.seconds) if drill.timeout else float(max(2 * rpo, 60))
     result = DrillResult(drill.name, drill.type.value)
     if not resources:
         result.status = "skipped"
-        result.detail = "the plan has no s3-bucket or dynamodb-table to measure"
+        kinds_text = " or ".join(sorted(offering))
+        result.detail = (
+            f"the plan has no resource whose replication a canary can time ({kinds_text})"
+        )
         return result
     ctx = env.context()
     lags = []
     for res in resources:
-        measure = _s3 if res.kind == "s3-bucket" else _dynamodb
-        case = measure(res, ctx, env, timeout, rpo)
+        canary = kinds.get(res.kind).canary
+        assert canary is not None  # selected by capability
+        case = _measure(canary, res, ctx, env, timeout, rpo)
         result.cases.append(case)
         if isinstance(case.observed, (int, float)):
             lags.append(float(case.observed))
@@ -50,7 +56,24 @@ def run(drill: Drill, env: DrillEnv) -> DrillResult:
     return result.settle()
 
 
-def _poll(ctx: Any, present: Callable[[], bool], timeout: float) -> float | None:
+def _measure(
+    canary: Canary, res: Any, ctx: RunContext, env: DrillEnv, timeout: float, rpo: int
+) -> Case:
+    with aws_errors(f"{res.name}: naming the canary"):
+        mark = canary.mark(res, ctx, env.run_id or "drill")
+    env.events.append(mark.event)
+    try:
+        with aws_errors(f"{res.name}: canary in {ctx.region('primary')}"):
+            canary.write(res, ctx, mark)
+        with aws_errors(f"{res.name}: looking for the canary in {mark.where}"):
+            lag = _poll(ctx, lambda: canary.arrived(res, ctx, mark), timeout)
+    finally:
+        with aws_errors(f"{res.name}: removing the canary"):
+            canary.remove(res, ctx, mark)
+    return _verdict(f"{res.name}.replication-lag", lag, timeout, rpo, mark.where)
+
+
+def _poll(ctx: RunContext, present: Callable[[], bool], timeout: float) -> float | None:
     """Seconds until ``present()``; None if the timeout passed first."""
     clock = ctx.clock
     start = clock.monotonic()
@@ -77,41 +100,4 @@ def _verdict(name: str, lag: float | None, timeout: float, rpo: int, where: str)
         lag,
         observed=lag,
         expected=rpo,
-    )
-
-
-def _s3(res: Any, ctx: Any, env: DrillEnv, timeout: float, rpo: int) -> Case:
-    key = f"{canary.CANARY_PREFIX}{env.run_id}"
-    primary, dr = ctx.client("s3", "primary"), ctx.client("s3", "dr")
-    env.events.append({"event": "canary", "resource": res.name, "bucket": res.primary, "key": key})
-    try:
-        with aws_errors(f"{res.name}: canary in {res.primary}"):
-            canary.s3_put(primary, res.primary, key, f"written {iso(ctx.clock.now())}".encode())
-        with aws_errors(f"{res.name}: looking for the canary in {res.dr}"):
-            lag = _poll(ctx, lambda: canary.s3_exists(dr, res.dr, key), timeout)
-    finally:
-        with aws_errors(f"{res.name}: removing the canary"):
-            canary.s3_remove_all_versions(primary, res.primary, key)
-            canary.s3_remove_all_versions(dr, res.dr, key)
-    return _verdict(f"{res.name}.replication-lag", lag, timeout, rpo, f"s3://{res.dr}")
-
-
-def _dynamodb(res: Any, ctx: Any, env: DrillEnv, timeout: float, rpo: int) -> Case:
-    primary, dr = ctx.client("dynamodb", "primary"), ctx.client("dynamodb", "dr")
-    with aws_errors(f"{res.name}: describing {res.table}"):
-        key = canary.dynamodb_canary_key(
-            canary.dynamodb_key_schema(primary, res.table), env.run_id or "drill"
-        )
-    env.events.append({"event": "canary", "resource": res.name, "table": res.table, "key": key})
-    try:
-        with aws_errors(f"{res.name}: canary in {res.table} ({ctx.region('primary')})"):
-            canary.dynamodb_put(primary, res.table, key, iso(ctx.clock.now()))
-        with aws_errors(f"{res.name}: looking for the canary in {ctx.region('dr')}"):
-            lag = _poll(ctx, lambda: canary.dynamodb_exists(dr, res.table, key), timeout)
-    finally:
-        with aws_errors(f"{res.name}: removing the canary"):
-            canary.dynamodb_delete(primary, res.table, key)
-            canary.dynamodb_delete(dr, res.table, key)
-    return _verdict(
-        f"{res.name}.replication-lag", lag, timeout, rpo, f"{res.table} in {ctx.region('dr')}"
     )

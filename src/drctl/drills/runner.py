@@ -17,7 +17,9 @@ from typing import Any
 
 from drctl.drills.env import DrillEnv
 from drctl.drills.result import DrillResult
+from drctl.engine import events
 from drctl.engine.clock import iso
+from drctl.engine.events import RunMeta
 from drctl.engine.journal import Journal
 from drctl.engine.runs import RunRecord, new_run_id, runs_dir
 from drctl.errors import DrctlError, UsageError
@@ -81,21 +83,17 @@ def run_one(drill: Drill, env: DrillEnv) -> DrillResult:
     path = runs_dir(env.settings.state_dir) / f"{run_id}.jsonl"
     started = clock.monotonic()
     with Journal(path) as journal:
-        journal.append(
-            {
-                "event": "run-start",
-                "at": iso(clock.now()),
-                "run_id": run_id,
-                "app": plan.app,
-                "action": "drill",
-                "mode": drill.type.value,
-                "drill": drill.name,
-                "plan": env.loaded.path,
-                "objective_rto_seconds": objectives.rto_seconds,
-                "objective_rpo_seconds": objectives.rpo_seconds,
-                "steps": [],
-            }
+        meta = RunMeta(
+            run_id=run_id,
+            app=plan.app,
+            action="drill",
+            mode=drill.type.value,
+            objective_rto_seconds=objectives.rto_seconds,
+            objective_rpo_seconds=objectives.rpo_seconds,
+            plan=env.loaded.path,
+            extra={"drill": drill.name},
         )
+        journal.append(events.run_start(meta, iso(clock.now()), []))
         notifier = _notifier(env, drill, run_id, journal)
         if notifier is not None:
             notifier.run_started(notifier_meta(env, drill, run_id), resumed=False, steps=0)
@@ -113,17 +111,16 @@ def run_one(drill: Drill, env: DrillEnv) -> DrillResult:
         for event in env.events:
             journal.append(event)
         for case in result.cases:
-            journal.append({"event": "case", "at": iso(clock.now()), **case.as_dict()})
+            journal.append(events.case(iso(clock.now()), case.as_dict()))
         journal.append(
-            {
-                "event": "run-end",
-                "at": iso(clock.now()),
-                "status": _run_status(result.status),
-                "rto_seconds": result.measured.get("rto_seconds"),
-                "rpo_seconds": result.measured.get("rpo_seconds"),
-                "error": result.detail if result.status in ("fail", "error") else None,
-                "drill_status": result.status,
-            }
+            events.run_end(
+                iso(clock.now()),
+                _run_status(result.status),
+                rto_seconds=result.measured.get("rto_seconds"),
+                error=result.detail if result.status in ("fail", "error") else None,
+                rpo_seconds=result.measured.get("rpo_seconds"),
+                drill_status=result.status,
+            )
         )
         if notifier is not None:
             notifier.run_finished(
@@ -144,8 +141,6 @@ def run_one(drill: Drill, env: DrillEnv) -> DrillResult:
 
 
 def notifier_meta(env: DrillEnv, drill: Drill, run_id: str) -> Any:
-    from drctl.engine.executor import RunMeta
-
     objectives = env.plan.effective_objectives()
     return RunMeta(
         run_id=run_id,
@@ -158,7 +153,7 @@ def notifier_meta(env: DrillEnv, drill: Drill, run_id: str) -> Any:
 
 def _notifier(env: DrillEnv, drill: Drill, run_id: str, journal: Journal) -> Any:
     """Drills are announced like failovers: start and end on the plan's SNS topic."""
-    from drctl.engine.operations import notifier_for
+    from drctl.engine.notify import notifier_for
 
     return notifier_for(env.plan, env.settings, notifier_meta(env, drill, run_id), journal, None)
 

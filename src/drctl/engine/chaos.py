@@ -13,8 +13,8 @@ from typing import Any
 
 from drctl.aws import fis
 from drctl.aws.errors import aws_errors
+from drctl.engine.context import RunContext
 from drctl.errors import GateRefused, UsageError
-from drctl.kinds.base import KindContext
 from drctl.plan.models import Experiment
 
 
@@ -42,7 +42,7 @@ class ExperimentRun:
         }
 
 
-def experiment_named(ctx: KindContext, name: str) -> Experiment:
+def experiment_named(ctx: RunContext, name: str) -> Experiment:
     for exp in ctx.plan.experiments:
         if exp.name == name:
             return exp
@@ -54,7 +54,7 @@ def _side(exp: Experiment) -> str:
     return exp.region.value
 
 
-def prepare(ctx: KindContext, exp: Experiment, *, allow_without_stop_condition: bool) -> str:
+def prepare(ctx: RunContext, exp: Experiment, *, allow_without_stop_condition: bool) -> str:
     """Create or update the FIS template for ``exp``; returns its id."""
     if not exp.stop_conditions and not allow_without_stop_condition:
         raise GateRefused(
@@ -79,7 +79,7 @@ def prepare(ctx: KindContext, exp: Experiment, *, allow_without_stop_condition: 
 
 
 def run_experiment(
-    ctx: KindContext,
+    ctx: RunContext,
     exp: Experiment,
     *,
     timeout_seconds: float,
@@ -119,7 +119,7 @@ def run_experiment(
     return run
 
 
-def stop_experiments(ctx: KindContext, exp: Experiment) -> list[str]:
+def stop_experiments(ctx: RunContext, exp: Experiment) -> list[str]:
     """Stop every running experiment of ``exp``'s template; returns their ids."""
     side = _side(exp)
     client = ctx.client("fis", side)

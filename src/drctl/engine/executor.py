@@ -20,10 +20,12 @@ import threading
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
+from drctl.engine import events
 from drctl.engine.clock import Clock, iso, parse_iso
+from drctl.engine.events import RunMeta
 from drctl.engine.graph import StepGraph
 from drctl.engine.journal import Journal
 from drctl.engine.runs import RunRecord, StepRecord
@@ -45,18 +47,6 @@ class RunObserver:
 
     def stopping(self, in_flight: list[str]) -> None:
         """First Ctrl-C: no new step starts; ``in_flight`` steps are let finish."""
-
-
-@dataclass
-class RunMeta:
-    run_id: str
-    app: str
-    action: str
-    mode: str
-    objective_rto_seconds: int | None
-    objective_rpo_seconds: int | None = None
-    plan: str | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 class StoppedAtOnce(DrctlError):
@@ -140,36 +130,14 @@ class Executor:
     def run(self) -> RunRecord:
         started_at = iso(self.clock.now())
         if self.previous:
-            self._log(
-                {
-                    "event": "run-resume",
-                    "at": started_at,
-                    "run_id": self.meta.run_id,
-                    "done": sorted(
-                        sid for sid, r in self.previous.items() if r.status in _DONE_VALUES
-                    ),
-                    **self.meta.extra,
-                }
-            )
+            done = [sid for sid, r in self.previous.items() if r.status in _DONE_VALUES]
+            self._log(events.run_resume(self.meta, started_at, done))
         else:
-            self._log(
-                {
-                    "event": "run-start",
-                    "at": started_at,
-                    "run_id": self.meta.run_id,
-                    "app": self.meta.app,
-                    "action": self.meta.action,
-                    "mode": self.meta.mode,
-                    "plan": self.meta.plan,
-                    "objective_rto_seconds": self.meta.objective_rto_seconds,
-                    "objective_rpo_seconds": self.meta.objective_rpo_seconds,
-                    "steps": [
-                        {**s.summary(), "depends_on": sorted(self.graph.deps[s.id])}
-                        for s in self.graph.steps
-                    ],
-                    **self.meta.extra,
-                }
-            )
+            steps = [
+                {**s.summary(), "depends_on": sorted(self.graph.deps[s.id])}
+                for s in self.graph.steps
+            ]
+            self._log(events.run_start(self.meta, started_at, steps))
         for event in self.preamble:
             self._log(event)
         self.observer.run_started(self.meta, resumed=bool(self.previous), steps=len(self.records))
@@ -185,26 +153,14 @@ class Executor:
                 f"; in flight: {', '.join(in_flight)} (re-checked on --resume)" if in_flight else ""
             )
             self._log(
-                {
-                    "event": "run-end",
-                    "at": iso(self.clock.now()),
-                    "status": "interrupted",
-                    "rto_seconds": None,
-                    "error": message,
-                }
+                events.run_end(
+                    iso(self.clock.now()), "interrupted", rto_seconds=None, error=message
+                )
             )
             raise StoppedAtOnce(message) from None
         rto = self._measured_rto(results) if status == "succeeded" else None
         finished_at = iso(self.clock.now())
-        self._log(
-            {
-                "event": "run-end",
-                "at": finished_at,
-                "status": status,
-                "rto_seconds": rto,
-                "error": error,
-            }
-        )
+        self._log(events.run_end(finished_at, status, rto_seconds=rto, error=error))
         first = min((r.started_at for r in self.previous.values() if r.started_at), default=None)
         return RunRecord(
             run_id=self.meta.run_id,
@@ -267,14 +223,7 @@ class Executor:
                         record.status = StepStatus.RUNNING.value
                         record.started_at = iso(self.clock.now())
                         record.attempts += 1
-                        self._log(
-                            {
-                                "event": "step-start",
-                                "at": record.started_at,
-                                "step": sid,
-                                "attempt": record.attempts,
-                            }
-                        )
+                        self._log(events.step_start(record.started_at, sid, record.attempts))
                         self.observer.step_started(steps[sid], record)
                         running[pool.submit(self._execute, steps[sid])] = sid
                 if not running:
@@ -340,17 +289,16 @@ class Executor:
         record.calls = result.calls
         record.data = result.data
         self._log(
-            {
-                "event": "step-end",
-                "at": result.finished_at,
-                "started_at": result.started_at,
-                "step": step.id,
-                "status": result.status.value,
-                "detail": result.detail,
-                "calls": result.calls,
-                "data": result.data,
-                "duration_seconds": record.duration_seconds,
-            }
+            events.step_end(
+                at=result.finished_at,
+                started_at=result.started_at,
+                step=step.id,
+                status=result.status.value,
+                detail=result.detail,
+                calls=result.calls,
+                data=result.data,
+                duration_seconds=record.duration_seconds,
+            )
         )
         self.observer.step_finished(step, record)
 

@@ -14,6 +14,7 @@ failover during the very outage that stopped the metrics.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -56,20 +57,32 @@ class GateResult:
         }
 
 
-def measure(readers: list[Any], max_workers: int = 8) -> list[LagReading]:
-    """Call every reader (a no-argument function returning a LagReading) in parallel."""
+LagRead = Callable[[], LagReading | None]
 
-    def safe(reader: Any) -> LagReading:
+
+@dataclass(frozen=True)
+class LagSource:
+    """One resource whose kind can measure its replication lag, and how to read it."""
+
+    resource: str
+    kind: str
+    read: LagRead
+
+
+def measure(sources: list[LagSource], max_workers: int = 8) -> list[LagReading]:
+    """Read every source in parallel; an error or "not replicated" is a reading too."""
+
+    def safe(source: LagSource) -> LagReading:
         try:
-            return reader()  # type: ignore[no-any-return]
+            reading = source.read()
         except DrctlError as exc:
-            name = getattr(reader, "resource", "?")
-            return LagReading(name, getattr(reader, "kind", "?"), None, "error", exc.message)
+            return LagReading(source.resource, source.kind, None, "error", exc.message)
+        return reading or LagReading(source.resource, source.kind, None, "not replicated")
 
-    if not readers:
+    if not sources:
         return []
-    with ThreadPoolExecutor(max_workers=max(1, min(max_workers, len(readers)))) as pool:
-        return list(pool.map(safe, readers))
+    with ThreadPoolExecutor(max_workers=max(1, min(max_workers, len(sources)))) as pool:
+        return list(pool.map(safe, sources))
 
 
 def enforce(result: GateResult, *, mode: str, accept_data_loss: bool) -> None:

@@ -10,10 +10,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from drctl.engine.executor import RunMeta, RunObserver
+from drctl.engine import events
+from drctl.engine.clock import iso
+from drctl.engine.events import RunMeta
+from drctl.engine.executor import RunObserver
+from drctl.engine.journal import Journal
 from drctl.engine.runs import RunRecord, StepRecord
+from drctl.engine.settings import RunSettings, operator, sessions_for
 from drctl.engine.step import Step
 from drctl.plan.durations import format_seconds, human_seconds
+from drctl.plan.models import Plan
 
 Publish = Callable[[str, str, dict[str, str]], None]  # subject, message, attributes
 
@@ -121,3 +127,47 @@ def _rto_text(record: RunRecord) -> str:
 
 def _rto_suffix(record: RunRecord) -> str:
     return f" (RTO {human_seconds(record.rto_seconds)})" if record.rto_seconds is not None else ""
+
+
+def notifier_for(
+    plan: Plan,
+    settings: RunSettings,
+    meta: RunMeta,
+    journal: Journal,
+    inner: RunObserver | None,
+) -> RunNotifier | None:
+    """A notifier publishing to the plan's SNS topic, or None when it names none."""
+    if plan.notifications is None:
+        return None
+    from drctl.aws import sns
+
+    topic = plan.notifications.sns_topic_arn
+    region = sns.topic_region(topic)
+    side = "dr" if region == plan.regions.dr else "primary"
+    sessions = sessions_for(plan, settings, meta.run_id)
+
+    def publish(subject: str, message: str, attributes: dict[str, str]) -> None:
+        from drctl.aws.errors import aws_errors
+
+        with aws_errors(f"notifying {topic}"):
+            sns.publish(sessions.client("sns", region, side), topic, subject, message, attributes)
+
+    def journal_failure(message: str) -> None:
+        journal.append(events.notify_failed(iso(settings.clock.now()), message))
+
+    regions = (
+        f"{plan.regions.dr} -> {plan.regions.primary}"
+        if meta.action == "failback"
+        else f"{plan.regions.primary} -> {plan.regions.dr}"
+    )
+    return RunNotifier(
+        publish,
+        regions=regions,
+        operator=operator(),
+        run_id=meta.run_id,
+        app=meta.app,
+        action=meta.action,
+        mode=meta.mode,
+        inner=inner,
+        on_error=journal_failure,
+    )

@@ -1,68 +1,97 @@
-"""Kinds register their behaviour here, keyed by the plan's ``kind``.
+"""The kind registry: every kind folder under ``drctl.kinds``, and lookups by capability.
 
-Models live in :mod:`drctl.plan.models` (so validating a plan never imports
-AWS code); behaviour lives in this package and is imported only when a command
-talks to AWS.
+Kinds are found, not listed: each sub-package of ``drctl.kinds`` is one kind and exposes its
+:class:`~drctl.kinds.contract.Kind` instance as ``KIND``. A kind's package is imported only
+when it is asked for, so a command touching one kind does not import them all. Everything
+that needs kinds -- the engine (handed a registry), drills, the sandbox -- asks here; nothing
+keeps its own list of kind names.
 """
 
 from __future__ import annotations
 
 import importlib
-import importlib.util
-from collections.abc import Callable
-from typing import Any, Protocol
+import pkgutil
+from functools import cache
 
+from drctl.engine.context import RunContext
+from drctl.engine.gate import LagRead
 from drctl.engine.step import Check, Step
 from drctl.errors import UsageError
-from drctl.kinds.base import KindContext
-
-
-class KindBehaviour(Protocol):
-    def checks(self, resource: Any, ctx: KindContext) -> list[Check]: ...
-
-    def failover(self, resource: Any, ctx: KindContext) -> list[Step]: ...
-
-    def failback(self, resource: Any, ctx: KindContext) -> list[Step]: ...
-
-
-_REGISTRY: dict[str, KindBehaviour] = {}
+from drctl.kinds.contract import Kind
+from drctl.plan.models import Capability, ResourceBase
 
 
 def module_for(kind: str) -> str:
-    """Each kind lives in ``drctl.kinds.<kind with '_' for '-'>``: one file per kind."""
-    return f"drctl.kinds.{kind.replace('-', '_')}"
+    """``rds-instance`` lives in ``drctl.kinds.rds_instance.replica``."""
+    return f"{__package__}.{kind.replace('-', '_')}"
 
 
-def register(kind: str) -> Callable[[type[Any]], type[Any]]:
-    def decorate(cls: type[Any]) -> type[Any]:
-        _REGISTRY[kind] = cls()
-        return cls
+@cache
+def kind_names() -> tuple[str, ...]:
+    """Every kind that has a folder, by its plan name."""
+    import drctl.kinds as package
 
-    return decorate
-
-
-def behaviour(kind: str) -> KindBehaviour:
-    if kind not in _REGISTRY and _has_module(kind):
-        importlib.import_module(module_for(kind))
-    try:
-        return _REGISTRY[kind]
-    except KeyError:
-        raise UsageError(
-            f"resource kind '{kind}' is valid in a plan but drctl {_version()} cannot yet "
-            "check or fail it over",
-            hint="use --only to leave it out, or handle it as a manual step",
-        ) from None
+    return tuple(
+        sorted(
+            info.name.replace("_", "-")
+            for info in pkgutil.iter_modules(package.__path__)
+            if info.ispkg
+        )
+    )
 
 
-def supported(kind: str) -> bool:
-    return kind in _REGISTRY or _has_module(kind)
+class KindRegistry:
+    """Kinds by plan name; hand one to the engine (which imports no kind itself)."""
+
+    def __init__(self) -> None:
+        self._kinds: dict[str, Kind] = {}
+
+    def get(self, kind: str) -> Kind:
+        found = self._kinds.get(kind)
+        if found is not None:
+            return found
+        if kind not in kind_names():
+            raise UsageError(
+                f"unknown resource kind '{kind}'", hint=f"kinds: {', '.join(kind_names())}"
+            )
+        module = importlib.import_module(module_for(kind))
+        instance: Kind = module.KIND
+        if instance.name != kind:
+            raise TypeError(f"{module.__name__}.KIND is {instance.name!r}, expected {kind!r}")
+        self._kinds[kind] = instance
+        return instance
+
+    def all(self) -> list[Kind]:
+        return [self.get(name) for name in kind_names()]
+
+    def offering(self, capability: Capability) -> list[Kind]:
+        """The kinds that implement an optional capability."""
+        return [k for k in self.all() if capability in k.offers()]
+
+    # What the engine asks (``drctl.engine.run.Kinds``): one resource at a time.
+
+    def checks(self, res: ResourceBase, ctx: RunContext) -> list[Check]:
+        return self.get(res.kind).checks(res, ctx)
+
+    def steps(self, action: str, res: ResourceBase, ctx: RunContext) -> list[Step]:
+        kind = self.get(res.kind)
+        if action == "failover":
+            return kind.failover(res, ctx)
+        if action == "failback":
+            return kind.failback(res, ctx)
+        if action == "backup":
+            backup = kind.backup
+            return backup.steps(res, ctx) if backup is not None and backup.applies(res) else []
+        raise ValueError(f"unknown run action {action!r}")
+
+    def lag_reader(self, res: ResourceBase, ctx: RunContext) -> LagRead | None:
+        lag = self.get(res.kind).lag
+        if lag is None:
+            return None
+        return lambda: lag(res, ctx)
 
 
-def _has_module(kind: str) -> bool:
-    return importlib.util.find_spec(module_for(kind)) is not None
-
-
-def _version() -> str:
-    from drctl import __version__
-
-    return __version__
+@cache
+def registry() -> KindRegistry:
+    """The process-wide registry."""
+    return KindRegistry()

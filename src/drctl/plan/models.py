@@ -8,7 +8,7 @@ These models only describe and validate; what a resource *does* lives in
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -88,19 +88,41 @@ class State(StrictModel):
 # --------------------------------------------------------------------------- resources
 
 
+class Capability(StrEnum):
+    """Optional things a kind can do beyond checks, failover and failback.
+
+    Declared on the kind's model (below) so ``plan validate`` can tell, without importing
+    AWS code, whether a drill's resource can be drilled that way; the kind's folder
+    implements each one it declares (a meta-test holds the two together).
+    """
+
+    LAG = "lag"  # replication lag for the RPO gate
+    BACKUP = "backup"  # drctl backup takes and copies its recovery points
+    CANARY = "canary"  # replication drill: a marked write timed primary -> DR
+    RESTORE = "restore"  # restore drill: a throw-away copy restored in DR
+
+
 class ResourceBase(StrictModel):
+    capabilities: ClassVar[frozenset[Capability]] = frozenset()
+
     kind: str
     name: Name
     depends_on: list[Name] = Field(default_factory=list)
 
 
 class S3Bucket(ResourceBase):
+    capabilities: ClassVar[frozenset[Capability]] = frozenset({Capability.LAG, Capability.CANARY})
+
     kind: Literal["s3-bucket"]
     primary: str = Field(pattern=BUCKET_PATTERN, description="bucket in regions.primary")
     dr: str = Field(pattern=BUCKET_PATTERN, description="bucket in regions.dr")
 
 
 class RdsInstance(ResourceBase):
+    capabilities: ClassVar[frozenset[Capability]] = frozenset(
+        {Capability.LAG, Capability.BACKUP, Capability.RESTORE}
+    )
+
     kind: Literal["rds-instance"]
     primary: str = Field(pattern=DB_ID_PATTERN, description="DB instance id in regions.primary")
     dr: str = Field(
@@ -116,11 +138,15 @@ class RdsInstance(ResourceBase):
 
 
 class AuroraGlobal(ResourceBase):
+    capabilities: ClassVar[frozenset[Capability]] = frozenset({Capability.LAG})
+
     kind: Literal["aurora-global"]
     global_cluster: str = Field(pattern=DB_ID_PATTERN)
 
 
 class DynamoDbTable(ResourceBase):
+    capabilities: ClassVar[frozenset[Capability]] = frozenset({Capability.LAG, Capability.CANARY})
+
     kind: Literal["dynamodb-table"]
     table: str = Field(pattern=r"^[a-zA-Z0-9_.-]{3,255}$")
 
@@ -178,6 +204,12 @@ RESOURCE_MODELS: dict[str, type[ResourceBase]] = {
     "route53-record": Route53Record,
     "manual": Manual,
 }
+
+
+def kinds_offering(capability: Capability) -> tuple[str, ...]:
+    """The plan kinds whose model declares ``capability``, in plan-format order."""
+    return tuple(k for k, model in RESOURCE_MODELS.items() if capability in model.capabilities)
+
 
 # --------------------------------------------------------------------------- experiments
 

@@ -10,15 +10,16 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from drctl.plan.models import Plan
+from drctl.plan.models import Capability, Plan, kinds_offering
 from drctl.plan.tiers import strategy_fit_warnings
 from drctl.plan.yamlnodes import Path
 
 Problem = tuple[Path, str, bool]  # path, message, point at the key rather than the value
 
-DRILL_RESOURCE_KINDS = {
-    "restore": ("rds-instance",),
-    "replication": ("s3-bucket", "dynamodb-table"),
+# Drill types that act on one resource, and what its kind must be able to do for them.
+DRILL_CAPABILITY = {
+    "restore": Capability.RESTORE,
+    "replication": Capability.CANARY,
 }
 
 
@@ -211,8 +212,8 @@ def _drill_refs(
         dtype = drill.get("type")
         resource = drill.get("resource")
         experiment = drill.get("experiment")
-        if dtype in DRILL_RESOURCE_KINDS:
-            wanted = DRILL_RESOURCE_KINDS[dtype]
+        if dtype in DRILL_CAPABILITY:
+            wanted = kinds_offering(DRILL_CAPABILITY[dtype])
             if resource is None:
                 yield ("drills", i), f"a {dtype} drill needs 'resource'", False
             elif resource not in kinds:

@@ -17,10 +17,18 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from drctl.engine.runs import RunRecord
 from drctl.sandbox.server import FAKE_CREDENTIALS
+
+if TYPE_CHECKING:
+    from drctl.engine.executor import RunObserver
+    from drctl.engine.run import Run
+    from drctl.engine.settings import RunSettings
+    from drctl.engine.step import Check, CheckResult
+    from drctl.plan.loader import LoadedPlan
+    from drctl.plan.models import Plan
 
 DEMO_PLAN = "demo.yaml"
 
@@ -56,7 +64,35 @@ class DemoResult:
     checks_final: dict[str, int] | None = None
 
 
-def run_demo(*, state_dir: Path | None, as_json: bool) -> DemoResult:
+class DemoShow:
+    """How the demo is shown; the default shows nothing (``-o json``). The CLI's rich view
+    overrides each stage, so the sandbox never imports the render floor."""
+
+    def stage(self, title: str) -> None:
+        """A new part of the story begins."""
+
+    def overview(self, loaded: LoadedPlan) -> None:
+        """The plan the demo runs."""
+
+    def built(self, plan: Plan, names: list[str]) -> None:
+        """The sandbox holds ``names``."""
+
+    def checks(self, plan: Plan, results: list[tuple[Check, CheckResult]]) -> None:
+        """A readiness check finished."""
+
+    def note(self, text: str) -> None:
+        """A sentence of explanation."""
+
+    @contextmanager
+    def live(self, run: Run) -> Iterator[RunObserver | None]:
+        """Around one run: yields the observer that draws it (None: not drawn)."""
+        yield None
+
+    def finished(self, record: RunRecord) -> None:
+        """A run ended."""
+
+
+def run_demo(*, state_dir: Path | None, show: DemoShow | None = None) -> DemoResult:
     try:
         from moto import mock_aws
     except ImportError:
@@ -64,90 +100,63 @@ def run_demo(*, state_dir: Path | None, as_json: bool) -> DemoResult:
 
         raise SandboxError("drctl demo needs moto: pip install 'drctl[sandbox]'") from None
     from drctl.engine.checks import summarize
-    from drctl.engine.operations import (
-        default_settings,
-        failback_graph,
-        failover_graph,
-        make_context,
-        recorded_by_step,
-        run_readiness,
-    )
+    from drctl.engine.run import readiness
+    from drctl.engine.settings import default_settings, make_context
+    from drctl.kinds.registry import registry
     from drctl.plan.loader import load_plan_text
-    from drctl.render import tables
-    from drctl.render.console import out
     from drctl.sandbox.builders import SandboxBuilder
     from drctl.sandbox.extensions import install
 
+    view = show or DemoShow()
+    kinds = registry()
     loaded = load_plan_text(demo_plan_text(), "drctl/data/demo.yaml")
     plan = loaded.plan
     base = state_dir or Path(tempfile.mkdtemp(prefix="drctl-demo-"))
     settings = default_settings(state_dir=base)
-    show = not as_json
     install()
     with isolated_aws_env(), mock_aws(config={"core": {"reset_boto3_session": False}}):
-        if show:
-            out().rule(
-                f"drctl demo: {plan.app}, {plan.strategy.value}, "
-                f"{plan.regions.primary} -> {plan.regions.dr}"
-            )
-            tables.plan_overview(plan, loaded.path)
-            out().rule("1. Build the sandbox (moto, in this process)")
-        ctx = make_context(plan, settings)
-        built = SandboxBuilder(plan, ctx.sessions).build()
-        if show:
-            out().print(f"built {', '.join(built)} in {plan.regions.primary} and {plan.regions.dr}")
-            out().rule("2. Readiness check")
-        before = run_readiness(plan, make_context(plan, settings))
-        if show:
-            tables.checks_table(plan.app, before, summarize(before))
-            out().rule("3. Planned failover")
-        record = _run(loaded, settings, "failover", failover_graph, {}, show)
-        if show:
-            out().rule("4. Readiness check after the failover")
-        after = run_readiness(plan, make_context(plan, settings))
-        if show:
-            tables.checks_table(plan.app, after, summarize(after))
-            out().print(
-                "The failures above are the failover's effect: the replica is now a "
-                "standalone primary and Route 53 serves the SECONDARY."
-            )
-            out().rule("5. Failback: re-protect, then a planned failover home")
-        back = _run(loaded, settings, "failback", failback_graph, recorded_by_step(record), show)
-        if show:
-            out().rule("6. Readiness check after the failback")
-        final = run_readiness(plan, make_context(plan, settings))
-        if show:
-            tables.checks_table(plan.app, final, summarize(final))
-            out().print(f"Journals kept in {base}: DRCTL_STATE_DIR={base} drctl runs list")
+        view.stage(
+            f"drctl demo: {plan.app}, {plan.strategy.value}, "
+            f"{plan.regions.primary} -> {plan.regions.dr}"
+        )
+        view.overview(loaded)
+        view.stage("1. Build the sandbox (moto, in this process)")
+        built = SandboxBuilder(plan, make_context(plan, settings).sessions).build()
+        view.built(plan, built)
+        view.stage("2. Readiness check")
+        before = readiness(plan, make_context(plan, settings), kinds)
+        view.checks(plan, before)
+        view.stage("3. Planned failover")
+        record = _run(loaded, settings, "failover", view)
+        view.stage("4. Readiness check after the failover")
+        after = readiness(plan, make_context(plan, settings), kinds)
+        view.checks(plan, after)
+        view.note(
+            "The failures above are the failover's effect: the replica is now a "
+            "standalone primary and Route 53 serves the SECONDARY."
+        )
+        view.stage("5. Failback: re-protect, then a planned failover home")
+        back = _run(loaded, settings, "failback", view, from_run=record.run_id)
+        view.stage("6. Readiness check after the failback")
+        final = readiness(plan, make_context(plan, settings), kinds)
+        view.checks(plan, final)
+        view.note(f"Journals kept in {base}: DRCTL_STATE_DIR={base} drctl runs list")
     return DemoResult(record, summarize(before), summarize(after), base, back, summarize(final))
 
 
 def _run(
-    loaded: Any,
-    settings: Any,
+    loaded: LoadedPlan,
+    settings: RunSettings,
     action: str,
-    build: Any,
-    recorded: dict[str, dict[str, Any]],
-    show: bool,
+    view: DemoShow,
+    from_run: str | None = None,
 ) -> RunRecord:
-    """One journaled run of ``action`` (planned), drawn live unless output is JSON."""
-    from drctl.engine.operations import execute, make_context
-    from drctl.engine.runs import new_run_id
-    from drctl.render import tables
-    from drctl.render.console import out
+    """One journaled run of ``action`` (planned), drawn by ``view``."""
+    from drctl.engine.run import Run, RunRequest
+    from drctl.kinds.registry import registry
 
-    plan = loaded.plan
-    run_id = new_run_id(settings.clock.now(), plan.app, action)
-    ctx = make_context(plan, settings, mode="planned", run_id=run_id)
-    ctx.recorded = recorded
-    graph = build(plan, ctx)
-    if not show:
-        return execute(loaded, graph, settings, action=action, mode="planned", run_id=run_id)
-    from drctl.render.live import LiveStepView
-
-    with LiveStepView(graph.steps, f"{action.capitalize()} run {run_id}") as view:
-        record = execute(
-            loaded, graph, settings, action=action, mode="planned", run_id=run_id, observer=view
-        )
-    out().print(tables.rto_line(record))
+    run = Run(loaded, settings, registry(), RunRequest(action=action, from_run=from_run))
+    with view.live(run) as observer:
+        record = run.execute(confirm=lambda question: None, observer=observer)
+    view.finished(record)
     return record

@@ -1,0 +1,373 @@
+"""A run of a plan -- failover, failback or backup -- from the operator's request to its record.
+
+One object decides everything a run decides: which run it is (new, or a resume of a journaled
+one, whose mode and resource selection it keeps), the manual approvals, the graph of steps
+the kinds contribute, the RPO gate, the lock, and the record (built once, from the journal).
+The CLI parses flags, asks for confirmation through the callback it hands in, and renders;
+the engine imports no kind: the kinds are handed in as :class:`Kinds`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import socket
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+from drctl.engine import events
+from drctl.engine.checks import run_checks
+from drctl.engine.clock import iso
+from drctl.engine.context import RunContext
+from drctl.engine.events import RunMeta
+from drctl.engine.executor import Executor, RunObserver, dry_run
+from drctl.engine.gate import GateResult, LagRead, LagSource, enforce, measure
+from drctl.engine.graph import StepGraph, build_graph
+from drctl.engine.journal import Journal, read_journal
+from drctl.engine.notify import notifier_for
+from drctl.engine.runs import (
+    RunRecord,
+    list_runs,
+    load_run,
+    new_run_id,
+    record_from_events,
+    runs_dir,
+)
+from drctl.engine.settings import RunSettings, make_context, operator, user
+from drctl.engine.state import fetch_remote_journal, journal_mirror, run_lock
+from drctl.engine.step import Check, CheckResult, Step
+from drctl.errors import UsageError
+from drctl.plan.loader import LoadedPlan
+from drctl.plan.models import Plan, ResourceBase
+
+ACTIONS = ("failover", "failback", "backup")
+# A run in one of these states is not over: it keeps its lock, and --resume takes it over.
+UNFINISHED = ("waiting", "aborted", "interrupted")
+
+
+class Kinds(Protocol):
+    """What the engine asks of the kind registry it is handed."""
+
+    def checks(self, res: ResourceBase, ctx: RunContext) -> list[Check]: ...
+
+    def steps(self, action: str, res: ResourceBase, ctx: RunContext) -> list[Step]: ...
+
+    def lag_reader(self, res: ResourceBase, ctx: RunContext) -> LagRead | None:
+        """How to read this resource's replication lag; None when its kind cannot."""
+        ...
+
+
+@dataclass
+class RunRequest:
+    """What the operator asked for (flags), before anything is decided."""
+
+    action: str  # failover | failback | backup
+    mode: str = "planned"
+    only: Sequence[str] = ()
+    resume: str | None = None
+    approve: Sequence[str] = ()
+    accept_data_loss: bool = False
+    dry_run: bool = False
+    from_run: str | None = None  # failback: the failover whose records to restore
+
+
+def selected_resources(plan: Plan, only: Sequence[str] | None) -> list[ResourceBase]:
+    """The plan's resources, or the ones named by ``--only`` (unknown names are bad input)."""
+    if not only:
+        return list(plan.resources)
+    names = {r.name for r in plan.resources}
+    unknown = [n for n in only if n not in names]
+    if unknown:
+        raise UsageError(
+            f"unknown resource {', '.join(repr(n) for n in unknown)} in --only",
+            hint=f"the plan has: {', '.join(sorted(names))}",
+        )
+    return [r for r in plan.resources if r.name in set(only)]
+
+
+def readiness(
+    plan: Plan,
+    ctx: RunContext,
+    kinds: Kinds,
+    only: Sequence[str] | None = None,
+    on_result: Callable[[Check, CheckResult], None] | None = None,
+) -> list[tuple[Check, CheckResult]]:
+    """Every selected resource's readiness checks, run in parallel, in plan order."""
+    checks = [c for res in selected_resources(plan, only) for c in kinds.checks(res, ctx)]
+    return run_checks(checks, on_result=on_result)
+
+
+def step_graph(
+    plan: Plan, ctx: RunContext, kinds: Kinds, action: str, only: Sequence[str] | None = None
+) -> StepGraph:
+    """Every selected resource's steps for ``action``, ordered by phase and ``depends_on``."""
+    resources = selected_resources(plan, only)
+    steps = [s for res in resources for s in kinds.steps(action, res, ctx)]
+    if action == "backup" and not steps:
+        raise UsageError(
+            f"{plan.app} has nothing drctl backup applies to"
+            + (f" among {', '.join(only)}" if only else ""),
+            hint="drctl backup takes the snapshots that backup-and-restore "
+            "(rds-instance recovery: snapshot) plans restore from",
+        )
+    chosen = {r.name for r in resources if any(s.resource == r.name for s in steps)}
+    deps = {r.name: [d for d in r.depends_on if d in chosen] for r in resources}
+    return build_graph(steps, deps)
+
+
+def rpo_gate(
+    plan: Plan, ctx: RunContext, kinds: Kinds, only: Sequence[str] | None = None
+) -> GateResult:
+    """The replication lag of every selected resource whose kind can measure it."""
+    sources = []
+    for res in selected_resources(plan, only):
+        read = kinds.lag_reader(res, ctx)
+        if read is not None:
+            sources.append(LagSource(res.name, res.kind, read))
+    return GateResult(ctx.objectives.rpo_seconds, measure(sources))
+
+
+def recorded_by_step(record: RunRecord) -> dict[str, dict[str, Any]]:
+    """The data each step of a finished run kept (e.g. capacity before scale-up), by step id."""
+    return {s.id: dict(s.data) for s in record.steps if s.data}
+
+
+def plan_digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def manual_approvals(plan: Plan, names: Sequence[str], who: str) -> dict[str, str]:
+    """``--approve NAME`` values, checked against the plan's manual steps."""
+    manual = {r.name for r in plan.resources if r.kind == "manual"}
+    unknown = [n for n in names if n not in manual]
+    if unknown:
+        raise UsageError(
+            f"--approve {', '.join(unknown)}: not a manual step of {plan.app}",
+            hint=f"manual steps: {', '.join(sorted(manual)) or 'none'}",
+        )
+    return dict.fromkeys(names, who)
+
+
+def check_resumable(loaded: LoadedPlan, record: RunRecord, action: str) -> None:
+    """Refuse to resume a run of another app or action, a finished run, or a changed plan.
+
+    Resuming with an edited plan could run steps the first attempt never planned; the plan's
+    digest, journaled at the start, must still match.
+    """
+    if record.app != loaded.plan.app or record.action != action:
+        raise UsageError(
+            f"run {record.run_id} is a {record.action} of {record.app}, "
+            f"not a {action} of {loaded.plan.app}"
+        )
+    if not record.resumable:
+        raise UsageError(
+            f"run {record.run_id} is {record.status}; only a waiting, interrupted, aborted "
+            "or failed run can be resumed",
+            hint=f"start a new run: drctl {action} --plan {loaded.path}",
+        )
+    journaled = record.meta.get("plan_sha256")
+    if journaled and journaled != plan_digest(loaded.text):
+        raise UsageError(
+            f"{loaded.path} changed since run {record.run_id} started",
+            hint="resume with the plan as it was, or start a new run",
+        )
+
+
+class Run:
+    """One failover, failback or backup of a plan: prepared on construction, then either
+    shown (:meth:`dry_run`) or carried out (:meth:`execute`)."""
+
+    def __init__(
+        self, loaded: LoadedPlan, settings: RunSettings, kinds: Kinds, request: RunRequest
+    ) -> None:
+        if request.action not in ACTIONS:
+            raise ValueError(f"unknown run action {request.action!r}")
+        self.loaded = loaded
+        self.plan = loaded.plan
+        self.settings = settings
+        self.request = request
+        self.action = request.action
+        self.previous: RunRecord | None = None
+        self.mode, self.only = request.mode, list(request.only)
+        if request.resume:
+            self.previous = self._load_for_resume(request.resume)
+            check_resumable(loaded, self.previous, self.action)
+            self.mode = self.previous.mode
+            self.only = list(self.previous.meta.get("only") or [])
+            self.run_id = self.previous.run_id
+        else:
+            self.run_id = new_run_id(settings.clock.now(), self.plan.app, self.action)
+        self.new_approvals = manual_approvals(self.plan, request.approve, operator())
+        approvals = {a["step"]: a["by"] for a in self.previous.approvals} if self.previous else {}
+        approvals.update(self.new_approvals)
+        self.ctx = make_context(
+            self.plan, settings, mode=self.mode, run_id=self.run_id, require_credentials=True
+        )
+        self.ctx.approvals = approvals
+        if self.action == "failback":
+            self.ctx.recorded = self._recorded_by_failover(request.from_run)
+        self.graph = step_graph(self.plan, self.ctx, kinds, self.action, self.only)
+        self.gate = (
+            rpo_gate(self.plan, self.ctx, kinds, self.only)
+            if self.action != "backup"
+            else GateResult(self.ctx.objectives.rpo_seconds)
+        )
+
+    # ------------------------------------------------------------------ what it would do
+
+    @property
+    def remaining(self) -> list[str]:
+        """Ids of the steps this run still has to do (a resume keeps finished ones)."""
+        done = {p.id for p in (self.previous.steps if self.previous else []) if p.status in _DONE}
+        return [s.id for s in self.graph.steps if s.id not in done]
+
+    def question(self) -> str:
+        """What to confirm with the operator before anything changes."""
+        plan = self.plan
+        where = (
+            f"from {plan.regions.dr} back to {plan.regions.primary}"
+            if self.action == "failback"
+            else f"from {plan.regions.primary} to {plan.regions.dr}"
+            if self.action == "failover"
+            else f"copying to {plan.regions.dr}"
+        )
+        verb = (
+            f"Resume {self.action} run {self.run_id} of"
+            if self.previous
+            else self.action.capitalize()
+        )
+        remaining = self.remaining
+        return (
+            f"{verb} {plan.app} {where} ({self.mode})? "
+            f"This runs {len(remaining)} steps: {', '.join(remaining)}"
+        )
+
+    def dry_run(self, on_step: Callable[..., None] | None = None) -> RunRecord:
+        """What the run would do: every step prechecked, nothing changed, nothing journaled."""
+        objectives = self.plan.effective_objectives()
+        clock = self.settings.clock
+        started = iso(clock.now())
+        records = dry_run(self.graph, on_step)
+        return RunRecord(
+            run_id=new_run_id(clock.now(), self.plan.app, self.action) + "-dry",
+            app=self.plan.app,
+            action=self.action,
+            mode=self.mode,
+            status="dry-run",
+            started_at=started,
+            finished_at=iso(clock.now()),
+            rto_seconds=None,
+            objective_rto_seconds=objectives.rto_seconds,
+            objective_rpo_seconds=objectives.rpo_seconds,
+            plan=self.loaded.path,
+            steps=records,
+        )
+
+    # ------------------------------------------------------------------ doing it
+
+    def execute(
+        self,
+        *,
+        confirm: Callable[[str], None],
+        observer: RunObserver | None = None,
+        before_step: Callable[[Step], bool] | None = None,
+    ) -> RunRecord:
+        """Gate, lock, confirm, run, journal. ``confirm`` raises to refuse.
+
+        The lock is taken before asking, so a second operator learns at once who holds it. A
+        paused or interrupted run keeps the lock (it is not over; ``--resume`` takes it over);
+        anything else -- done, failed, refused -- lets go.
+        """
+        enforce(self.gate, mode=self.mode, accept_data_loss=self.request.accept_data_loss)
+        lock = run_lock(
+            self.plan,
+            self.settings,
+            run_id=self.run_id,
+            action=self.action,
+            takeover=self.run_id if self.previous else None,
+        )
+        lock.acquire()
+        record: RunRecord | None = None
+        try:
+            confirm(self.question())
+            record = self._execute(observer, before_step)
+        finally:
+            if record is None or record.status not in UNFINISHED:
+                lock.release()
+        return record
+
+    def _execute(
+        self, observer: RunObserver | None, before_step: Callable[[Step], bool] | None
+    ) -> RunRecord:
+        plan, settings = self.plan, self.settings
+        objectives = plan.effective_objectives()
+        loaded = self.loaded
+        meta = RunMeta(
+            run_id=self.run_id,
+            app=plan.app,
+            action=self.action,
+            mode=self.mode,
+            objective_rto_seconds=objectives.rto_seconds,
+            objective_rpo_seconds=objectives.rpo_seconds,
+            plan=str(Path(loaded.path).resolve()) if loaded.path != "<plan>" else loaded.path,
+            extra={
+                "plan_sha256": plan_digest(loaded.text),
+                "host": socket.gethostname(),
+                "user": user(),
+                "pid": os.getpid(),
+                "only": list(self.only),
+                **({"rpo_gate": self.gate.as_dict()} if self.action != "backup" else {}),
+            },
+        )
+        path = runs_dir(settings.state_dir) / f"{self.run_id}.jsonl"
+        at = iso(settings.clock.now())
+        approved = [events.approval(at, name, who) for name, who in self.new_approvals.items()]
+        with Journal(path, mirror=journal_mirror(plan, settings, self.run_id)) as journal:
+            notifier = notifier_for(plan, settings, meta, journal, observer)
+            executor = Executor(
+                self.graph,
+                meta,
+                clock=settings.clock,
+                journal=journal,
+                observer=notifier or observer,
+                max_workers=settings.max_workers,
+                default_timeout_seconds=float(objectives.rto_seconds),
+                previous={s.id: s for s in self.previous.steps} if self.previous else None,
+                preamble=approved,
+                before_step=before_step,
+            )
+            finished = executor.run()
+            if notifier is not None:
+                notifier.run_finished(finished)
+        # The journal is the truth; the record returned is the one `runs show` rebuilds.
+        return record_from_events(read_journal(path))
+
+    # ------------------------------------------------------------------ resolving
+
+    def _load_for_resume(self, run_id: str) -> RunRecord:
+        try:
+            return load_run(self.settings.state_dir, run_id)
+        except UsageError:
+            if not fetch_remote_journal(self.plan, self.settings, run_id):
+                raise
+        return load_run(self.settings.state_dir, run_id)
+
+    def _recorded_by_failover(self, from_run: str | None) -> dict[str, dict[str, Any]]:
+        """What the failover being undone recorded: ``--from-run``, else the newest
+        succeeded failover of this app (none: kinds that need a record refuse to guess)."""
+        base = self.settings.state_dir
+        if from_run:
+            return recorded_by_step(load_run(base, from_run))
+        for record in list_runs(base):  # newest first
+            if (
+                record.app == self.plan.app
+                and record.action == "failover"
+                and record.status == "succeeded"
+            ):
+                return recorded_by_step(record)
+        return {}
+
+
+_DONE = ("succeeded", "skipped")

@@ -1,0 +1,75 @@
+"""How a run reaches AWS and where it keeps its state: settings, sessions, the run context."""
+
+from __future__ import annotations
+
+import getpass
+import socket
+from dataclasses import dataclass
+from pathlib import Path
+
+from drctl.aws.session import AwsOptions, AwsSessions, RoleSpec, role_session_name
+from drctl.engine.clock import Clock, SystemClock
+from drctl.engine.context import RunContext
+from drctl.plan.models import Plan
+
+
+@dataclass
+class RunSettings:
+    aws: AwsOptions
+    state_dir: Path
+    clock: Clock
+    max_workers: int = 8
+
+
+def default_settings(
+    *,
+    profile: str | None = None,
+    endpoint_url: str | None = None,
+    dry_run: bool = False,
+    state_dir: Path | None = None,
+    clock: Clock | None = None,
+) -> RunSettings:
+    from drctl.engine.runs import state_dir as resolve_state_dir
+
+    return RunSettings(
+        aws=AwsOptions(profile=profile, endpoint_url=endpoint_url, dry_run=dry_run),
+        state_dir=state_dir or resolve_state_dir(),
+        clock=clock or SystemClock(),
+    )
+
+
+def sessions_for(plan: Plan, settings: RunSettings, run_id: str | None = None) -> AwsSessions:
+    """Clients for the plan's sides: assumed roles where ``accounts`` names them."""
+    roles = {}
+    if plan.accounts is not None:
+        for side, spec in (("primary", plan.accounts.primary), ("dr", plan.accounts.dr)):
+            if spec is not None:
+                roles[side] = RoleSpec(spec.role_arn, spec.external_id)
+    return AwsSessions(settings.aws, roles=roles, session_name=role_session_name(run_id))
+
+
+def make_context(
+    plan: Plan,
+    settings: RunSettings,
+    *,
+    mode: str = "planned",
+    run_id: str | None = None,
+    require_credentials: bool = False,
+) -> RunContext:
+    """The context kinds work in; ``require_credentials`` fails early without them."""
+    sessions = sessions_for(plan, settings, run_id)
+    if require_credentials:
+        sessions.require_credentials()
+    return RunContext(plan=plan, sessions=sessions, clock=settings.clock, mode=mode, run_id=run_id)
+
+
+def user() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:
+        return "unknown"
+
+
+def operator() -> str:
+    """Who is running drctl, as journaled: user@host."""
+    return f"{user()}@{socket.gethostname()}"

@@ -1,0 +1,53 @@
+"""``aurora-global``: an Aurora global database whose writer moves to regions.dr.
+
+Readiness: the global cluster exists, its writer is in regions.primary, a
+secondary cluster is in regions.dr, storage is encrypted, and the replication
+lag (CloudWatch ``AuroraGlobalDBReplicationLag``) is within the RPO. Failover:
+planned mode is the managed switchover (no data loss, the service fences the
+old writer); unplanned mode is a failover with ``AllowDataLoss``. Failback is a
+switchover back to the member in regions.primary.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from drctl.engine.context import RunContext
+from drctl.engine.step import Check, Step
+from drctl.kinds.aurora_global import checks, switchover
+from drctl.kinds.contract import IamActions, Kind
+from drctl.kinds.sandboxing import SandboxBuild
+from drctl.plan.models import AuroraGlobal
+
+
+class AuroraGlobalKind(Kind):
+    name = "aurora-global"
+    model = AuroraGlobal
+    iam_actions: ClassVar[IamActions] = {
+        "check": ("rds:DescribeGlobalClusters", "cloudwatch:GetMetricStatistics"),
+        "failover": (
+            "rds:DescribeGlobalClusters",
+            "rds:SwitchoverGlobalCluster",
+            "rds:FailoverGlobalCluster",
+        ),
+        "failback": ("rds:DescribeGlobalClusters", "rds:SwitchoverGlobalCluster"),
+    }
+    moto_extensions = ("moto_global_failover",)
+    lag = staticmethod(checks.lag)
+
+    def checks(self, res: Any, ctx: RunContext) -> list[Check]:
+        return checks.checks(res, ctx)
+
+    def failover(self, res: Any, ctx: RunContext) -> list[Step]:
+        return switchover.failover(res, ctx)
+
+    def failback(self, res: Any, ctx: RunContext) -> list[Step]:
+        return switchover.failback(res, ctx)
+
+    def build_sandbox(self, b: SandboxBuild, res: Any) -> None:
+        from drctl.kinds.aurora_global import sandbox
+
+        sandbox.build(b, res)
+
+
+KIND = AuroraGlobalKind()

@@ -1,0 +1,72 @@
+"""Readiness of a DR Auto Scaling group: it exists, may grow to the plan's capacity, and has
+something to launch from.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drctl.engine.context import RunContext
+from drctl.engine.step import (
+    Check,
+    CheckResult,
+    failed,
+    passed,
+    warned,
+)
+from drctl.kinds.autoscaling_group import api
+from drctl.kinds.autoscaling_group.scaling import NAME, _capacity
+from drctl.kinds.steps import check_maker
+from drctl.plan.models import AutoScalingGroup
+
+
+def checks(res: AutoScalingGroup, ctx: RunContext) -> list[Check]:
+    region = ctx.region("dr")
+
+    def memo() -> dict[str, Any] | None:
+        return ctx.memo.get(
+            ("asg", res.dr),
+            lambda: api.describe_group(ctx.client("autoscaling", "dr"), res.dr),
+        )
+
+    def exists() -> CheckResult:
+        group = memo()
+        if group is None:
+            return failed(f"group {res.dr} not found in {region}")
+        cap = _capacity(group)
+        return passed(
+            f"{res.dr} in {region}: {api.in_service(group)} InService, "
+            f"min {cap['min']} / desired {cap['desired']} / max {cap['max']}"
+        )
+
+    def room() -> CheckResult:
+        group = memo()
+        if group is None:
+            return failed(f"group {res.dr} not found")
+        top = int(group["MaxSize"])
+        if top < res.desired:
+            return failed(
+                f"max size {top} < {res.desired}: failover could not scale to the plan's capacity",
+                top,
+                res.desired,
+            )
+        return passed(f"max size {top} >= {res.desired}", top, res.desired)
+
+    def launch() -> CheckResult:
+        group = memo()
+        if group is None:
+            return failed(f"group {res.dr} not found")
+        source = api.launch_source(group)
+        if source is None:
+            return failed("no launch template, mixed instances policy or configuration")
+        if not group.get("VPCZoneIdentifier") and not group.get("AvailabilityZones"):
+            return warned(f"{source}, but no subnets or availability zones")
+        return passed(source)
+
+    check = check_maker(res.name, NAME, f"{res.name} (autoscaling {region})")
+
+    return [
+        check("group", "DR group exists", exists),
+        check("max-size", "max size allows the failover capacity", room),
+        check("launch-source", "instances can be launched", launch),
+    ]

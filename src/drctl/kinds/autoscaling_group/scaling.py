@@ -1,0 +1,128 @@
+"""``autoscaling-group``: compute in regions.dr scaled up on failover, back on failback.
+
+Readiness: the DR group exists, can grow to ``desired`` (max size), and has
+something to launch from. Failover records the group's capacity, sets min and
+desired to ``desired`` and waits for that many healthy InService instances.
+Failback restores the recorded capacity -- after traffic is home (notify phase),
+since scaling DR down while it still serves would be an outage.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drctl.engine.context import RunContext
+from drctl.engine.step import (
+    Phase,
+    Precheck,
+    Step,
+    StepOutcome,
+    Verification,
+)
+from drctl.errors import AwsError, DrctlError
+from drctl.kinds.autoscaling_group import api
+from drctl.kinds.steps import aws_step
+from drctl.plan.models import AutoScalingGroup
+
+NAME = "autoscaling-group"
+
+
+def _group(res: AutoScalingGroup, ctx: RunContext) -> dict[str, Any]:
+    group = api.describe_group(ctx.client("autoscaling", "dr"), res.dr)
+    if group is None:
+        raise AwsError(f"{res.name}: group {res.dr} not found in {ctx.region('dr')}")
+    return group
+
+
+def _capacity(group: dict[str, Any]) -> dict[str, int]:
+    return {
+        "min": int(group["MinSize"]),
+        "desired": int(group["DesiredCapacity"]),
+        "max": int(group["MaxSize"]),
+    }
+
+
+def failover(res: AutoScalingGroup, ctx: RunContext) -> list[Step]:
+    return [_scale_step(res, ctx, action="scale-up", phase=Phase.COMPUTE, target=None)]
+
+
+def failback(res: AutoScalingGroup, ctx: RunContext) -> list[Step]:
+    recorded = ctx.recorded.get(f"{res.name}.scale-up", {}).get("before")
+    return [_scale_step(res, ctx, action="scale-back", phase=Phase.NOTIFY, target=recorded)]
+
+
+def _scale_step(
+    res: AutoScalingGroup,
+    ctx: RunContext,
+    *,
+    action: str,
+    phase: Phase,
+    target: dict[str, int] | None,
+) -> Step:
+    """Scale to ``desired`` (target None) or back to a recorded capacity."""
+    region = ctx.region("dr")
+    client = ctx.client("autoscaling", "dr")
+    going_back = action == "scale-back"
+
+    def wanted(group: dict[str, Any]) -> dict[str, int]:
+        if not going_back:
+            cap = _capacity(group)
+            return {"min": res.desired, "desired": res.desired, "max": max(cap["max"], res.desired)}
+        if target is None:
+            raise DrctlError(
+                f"{res.name}: no capacity recorded by a failover to restore {res.dr} to",
+                hint="fail back with --from-run RUN_ID of the failover, or set the group by hand",
+            )
+        return dict(target)
+
+    def precheck() -> Precheck:
+        group = _group(res, ctx)
+        want = wanted(group)
+        cap = _capacity(group)
+        ready = api.in_service(group)
+        done = cap == want and (going_back or ready >= want["desired"])
+        return Precheck(
+            done,
+            f"min {cap['min']} / desired {cap['desired']} / max {cap['max']}, {ready} InService",
+            f"min {want['min']} / desired {want['desired']} / max {want['max']}",
+        )
+
+    def run() -> StepOutcome:
+        group = _group(res, ctx)
+        want = wanted(group)
+        api.set_capacity(
+            client, res.dr, minimum=want["min"], desired=want["desired"], maximum=want["max"]
+        )
+        return StepOutcome(
+            detail=f"{res.dr}: desired {want['desired']}", data={"before": _capacity(group)}
+        )
+
+    def verify() -> Verification:
+        group = _group(res, ctx)
+        ready = api.in_service(group)
+        want = wanted(group)["desired"]
+        ok = ready <= want if going_back else ready >= want
+        return Verification(ok, f"{ready} InService of {want} wanted")
+
+    verb = (
+        "back to the capacity recorded before the failover"
+        if going_back
+        else (f"to {res.desired} and wait for {res.desired} healthy InService instances")
+    )
+    return aws_step(
+        resource=res.name,
+        kind=NAME,
+        action=action,
+        phase=phase,
+        description=f"Scale {res.dr} in {region} {verb}",
+        cli=[
+            f"aws autoscaling update-auto-scaling-group --auto-scaling-group-name {res.dr} "
+            f"--min-size {res.desired if not going_back else '<recorded>'} --desired-capacity "
+            f"{res.desired if not going_back else '<recorded>'} --region {region}"
+        ],
+        where=f"{res.name} (autoscaling {region})",
+        precheck=precheck,
+        run=run,
+        verify=verify,
+        poll_seconds=15.0,
+    )

@@ -1,0 +1,139 @@
+"""The kind contract: every capability the rest of drctl asks of a resource kind.
+
+A kind is a folder under ``drctl/kinds/``; its ``__init__.py`` defines one :class:`Kind`
+subclass and exposes an instance as ``KIND``. The required capabilities are abstract methods
+(a kind that lacks one cannot be instantiated); the optional ones are attributes that are
+either ``None`` (not offered) or an object implementing the capability's protocol. The plan
+model of the kind declares the same optional capabilities in ``capabilities`` (so that
+``plan validate`` can check a drill's resource without importing AWS code); the meta-test in
+``tests/kinds/test_contract.py`` proves both agree for every kind.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, ClassVar, Protocol
+
+from drctl.engine.context import RunContext
+from drctl.engine.gate import LagReading
+from drctl.engine.step import Check, Step
+from drctl.kinds.sandboxing import SandboxBuild
+from drctl.plan.models import Capability, ResourceBase
+
+# What a kind's IAM lists are keyed by: the commands and capabilities that call AWS.
+IAM_USES = ("check", "failover", "failback", "backup", "canary", "restore")
+IamActions = Mapping[str, tuple[str, ...]]
+
+
+class LagReader(Protocol):
+    """Replication lag of one resource now, for the RPO gate (None: not replicated)."""
+
+    def __call__(self, res: Any, ctx: RunContext) -> LagReading | None: ...
+
+
+class Backup(Protocol):
+    """``drctl backup``: the steps that take a recovery point of a resource and copy it to DR."""
+
+    def applies(self, res: Any) -> bool:
+        """Whether this resource is backed up by ``drctl backup`` (e.g. snapshot recovery)."""
+        ...
+
+    def steps(self, res: Any, ctx: RunContext) -> list[Step]: ...
+
+
+@dataclass(frozen=True)
+class CanaryMark:
+    """A canary written in the primary: what the journal records, and what to look for."""
+
+    where: str  # where it must appear, for messages ("s3://bucket-dr")
+    event: dict[str, Any]  # journaled so a crashed drill's canary can be found and removed
+    key: Any  # the kind's own handle (object key, item key)
+
+
+class Canary(Protocol):
+    """The replication drill: write a marked record in the primary, watch for it in DR."""
+
+    def mark(self, res: Any, ctx: RunContext, marker: str) -> CanaryMark:
+        """Name the canary (journaled before it is written, so a crash cannot orphan it)."""
+        ...
+
+    def write(self, res: Any, ctx: RunContext, mark: CanaryMark) -> None: ...
+
+    def arrived(self, res: Any, ctx: RunContext, mark: CanaryMark) -> bool: ...
+
+    def remove(self, res: Any, ctx: RunContext, mark: CanaryMark) -> None:
+        """Remove the canary from both sides (also after a failed or interrupted drill)."""
+        ...
+
+
+@dataclass(frozen=True)
+class Restored:
+    """What the restore drill compares: the restored copy against its source."""
+
+    source: str  # "snapshot X", "replicated automated backups Y"
+    comparisons: tuple[tuple[str, Any], ...] = ()  # (property, value in the source)
+
+
+class Restore(Protocol):
+    """The restore drill: restore a throw-away copy in DR, wait for it, compare, delete it."""
+
+    def start(self, res: Any, ctx: RunContext, target: str, tags: dict[str, str]) -> Restored: ...
+
+    def status(self, res: Any, ctx: RunContext, target: str) -> tuple[bool, str]:
+        """(ready, status text) of the restored copy."""
+        ...
+
+    def observed(self, res: Any, ctx: RunContext, target: str) -> dict[str, Any]:
+        """The restored copy's values of the properties in ``Restored.comparisons``."""
+        ...
+
+    def delete(self, res: Any, ctx: RunContext, target: str) -> bool:
+        """Delete the copy; False when it was never created."""
+        ...
+
+    def target_name(self, res: Any, suffix: str) -> str: ...
+
+
+class Kind(ABC):
+    """One resource kind: what drctl knows about it, all in its folder."""
+
+    name: ClassVar[str]  # the plan's ``kind:``
+    model: ClassVar[type[ResourceBase]]
+    # IAM actions its steps call, by use (keys from IAM_USES), for ``drctl iam-policy``.
+    iam_actions: ClassVar[IamActions]
+    # Modules of the kind's folder holding moto extensions (each with install()/uninstall()).
+    moto_extensions: ClassVar[tuple[str, ...]] = ()
+
+    # Optional capabilities: None when the kind does not offer it.
+    lag: LagReader | None = None
+    backup: Backup | None = None
+    canary: Canary | None = None
+    restore: Restore | None = None
+
+    @abstractmethod
+    def checks(self, res: Any, ctx: RunContext) -> list[Check]:
+        """Readiness against the plan's objectives."""
+
+    @abstractmethod
+    def failover(self, res: Any, ctx: RunContext) -> list[Step]:
+        """Steps that move this resource to regions.dr; each prechecks, so reruns are no-ops."""
+
+    @abstractmethod
+    def failback(self, res: Any, ctx: RunContext) -> list[Step]:
+        """Steps that re-protect and bring this resource home."""
+
+    @abstractmethod
+    def build_sandbox(self, b: SandboxBuild, res: Any) -> None:
+        """Create this resource in the sandbox (moto), wired as a healthy deployment."""
+
+    def offers(self) -> frozenset[Capability]:
+        """The optional capabilities this kind implements."""
+        offered = {
+            Capability.LAG: self.lag,
+            Capability.BACKUP: self.backup,
+            Capability.CANARY: self.canary,
+            Capability.RESTORE: self.restore,
+        }
+        return frozenset(cap for cap, impl in offered.items() if impl is not None)

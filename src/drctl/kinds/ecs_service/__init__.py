@@ -1,0 +1,45 @@
+"""``ecs-service``: a service in regions.dr whose desired count is raised on failover.
+
+Readiness: the DR cluster and service are active and the task definition is registered.
+Failover records the count, sets ``desired`` and waits for the service to be stable
+(botocore's ``services_stable`` condition). Failback restores the recorded count after
+traffic is home.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from drctl.engine.context import RunContext
+from drctl.engine.step import Check, Step
+from drctl.kinds.contract import IamActions, Kind
+from drctl.kinds.ecs_service import checks, desired_count
+from drctl.kinds.sandboxing import SandboxBuild
+from drctl.plan.models import EcsService
+
+
+class EcsServiceKind(Kind):
+    name = "ecs-service"
+    model = EcsService
+    iam_actions: ClassVar[IamActions] = {
+        "check": ("ecs:DescribeClusters", "ecs:DescribeServices", "ecs:DescribeTaskDefinition"),
+        "failover": ("ecs:DescribeServices", "ecs:UpdateService"),
+        "failback": ("ecs:DescribeServices", "ecs:UpdateService"),
+    }
+
+    def checks(self, res: Any, ctx: RunContext) -> list[Check]:
+        return checks.checks(res, ctx)
+
+    def failover(self, res: Any, ctx: RunContext) -> list[Step]:
+        return desired_count.failover(res, ctx)
+
+    def failback(self, res: Any, ctx: RunContext) -> list[Step]:
+        return desired_count.failback(res, ctx)
+
+    def build_sandbox(self, b: SandboxBuild, res: Any) -> None:
+        from drctl.kinds.ecs_service import sandbox
+
+        sandbox.build(b, res)
+
+
+KIND = EcsServiceKind()

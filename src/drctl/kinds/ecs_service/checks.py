@@ -1,0 +1,53 @@
+"""Readiness of a DR ECS service: cluster and service active, task definition registered."""
+
+from __future__ import annotations
+
+from drctl.engine.context import RunContext
+from drctl.engine.step import (
+    Check,
+    CheckResult,
+    failed,
+    passed,
+)
+from drctl.kinds.ecs_service import api
+from drctl.kinds.ecs_service.desired_count import NAME
+from drctl.kinds.steps import check_maker
+from drctl.plan.models import EcsService
+
+
+def checks(res: EcsService, ctx: RunContext) -> list[Check]:
+    region = ctx.region("dr")
+    client = ctx.client("ecs", "dr")
+
+    def cluster() -> CheckResult:
+        found = api.describe_cluster(client, res.cluster)
+        if found is None or found.get("status") != "ACTIVE":
+            return failed(f"cluster {res.cluster} not active in {region}")
+        return passed(f"cluster {res.cluster} ACTIVE in {region}")
+
+    def service() -> CheckResult:
+        svc = api.describe_service(client, res.cluster, res.service)
+        if svc is None or svc.get("status") != "ACTIVE":
+            return failed(f"service {res.service} not active in {res.cluster}")
+        return passed(
+            f"{res.service}: {svc.get('runningCount')} running of "
+            f"{svc.get('desiredCount')} desired (failover: {res.desired})"
+        )
+
+    def task_definition() -> CheckResult:
+        svc = api.describe_service(client, res.cluster, res.service)
+        if svc is None:
+            return failed(f"service {res.service} not found")
+        arn = svc.get("taskDefinition", "")
+        described = api.describe_task_definition(client, arn)
+        if described.get("status") != "ACTIVE":
+            return failed(f"task definition {arn} is {described.get('status')}")
+        return passed(f"task definition {arn.rsplit('/', 1)[-1]} ACTIVE")
+
+    check = check_maker(res.name, NAME, f"{res.name} (ecs {region})")
+
+    return [
+        check("cluster", "DR cluster active", cluster),
+        check("service", "DR service active", service),
+        check("task-definition", "task definition registered", task_definition),
+    ]

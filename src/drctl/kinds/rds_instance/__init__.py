@@ -1,0 +1,109 @@
+"""``rds-instance``: a primary DB instance protected in regions.dr.
+
+``recovery: replica`` (the default): a cross-region read replica in regions.dr. Readiness:
+both exist, the replica really replicates from *that* primary, both are available, backups
+and storage encryption are on, and the replica's lag (CloudWatch ``ReplicaLag``) is within
+the RPO. Failover fences the primary and promotes the replica (``replica.py``, ``fencing.py``);
+failback re-protects and comes home (``failback.py``).
+
+``recovery: snapshot`` (backup and restore): ``drctl backup`` snapshots the primary and
+copies the snapshot to regions.dr (``backup.py``); failover restores the newest copy
+(``snapshot.py``).
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from drctl.engine.context import RunContext
+from drctl.engine.gate import LagReading
+from drctl.engine.step import Check, Step
+from drctl.kinds.contract import IamActions, Kind
+from drctl.kinds.rds_instance import backup, checks, failback, fencing, replica, restore, snapshot
+from drctl.kinds.sandboxing import SandboxBuild
+from drctl.plan.models import RdsInstance
+
+
+def _lag(res: RdsInstance, ctx: RunContext) -> LagReading | None:
+    if res.recovery == "snapshot":
+        return None  # no replication: the snapshot's age is checked instead
+    return fencing.lag(res, ctx)
+
+
+class RdsInstanceKind(Kind):
+    name = "rds-instance"
+    model = RdsInstance
+    moto_extensions = ("moto_promote", "moto_replica_metrics", "moto_backup_replication")
+    iam_actions: ClassVar[IamActions] = {
+        "check": (
+            "rds:DescribeDBInstances",
+            "rds:DescribeDBSnapshots",
+            "cloudwatch:GetMetricStatistics",
+        ),
+        "failover": (
+            "rds:DescribeDBInstances",
+            "rds:DescribeDBParameterGroups",
+            "rds:CreateDBParameterGroup",
+            "rds:ModifyDBParameterGroup",
+            "rds:ModifyDBInstance",
+            "rds:PromoteReadReplica",
+            "rds:DescribeDBSnapshots",
+            "rds:RestoreDBInstanceFromDBSnapshot",
+            "cloudwatch:GetMetricStatistics",
+        ),
+        "failback": (
+            "rds:DescribeDBInstances",
+            "rds:DescribeDBParameterGroups",
+            "rds:CreateDBParameterGroup",
+            "rds:ModifyDBParameterGroup",
+            "rds:ModifyDBInstance",
+            "rds:CreateDBInstanceReadReplica",
+            "rds:PromoteReadReplica",
+            "kms:DescribeKey",
+            "kms:CreateGrant",
+            "cloudwatch:GetMetricStatistics",
+        ),
+        "backup": (
+            "rds:DescribeDBInstances",
+            "rds:CreateDBSnapshot",
+            "rds:DescribeDBSnapshots",
+            "rds:CopyDBSnapshot",
+        ),
+        "restore": (
+            "rds:DescribeDBInstances",
+            "rds:DescribeDBInstanceAutomatedBackups",
+            "rds:DescribeDBSnapshots",
+            "rds:RestoreDBInstanceToPointInTime",
+            "rds:RestoreDBInstanceFromDBSnapshot",
+            "rds:StartDBInstanceAutomatedBackupsReplication",
+            "rds:DeleteDBInstance",
+            "rds:AddTagsToResource",
+        ),
+    }
+
+    lag = staticmethod(_lag)
+    backup = backup.SnapshotBackup()
+    restore = restore.RdsRestore()
+
+    def checks(self, res: RdsInstance, ctx: RunContext) -> list[Check]:
+        if res.recovery == "snapshot":
+            return snapshot.checks(res, ctx)
+        return checks.checks(res, ctx)
+
+    def failover(self, res: RdsInstance, ctx: RunContext) -> list[Step]:
+        if res.recovery == "snapshot":
+            return snapshot.failover(res, ctx)
+        return replica.failover(res, ctx)
+
+    def failback(self, res: RdsInstance, ctx: RunContext) -> list[Step]:
+        if res.recovery == "snapshot":
+            return snapshot.failback(res, ctx)
+        return failback.failback_steps(res, ctx)
+
+    def build_sandbox(self, b: SandboxBuild, res: Any) -> None:
+        from drctl.kinds.rds_instance import sandbox
+
+        sandbox.build(b, res)
+
+
+KIND = RdsInstanceKind()

@@ -1,0 +1,282 @@
+"""Every RDS call of the rds-instance kind: describe, promote, fence, reprotect, back up,
+restore. Small functions named for what they do; the only file of the kind that calls boto3."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from drctl.aws import cloudwatch
+from drctl.aws.errors import is_not_found
+
+
+def describe_instance(rds: Any, instance_id: str) -> dict[str, Any] | None:
+    """The instance, or None if it does not exist."""
+    try:
+        found = rds.describe_db_instances(DBInstanceIdentifier=instance_id)["DBInstances"]
+    except ClientError as exc:
+        if is_not_found(exc, "DBInstanceNotFound", "DBInstanceNotFoundFault"):
+            return None
+        raise
+    return found[0] if found else None
+
+
+def replica_source(instance: dict[str, Any]) -> str | None:
+    """The id or ARN this instance replicates from (cross-region replicas hold an ARN)."""
+    source = instance.get("ReadReplicaSourceDBInstanceIdentifier")
+    return str(source) if source else None
+
+
+def same_instance(reference: str, instance: dict[str, Any]) -> bool:
+    """Whether ``reference`` (an id or an ARN) names ``instance``."""
+    return reference in {instance.get("DBInstanceIdentifier"), instance.get("DBInstanceArn")}
+
+
+def is_standalone_writable(instance: dict[str, Any]) -> bool:
+    """Promoted and usable: no replication source left and status available."""
+    return replica_source(instance) is None and instance.get("DBInstanceStatus") == "available"
+
+
+def promote_read_replica(
+    rds: Any, instance_id: str, *, backup_retention_days: int | None = None
+) -> dict[str, Any]:
+    """Start promotion; AWS returns at once with the instance ``modifying``."""
+    kwargs: dict[str, Any] = {"DBInstanceIdentifier": instance_id}
+    if backup_retention_days:
+        kwargs["BackupRetentionPeriod"] = backup_retention_days
+    return dict(rds.promote_read_replica(**kwargs)["DBInstance"])
+
+
+def promote_once(rds: Any, instance_id: str, *, backup_retention_days: int | None = None) -> bool:
+    """Promote; False when RDS refuses because the instance is already standalone.
+
+    botocore retries a call whose response was lost (a 5xx, a timeout) although
+    RDS may have acted on the first attempt; the retry is then refused with
+    ``InvalidDBInstanceState`` ("not a read replica"). The promotion we wanted
+    has happened, so that is not a failure.
+    """
+    try:
+        promote_read_replica(rds, instance_id, backup_retention_days=backup_retention_days)
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") != "InvalidDBInstanceState":
+            raise
+        inst = describe_instance(rds, instance_id)
+        if inst is None or replica_source(inst) is not None:
+            raise
+        return False
+    return True
+
+
+# ------------------------------------------------------------------ backups and restores
+def replicated_backup(rds_dr: Any, source_arn: str) -> dict[str, Any] | None:
+    """The replicated automated backup of ``source_arn`` in the client's region, if any."""
+    paginator = rds_dr.get_paginator("describe_db_instance_automated_backups")
+    for page in paginator.paginate():
+        for backup in page.get("DBInstanceAutomatedBackups", []):
+            if backup.get("DBInstanceArn") == source_arn and backup.get("Region") != _region(
+                rds_dr
+            ):
+                return dict(backup)
+    return None
+
+
+def _region(client: Any) -> str:
+    return str(client.meta.region_name)
+
+
+def start_replication(rds_dr: Any, source_arn: str, kms_key_id: str | None = None) -> None:
+    kwargs: dict[str, Any] = {"SourceDBInstanceArn": source_arn}
+    if kms_key_id:
+        kwargs["KmsKeyId"] = kms_key_id
+    rds_dr.start_db_instance_automated_backups_replication(**kwargs)
+
+
+def restore_latest(
+    rds_dr: Any, backup_arn: str, target_id: str, instance_class: str, tags: dict[str, str]
+) -> dict[str, Any]:
+    response = rds_dr.restore_db_instance_to_point_in_time(
+        SourceDBInstanceAutomatedBackupsArn=backup_arn,
+        TargetDBInstanceIdentifier=target_id,
+        UseLatestRestorableTime=True,
+        DBInstanceClass=instance_class,
+        PubliclyAccessible=False,
+        DeletionProtection=False,
+        Tags=[{"Key": k, "Value": v} for k, v in tags.items()],
+    )
+    return dict(response["DBInstance"])
+
+
+def restore_snapshot(
+    rds_dr: Any, snapshot_id: str, target_id: str, instance_class: str, tags: dict[str, str]
+) -> dict[str, Any]:
+    response = rds_dr.restore_db_instance_from_db_snapshot(
+        DBSnapshotIdentifier=snapshot_id,
+        DBInstanceIdentifier=target_id,
+        DBInstanceClass=instance_class,
+        PubliclyAccessible=False,
+        DeletionProtection=False,
+        Tags=[{"Key": k, "Value": v} for k, v in tags.items()],
+    )
+    return dict(response["DBInstance"])
+
+
+def newest_snapshot(rds_dr: Any, source_instance: str) -> dict[str, Any] | None:
+    """The newest available snapshot in the client's region whose source is
+    ``source_instance`` (copies keep the source's instance identifier)."""
+    paginator = rds_dr.get_paginator("describe_db_snapshots")
+    found = [
+        s
+        for page in paginator.paginate()
+        for s in page.get("DBSnapshots", [])
+        if s.get("DBInstanceIdentifier") == source_instance and s.get("Status") == "available"
+    ]
+    found.sort(key=lambda s: s.get("SnapshotCreateTime") or 0)
+    return dict(found[-1]) if found else None
+
+
+def delete_throwaway(rds_dr: Any, instance_id: str) -> bool:
+    """Delete without a final snapshot; False when it was already gone."""
+    try:
+        rds_dr.delete_db_instance(
+            DBInstanceIdentifier=instance_id, SkipFinalSnapshot=True, DeleteAutomatedBackups=True
+        )
+    except ClientError as exc:
+        if is_not_found(exc, "DBInstanceNotFound", "DBInstanceNotFoundFault"):
+            return False
+        raise
+    return True
+
+
+# ------------------------------------------------------------------ fencing and reprotect
+READ_ONLY_PARAMETERS = {
+    "mysql": ("read_only", "1"),
+    "mariadb": ("read_only", "1"),
+    "postgres": ("default_transaction_read_only", "on"),
+}
+
+
+def read_only_parameter(engine: str) -> tuple[str, str] | None:
+    return READ_ONLY_PARAMETERS.get(engine.split("-")[0])
+
+
+def parameter_group(instance: dict[str, Any]) -> str | None:
+    groups = instance.get("DBParameterGroups") or []
+    return str(groups[0]["DBParameterGroupName"]) if groups else None
+
+
+def family_of(rds: Any, group: str) -> str:
+    found = rds.describe_db_parameter_groups(DBParameterGroupName=group)["DBParameterGroups"]
+    return str(found[0]["DBParameterGroupFamily"])
+
+
+def read_only_group_name(family: str) -> str:
+    """``drctl-readonly-mysql8-0``: one shared group per engine family and region."""
+    return "drctl-readonly-" + re.sub(r"[^a-zA-Z0-9-]", "-", family).strip("-").lower()
+
+
+def ensure_read_only_group(rds: Any, family: str, parameter: tuple[str, str]) -> str:
+    name = read_only_group_name(family)
+    try:
+        exists = bool(
+            rds.describe_db_parameter_groups(DBParameterGroupName=name)["DBParameterGroups"]
+        )
+    except ClientError as exc:
+        if not is_not_found(exc, "DBParameterGroupNotFound"):
+            raise
+        exists = False
+    if not exists:
+        rds.create_db_parameter_group(
+            DBParameterGroupName=name,
+            DBParameterGroupFamily=family,
+            Description="drctl fencing: no writes on a demoted primary",
+            Tags=[{"Key": "drctl:purpose", "Value": "fencing"}],
+        )
+    key, value = parameter
+    rds.modify_db_parameter_group(
+        DBParameterGroupName=name,
+        Parameters=[{"ParameterName": key, "ParameterValue": value, "ApplyMethod": "immediate"}],
+    )
+    return name
+
+
+def apply_parameter_group(rds: Any, instance_id: str, group: str) -> None:
+    rds.modify_db_instance(
+        DBInstanceIdentifier=instance_id, DBParameterGroupName=group, ApplyImmediately=True
+    )
+
+
+def rename_instance(rds: Any, instance_id: str, new_id: str) -> None:
+    rds.modify_db_instance(
+        DBInstanceIdentifier=instance_id, NewDBInstanceIdentifier=new_id, ApplyImmediately=True
+    )
+
+
+def create_cross_region_replica(
+    rds: Any,
+    instance_id: str,
+    source_arn: str,
+    instance_class: str,
+    kms_key_id: str | None,
+    tags: dict[str, str],
+) -> None:
+    kwargs: dict[str, Any] = {
+        "DBInstanceIdentifier": instance_id,
+        "SourceDBInstanceIdentifier": source_arn,
+        "DBInstanceClass": instance_class,
+        "Tags": [{"Key": k, "Value": v} for k, v in tags.items()],
+    }
+    if kms_key_id:
+        kwargs["KmsKeyId"] = kms_key_id
+    rds.create_db_instance_read_replica(**kwargs)
+
+
+# ------------------------------------------------------------------ snapshots
+def describe_snapshot(rds: Any, snapshot_id: str) -> dict[str, Any] | None:
+    try:
+        found = rds.describe_db_snapshots(DBSnapshotIdentifier=snapshot_id)["DBSnapshots"]
+    except ClientError as exc:
+        if is_not_found(exc, "DBSnapshotNotFound", "DBSnapshotNotFoundFault"):
+            return None
+        raise
+    return dict(found[0]) if found else None
+
+
+def create_snapshot(rds: Any, instance_id: str, snapshot_id: str, tags: dict[str, str]) -> None:
+    rds.create_db_snapshot(
+        DBInstanceIdentifier=instance_id,
+        DBSnapshotIdentifier=snapshot_id,
+        Tags=[{"Key": k, "Value": v} for k, v in tags.items()],
+    )
+
+
+def copy_to_region(
+    rds_dr: Any, source_arn: str, source_region: str, target_id: str, encrypted: bool
+) -> None:
+    """Copy a snapshot across regions; an encrypted one needs a key in the target region
+    (the AWS managed ``alias/aws/rds`` there unless the account uses its own)."""
+    kwargs: dict[str, Any] = {
+        "SourceDBSnapshotIdentifier": source_arn,
+        "TargetDBSnapshotIdentifier": target_id,
+        "SourceRegion": source_region,
+        "CopyTags": True,
+    }
+    if encrypted:
+        kwargs["KmsKeyId"] = "alias/aws/rds"
+    rds_dr.copy_db_snapshot(**kwargs)
+
+
+# ------------------------------------------------------------------ metrics
+
+
+def replica_lag_seconds(cw: Any, instance_id: str, now: datetime) -> float | None:
+    """Latest ``AWS/RDS ReplicaLag`` of a read replica, in seconds."""
+    return cloudwatch.latest_maximum(
+        cw,
+        namespace="AWS/RDS",
+        metric="ReplicaLag",
+        dimensions={"DBInstanceIdentifier": instance_id},
+        now=now,
+    )

@@ -1,0 +1,290 @@
+"""Failback of ``rds-instance`` (replica recovery): re-protect, then a planned move home.
+
+After a failover the DR instance is the standalone primary. Bringing the app
+home without losing what it wrote meanwhile:
+
+1. ``retire-old-primary``: the stale old primary (if it survived) is renamed
+   ``<primary>-pre-failback-<run>`` -- kept, not deleted: it is evidence, and
+   deleting databases is for people to decide.
+2. ``reprotect``: a cross-region read replica of the DR instance is created in
+   regions.primary under the original name, and waited for until it replicates.
+3. planned mode: ``fence-dr`` (read-only) and ``drain-home`` (lag caught up);
+4. ``promote-home``: the home replica is promoted; traffic then moves home.
+5. ``reprotect-dr`` (after traffic): the DR instance is renamed aside and a
+   fresh replica of the home primary is created under the DR name, so the plan
+   is protected again exactly as before the failover.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drctl.engine.context import RunContext
+from drctl.engine.step import Phase, Precheck, Step, StepOutcome, Verification
+from drctl.errors import AwsError, DrctlError
+from drctl.kinds.rds_instance import api
+from drctl.kinds.rds_instance.fencing import drain_step, fence_step
+from drctl.kinds.steps import aws_step
+from drctl.plan.models import RdsInstance
+
+NAME = "rds-instance"
+REPROTECT_TAG = "drctl:reprotected-from"
+
+
+def _suffix(ctx: RunContext) -> str:
+    return (ctx.run_id or "manual").rsplit("-", 1)[-1]
+
+
+def _aside(instance_id: str, ctx: RunContext) -> str:
+    return f"{instance_id}-pre-failback-{_suffix(ctx)}"[:63].rstrip("-")
+
+
+def _tags(inst: dict[str, Any]) -> dict[str, str]:
+    return {t["Key"]: t["Value"] for t in inst.get("TagList") or []}
+
+
+def _replicates_from(inst: dict[str, Any] | None, source_id: str) -> bool:
+    source = api.replica_source(inst) if inst else None
+    return bool(source) and (source == source_id or str(source).endswith(f":db:{source_id}"))
+
+
+def _fenced(inst: dict[str, Any] | None) -> bool:
+    groups = (inst or {}).get("DBParameterGroups") or []
+    return bool(groups) and str(groups[0]["DBParameterGroupName"]).startswith("drctl-readonly-")
+
+
+def _home_state(res: RdsInstance, ctx: RunContext) -> tuple[str, str]:
+    """Where this deployment stands, read from AWS (what makes reruns and resumes safe):
+    ("protected", ...) -- the DR instance replicates from the home primary: nothing to do;
+    ("home", ...)      -- the home primary is standalone and DR is fenced or a replica;
+    ("away", ...)      -- otherwise (the failover's state, or part of the way back)."""
+    home = api.describe_instance(ctx.client("rds", "primary"), res.primary)
+    away = api.describe_instance(ctx.client("rds", "dr"), res.dr)
+    if _replicates_from(away, res.primary):
+        return "protected", f"{res.dr} replicates from {res.primary}"
+    if (
+        home is not None
+        and api.replica_source(home) is None
+        and (_fenced(away) or REPROTECT_TAG in _tags(home))
+        and REPROTECT_TAG in _tags(home)
+    ):
+        return "home", f"{res.primary} is the writable primary again"
+    return "away", ""
+
+
+def failback_steps(res: RdsInstance, ctx: RunContext) -> list[Step]:
+    steps = [_retire_old_primary(res, ctx), _reprotect(res, ctx)]
+    if ctx.mode == "planned":
+        steps.append(
+            fence_step(res, ctx, side="dr", instance_id=res.dr, action="fence-dr", phase=Phase.DATA)
+        )
+        steps.append(drain_step(res, ctx, replica_side="primary", replica=res.primary))
+    steps.append(_promote_home(res, ctx))
+    steps.append(_reprotect_dr(res, ctx))
+    return steps
+
+
+def _retire_old_primary(res: RdsInstance, ctx: RunContext) -> Step:
+    region = ctx.region("primary")
+    client = ctx.client("rds", "primary")
+    aside = _aside(res.primary, ctx)
+
+    def precheck() -> Precheck:
+        state, why = _home_state(res, ctx)
+        if state != "away":
+            return Precheck(True, why, "")
+        inst = api.describe_instance(client, res.primary)
+        if inst is None:
+            return Precheck(True, f"no {res.primary} in {region}", "name free for the replica")
+        if _replicates_from(inst, res.dr):
+            return Precheck(True, f"{res.primary} is already the re-protecting replica", "")
+        return Precheck(False, f"stale old primary {res.primary}", f"renamed to {aside}")
+
+    def run() -> StepOutcome:
+        inst = api.describe_instance(client, res.primary)
+        api.rename_instance(client, res.primary, aside)
+        return StepOutcome(
+            detail=f"renamed {res.primary} to {aside} (kept; delete it when satisfied)",
+            data={"renamed_to": aside, "kms_key_id": (inst or {}).get("KmsKeyId")},
+        )
+
+    def verify() -> Verification:
+        return Verification(
+            api.describe_instance(client, aside) is not None,
+            f"{aside} exists in {region}",
+        )
+
+    return aws_step(
+        resource=res.name,
+        kind=NAME,
+        action="retire-old-primary",
+        phase=Phase.DATA,
+        description=f"Rename the stale old primary {res.primary} in {region} to {aside} "
+        "(kept, not deleted) so the name can carry the re-protecting replica",
+        cli=[
+            f"aws rds modify-db-instance --db-instance-identifier {res.primary} "
+            f"--new-db-instance-identifier {aside} --apply-immediately --region {region}"
+        ],
+        where=f"{res.name} (rds {region})",
+        precheck=precheck,
+        run=run,
+        verify=verify,
+        poll_seconds=15.0,
+    )
+
+
+def _kms_for(ctx: RunContext, side: str, hint_instance: str | None) -> str | None:
+    """A KMS key in ``side``'s region for an encrypted cross-region replica."""
+    if hint_instance:
+        inst = api.describe_instance(ctx.client("rds", side), hint_instance)
+        if inst and inst.get("KmsKeyId"):
+            return str(inst["KmsKeyId"])
+    return None
+
+
+def _create_replica_step(
+    res: RdsInstance,
+    ctx: RunContext,
+    *,
+    action: str,
+    phase: Phase,
+    side: str,
+    replica_id: str,
+    source_side: str,
+    source_id: str,
+    aside_first: bool,
+) -> Step:
+    region, source_region = ctx.region(side), ctx.region(source_side)
+    client, source_client = ctx.client("rds", side), ctx.client("rds", source_side)
+    aside = _aside(replica_id, ctx)
+
+    def precheck() -> Precheck:
+        inst = api.describe_instance(client, replica_id)
+        if _replicates_from(inst, source_id):
+            return Precheck(True, f"{replica_id} replicates from {source_id}", "")
+        if not aside_first:
+            state, why = _home_state(res, ctx)
+            if state != "away":
+                return Precheck(True, why, "")
+        now = "missing" if inst is None else "a standalone instance"
+        return Precheck(False, f"{replica_id} {now}", f"read replica of {source_id}")
+
+    def run() -> StepOutcome:
+        source = api.describe_instance(source_client, source_id)
+        if source is None:
+            raise AwsError(f"{res.name}: {source_id} not found in {source_region}")
+        existing = api.describe_instance(client, replica_id)
+        data: dict[str, Any] = {}
+        if existing is not None and aside_first:
+            api.rename_instance(client, replica_id, aside)
+            data["renamed_to"] = aside
+        kms = None
+        if source.get("StorageEncrypted"):
+            # The instance renamed aside in this region (old primary / old DR) has one.
+            hint_id = aside
+            kms = _kms_for(ctx, side, hint_id)
+            if kms is None:
+                raise DrctlError(
+                    f"{res.name}: {source_id} is encrypted; an encrypted cross-region replica "
+                    f"needs a KMS key in {region} and drctl found none to reuse",
+                    hint="create the replica by hand with --kms-key-id, then resume",
+                )
+        api.create_cross_region_replica(
+            client,
+            replica_id,
+            str(source["DBInstanceArn"]),
+            str(source.get("DBInstanceClass", "db.t3.micro")),
+            kms,
+            {REPROTECT_TAG: str(source["DBInstanceArn"])},
+        )
+        return StepOutcome(detail=f"creating {replica_id} in {region} from {source_id}", data=data)
+
+    def verify() -> Verification:
+        inst = api.describe_instance(client, replica_id)
+        if inst is None:
+            return Verification(False, f"{replica_id} not visible yet")
+        ok = _replicates_from(inst, source_id) and inst.get("DBInstanceStatus") == "available"
+        return Verification(ok, f"{replica_id} {inst.get('DBInstanceStatus')}")
+
+    return aws_step(
+        resource=res.name,
+        kind=NAME,
+        action=action,
+        phase=phase,
+        description=f"Create {replica_id} in {region} as a read replica of {source_id} "
+        f"({source_region}) and wait until it replicates",
+        cli=[
+            f"aws rds create-db-instance-read-replica --db-instance-identifier {replica_id} "
+            f"--source-db-instance-identifier <arn of {source_id}> --region {region}",
+            f"aws rds wait db-instance-available --db-instance-identifier {replica_id} "
+            f"--region {region}",
+        ],
+        where=f"{res.name} (rds {region})",
+        precheck=precheck,
+        run=run,
+        verify=verify,
+        poll_seconds=30.0,
+    )
+
+
+def _reprotect(res: RdsInstance, ctx: RunContext) -> Step:
+    return _create_replica_step(
+        res, ctx, action="reprotect", phase=Phase.DATA, side="primary",
+        replica_id=res.primary, source_side="dr", source_id=res.dr, aside_first=False,
+    )  # fmt: skip
+
+
+def _reprotect_dr(res: RdsInstance, ctx: RunContext) -> Step:
+    return _create_replica_step(
+        res, ctx, action="reprotect-dr", phase=Phase.NOTIFY, side="dr",
+        replica_id=res.dr, source_side="primary", source_id=res.primary, aside_first=True,
+    )  # fmt: skip
+
+
+def _promote_home(res: RdsInstance, ctx: RunContext) -> Step:
+    region = ctx.region("primary")
+    client = ctx.client("rds", "primary")
+
+    def describe() -> dict[str, Any]:
+        inst = api.describe_instance(client, res.primary)
+        if inst is None:
+            raise AwsError(f"{res.name}: {res.primary} not found in {region}")
+        return inst
+
+    def precheck() -> Precheck:
+        state, why = _home_state(res, ctx)
+        if state != "away":
+            return Precheck(True, why, "")
+        source = api.replica_source(describe())
+        return Precheck(False, f"read replica of {source}", "standalone, writable")
+
+    def run() -> StepOutcome:
+        retention = int(describe().get("BackupRetentionPeriod") or 0) or 7
+        api.promote_read_replica(client, res.primary, backup_retention_days=retention)
+        return StepOutcome(detail=f"promoted {res.primary} in {region}")
+
+    def verify() -> Verification:
+        inst = describe()
+        return Verification(
+            api.is_standalone_writable(inst),
+            f"{res.primary} {inst.get('DBInstanceStatus')}",
+        )
+
+    return aws_step(
+        resource=res.name,
+        kind=NAME,
+        action="promote-home",
+        phase=Phase.DATA,
+        description=f"Promote {res.primary} in {region} to the writable primary again",
+        cli=[
+            f"aws rds promote-read-replica --db-instance-identifier {res.primary} "
+            f"--region {region}",
+            f"aws rds wait db-instance-available --db-instance-identifier {res.primary} "
+            f"--region {region}",
+        ],
+        where=f"{res.name} (rds {region})",
+        precheck=precheck,
+        run=run,
+        verify=verify,
+        poll_seconds=15.0,
+    )

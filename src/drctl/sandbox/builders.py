@@ -1,0 +1,56 @@
+"""Build a plan's resources in a mock AWS, wired as a healthy deployment would be.
+
+Replicas replicate from their primaries, buckets replicate to their DR twins, failover
+records have health checks -- so ``drctl check`` passes on a freshly built sandbox and a
+failover has something real to move. Each kind builds its own resources
+(``Kind.build_sandbox``, in the kind's ``sandbox.py``); this module walks the plan and
+refuses to point any of it at anything but a local mock.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlparse
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from drctl.aws.session import AwsSessions
+from drctl.engine.clock import Clock
+from drctl.errors import SandboxError
+from drctl.kinds.registry import registry
+from drctl.kinds.sandboxing import SANDBOX_ACCOUNT, SandboxBuild
+from drctl.plan.models import Plan
+
+__all__ = ["SANDBOX_ACCOUNT", "SandboxBuilder", "assert_local_endpoint"]
+
+LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
+
+
+class SandboxBuilder:
+    """Creates every resource of ``plan`` through ``sessions`` (pointed at moto)."""
+
+    def __init__(self, plan: Plan, sessions: AwsSessions, clock: Clock | None = None) -> None:
+        self.context = SandboxBuild(plan, sessions, clock)
+        self.built: list[str] = []
+
+    def build(self) -> list[str]:
+        """Create every resource of the plan; returns the names built."""
+        assert_local_endpoint(self.context.sessions.endpoint_url)
+        kinds = registry()
+        for res in self.context.plan.resources:
+            try:
+                kinds.get(res.kind).build_sandbox(self.context, res)
+            except (ClientError, BotoCoreError) as exc:
+                raise SandboxError(
+                    f"sandbox: building {res.name} ({res.kind}) failed: {exc}"
+                ) from None
+            self.built.append(res.name)
+        return self.built
+
+
+def assert_local_endpoint(endpoint_url: str | None) -> None:
+    """The builder creates resources: never against anything but a local mock."""
+    if endpoint_url is None:
+        return  # in-process moto (mock_aws) intercepts every call
+    host = urlparse(endpoint_url).hostname or ""
+    if host not in LOCAL_HOSTS:
+        raise SandboxError(f"refusing to build sandbox resources at {endpoint_url}: not local")

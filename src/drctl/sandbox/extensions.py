@@ -1,0 +1,66 @@
+"""Faithful moto extensions: AWS behaviour that moto fakes or leaves out.
+
+drctl's tests and its sandbox (``drctl demo``) run against moto. Where moto answers with a
+stand-in (RDS promotion that leaves replica links behind, Route 53 health that is always
+"Success", S3 replication that copies nothing), a drill would "pass" against behaviour AWS
+never shows. Each kind's ``moto_*.py`` modules re-implement one such gap on moto's own
+backend/response classes, from the AWS API reference and the botocore service model, so the
+fake behaves like the real service for the paths drctl depends on.
+
+Patches are applied at class level (not to backend instances), which is why the same
+``install()`` serves both in-process ``mock_aws`` and a ``moto.server.ThreadedMotoServer``
+running in the same process: both dispatch into the same classes. Call ``install()`` before
+the server handles its first request, because moto's server builds each service's URL map
+lazily on that service's first request.
+
+moto is an optional dependency (the ``sandbox`` extra), so the extension modules are imported
+only when ``install()`` is called.
+"""
+
+from __future__ import annotations
+
+import importlib
+import threading
+from types import ModuleType
+
+__all__ = ["install", "is_installed", "uninstall"]
+
+
+_lock = threading.Lock()
+_installed = False
+
+
+def _modules() -> list[ModuleType]:
+    """Every kind's moto extensions (``Kind.moto_extensions``), each with install()/uninstall()."""
+    from drctl.kinds.registry import module_for, registry
+
+    return [
+        importlib.import_module(f"{module_for(kind.name)}.{name}")
+        for kind in registry().all()
+        for name in kind.moto_extensions
+    ]
+
+
+def install() -> None:
+    """Patch moto with every extension; calling it again is a no-op."""
+    global _installed
+    with _lock:
+        if _installed:
+            return
+        for module in _modules():
+            module.install()
+        _installed = True
+
+
+def uninstall() -> None:
+    """Restore moto's original classes and clear the extensions' test state."""
+    global _installed
+    with _lock:
+        for module in reversed(_modules()):
+            module.uninstall()
+        _installed = False
+
+
+def is_installed() -> bool:
+    """Whether ``install()`` is in effect."""
+    return _installed
