@@ -87,11 +87,15 @@ def aws() -> Iterator[None]:
     """In-process moto for every service, with the project's extensions installed."""
     from moto import mock_aws
 
+    from drctl.kinds.sandboxing import aws_time
     from drctl.sandbox.extensions import install
 
     install()
-    with mock_aws(config={"core": {"reset_boto3_session": False}}):
-        yield
+    try:
+        with mock_aws(config={"core": {"reset_boto3_session": False}}):
+            yield
+    finally:
+        aws_time.reset()
 
 
 @pytest.fixture

@@ -9,7 +9,10 @@ ranges (RFC 5737) and the account is moto's default: nothing here names a real h
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Callable, MutableMapping
+from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
 from botocore.exceptions import ClientError
@@ -22,6 +25,63 @@ from drctl.plan.models import Plan
 SANDBOX_ACCOUNT = "123456789012"  # moto's default account
 
 _MISSING: Final = object()
+
+
+class AwsTime:
+    """The sandbox's AWS clock: what "now" is for every moto extension.
+
+    AWS moves through states over minutes (a promotion, a parameter group applying, a global
+    database switching over). Extensions never jump a state; they record when each transition
+    is due on this clock and report the state that is current when asked. Two ways to run it:
+
+    * scaled wall time (the sandbox server, ``drctl demo``): ``scale`` AWS seconds pass per real
+      second (600: one AWS minute is 0.1 s), so a run sees every state in seconds;
+    * a test's clock (:meth:`follow`): the extensions read the same clock the engine sleeps
+      on (a ``FakeClock``), so a poll loop that "waits" 15 s moves AWS 15 s forward.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._scale = 1.0
+        self._real_epoch = time.monotonic()
+        self._aws_epoch = datetime.now(UTC)
+        self._follow: Callable[[], datetime] | None = None
+
+    @property
+    def scale(self) -> float:
+        return self._scale
+
+    def now(self) -> datetime:
+        with self._lock:
+            if self._follow is not None:
+                return self._follow()
+            elapsed = (time.monotonic() - self._real_epoch) * self._scale
+            return self._aws_epoch + timedelta(seconds=elapsed)
+
+    def set_scale(self, scale: float) -> None:
+        """AWS seconds per real second from now on (time already passed is kept)."""
+        if scale <= 0:
+            raise ValueError(f"time scale must be > 0, got {scale}")
+        current = self.now()
+        with self._lock:
+            self._aws_epoch, self._real_epoch, self._scale = current, time.monotonic(), scale
+
+    def follow(self, now: Callable[[], datetime] | None) -> None:
+        """Read time from ``now`` (a test's fake clock); None returns to scaled wall time."""
+        current = self.now()
+        with self._lock:
+            self._follow = now
+            if now is None:
+                self._aws_epoch, self._real_epoch = current, time.monotonic()
+
+    def reset(self) -> None:
+        """Wall time at scale 1 (tests restore this between cases)."""
+        with self._lock:
+            self._scale, self._follow = 1.0, None
+            self._aws_epoch, self._real_epoch = datetime.now(UTC), time.monotonic()
+
+
+aws_time = AwsTime()
 
 
 class SandboxBuild:

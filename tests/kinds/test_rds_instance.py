@@ -1,26 +1,33 @@
-"""Fencing, the RPO gate and failback of the spine's kinds, with AWS state described back.
-
-* planned failover: the primary is fenced (read-only parameter group) before the
-  replica is promoted -- never two writable primaries;
-* unplanned failover: the replica is promoted first; the old primary is fenced
-  after traffic moved, or the run waits when it cannot be reached;
-* the RPO gate measures ReplicaLag and refuses a planned run above the RPO;
-* failback: re-protect (replica home, S3 DR -> primary), move home, re-protect DR.
-"""
+"""rds-instance: readiness failing on broken state, fencing before promotion, the RPO gate,
+failback with re-protect, and ``recovery: snapshot`` (drctl backup, the DR copy against the RPO,
+restore on failover) -- each with the AWS state described back."""
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
 
 from drctl.aws import cloudwatch
+from drctl.engine.clock import SystemClock
 from drctl.engine.gate import enforce
-from drctl.engine.settings import make_context
+from drctl.engine.settings import default_settings, make_context
 from drctl.errors import GateRefused
-from tests.support import rpo_gate, run_action
+from drctl.plan.loader import load_plan
+from drctl.sandbox.builders import SandboxBuilder
+from tests.conftest import EXAMPLES
+from tests.support import collect_checks, invoke, rpo_gate, run_action
+
+SNAPSHOT_PLAN = EXAMPLES / "startup-backup-restore.yaml"
+
+
+def _results(loaded: Any, settings: Any, resource: str) -> dict[str, Any]:
+    ctx = make_context(loaded.plan, settings)
+    return {c.name: c.run() for c in collect_checks(loaded.plan, ctx, [resource])}
 
 
 def _rds(region: str) -> Any:
@@ -45,6 +52,45 @@ def _run(
     from_run: str | None = None,
 ) -> Any:
     return run_action(loaded, settings, action, mode=mode, from_run=from_run)
+
+
+def _lag(settings: Any, seconds: float) -> None:
+    cloudwatch.put_metric(
+        boto3.client("cloudwatch", region_name="us-west-2"),
+        namespace="AWS/RDS",
+        metric="ReplicaLag",
+        dimensions={"DBInstanceIdentifier": "shop-orders-dr"},
+        value=seconds,
+        unit="Seconds",
+        at=settings.clock.now() + timedelta(seconds=1),
+    )
+
+
+def test_rds_backups_off_and_lag_above_the_rpo_fail(built_plan: Any, settings: Any) -> None:
+    boto3.client("rds", region_name="us-east-1").modify_db_instance(
+        DBInstanceIdentifier="shop-orders", BackupRetentionPeriod=0, ApplyImmediately=True
+    )
+    cloudwatch.put_metric(
+        boto3.client("cloudwatch", region_name="us-west-2"),
+        namespace="AWS/RDS",
+        metric="ReplicaLag",
+        dimensions={"DBInstanceIdentifier": "shop-orders-dr"},
+        value=600.0,
+        unit="Seconds",
+        at=settings.clock.now() + timedelta(seconds=1),
+    )
+    results = _results(built_plan, settings, "orders-db")
+    assert results["backups"].status.value == "fail"
+    lag = results["replica-lag"]
+    assert lag.status.value == "fail" and lag.observed == 600.0 and lag.threshold == 300
+
+
+def test_rds_replica_of_another_primary_fails(built_plan: Any, settings: Any) -> None:
+    rds = boto3.client("rds", region_name="us-west-2")
+    rds.promote_read_replica(DBInstanceIdentifier="shop-orders-dr")
+    results = _results(built_plan, settings, "orders-db")
+    failing = {n for n, r in results.items() if r.status.value == "fail"}
+    assert "replica-source" in failing
 
 
 def test_planned_failover_fences_the_primary_before_promoting(
@@ -98,18 +144,6 @@ def test_unreachable_old_primary_leaves_the_fence_pending(
     assert record.rto_seconds is None or record.rto_seconds >= 0
 
 
-def _lag(settings: Any, seconds: float) -> None:
-    cloudwatch.put_metric(
-        boto3.client("cloudwatch", region_name="us-west-2"),
-        namespace="AWS/RDS",
-        metric="ReplicaLag",
-        dimensions={"DBInstanceIdentifier": "shop-orders-dr"},
-        value=seconds,
-        unit="Seconds",
-        at=settings.clock.now() + timedelta(seconds=1),
-    )
-
-
 def test_rpo_gate_refuses_a_planned_failover_when_lag_exceeds_the_rpo(
     built_plan: Any, settings: Any
 ) -> None:
@@ -131,33 +165,6 @@ def test_rpo_gate_refuses_a_planned_failover_when_lag_exceeds_the_rpo(
     assert "orders-db (rds-instance): lag 7m" in refused.value.message
     enforce(gate, mode="unplanned", accept_data_loss=False)
     enforce(gate, mode="planned", accept_data_loss=True)
-
-
-def test_rpo_gate_reads_s3_replication_latency_when_metrics_are_on(
-    built_plan: Any, settings: Any
-) -> None:
-    s3 = boto3.client("s3", region_name="us-east-1")
-    config = s3.get_bucket_replication(Bucket="shop-assets-use1")["ReplicationConfiguration"]
-    rule = config["Rules"][0]
-    rule["Destination"]["Metrics"] = {"Status": "Enabled", "EventThreshold": {"Minutes": 15}}
-    s3.put_bucket_replication(Bucket="shop-assets-use1", ReplicationConfiguration=config)
-    cloudwatch.put_metric(
-        boto3.client("cloudwatch", region_name="us-east-1"),
-        namespace="AWS/S3",
-        metric="ReplicationLatency",
-        dimensions={
-            "SourceBucket": "shop-assets-use1",
-            "DestinationBucket": "shop-assets-usw2",
-            "RuleId": rule["ID"],
-        },
-        value=900.0,
-        unit="Seconds",
-        at=settings.clock.now(),
-    )
-    gate = rpo_gate(built_plan.plan, make_context(built_plan.plan, settings))
-    assert {r.resource: r.seconds for r in gate.readings}["assets"] == 900.0
-    with pytest.raises(GateRefused, match="assets"):
-        enforce(gate, mode="planned", accept_data_loss=False)
 
 
 def test_rpo_gate_through_the_cli(built_now: Any, tmp_path: Any) -> None:
@@ -217,3 +224,93 @@ def test_failback_reprotects_moves_home_and_reprotects_dr(built_plan: Any, setti
     again = _run(built_plan, settings, "failback", from_run=failover.run_id)
     assert again.status == "succeeded", [(s.id, s.status, s.detail) for s in again.steps]
     assert all(s.calls == [] for s in again.steps), [(s.id, s.calls) for s in again.steps]
+
+
+# ------------------------------------------------------------------ recovery: snapshot
+
+
+@pytest.fixture
+def built(aws: None, tmp_path: Path) -> tuple[Any, Any]:
+    loaded = load_plan(SNAPSHOT_PLAN)
+    settings = default_settings(state_dir=tmp_path / "state", clock=SystemClock())
+    ctx = make_context(loaded.plan, settings)
+    SandboxBuilder(loaded.plan, ctx.sessions, settings.clock).build()
+    return loaded, settings
+
+
+def _checks(loaded: Any, settings: Any) -> dict[str, Any]:
+    ctx = make_context(loaded.plan, settings)
+    return {c.name: c.run() for c in collect_checks(loaded.plan, ctx, ["app-db"])}
+
+
+def _dr_snapshots() -> list[dict[str, Any]]:
+    rds = boto3.client("rds", region_name="us-west-2")
+    return list(rds.describe_db_snapshots()["DBSnapshots"])
+
+
+def test_checks_pass_with_a_fresh_copy_and_fail_without_one(built: tuple[Any, Any]) -> None:
+    loaded, settings = built
+    results = _checks(loaded, settings)
+    assert {n: r.status.value for n, r in results.items()} == {
+        "primary": "pass",
+        "dr-snapshot": "pass",
+        "restore-target": "pass",
+    }
+    assert results["dr-snapshot"].threshold == 3600
+    rds = boto3.client("rds", region_name="us-west-2")
+    for snap in _dr_snapshots():
+        rds.delete_db_snapshot(DBSnapshotIdentifier=snap["DBSnapshotIdentifier"])
+    missing = _checks(loaded, settings)["dr-snapshot"]
+    assert missing.status.value == "fail" and "drctl backup" in missing.detail
+
+
+def test_a_copy_older_than_the_rpo_fails(built: tuple[Any, Any], monkeypatch: Any) -> None:
+    loaded, settings = built
+    from datetime import timedelta
+
+    later = settings.clock.now() + timedelta(hours=2)
+    monkeypatch.setattr(settings.clock, "now", lambda: later)
+    stale = _checks(loaded, settings)["dr-snapshot"]
+    assert stale.status.value == "fail" and "over the RPO of 1h" in stale.detail
+
+
+def test_failover_restores_the_newest_copy(built: tuple[Any, Any]) -> None:
+    loaded, settings = built
+    record = run_action(loaded, settings, "failover")
+    assert record.status == "succeeded", [(s.id, s.detail) for s in record.steps]
+    restore = next(s for s in record.steps if s.id == "app-db.restore")
+    assert restore.data["snapshot"] == "drctl-sandbox-app-db-dr"
+    inst = boto3.client("rds", region_name="us-west-2").describe_db_instances(
+        DBInstanceIdentifier="startup-dr-restored"
+    )["DBInstances"][0]
+    assert inst["DBInstanceStatus"] == "available"
+    again = run_action(loaded, settings, "failover")
+    assert next(s for s in again.steps if s.id == "app-db.restore").status == "skipped"
+
+
+def test_drctl_backup_snapshots_and_copies(built: tuple[Any, Any], tmp_path: Path) -> None:
+    plan = str(SNAPSHOT_PLAN)
+    dry = invoke("-o", "json", "--state-dir", str(tmp_path / "s"), "backup", "--plan", plan,
+                 "--dry-run")  # fmt: skip
+    assert dry.exit_code == 0, dry.output
+    assert [s["action"] for s in json.loads(dry.stdout)["steps"]] == ["snapshot", "copy-to-dr"]
+    before = len(_dr_snapshots())
+    done = invoke("-o", "json", "--state-dir", str(tmp_path / "s"), "backup", "--plan",
+                  str(SNAPSHOT_PLAN), "--yes")  # fmt: skip
+    assert done.exit_code == 0, done.output
+    doc = json.loads(done.stdout)
+    copy = next(s for s in doc["steps"] if s["action"] == "copy-to-dr")
+    assert copy["status"] == "succeeded"
+    snapshots = _dr_snapshots()
+    assert len(snapshots) == before + 1
+    newest = max(snapshots, key=lambda s: s["SnapshotCreateTime"])
+    assert newest["DBSnapshotIdentifier"].startswith("drctl-startup-app-db-")
+    assert newest["Encrypted"] is True
+    assert {t["Key"]: t["Value"] for t in newest["TagList"]}["drctl:app"] == "startup"
+
+
+def test_backup_of_a_plan_without_snapshot_recovery_is_bad_input(aws: None) -> None:
+    from tests.conftest import DEMO_PLAN
+
+    result = invoke("backup", "--plan", str(DEMO_PLAN), "--yes")
+    assert result.exit_code == 2 and "nothing drctl backup applies to" in result.stderr

@@ -1,0 +1,63 @@
+"""manual: a step that waits for a person -- approved, it passes; unapproved with nobody to ask,
+it pauses the run (journaled as waiting); its check names who must be ready."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from drctl.engine.clock import FakeClock
+from drctl.engine.settings import default_settings, make_context
+from drctl.engine.step import StepStatus
+from drctl.plan.loader import load_plan_text
+from tests.support import collect_checks, failback_graph, failover_graph, run_action
+
+PLAN = """\
+version: 1
+app: shop
+tier: gold
+strategy: pilot-light
+regions: {primary: us-east-1, dr: us-west-2}
+resources:
+  - {kind: manual, name: call-partner, instructions: "Ask the payment partner to switch"}
+"""
+
+
+def _loaded() -> Any:
+    return load_plan_text(PLAN)
+
+
+def test_check_names_the_step_and_what_to_do(tmp_path: Path) -> None:
+    loaded = _loaded()
+    settings = default_settings(state_dir=tmp_path, clock=FakeClock())
+    [check] = collect_checks(loaded.plan, make_context(loaded.plan, settings))
+    assert check.resource == "call-partner"
+    result = check.run()
+    assert result.status.value in ("pass", "warn") and result.detail
+
+
+def test_failover_and_failback_each_have_one_confirmation_step(tmp_path: Path) -> None:
+    loaded = _loaded()
+    ctx = make_context(loaded.plan, default_settings(state_dir=tmp_path, clock=FakeClock()))
+    [over] = failover_graph(loaded.plan, ctx).steps
+    [back] = failback_graph(loaded.plan, ctx).steps
+    assert over.resource == back.resource == "call-partner"
+    assert "Ask the payment partner to switch" in over.description
+
+
+def test_unapproved_without_a_terminal_the_run_waits(aws: None, tmp_path: Path) -> None:
+    settings = default_settings(state_dir=tmp_path, clock=FakeClock())
+    record = run_action(_loaded(), settings, "failover")
+    assert record.status == "waiting"
+    [step] = record.steps
+    assert step.status == StepStatus.WAITING.value
+    assert "waiting for a person: Ask the payment partner to switch" in step.detail
+
+
+def test_approved_the_step_succeeds_and_the_approval_is_journaled(
+    aws: None, tmp_path: Path
+) -> None:
+    settings = default_settings(state_dir=tmp_path, clock=FakeClock())
+    record = run_action(_loaded(), settings, "failover", approve=["call-partner"])
+    assert record.status == "succeeded", [(s.id, s.detail) for s in record.steps]
+    assert [a["step"] for a in record.approvals] == ["call-partner"]
