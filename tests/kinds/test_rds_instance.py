@@ -5,6 +5,7 @@ restore on failover) -- each with the AWS state described back."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -13,16 +14,27 @@ import boto3
 import pytest
 
 from drctl.aws import cloudwatch
-from drctl.engine.clock import SystemClock
+from drctl.engine.clock import FakeClock, SystemClock
 from drctl.engine.gate import enforce
 from drctl.engine.settings import default_settings, make_context
 from drctl.errors import GateRefused
+from drctl.kinds.sandboxing import aws_time
 from drctl.plan.loader import load_plan
 from drctl.sandbox.builders import SandboxBuilder
 from tests.conftest import EXAMPLES
 from tests.support import collect_checks, invoke, rpo_gate, run_action
 
 SNAPSHOT_PLAN = EXAMPLES / "startup-backup-restore.yaml"
+
+
+@pytest.fixture(autouse=True)
+def aws_follows_the_clock(clock: FakeClock, request: pytest.FixtureRequest) -> Iterator[None]:
+    """The sandbox's AWS time is the engine's fake clock: a poll's sleep moves AWS on.
+    (Tests on the system clock -- the CLI's -- keep AWS on wall time.)"""
+    if not {"built_now", "built"} & set(request.fixturenames):
+        aws_time.follow(clock.now)
+    yield
+    aws_time.reset()
 
 
 def _results(loaded: Any, settings: Any, resource: str) -> dict[str, Any]:
@@ -85,9 +97,12 @@ def test_rds_backups_off_and_lag_above_the_rpo_fail(built_plan: Any, settings: A
     assert lag.status.value == "fail" and lag.observed == 600.0 and lag.threshold == 300
 
 
-def test_rds_replica_of_another_primary_fails(built_plan: Any, settings: Any) -> None:
+def test_rds_replica_of_another_primary_fails(
+    built_plan: Any, settings: Any, clock: FakeClock
+) -> None:
     rds = boto3.client("rds", region_name="us-west-2")
     rds.promote_read_replica(DBInstanceIdentifier="shop-orders-dr")
+    clock.advance(600)
     results = _results(built_plan, settings, "orders-db")
     failing = {n for n, r in results.items() if r.status.value == "fail"}
     assert "replica-source" in failing

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
@@ -23,6 +24,20 @@ class SystemClock:
 
     def sleep(self, seconds: float) -> None:
         time.sleep(seconds)
+
+
+_default_clock: Callable[[], Clock] | None = None
+
+
+def set_default_clock(factory: Callable[[], Clock] | None) -> None:
+    """Which clock runs use when none is given: the sandbox installs its AWS clock while it
+    runs in this process (its extensions model time); None returns to the system clock."""
+    global _default_clock
+    _default_clock = factory
+
+
+def default_clock() -> Clock:
+    return _default_clock() if _default_clock is not None else SystemClock()
 
 
 class FakeClock:

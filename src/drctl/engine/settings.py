@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from drctl.aws.session import AwsOptions, AwsSessions, RoleSpec, role_session_name
-from drctl.engine.clock import Clock, SystemClock
+from drctl.engine.clock import Clock, default_clock
 from drctl.engine.context import RunContext
 from drctl.plan.models import Plan
 
@@ -34,7 +34,7 @@ def default_settings(
     return RunSettings(
         aws=AwsOptions(profile=profile, endpoint_url=endpoint_url, dry_run=dry_run),
         state_dir=state_dir or resolve_state_dir(),
-        clock=clock or SystemClock(),
+        clock=clock or default_clock(),
     )
 
 

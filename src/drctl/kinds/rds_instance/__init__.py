@@ -33,7 +33,12 @@ def _lag(res: RdsInstance, ctx: RunContext) -> LagReading | None:
 class RdsInstanceKind(Kind):
     name = "rds-instance"
     model = RdsInstance
-    moto_extensions = ("moto_promote", "moto_replica_metrics", "moto_backup_replication")
+    moto_extensions = (
+        "moto_lifecycle",
+        "moto_promote",
+        "moto_replica_metrics",
+        "moto_backup_replication",
+    )
     iam_actions: ClassVar[IamActions] = {
         "check": (
             "rds:DescribeDBInstances",
