@@ -116,9 +116,10 @@ def test_planned_failover_fences_the_primary_before_promoting(
     steps = {s.id: s for s in record.steps}
     assert steps["orders-db.fence"].finished_at <= steps["orders-db.promote"].started_at
     primary = _instance("us-east-1", "shop-orders")
-    assert _group(primary) == "drctl-readonly-mysql8-0"
+    assert _group(primary) == "drctl-fenced-shop-orders"
+    assert primary["DBParameterGroups"][0]["ParameterApplyStatus"] == "in-sync"
     params = _rds("us-east-1").describe_db_parameters(
-        DBParameterGroupName="drctl-readonly-mysql8-0", Source="user"
+        DBParameterGroupName="drctl-fenced-shop-orders", Source="user"
     )["Parameters"]
     assert {(p["ParameterName"], p["ParameterValue"]) for p in params} == {("read_only", "1")}
     assert steps["orders-db.fence"].data["original_parameter_group"] == "default.mysql8.0"
@@ -133,7 +134,7 @@ def test_unplanned_failover_promotes_first_and_fences_the_old_primary_after(
     order = [s.id for s in sorted(record.steps, key=lambda s: s.started_at or "")]
     assert order.index("orders-db.promote") < order.index("api.shift-traffic")
     assert order.index("api.shift-traffic") < order.index("orders-db.fence-old-primary")
-    assert _group(_instance("us-east-1", "shop-orders")) == "drctl-readonly-mysql8-0"
+    assert _group(_instance("us-east-1", "shop-orders")) == "drctl-fenced-shop-orders"
 
 
 def test_unreachable_old_primary_leaves_the_fence_pending(
@@ -329,3 +330,66 @@ def test_backup_of_a_plan_without_snapshot_recovery_is_bad_input(aws: None) -> N
 
     result = invoke("backup", "--plan", str(DEMO_PLAN), "--yes")
     assert result.exit_code == 2 and "nothing drctl backup applies to" in result.stderr
+
+
+# ------------------------------------------------------------------ fail closed, fencing, home
+
+
+def test_rpo_gate_refuses_when_replication_is_not_running(
+    built_plan: Any, settings: Any, clock: FakeClock
+) -> None:
+    _rds("us-east-1").stop_db_instance(DBInstanceIdentifier="shop-orders")
+    clock.advance(120)  # the next minutes' datapoints are -1
+    gate = rpo_gate(built_plan.plan, make_context(built_plan.plan, settings))
+    reading = {r.resource: r for r in gate.readings}["orders-db"]
+    assert reading.seconds is None and "-1" in reading.detail
+    with pytest.raises(GateRefused) as refused:
+        enforce(gate, mode="planned", accept_data_loss=False)
+    assert "orders-db (rds-instance): lag unknown (ReplicaLag is -1" in refused.value.message
+    enforce(gate, mode="planned", accept_data_loss=True)
+    enforce(gate, mode="unplanned", accept_data_loss=False)
+
+
+def test_check_fails_on_a_fenced_primary(built_plan: Any, settings: Any) -> None:
+    rds = _rds("us-east-1")
+    rds.create_db_parameter_group(
+        DBParameterGroupName="ro", DBParameterGroupFamily="mysql8.0", Description="read only"
+    )
+    rds.modify_db_parameter_group(
+        DBParameterGroupName="ro",
+        Parameters=[
+            {"ParameterName": "read_only", "ParameterValue": "1", "ApplyMethod": "immediate"}
+        ],
+    )
+    assert _results(built_plan, settings, "orders-db")["primary-writable"].status.value == "pass"
+    rds.modify_db_instance(DBInstanceIdentifier="shop-orders", DBParameterGroupName="ro")
+    result = _results(built_plan, settings, "orders-db")["primary-writable"]
+    assert result.status.value == "fail" and "read_only=1" in result.detail
+
+
+def _topology() -> tuple[list[str], list[str]]:
+    """(writable primaries, fenced instances) among shop-orders / shop-orders-dr, described."""
+    writable, fenced = [], []
+    for region, name in (("us-east-1", "shop-orders"), ("us-west-2", "shop-orders-dr")):
+        inst = _instance(region, name)
+        group = _group(inst)
+        if group.startswith("drctl-"):
+            fenced.append(name)
+        elif "ReadReplicaSourceDBInstanceIdentifier" not in inst:
+            writable.append(name)
+    return writable, fenced
+
+
+def test_failover_and_failback_twice_leave_one_writable_primary_replicated(
+    built_plan: Any, settings: Any
+) -> None:
+    for _ in range(2):
+        over = _run(built_plan, settings, "failover")
+        assert over.status == "succeeded", [(s.id, s.status, s.detail) for s in over.steps]
+        assert _topology() == (["shop-orders-dr"], ["shop-orders"])
+        back = _run(built_plan, settings, "failback", from_run=over.run_id)
+        assert back.status == "succeeded", [(s.id, s.status, s.detail) for s in back.steps]
+        assert _topology() == (["shop-orders"], [])
+        dr = _instance("us-west-2", "shop-orders-dr")
+        assert dr["ReadReplicaSourceDBInstanceIdentifier"].endswith(":db:shop-orders")
+        assert dr["DBInstanceStatus"] == "available"

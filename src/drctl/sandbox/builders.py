@@ -14,10 +14,10 @@ from urllib.parse import urlparse
 from botocore.exceptions import BotoCoreError, ClientError
 
 from drctl.aws.session import AwsSessions
-from drctl.engine.clock import Clock
+from drctl.engine.clock import Clock, SystemClock
 from drctl.errors import SandboxError
 from drctl.kinds.registry import registry
-from drctl.kinds.sandboxing import SANDBOX_ACCOUNT, SandboxBuild
+from drctl.kinds.sandboxing import SANDBOX_ACCOUNT, AwsClock, SandboxBuild, aws_time
 from drctl.plan.models import Plan
 
 __all__ = ["SANDBOX_ACCOUNT", "SandboxBuilder", "assert_local_endpoint"]
@@ -31,6 +31,10 @@ class SandboxBuilder:
     def __init__(self, plan: Plan, sessions: AwsSessions, clock: Clock | None = None) -> None:
         self.context = SandboxBuild(plan, sessions, clock)
         self.built: list[str] = []
+        if clock is not None and not isinstance(clock, SystemClock | AwsClock):
+            # A test's fake clock: the sandbox's AWS time is that clock, so the extensions
+            # move AWS state as the engine's polls sleep on it (``aws`` fixtures reset it).
+            aws_time.follow(clock.now)
 
     def build(self) -> list[str]:
         """Create every resource of the plan; returns the names built."""

@@ -112,8 +112,8 @@ def run_demo(*, state_dir: Path | None, show: DemoShow | None = None) -> DemoRes
     loaded = load_plan_text(demo_plan_text(), "drctl/data/demo.yaml")
     plan = loaded.plan
     base = state_dir or Path(tempfile.mkdtemp(prefix="drctl-demo-"))
+    install()  # first: its AWS clock is the one the demo's runs poll on
     settings = default_settings(state_dir=base)
-    install()
     with isolated_aws_env(), mock_aws(config={"core": {"reset_boto3_session": False}}):
         view.stage(
             f"drctl demo: {plan.app}, {plan.strategy.value}, "

@@ -290,8 +290,10 @@ def _wrap_create_replica(original: Any) -> Any:
             )
         replica = original(self, db_kwargs)
         with _lock:
-            for name in (_DUE, _PG_STATE, _STOPPED_AT, _SINCE):
+            # copy.copy of the source: none of its modelled state belongs to the replica.
+            for name in [k for k in replica.__dict__ if k.startswith("_drctl_")]:
                 replica.__dict__.pop(name, None)
+            replica.__dict__[_STATUS] = "creating"
             tags = list(db_kwargs.get("tags") or [])
             replica.tags = [t for t in tags if t.get("Key") != ESTABLISHED_TAG]
             if cross_region:
