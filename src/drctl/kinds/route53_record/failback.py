@@ -76,3 +76,7 @@ def restore_traffic_step(res: Route53Record, ctx: RunContext) -> Step:
         verify=verify,
         poll_seconds=10.0,
     )
+
+
+def failback(res: Route53Record, ctx: RunContext) -> list[Step]:
+    return [restore_traffic_step(res, ctx)]

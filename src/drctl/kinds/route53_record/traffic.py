@@ -60,12 +60,6 @@ def failover(res: Route53Record, ctx: RunContext) -> list[Step]:
     return [shift_traffic_step(res, ctx)]
 
 
-def failback(res: Route53Record, ctx: RunContext) -> list[Step]:
-    from drctl.kinds.route53_record.failback import restore_traffic_step
-
-    return [restore_traffic_step(res, ctx)]
-
-
 def locate_failover(
     res: Route53Record, client: Any
 ) -> tuple[str, dict[str, dict[str, Any]], dict[str, Any]]:
