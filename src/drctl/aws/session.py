@@ -85,7 +85,9 @@ class AwsSessions:
 
         if self._session is None:
             try:
-                self._session = boto3.session.Session(profile_name=self.options.profile)
+                self._session = boto3.session.Session(
+                    botocore_session=_botocore_session(), profile_name=self.options.profile
+                )
             except Exception as exc:
                 raise translate(exc, "creating the AWS session") from None
         return self._session
@@ -155,7 +157,7 @@ class AwsSessions:
             role_arn=role.role_arn,
             extra_args=extra,
         )
-        core = botocore.session.Session()
+        core = _botocore_session()
         # botocore has no public setter for a session's credential object; this is
         # the documented-by-use way to hand it refreshable credentials.
         creds = DeferredRefreshableCredentials(
@@ -192,6 +194,29 @@ class AwsSessions:
 
         events.register("after-call.*.*", record)
         return client
+
+
+_loader_lock = threading.Lock()
+_loader: Any = None
+
+
+def _botocore_session() -> Any:
+    """A botocore session sharing one model loader with every other session of the process.
+
+    Each new botocore session otherwise parses the service models and endpoints.json again
+    (about half a second); a run makes several sessions (the run, notifications, the state
+    store, assumed roles), and the loader only ever reads botocore's own data files.
+    """
+    import botocore.loaders
+    import botocore.session
+
+    global _loader
+    with _loader_lock:
+        if _loader is None:
+            _loader = botocore.loaders.create_loader()
+    core = botocore.session.Session()
+    core.register_component("data_loader", _loader)
+    return core
 
 
 def _refuse_mutation(model: Any, **_: Any) -> None:
