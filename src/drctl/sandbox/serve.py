@@ -15,6 +15,8 @@ from pathlib import Path
 
 from drctl.sandbox.server import FAKE_CREDENTIALS, LOCALHOST, start_moto_server, write_state
 
+DEFAULT_TIME_SCALE = 600.0  # AWS seconds per real second: one AWS minute is 0.1 s
+
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="drctl.sandbox.serve")
@@ -22,12 +24,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--state-dir", required=True, type=Path)
     parser.add_argument("--latency-ms", type=float, default=0.0)
+    parser.add_argument("--time-scale", type=float, default=DEFAULT_TIME_SCALE)
     args = parser.parse_args(argv)
     os.environ.update(FAKE_CREDENTIALS)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     endpoint = f"http://{LOCALHOST}:{args.port}"
+    from drctl.kinds.sandboxing import aws_time
+
+    aws_time.set_scale(args.time_scale)  # AWS states pass in seconds, none skipped
     try:
         server = start_moto_server(args.port, args.latency_ms)
     except Exception as exc:
