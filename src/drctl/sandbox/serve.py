@@ -25,6 +25,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--state-dir", required=True, type=Path)
     parser.add_argument("--latency-ms", type=float, default=0.0)
     parser.add_argument("--time-scale", type=float, default=DEFAULT_TIME_SCALE)
+    parser.add_argument("--outage", action="append", default=[])
     args = parser.parse_args(argv)
     os.environ.update(FAKE_CREDENTIALS)
     stop = threading.Event()
@@ -45,6 +46,10 @@ def main(argv: list[str] | None = None) -> int:
         write_state(args.state_dir, {"error": f"building {args.plan}: {exc}"})
         server.stop()
         return 1
+    from drctl.sandbox.outages import outages
+
+    # Built healthy first, then the outages begin: the plan's resources exist on both sides.
+    active = [str(o) for o in outages.add(*args.outage)]
     write_state(
         args.state_dir,
         {
@@ -54,6 +59,7 @@ def main(argv: list[str] | None = None) -> int:
             "endpoint_url": endpoint,
             "plan": str(Path(args.plan).resolve()),
             "built": built,
+            "outages": active,
             "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
         },
     )
