@@ -131,9 +131,12 @@ def _get_members(glob: Any) -> list[dict[str, Any]]:
 
 
 def _cluster_status(cluster: Any) -> str:
+    """The member's status. moto reports a new cluster "creating" on the first read only and
+    "available" after; cluster creation is not modelled here, so that first read is skipped."""
     status = str(cluster.status)
-    # moto reports a new cluster "creating" exactly once, then "available".
-    return str(cluster.status) if status == "creating" else status
+    if status == "creating":
+        status = str(cluster.status)
+    return status
 
 
 def _start(response: Any, *, data_loss: bool) -> Any:
