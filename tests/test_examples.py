@@ -13,6 +13,7 @@ import pytest
 from drctl.engine.checks import run_checks, summarize
 from drctl.engine.clock import FakeClock
 from drctl.engine.settings import default_settings, make_context
+from drctl.kinds.sandboxing import aws_time
 from drctl.plan.loader import load_plan
 from drctl.plan.schema import plan_json_schema
 from tests.conftest import EXAMPLES, REPO
@@ -81,6 +82,7 @@ def test_scenario_builds_checks_and_fails_over_in_the_sandbox(
     loaded = load_plan(path)
     plan = loaded.plan
     settings = default_settings(state_dir=tmp_path / "state", clock=FakeClock())
+    aws_time.follow(settings.clock.now)  # AWS moves through its states as the run waits
     build_sandbox(plan, settings)
 
     results = run_checks(collect_checks(plan, make_context(plan, settings)))

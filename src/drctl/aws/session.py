@@ -5,6 +5,15 @@ standard retry mode with enough attempts to ride out throttling, bounded
 timeouts, and two event hooks -- one that refuses mutating calls while
 ``--dry-run`` is on, one that records the request id of each mutating call for
 the journal.
+
+A side that may be down (the primary during an unplanned failover: ``may_be_down``) is
+reached differently. A dead region does not answer 503; its connections are refused or time
+out, and botocore retries those with backoff -- eleven attempts can burn minutes of the RTO on
+a region nobody expects to answer. Clients of such a side get a short connect and read timeout
+(``AwsOptions.unreachable_timeout``), and the first connection failure of a service in that
+region marks it unreachable for the rest of the run: that request and every later one raise
+:class:`~drctl.errors.EndpointUnreachable` at once, which steps treat as "primary not readable"
+(skip the comparison, fence later). Throttling and 5xx are still retried: the endpoint is up.
 """
 
 from __future__ import annotations
@@ -18,7 +27,7 @@ from typing import Any
 from drctl import __version__
 from drctl.aws.calls import is_mutating, record_call
 from drctl.aws.errors import translate
-from drctl.errors import DrctlError
+from drctl.errors import DrctlError, EndpointUnreachable
 
 
 class DryRunViolation(DrctlError):
@@ -33,6 +42,8 @@ class AwsOptions:
     max_attempts: int = 10  # retries after the first attempt (botocore: 11 attempts in all)
     connect_timeout: float = 5.0
     read_timeout: float = 30.0
+    # Connect and read timeout towards a side that may be down (one attempt, then no more).
+    unreachable_timeout: float = 3.0
 
 
 @dataclass(frozen=True)
@@ -67,12 +78,16 @@ class AwsSessions:
         *,
         roles: dict[str, RoleSpec] | None = None,
         session_name: str = "drctl",
+        may_be_down: frozenset[str] = frozenset(),
     ) -> None:
+        """``may_be_down``: sides ("primary") whose region may be out; see the module doc."""
         self.options = options or AwsOptions()
         self.roles = dict(roles or {})
         self.session_name = session_name
+        self.may_be_down = may_be_down
         self._lock = threading.Lock()
-        self._clients: dict[tuple[str, str, str | None], Any] = {}
+        self._clients: dict[tuple[str, str, str | None, bool], Any] = {}
+        self._unreachable: dict[tuple[str, str], str] = {}
         self._session: Any = None
         self._role_sessions: dict[str, Any] = {}
 
@@ -113,14 +128,56 @@ class AwsSessions:
 
     def client(self, service: str, region: str, side: str | None = None) -> Any:
         role = self.roles.get("primary" if side == "global" else side or "")
-        key = (service, region, role.role_arn if role else None)
+        fragile = side in self.may_be_down
+        key = (service, region, role.role_arn if role else None, fragile)
         with self._lock:
             client = self._clients.get(key)
             if client is None:
                 session = self._assumed_session(role, region) if role else self._boto_session()
-                client = self._make_client(service, region, session)
+                client = self._make_client(service, region, session, fragile=fragile)
                 self._clients[key] = client
         return client
+
+    def unreachable(self) -> dict[str, str]:
+        """``service@region`` -> why, for every endpoint this run found down."""
+        with self._lock:
+            return {f"{svc}@{region}": why for (svc, region), why in self._unreachable.items()}
+
+    def _known_down(self, service: str, region: str) -> str | None:
+        with self._lock:
+            return self._unreachable.get((service, region))
+
+    def _mark_down(self, service: str, region: str, why: str) -> None:
+        with self._lock:
+            self._unreachable.setdefault((service, region), why)
+
+    def _fail_fast(self, client: Any, region: str) -> None:
+        """Hooks of a client whose side may be down: one bounded attempt, then no more."""
+        events = client.meta.events
+        service = client.meta.service_model.service_name
+
+        def gone(why: str) -> EndpointUnreachable:
+            return EndpointUnreachable(
+                f"{service} in {region} unreachable ({why}); not retried: the region may be down",
+                hint="the run goes on without it; resume or re-check once the region is back",
+            )
+
+        def before_send(**_: Any) -> None:
+            why = self._known_down(service, region)
+            if why is not None:
+                raise gone(why)
+
+        def needs_retry(caught_exception: BaseException | None = None, **_: Any) -> None:
+            from botocore.exceptions import ConnectionError as BotoConnectionError
+            from botocore.exceptions import HTTPClientError
+
+            if isinstance(caught_exception, (BotoConnectionError, HTTPClientError)):
+                why = type(caught_exception).__name__
+                self._mark_down(service, region, why)
+                raise gone(why) from caught_exception
+
+        events.register_first("before-send.*.*", before_send)
+        events.register_first("needs-retry.*.*", needs_retry)
 
     def _assumed_session(self, role: RoleSpec, region: str) -> Any:
         """A boto3 session whose credentials are the role's, refreshed on expiry.
@@ -168,13 +225,14 @@ class AwsSessions:
         self._role_sessions[role.role_arn] = session
         return session
 
-    def _make_client(self, service: str, region: str, session: Any) -> Any:
+    def _make_client(self, service: str, region: str, session: Any, fragile: bool = False) -> Any:
         from botocore.config import Config
 
+        short = self.options.unreachable_timeout
         config = Config(
             retries={"mode": "standard", "max_attempts": self.options.max_attempts},
-            connect_timeout=self.options.connect_timeout,
-            read_timeout=self.options.read_timeout,
+            connect_timeout=short if fragile else self.options.connect_timeout,
+            read_timeout=short if fragile else self.options.read_timeout,
             user_agent_extra=f"drctl/{__version__}",
         )
         try:
@@ -193,6 +251,8 @@ class AwsSessions:
             _record_request_id(parsed, model, region)
 
         events.register("after-call.*.*", record)
+        if fragile:
+            self._fail_fast(client, region)
         return client
 
 

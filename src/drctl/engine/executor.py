@@ -158,7 +158,8 @@ class Executor:
                 )
             )
             raise StoppedAtOnce(message) from None
-        rto = self._measured_rto(results) if status == "succeeded" else None
+        recovered = status == "succeeded" or (status == "waiting" and self._recovered(results))
+        rto = self._measured_rto(results) if recovered else None
         finished_at = iso(self.clock.now())
         self._log(events.run_end(finished_at, status, rto_seconds=rto, error=error))
         first = min((r.started_at for r in self.previous.values() if r.started_at), default=None)
@@ -375,12 +376,26 @@ class Executor:
                 )
         return results
 
+    def _recovered(self, results: dict[str, _Result]) -> bool:
+        """Whether every step up to moving traffic is done, so only follow-ups wait.
+
+        An unplanned failover serves from DR once traffic moved; fencing the old primary waits
+        for its region to come back. The recovery -- and so the RTO -- is complete before that.
+        """
+        for step in self.graph.steps:
+            if step.phase.rank <= Phase.TRAFFIC.rank:
+                result = results.get(step.id)
+                if result is None or result.status not in _DONE:
+                    return False
+        return True
+
     def _measured_rto(self, results: dict[str, _Result]) -> float | None:
         """First step start -> last traffic step verified (or last step, with no traffic).
 
         Within one process the monotonic clock measures it; a resumed run spans
         processes, so it is measured on the journaled wall-clock times instead.
         """
+        results = {sid: r for sid, r in results.items() if r.status in _DONE}
         if not results:
             return None
         steps = self.graph.by_id()

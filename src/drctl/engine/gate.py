@@ -77,6 +77,10 @@ def measure(sources: list[LagSource], max_workers: int = 8) -> list[LagReading]:
             reading = source.read()
         except DrctlError as exc:
             return LagReading(source.resource, source.kind, None, "error", exc.message)
+        except Exception as exc:  # an unreadable lag is unknown, not a crashed run
+            return LagReading(
+                source.resource, source.kind, None, "error", f"{type(exc).__name__}: {exc}"
+            )
         return reading or LagReading(source.resource, source.kind, None, "not replicated")
 
     if not sources:

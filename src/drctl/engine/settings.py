@@ -38,14 +38,24 @@ def default_settings(
     )
 
 
-def sessions_for(plan: Plan, settings: RunSettings, run_id: str | None = None) -> AwsSessions:
-    """Clients for the plan's sides: assumed roles where ``accounts`` names them."""
+def sessions_for(
+    plan: Plan, settings: RunSettings, run_id: str | None = None, mode: str = "planned"
+) -> AwsSessions:
+    """Clients for the plan's sides: assumed roles where ``accounts`` names them.
+
+    An unplanned failover is run because the primary region may be down: its side is read with
+    one short, bounded attempt, and not again once it failed to answer (``may_be_down``)."""
     roles = {}
     if plan.accounts is not None:
         for side, spec in (("primary", plan.accounts.primary), ("dr", plan.accounts.dr)):
             if spec is not None:
                 roles[side] = RoleSpec(spec.role_arn, spec.external_id)
-    return AwsSessions(settings.aws, roles=roles, session_name=role_session_name(run_id))
+    return AwsSessions(
+        settings.aws,
+        roles=roles,
+        session_name=role_session_name(run_id),
+        may_be_down=frozenset({"primary"}) if mode == "unplanned" else frozenset(),
+    )
 
 
 def make_context(
@@ -57,7 +67,7 @@ def make_context(
     require_credentials: bool = False,
 ) -> RunContext:
     """The context kinds work in; ``require_credentials`` fails early without them."""
-    sessions = sessions_for(plan, settings, run_id)
+    sessions = sessions_for(plan, settings, run_id, mode)
     if require_credentials:
         sessions.require_credentials()
     return RunContext(plan=plan, sessions=sessions, clock=settings.clock, mode=mode, run_id=run_id)

@@ -119,9 +119,19 @@ def pid_alive(pid: int) -> bool:
 
 
 def up(
-    plan_path: str, port: int, state_dir: Path, timeout: float = 90.0, latency_ms: float = 0.0
+    plan_path: str,
+    port: int,
+    state_dir: Path,
+    timeout: float = 90.0,
+    latency_ms: float = 0.0,
+    outages: tuple[str, ...] = (),
 ) -> dict[str, Any]:
-    """Start the sandbox in the background; return its state once the plan is built."""
+    """Start the sandbox in the background; return its state once the plan is built.
+
+    ``outages`` (specs of :mod:`drctl.sandbox.outages`) begin once the plan is built."""
+    from drctl.sandbox.outages import Outage
+
+    specs = [str(Outage.parse(spec)) for spec in outages]  # bad specs fail here, not in the child
     existing = read_state(state_dir)
     if existing and existing.get("pid") and pid_alive(int(existing["pid"])):
         raise SandboxError(
@@ -150,6 +160,7 @@ def up(
             str(state_dir),
             "--latency-ms",
             str(latency_ms),
+            *(arg for spec in specs for arg in ("--outage", spec)),
         ],
         stdout=log,
         stderr=subprocess.STDOUT,
@@ -174,6 +185,14 @@ def up(
     raise SandboxError(
         f"sandbox did not become ready within {timeout:.0f}s", hint=f"see {log_file(state_dir)}"
     )
+
+
+def running(state_dir: Path) -> dict[str, Any]:
+    """The state of the sandbox running from ``state_dir``; an error when none is."""
+    state = read_state(state_dir)
+    if not state or not state.get("pid") or not pid_alive(int(state["pid"])):
+        raise SandboxError("no sandbox running", hint="drctl sandbox up --plan PLAN starts one")
+    return state
 
 
 def down(state_dir: Path, timeout: float = 15.0) -> dict[str, Any] | None:
