@@ -186,7 +186,6 @@ class AwsSessions:
         the DR role does not depend on the failed region. Called with the lock held.
         """
         import boto3
-        import botocore.session
         from botocore.credentials import (
             AssumeRoleCredentialFetcher,
             DeferredRefreshableCredentials,
