@@ -23,6 +23,7 @@ from pydantic import ValidationError
 from drctl.errors import PlanError
 from drctl.plan.limits import MAX_PLAN_BYTES
 from drctl.plan.models import PATTERN_HELP, RESOURCE_MODELS, Plan
+from drctl.plan.secretscan import secret_findings
 from drctl.plan.semantics import semantic_problems, strategy_warnings
 from drctl.plan.yamlnodes import Document, Path, Position, YamlSyntaxError, parse
 
@@ -208,6 +209,10 @@ def _load(text: str, name: str) -> LoadedPlan:
     warnings = [
         Diagnostic(name, *_lc(doc.position(path)), message, "warning")
         for path, message in strategy_warnings(plan)
+    ]
+    warnings += [
+        Diagnostic(name, line, col, message, "warning")
+        for line, col, message in secret_findings(text)
     ]
     return LoadedPlan(plan=plan, path=name, text=text, warnings=warnings)
 
