@@ -357,3 +357,12 @@ drills:
         info.value.diagnostics
     )
     assert all(line.startswith("p.yaml:") for line in info.value.diagnostics)
+
+
+def test_a_diagnostic_stays_one_line_whatever_the_plan_quotes() -> None:
+    text = VALID + '"bad\\nkey\\u2028x\\x1e": 1\n'
+    with pytest.raises(PlanError) as info:
+        load_plan_text(text, "p.yaml")
+    [line] = info.value.diagnostics
+    assert line.startswith("p.yaml:8:1: unknown key 'bad\\nkey\\u2028x\\x1e' (allowed: version,")
+    assert len(line.splitlines()) == 1

@@ -27,6 +27,11 @@ from drctl.plan.secretscan import secret_findings
 from drctl.plan.semantics import semantic_problems, strategy_warnings
 from drctl.plan.yamlnodes import Document, Path, Position, YamlSyntaxError, parse
 
+# A message quotes what the plan says (a key, a kind, a name), and YAML can spell a
+# line break inside one ("a\nb"). One diagnostic must stay one line, so every
+# character str.splitlines() breaks on is written as its escape.
+_LINE_BREAKS = {ord(c): repr(c)[1:-1] for c in "\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029"}
+
 
 @dataclass(frozen=True)
 class Diagnostic:
@@ -38,7 +43,8 @@ class Diagnostic:
 
     def __str__(self) -> str:
         prefix = "warning: " if self.severity == "warning" else ""
-        return f"{self.file}:{self.line}:{self.col}: {prefix}{self.message}"
+        message = self.message.translate(_LINE_BREAKS)
+        return f"{self.file}:{self.line}:{self.col}: {prefix}{message}"
 
     def as_dict(self) -> dict[str, Any]:
         return {
