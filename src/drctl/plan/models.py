@@ -55,9 +55,14 @@ Version = Annotated[Literal[1], BeforeValidator(_integer_one)]
 
 
 class StrictModel(BaseModel):
-    """Every plan section rejects unknown keys: a typo must never be silently ignored."""
+    """Every plan section rejects unknown keys: a typo must never be silently ignored.
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    ``defer_build``: pydantic would otherwise compile a validator for each of these
+    classes at import, though ``plan validate`` only ever runs the Plan's (which
+    holds them all); built on first use instead, they cost one compile, not 23.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, defer_build=True)
 
 
 class Objectives(StrictModel):
@@ -258,6 +263,8 @@ class Drill(StrictModel):
 
 class EffectiveObjectives(BaseModel):
     """The objectives in force: the plan's own, else its tier's."""
+
+    model_config = ConfigDict(defer_build=True)  # see StrictModel
 
     rto_seconds: int
     rpo_seconds: int
