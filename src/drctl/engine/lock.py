@@ -22,6 +22,7 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any, Protocol
 
+from drctl.engine.journal import PRIVATE_FILE, private_dir
 from drctl.errors import DrctlError, LockHeld, UsageError
 
 
@@ -79,9 +80,9 @@ class FileLockStore:
         self.where = str(self.path)
 
     def create(self, info: LockInfo) -> LockInfo | None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(self.path.parent)
         try:
-            fd = os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+            fd = os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, PRIVATE_FILE)
         except FileExistsError:
             existing = self.read()
             if existing is None:  # removed between our open and read: try once more
@@ -106,7 +107,9 @@ class FileLockStore:
         if self.read() != current:
             return False
         tmp = self.path.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_text(json.dumps(info.as_dict()), encoding="utf-8")
+        fd = os.open(tmp, os.O_CREAT | os.O_TRUNC | os.O_WRONLY, PRIVATE_FILE)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(info.as_dict(), fh)
         os.replace(tmp, self.path)
         return True
 

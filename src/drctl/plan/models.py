@@ -10,7 +10,8 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic_core import PydanticCustomError
 
 from drctl.plan.durations import Duration
 from drctl.plan.tiers import TIER_OBJECTIVES, Strategy, Tier
@@ -38,10 +39,30 @@ PATTERN_HELP = {
 Name = Annotated[str, Field(pattern=NAME_PATTERN, description="lowercase letters, digits, '-'")]
 
 
-class StrictModel(BaseModel):
-    """Every plan section rejects unknown keys: a typo must never be silently ignored."""
+def _integer_one(value: Any) -> Any:
+    """Only the integer 1 is format version 1. YAML reads ``true`` as a bool, Python
+    counts ``True == 1`` and ``1.0 == 1``, so a bare ``Literal[1]`` would take both."""
+    if type(value) is not int:
+        raise PydanticCustomError(
+            "literal_error",
+            "Input should be the integer 1, got {got}",
+            {"got": f"{value!r} ({type(value).__name__})"},
+        )
+    return value
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+Version = Annotated[Literal[1], BeforeValidator(_integer_one)]
+
+
+class StrictModel(BaseModel):
+    """Every plan section rejects unknown keys: a typo must never be silently ignored.
+
+    ``defer_build``: pydantic would otherwise compile a validator for each of these
+    classes at import, though ``plan validate`` only ever runs the Plan's (which
+    holds them all); built on first use instead, they cost one compile, not 23.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, defer_build=True)
 
 
 class Objectives(StrictModel):
@@ -154,14 +175,17 @@ class DynamoDbTable(ResourceBase):
 class AutoScalingGroup(ResourceBase):
     kind: Literal["autoscaling-group"]
     dr: str = Field(min_length=1, max_length=255, description="group in regions.dr")
-    desired: int = Field(ge=0, le=10000, description="capacity to scale to on failover")
+    # strict: AWS takes an integer; `true` or `6.0` or '6' in a plan is a mistake to report.
+    desired: int = Field(
+        ge=0, le=10000, strict=True, description="capacity to scale to on failover"
+    )
 
 
 class EcsService(ResourceBase):
     kind: Literal["ecs-service"]
     cluster: str = Field(min_length=1, max_length=255, description="cluster in regions.dr")
     service: str = Field(min_length=1, max_length=255)
-    desired: int = Field(ge=0, le=10000)
+    desired: int = Field(ge=0, le=10000, strict=True)
 
 
 class Route53Record(ResourceBase):
@@ -263,7 +287,7 @@ class Drill(StrictModel):
     resource: Name | None = None
     experiment: Name | None = None
     timeout: Duration | None = None
-    allow_without_stop_condition: bool = False
+    allow_without_stop_condition: bool = Field(False, strict=True)
 
 
 # --------------------------------------------------------------------------- the plan
@@ -272,6 +296,8 @@ class Drill(StrictModel):
 class EffectiveObjectives(BaseModel):
     """The objectives in force: the plan's own, else its tier's."""
 
+    model_config = ConfigDict(defer_build=True)  # see StrictModel
+
     rto_seconds: int
     rpo_seconds: int
     rto_source: str
@@ -279,7 +305,7 @@ class EffectiveObjectives(BaseModel):
 
 
 class Plan(StrictModel):
-    version: Literal[1] = Field(description="plan format version")
+    version: Version = Field(description="plan format version")
     app: Name
     description: str | None = None
     tier: Tier | None = None
