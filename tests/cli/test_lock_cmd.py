@@ -96,5 +96,8 @@ def test_cli_s3_backend_locks_in_the_bucket_and_mirrors_the_journal(
     from drctl.plan.loader import load_plan
 
     assert fetch_remote_journal(load_plan(plan).plan, default_settings(state_dir=other), run_id)
+    [fetched] = (other / "runs").glob(f"{run_id}*.jsonl")
+    assert fetched.stat().st_mode & 0o777 == 0o600  # a fetched journal is owner-only too
+    assert (other / "runs").stat().st_mode & 0o777 == 0o700
     shown = drctl("-o", "json", "--state-dir", str(other), "runs", "show", run_id)
     assert json.loads(shown.stdout)["status"] == "succeeded"

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from drctl.aws.session import AwsSessions
 from drctl.engine.clock import iso
+from drctl.engine.journal import PRIVATE_FILE, private_dir
 from drctl.engine.lock import FileLockStore, LockInfo, LockStore, RunLock, new_lock_id
 from drctl.engine.runs import runs_dir
 from drctl.engine.settings import RunSettings, user
@@ -81,8 +82,11 @@ def fetch_remote_journal(plan: Plan, settings: RunSettings, run_id: str) -> bool
     if body is None:
         return False
     target = runs_dir(settings.state_dir) / f"{matches[0]}.jsonl"
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_bytes(body)
+    private_dir(target.parent)
+    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, PRIVATE_FILE)
+    with os.fdopen(fd, "wb") as out:
+        os.fchmod(out.fileno(), PRIVATE_FILE)  # owner-only even when the file existed
+        out.write(body)
     return True
 
 
