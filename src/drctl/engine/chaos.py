@@ -154,4 +154,3 @@ def describe_experiments(ctx: RunContext) -> list[dict[str, Any]]:
             }
         )
     return rows
-
