@@ -136,12 +136,17 @@ def up(
     if existing and existing.get("pid") and pid_alive(int(existing["pid"])):
         raise SandboxError(
             f"a sandbox is already running at {existing.get('endpoint_url')} "
-            f"(pid {existing['pid']})",
-            hint="drctl sandbox down stops it",
+            f"(pid {existing['pid']}, plan {existing.get('plan', '?')}); use it with "
+            f"export AWS_ENDPOINT_URL={existing.get('endpoint_url')}",
+            hint=f"stop it first: drctl --state-dir {state_dir} sandbox down",
         )
     state_file(state_dir).unlink(missing_ok=True)
     if not port_free(port):
-        raise SandboxError(f"port {port} on {LOCALHOST} is in use", hint="pass --port N")
+        what = "a moto server (a sandbox of another --state-dir?)" if _is_moto(port) else "in use"
+        raise SandboxError(
+            f"port {port} on {LOCALHOST} is {what}",
+            hint="pass --port N, or stop that sandbox with drctl --state-dir DIR sandbox down",
+        )
     state_dir.mkdir(parents=True, exist_ok=True)
     log = open(log_file(state_dir), "w", encoding="utf-8")  # noqa: SIM115 - handed to the child
     env = {**os.environ, **FAKE_CREDENTIALS}
@@ -230,3 +235,15 @@ def _tail(path: Path, lines: int = 5) -> str:
         return " | ".join(path.read_text(encoding="utf-8").strip().splitlines()[-lines:])
     except OSError:
         return "(no log)"
+
+
+def _is_moto(port: int) -> bool:
+    """Whether a moto server answers on ``port`` (its dashboard API), within a second."""
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(f"http://{LOCALHOST}:{port}/moto-api/data.json", timeout=1):
+            return True
+    except Exception:
+        return False
+
