@@ -242,7 +242,7 @@ def _is_moto(port: int) -> bool:
     import urllib.request
 
     try:
-        with urllib.request.urlopen(f"http://{LOCALHOST}:{port}/moto-api/data.json", timeout=1):
+        with urllib.request.urlopen(f"http://{LOCALHOST}:{port}/moto-api/", timeout=1):
             return True
     except Exception:
         return False
