@@ -13,13 +13,13 @@ STATUS_STYLE = {
     "warn": "yellow", "skipped": "cyan", "pending": "dim", "running": "blue",
     "dry-run": "cyan",
     "fail": "red", "failed": "red", "error": "red bold", "aborted": "yellow",
-    "interrupted": "yellow", "waiting": "magenta bold",
+    "interrupted": "yellow", "waiting": "magenta bold", "refused": "magenta",
 }  # fmt: skip
 
 STATUS_ICON = {
     "pass": "✔", "succeeded": "✔", "warn": "!", "skipped": "↷", "pending": "·",
     "running": "…", "fail": "✘", "failed": "✘", "error": "✘", "aborted": "■",
-    "interrupted": "■", "dry-run": "?", "waiting": "⏸",
+    "interrupted": "■", "dry-run": "?", "waiting": "⏸", "refused": "⛔",
 }  # fmt: skip
 
 
