@@ -287,6 +287,7 @@ class Run:
             run_id=self.run_id,
             action=self.action,
             takeover=self.run_id if self.previous else None,
+            plan_path=self.loaded.path,
         )
         lock.acquire()
         record: RunRecord | None = None

@@ -44,7 +44,13 @@ def lock_store(plan: Plan, settings: RunSettings) -> LockStore:
 
 
 def run_lock(
-    plan: Plan, settings: RunSettings, *, run_id: str, action: str, takeover: str | None
+    plan: Plan,
+    settings: RunSettings,
+    *,
+    run_id: str,
+    action: str,
+    takeover: str | None,
+    plan_path: str = "PLAN",
 ) -> RunLock:
     info = LockInfo(
         lock_id=new_lock_id(),
@@ -56,7 +62,7 @@ def run_lock(
         pid=os.getpid(),
         acquired_at=iso(settings.clock.now()),
     )
-    return RunLock(lock_store(plan, settings), info, takeover=takeover)
+    return RunLock(lock_store(plan, settings), info, takeover=takeover, plan_path=plan_path)
 
 
 def journal_mirror(

@@ -246,4 +246,3 @@ def _is_moto(port: int) -> bool:
             return True
     except Exception:
         return False
-
