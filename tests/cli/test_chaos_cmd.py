@@ -61,10 +61,10 @@ def test_experiment_drills(aws: None, plan_file: Path, drctl: Any, tmp_path: Pat
     result = drctl(
         "-o", "json", "test", "--plan", str(plan_file), "--junit", str(tmp_path / "j.xml")
     )
-    assert result.exit_code == 1  # the drill without a stop condition is refused
+    assert result.exit_code == 3  # the drill without a stop condition is refused
     drills = {d["name"]: d for d in json.loads(result.stdout)["drills"]}
     assert drills["web-chaos"]["status"] == "pass"
     [case] = drills["web-chaos"]["checks"]
     assert case["observed"] == "completed"
-    assert drills["reckless"]["status"] == "error"
+    assert drills["reckless"]["status"] == "refused"
     assert "no stop condition" in drills["reckless"]["detail"]

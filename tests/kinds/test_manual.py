@@ -61,3 +61,22 @@ def test_approved_the_step_succeeds_and_the_approval_is_journaled(
     record = run_action(_loaded(), settings, "failover", approve=["call-partner"])
     assert record.status == "succeeded", [(s.id, s.detail) for s in record.steps]
     assert [a["step"] for a in record.approvals] == ["call-partner"]
+
+
+def test_the_rto_includes_the_wait_for_a_person_and_says_how_much_was_automated(
+    built_plan: Any, settings: Any, clock: FakeClock
+) -> None:
+    text = built_plan.text.replace(
+        "resources:",
+        "resources:\n  - {kind: manual, name: call-partner, instructions: Switch the partner}",
+        1,
+    ).replace("depends_on: [orders-db, assets]", "depends_on: [orders-db, assets, call-partner]")
+    loaded = load_plan_text(text)
+    first = run_action(loaded, settings, "failover")
+    assert first.status == "waiting" and first.rto_seconds is None
+    clock.sleep(600)  # the person takes ten minutes
+    done = run_action(loaded, settings, "failover", resume=first.run_id, approve=["call-partner"])
+    assert done.status == "succeeded", [(s.id, s.status, s.detail) for s in done.steps]
+    assert done.rto_seconds is not None and done.rto_seconds >= 600
+    assert done.automation_seconds is not None and done.automation_seconds < 120
+    assert done.as_dict()["automation_seconds"] == done.automation_seconds
