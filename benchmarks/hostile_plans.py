@@ -178,8 +178,11 @@ def measure(path: Path, timeout: float = 30.0) -> dict[str, Any]:
     }
 
 
-def verdict(path: Path, expected: str, result: dict[str, Any]) -> list[str]:
-    """What, if anything, this result misses of the budget and the output contract."""
+def verdict(path: Path, expected: str, result: dict[str, Any], *, timed: bool = True) -> list[str]:
+    """What, if anything, this result misses of the budget and the output contract.
+
+    ``timed=False`` (``--quick``, the suite's smoke run on a loaded CI machine) checks the
+    contract and memory but only reports the time: timings are measured, not asserted."""
     problems = []
     if result["exit"] != 2:
         problems.append(f"exit {result['exit']}, expected 2")
@@ -188,7 +191,7 @@ def verdict(path: Path, expected: str, result: dict[str, Any]) -> list[str]:
         problems.append(f"output {result['stdout']!r} does not match {expected!r}")
     if result["stderr"].strip():
         problems.append(f"unexpected stderr {result['stderr']!r}")
-    if result["main_s"] >= BUDGET_SECONDS:
+    if timed and result["main_s"] >= BUDGET_SECONDS:
         problems.append(f"took {result['main_s']:.2f} s (budget {BUDGET_SECONDS} s)")
     if result["peak_mib"] >= BUDGET_MIB:
         problems.append(f"peaked at {result['peak_mib']:.0f} MiB (budget {BUDGET_MIB} MiB)")
@@ -215,7 +218,8 @@ def main() -> int:
                     "peak_mib": round(result["peak_mib"], 1),
                 }
             )
-            failures += [f"{name}: {p}" for p in verdict(path, expected, result)]
+            problems = verdict(path, expected, result, timed=not args.quick)
+            failures += [f"{name}: {p}" for p in problems]
     report("hostile plan inputs refused (drctl plan validate, fresh process each)", rows, args.json)
     for failure in failures:
         print(f"FAIL: {failure}", file=sys.stderr)
