@@ -6,6 +6,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from tests.conftest import DEMO_PLAN, EXAMPLES
 from tests.support import invoke
 
@@ -135,3 +137,18 @@ def test_output_json_is_accepted_after_the_subcommand(drctl: Any, tmp_path: Path
     # Errors come as the JSON error document too.
     missing = drctl("check", "--plan", str(tmp_path / "nope.yaml"), "-o", "json")
     assert missing.exit_code == 2 and json.loads(missing.stdout)["error"]["exit_code"] == 2
+
+
+def test_plan_show_of_a_plan_with_accounts_needs_no_credentials(
+    drctl: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Drawing the graph is offline: no role is assumed, no credential is looked up."""
+    monkeypatch.delenv("AWS_ACCESS_KEY_ID")
+    monkeypatch.delenv("AWS_SECRET_ACCESS_KEY")
+    plan = str(EXAMPLES / "full.yaml")
+    assert "accounts:" in (EXAMPLES / "full.yaml").read_text()
+    shown = drctl("-o", "json", "plan", "show", plan)
+    assert shown.exit_code == 0, shown.output
+    assert json.loads(shown.stdout)["steps"]
+    # A command that talks to AWS still refuses clearly without them.
+    assert drctl("check", "--plan", plan).exit_code == 2

@@ -135,8 +135,7 @@ def show(app: AppContext, plan_path: str | None, plan_opt: str | None, mode: str
     plan_path = _one_plan(plan_path, plan_opt)
     loaded = load_for_command(app, plan_path)
     plan_model = loaded.plan
-    ctx = make_context(plan_model, run_settings(app, dry_run=True), mode=mode)
-    ctx.offline = True
+    ctx = make_context(plan_model, run_settings(app, dry_run=True), mode=mode, offline=True)
     graph = step_graph(plan_model, ctx, registry(), "failover")
     steps = [
         {

@@ -65,12 +65,28 @@ def make_context(
     mode: str = "planned",
     run_id: str | None = None,
     require_credentials: bool = False,
+    offline: bool = False,
 ) -> RunContext:
-    """The context kinds work in; ``require_credentials`` fails early without them."""
-    sessions = sessions_for(plan, settings, run_id, mode)
+    """The context kinds work in; ``require_credentials`` fails early without them.
+
+    ``offline`` (``plan show``): steps are built without reading AWS, so no role is assumed
+    (that would need credentials and STS) and no credentials are needed at all.
+    """
+    sessions = (
+        AwsSessions(settings.aws, session_name=role_session_name(run_id))
+        if offline
+        else sessions_for(plan, settings, run_id, mode)
+    )
     if require_credentials:
         sessions.require_credentials()
-    return RunContext(plan=plan, sessions=sessions, clock=settings.clock, mode=mode, run_id=run_id)
+    return RunContext(
+        plan=plan,
+        sessions=sessions,
+        clock=settings.clock,
+        mode=mode,
+        run_id=run_id,
+        offline=offline,
+    )
 
 
 def user() -> str:
