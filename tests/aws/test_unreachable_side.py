@@ -1,6 +1,6 @@
 """A side that may be down (the primary of an unplanned failover) is tried once with a short
 timeout; once a service there failed to connect it is not called again in the run. Other sides
-and planned runs keep botocore's full retries."""
+and planned runs keep a few connection retries (``connection_retries``)."""
 
 from __future__ import annotations
 
@@ -37,11 +37,14 @@ def test_the_fragile_side_gets_one_attempt_then_fails_at_once() -> None:
     assert outages.refused() == {"rds@us-east-1": 1, "s3@us-east-1": 1}
 
 
-def test_other_sides_keep_their_retries(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_other_sides_keep_their_connection_retries(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A side not expected down gets ``connection_retries`` retries of a refused connection
+    (not botocore's whole budget), then an error naming the endpoint and region."""
     monkeypatch.setattr("time.sleep", lambda seconds: None)  # botocore's backoff
-    sessions = AwsSessions(AwsOptions(max_attempts=3), may_be_down=frozenset({"primary"}))
+    options = AwsOptions(max_attempts=5, connection_retries=2)
+    sessions = AwsSessions(options, may_be_down=frozenset({"primary"}))
     other = sessions.client("rds", "us-east-1", "global")  # not the fragile side
-    with pytest.raises(Exception, match="Could not connect") as caught:
+    with pytest.raises(EndpointUnreachable, match="cannot reach rds in us-east-1") as caught:
         other.describe_db_instances()
-    assert not isinstance(caught.value, EndpointUnreachable)
-    assert outages.refused() == {"rds@us-east-1": 4}  # 1 + 3 retries
+    assert "(3 attempts)" in caught.value.message
+    assert outages.refused() == {"rds@us-east-1": 3}  # 1 + 2 retries, not 1 + 5

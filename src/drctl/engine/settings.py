@@ -32,7 +32,7 @@ def default_settings(
     from drctl.engine.runs import state_dir as resolve_state_dir
 
     return RunSettings(
-        aws=AwsOptions(profile=profile, endpoint_url=endpoint_url, dry_run=dry_run),
+        aws=AwsOptions.from_env(profile=profile, endpoint_url=endpoint_url, dry_run=dry_run),
         state_dir=state_dir or resolve_state_dir(),
         clock=clock or SystemClock(),
     )
