@@ -130,8 +130,10 @@ def settings(tmp_path: Path, clock: FakeClock) -> Any:
 def built_plan(aws: None, demo_plan: Any, settings: Any) -> Any:
     """The demo plan built in moto, healthy: replicas, replication rules, failover records."""
     from drctl.engine.settings import make_context
+    from drctl.kinds.sandboxing import aws_time
     from drctl.sandbox.builders import SandboxBuilder
 
+    aws_time.follow(settings.clock.now)  # AWS's states pass as the run's fake clock sleeps
     ctx = make_context(demo_plan.plan, settings)
     SandboxBuilder(demo_plan.plan, ctx.sessions, settings.clock).build()
     return demo_plan
@@ -146,9 +148,11 @@ def built_now(aws: None, tmp_path: object) -> object:
     """
     from drctl.engine.clock import SystemClock
     from drctl.engine.settings import default_settings, make_context
+    from drctl.kinds.sandboxing import aws_time
     from drctl.plan.loader import load_plan
     from drctl.sandbox.builders import SandboxBuilder
 
+    aws_time.set_scale(600.0)  # as in `drctl sandbox up`: an AWS minute passes in 0.1 s
     loaded = load_plan(DEMO_PLAN)
     settings = default_settings(clock=SystemClock())
     ctx = make_context(loaded.plan, settings)

@@ -27,22 +27,57 @@ def _loaded() -> Any:
     return load_plan_text(PLAN)
 
 
+WITH_FAILBACK = PLAN.replace(
+    'instructions: "Ask the payment partner to switch"}',
+    'instructions: "Ask the payment partner to switch",'
+    ' failback_instructions: "Ask the payment partner to switch back home"}',
+)
+
+
 def test_check_names_the_step_and_what_to_do(tmp_path: Path) -> None:
     loaded = _loaded()
     settings = default_settings(state_dir=tmp_path, clock=FakeClock())
-    [check] = collect_checks(loaded.plan, make_context(loaded.plan, settings))
-    assert check.resource == "call-partner"
-    result = check.run()
-    assert result.status.value in ("pass", "warn") and result.detail
+    checks = {c.name: c for c in collect_checks(loaded.plan, make_context(loaded.plan, settings))}
+    assert {c.resource for c in checks.values()} == {"call-partner"}
+    result = checks["instructions"].run()
+    assert result.status.value == "pass" and "Ask the payment partner" in result.detail
+    # No failback_instructions: the check says failback will not stop for a person.
+    back = checks["failback-instructions"].run()
+    assert back.status.value == "warn" and "failback_instructions" in back.detail
 
 
-def test_failover_and_failback_each_have_one_confirmation_step(tmp_path: Path) -> None:
-    loaded = _loaded()
+def test_failback_shows_the_failback_instructions_not_the_failovers(tmp_path: Path) -> None:
+    loaded = load_plan_text(WITH_FAILBACK)
     ctx = make_context(loaded.plan, default_settings(state_dir=tmp_path, clock=FakeClock()))
     [over] = failover_graph(loaded.plan, ctx).steps
     [back] = failback_graph(loaded.plan, ctx).steps
     assert over.resource == back.resource == "call-partner"
-    assert "Ask the payment partner to switch" in over.description
+    assert over.description == "By hand: Ask the payment partner to switch"
+    assert back.description == "By hand: Ask the payment partner to switch back home"
+    assert back.cli[0] == "# Ask the payment partner to switch back home"
+    assert "--approve call-partner" in back.cli[1] and back.cli[1].startswith("drctl failback")
+    checks = collect_checks(loaded.plan, ctx)
+    assert {c.name: c.run().status.value for c in checks} == {
+        "instructions": "pass",
+        "failback-instructions": "pass",
+    }
+
+
+def test_failback_without_failback_instructions_has_no_manual_step(tmp_path: Path) -> None:
+    loaded = _loaded()
+    ctx = make_context(loaded.plan, default_settings(state_dir=tmp_path, clock=FakeClock()))
+    assert len(failover_graph(loaded.plan, ctx).steps) == 1
+    assert failback_graph(loaded.plan, ctx).steps == []
+
+
+def test_a_failback_waits_with_the_failback_words(aws: None, tmp_path: Path) -> None:
+    settings = default_settings(state_dir=tmp_path, clock=FakeClock())
+    record = run_action(load_plan_text(WITH_FAILBACK), settings, "failback")
+    assert record.status == "waiting"
+    [step] = record.steps
+    assert step.detail == (
+        "call-partner: waiting for a person: Ask the payment partner to switch back home"
+    )
 
 
 def test_unapproved_without_a_terminal_the_run_waits(aws: None, tmp_path: Path) -> None:

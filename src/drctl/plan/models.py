@@ -203,7 +203,14 @@ class Route53Record(ResourceBase):
 
 class Manual(ResourceBase):
     kind: Literal["manual"]
-    instructions: str = Field(min_length=1)
+    instructions: str = Field(min_length=1, description="what a person does on failover")
+    # Going home is rarely the same act as leaving (tell the partner to switch *back*): a
+    # failback that showed the failover's words would have the person redo the failover.
+    failback_instructions: str | None = Field(
+        None,
+        min_length=1,
+        description="what a person does on failback (none: failback has no manual step)",
+    )
 
 
 Resource = Annotated[

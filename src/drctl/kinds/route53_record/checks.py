@@ -49,6 +49,12 @@ def checks(res: Route53Record, ctx: RunContext) -> list[Check]:
         if primary is None:
             return failed(f"{res.record} has no PRIMARY failover record")
         if not primary.get("HealthCheckId"):
+            if api.evaluates_target_health(primary):
+                return failed(
+                    "the PRIMARY alias evaluates its target's health, so Route 53 fails over when "
+                    "the target fails, but it has no health check: drctl cannot force a planned "
+                    "failover (attach a health check to the PRIMARY record; drctl inverts it)"
+                )
             return failed("the PRIMARY record has no health check: Route 53 would never fail over")
         config = (_health_check(res, ctx) or {}).get("HealthCheckConfig")
         if config is None:
@@ -63,7 +69,14 @@ def checks(res: Route53Record, ctx: RunContext) -> list[Check]:
                 "the PRIMARY health check is inverted: traffic is forced to SECONDARY "
                 "(a failover is in effect)"
             )
-        return passed(f"health check {primary['HealthCheckId']} ({config.get('Type')}) enabled")
+        alias = (
+            ", and the alias evaluates its target's health"
+            if api.evaluates_target_health(primary)
+            else ""
+        )
+        return passed(
+            f"health check {primary['HealthCheckId']} ({config.get('Type')}) enabled{alias}"
+        )
 
     def detection_time() -> CheckResult:
         hc = _health_check(res, ctx)
