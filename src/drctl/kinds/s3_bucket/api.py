@@ -42,6 +42,47 @@ def bucket_arn(bucket: str) -> str:
     return f"arn:aws:s3:::{bucket}"
 
 
+REPLICATION_TRUST: dict[str, Any] = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {
+            "Effect": "Allow",
+            "Principal": {"Service": "s3.amazonaws.com"},
+            "Action": "sts:AssumeRole",
+        }
+    ],
+}
+
+
+def replication_needs(source: str, destination: str) -> list[tuple[str, str]]:
+    """(action, resource) pairs a replication role needs for ``source`` -> ``destination``
+    (S3 user guide, "Setting up permissions for live replication")."""
+    return [
+        ("s3:GetReplicationConfiguration", bucket_arn(source)),
+        ("s3:ListBucket", bucket_arn(source)),
+        ("s3:GetObjectVersionForReplication", f"{bucket_arn(source)}/*"),
+        ("s3:GetObjectVersionAcl", f"{bucket_arn(source)}/*"),
+        ("s3:GetObjectVersionTagging", f"{bucket_arn(source)}/*"),
+        ("s3:ReplicateObject", f"{bucket_arn(destination)}/*"),
+        ("s3:ReplicateDelete", f"{bucket_arn(destination)}/*"),
+        ("s3:ReplicateTags", f"{bucket_arn(destination)}/*"),
+    ]
+
+
+def replication_policy(source: str, destination: str) -> dict[str, Any]:
+    """The policy that allows exactly one direction of replication, and nothing else."""
+    by_resource: dict[str, list[str]] = {}
+    for action, resource in replication_needs(source, destination):
+        by_resource.setdefault(resource, []).append(action)
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Action": actions, "Resource": resource}
+            for resource, actions in by_resource.items()
+        ],
+    }
+
+
 def enabled_rules_to(rules: list[dict[str, Any]], destination_bucket: str) -> list[dict[str, Any]]:
     """Enabled rules whose destination is ``destination_bucket`` (by ARN)."""
     arn = bucket_arn(destination_bucket)
