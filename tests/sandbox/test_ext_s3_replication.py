@@ -563,3 +563,24 @@ def test_network_guard_refuses_calls_that_moto_would_not_answer(
 ) -> None:
     with pytest.raises(RuntimeError, match="leave the machine"):
         boto_session.client("s3", region_name=PRIMARY_REGION).list_buckets()
+
+
+def test_get_bucket_replication_returns_the_rules_as_stored(aws: ClientFactory) -> None:
+    primary = aws("s3", PRIMARY_REGION)
+    _bucket(primary, SOURCE, PRIMARY_REGION)
+    rule = _rule(
+        "kms",
+        REPLICA,
+        Filter={"And": {"Prefix": "p/", "Tags": [{"Key": "dr", "Value": "yes"}]}},
+        DeleteMarkerReplication={"Status": "Enabled"},
+        SourceSelectionCriteria={"SseKmsEncryptedObjects": {"Status": "Enabled"}},
+    )
+    rule["Destination"]["EncryptionConfiguration"] = {"ReplicaKmsKeyID": "key"}
+    _replicate(primary, SOURCE, rule)
+
+    [got] = primary.get_bucket_replication(Bucket=SOURCE)["ReplicationConfiguration"]["Rules"]
+
+    assert got["Filter"] == rule["Filter"]
+    assert got["DeleteMarkerReplication"] == {"Status": "Enabled"}
+    assert got["SourceSelectionCriteria"] == rule["SourceSelectionCriteria"]
+    assert got["Destination"]["EncryptionConfiguration"] == {"ReplicaKmsKeyID": "key"}

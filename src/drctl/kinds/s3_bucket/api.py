@@ -7,7 +7,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from drctl.aws.errors import is_not_found
+from drctl.aws.errors import error_code, is_not_found
 
 
 def bucket_region(s3: Any, bucket: str) -> str | None:
@@ -108,10 +108,109 @@ def default_encryption(s3: Any, bucket: str) -> str | None:
 
 
 def newest_keys(s3: Any, bucket: str, limit: int = 20) -> list[str]:
-    """Up to ``limit`` most recently modified keys (scans at most 1000 objects)."""
-    response = s3.list_objects_v2(Bucket=bucket, MaxKeys=1000)
-    objects = sorted(response.get("Contents", []), key=lambda o: o["LastModified"], reverse=True)
-    return [o["Key"] for o in objects[:limit]]
+    """Up to ``limit`` most recently modified keys, from a full (paginated) listing: the first
+    page holds the first 1,000 keys in key order, not the newest."""
+    return [key for key, _ in keys_newest_first(s3, bucket, limit)]
+
+
+def replication_status(s3: Any, bucket: str, key: str) -> str | None:
+    """The object's ``ReplicationStatus`` (PENDING, COMPLETED, FAILED, REPLICA) or None."""
+    try:
+        status = s3.head_object(Bucket=bucket, Key=key).get("ReplicationStatus")
+    except ClientError as exc:
+        if is_not_found(exc, "404", "NoSuchKey", "NotFound"):
+            return None
+        raise
+    return str(status) if status else None
+
+
+# ------------------------------------------------------------------ the replication role
+
+
+def role_name_of(role: str) -> str:
+    """The name in a role ARN (``arn:aws:iam::1:role/path/name`` -> ``name``), or the name."""
+    return role.rsplit("/", 1)[-1] if role.startswith("arn:") else role
+
+
+def role_documents(iam: Any, role: str) -> tuple[dict[str, Any], list[dict[str, Any]]] | None:
+    """(trust policy, identity policies: inline then attached) of a role, or None if absent."""
+    name = role_name_of(role)
+    try:
+        found = iam.get_role(RoleName=name)["Role"]
+    except ClientError as exc:
+        if is_not_found(exc, "NoSuchEntity"):
+            return None
+        raise
+    trust = _document(found.get("AssumeRolePolicyDocument"))
+    documents = []
+    for page in iam.get_paginator("list_role_policies").paginate(RoleName=name):
+        for policy in page.get("PolicyNames", []):
+            got = iam.get_role_policy(RoleName=name, PolicyName=policy)
+            documents.append(_document(got.get("PolicyDocument")))
+    for page in iam.get_paginator("list_attached_role_policies").paginate(RoleName=name):
+        for attached in page.get("AttachedPolicies", []):
+            arn = attached["PolicyArn"]
+            version = iam.get_policy(PolicyArn=arn)["Policy"]["DefaultVersionId"]
+            got = iam.get_policy_version(PolicyArn=arn, VersionId=version)["PolicyVersion"]
+            documents.append(_document(got.get("Document")))
+    return trust, documents
+
+
+def _document(value: Any) -> dict[str, Any]:
+    """A policy document as a dict (boto3 decodes most; some answers stay URL-encoded JSON)."""
+    if isinstance(value, dict):
+        return value
+    import json
+    from urllib.parse import unquote
+
+    try:
+        loaded = json.loads(unquote(str(value or "{}")))
+    except ValueError:
+        return {}
+    return loaded if isinstance(loaded, dict) else {}
+
+
+def create_replication_role(iam: Any, name: str, source: str, destination: str) -> str:
+    """Create (or re-use) role ``name`` for S3, allowed exactly ``source`` -> ``destination``;
+    its ARN. The policy is (re)written either way, so it never holds more than that."""
+    import json
+
+    try:
+        arn = iam.create_role(
+            RoleName=name,
+            AssumeRolePolicyDocument=json.dumps(REPLICATION_TRUST),
+            Description=f"S3 replication {source} -> {destination} (created by drctl)",
+        )["Role"]["Arn"]
+    except ClientError as exc:
+        if error_code(exc) != "EntityAlreadyExists":
+            raise
+        arn = iam.get_role(RoleName=name)["Role"]["Arn"]
+    iam.put_role_policy(
+        RoleName=name,
+        PolicyName=f"replicate-{source}-to-{destination}"[:128],
+        PolicyDocument=json.dumps(replication_policy(source, destination)),
+    )
+    return str(arn)
+
+
+def failed_replications(
+    cloudwatch: Any, source: str, destination: str, rule_id: str, since: Any, until: Any
+) -> float:
+    """Sum of ``OperationsFailedReplication`` for one rule over [since, until)."""
+    answer = cloudwatch.get_metric_statistics(
+        Namespace="AWS/S3",
+        MetricName="OperationsFailedReplication",
+        Dimensions=[
+            {"Name": "SourceBucket", "Value": source},
+            {"Name": "DestinationBucket", "Value": destination},
+            {"Name": "RuleId", "Value": rule_id},
+        ],
+        StartTime=since,
+        EndTime=until,
+        Period=300,
+        Statistics=["Sum"],
+    )
+    return float(sum(p.get("Sum", 0.0) for p in answer.get("Datapoints", [])))
 
 
 def object_exists(s3: Any, bucket: str, key: str) -> bool:

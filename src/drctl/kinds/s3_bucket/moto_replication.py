@@ -641,6 +641,44 @@ def _with_status_header(response_dict: property) -> property:
     return property(headers)
 
 
+_RULE_FIELDS: Final = (
+    "ID",
+    "Priority",
+    "Prefix",
+    "Filter",
+    "Status",
+    "SourceSelectionCriteria",
+    "ExistingObjectReplication",
+    "Destination",
+    "DeleteMarkerReplication",
+)
+
+
+def get_bucket_replication(self: Any) -> Any:
+    """``GetBucketReplication`` as stored. moto answers every rule with ``Filter`` Prefix ""
+    and ``DeleteMarkerReplication`` Disabled and drops ``SourceSelectionCriteria``, so a
+    read-modify-write of the configuration (adding the failback rule) would silently change
+    the rules already there."""
+    from moto.core.responses import ActionResult
+    from moto.s3.exceptions import ReplicationConfigurationNotFoundError
+
+    self.data["Action"] = "GetBucketReplication"
+    replication = self.backend.get_bucket_replication(self.bucket_name)
+    if not replication:
+        raise ReplicationConfigurationNotFoundError(bucket_name=self.bucket_name)
+    rules = []
+    for stored in _as_list(replication.get("Rule")):
+        rule = {name: stored[name] for name in _RULE_FIELDS if name in stored}
+        both = (rule.get("Filter") or {}).get("And")
+        if isinstance(both, Mapping) and "Tag" in both:  # the XML element; the shape's "Tags"
+            both = {k: v for k, v in both.items() if k != "Tag"} | {"Tags": _as_list(both["Tag"])}
+            rule["Filter"] = {"And": both}
+        rules.append(rule)
+    return self.serialized(
+        ActionResult({"ReplicationConfiguration": {"Role": replication["Role"], "Rules": rules}})
+    )
+
+
 def _iter_patches() -> Iterator[tuple[object, str, object]]:
     from moto.cloudwatch.models import CloudWatchBackend
 
@@ -651,6 +689,7 @@ def _iter_patches() -> Iterator[tuple[object, str, object]]:
         "_key_response_post",
         _after_complete_multipart(S3Response._key_response_post),
     )
+    yield S3Response, "get_bucket_replication", get_bucket_replication
     yield S3Backend, "delete_object", _with_delete_marker_replication(S3Backend.delete_object)
     yield S3Backend, "get_bucket", _settling_first(S3Backend.get_bucket)
     yield FakeKey, "response_dict", _with_status_header(vars(FakeKey)["response_dict"])
