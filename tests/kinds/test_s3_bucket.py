@@ -4,6 +4,7 @@ feeding the RPO gate."""
 from __future__ import annotations
 
 import json
+import time
 from datetime import timedelta
 from typing import Any
 
@@ -16,7 +17,7 @@ from drctl.engine.settings import make_context
 from drctl.errors import GateRefused
 from drctl.kinds.s3_bucket import api
 from drctl.kinds.sandboxing import aws_time
-from tests.support import collect_checks, rpo_gate
+from tests.support import collect_checks, rpo_gate, run_action
 
 
 def _results(loaded: Any, settings: Any, resource: str) -> dict[str, Any]:
@@ -175,3 +176,91 @@ def test_failed_replication_read_from_the_metrics_when_on(built_plan: Any, setti
     )
     failed = _results(built_plan, settings, "assets")["failed-replication"]
     assert failed.status.value == "fail" and failed.observed == 3
+
+
+def test_failback_brings_home_what_changed_in_dr_under_its_own_role(
+    built_plan: Any, settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from drctl.kinds.s3_bucket import failback
+
+    aws_time.follow(settings.clock.now)
+    monkeypatch.setattr(failback, "MULTIPART_THRESHOLD", 8 * 1024 * 1024)
+    monkeypatch.setattr(failback, "PART_SIZE", 5 * 1024 * 1024)
+    home = boto3.client("s3", region_name="us-east-1")
+    dr = boto3.client("s3", region_name="us-west-2")
+    # During the outage, in DR: an overwrite, a delete, a new large object.
+    dr.put_object(
+        Bucket="shop-assets-usw2", Key="index.html", Body=b"v2 from DR", ContentType="text/html"
+    )
+    dr.delete_object(Bucket="shop-assets-usw2", Key="img/logo.png")
+    big = bytes(range(256)) * (11 * 4096)  # 11 MiB: copied in three parts
+    dr.put_object(Bucket="shop-assets-usw2", Key="data/big.bin", Body=big)
+
+    record = run_action(built_plan, settings, "failback", only=["assets"])
+
+    assert record.status == "succeeded", [(s.id, s.detail) for s in record.steps]
+    sync = next(s for s in record.steps if s.id == "assets.sync-home")
+    assert "copied 2 (1 in parts), deleted 1" in sync.detail
+    got = home.get_object(Bucket="shop-assets-use1", Key="index.html")
+    assert got["Body"].read() == b"v2 from DR" and got["ContentType"] == "text/html"
+    assert home.get_object(Bucket="shop-assets-use1", Key="data/big.bin")["Body"].read() == big
+    with pytest.raises(home.exceptions.ClientError):
+        home.head_object(Bucket="shop-assets-use1", Key="img/logo.png")
+    assert home.get_object(Bucket="shop-assets-use1", Key="data/catalog.json")  # untouched
+    # The reverse rule runs under a role of its own, allowed exactly DR -> primary.
+    config = dr.get_bucket_replication(Bucket="shop-assets-usw2")["ReplicationConfiguration"]
+    assert config["Role"].endswith(":role/drctl-assets-s3-failback")
+    iam = boto3.client("iam", region_name="us-east-1")
+    [policy] = iam.list_role_policies(RoleName="drctl-assets-s3-failback")["PolicyNames"]
+    document = iam.get_role_policy(RoleName="drctl-assets-s3-failback", PolicyName=policy)
+    assert document["PolicyDocument"] == api.replication_policy(
+        "shop-assets-usw2", "shop-assets-use1"
+    )
+    # ... and S3 really replicates home with it.
+    dr.put_object(Bucket="shop-assets-usw2", Key="after.txt", Body=b"new")
+    settings.clock.advance(60)
+    assert dr.head_object(Bucket="shop-assets-usw2", Key="after.txt")["ReplicationStatus"] == (
+        "COMPLETED"
+    )
+    assert home.get_object(Bucket="shop-assets-use1", Key="after.txt")["Body"].read() == b"new"
+    # A second failback finds nothing to do.
+    again = run_action(built_plan, settings, "failback", only=["assets"])
+    assert again.status == "succeeded"
+    assert [(x.id, x.status) for x in again.steps] == [
+        ("assets.reprotect", "skipped"),
+        ("assets.sync-home", "skipped"),
+    ]
+    assert (
+        api.latest_versions(home, "shop-assets-use1")["index.html"]["VersionId"]
+        == (got["VersionId"])
+    )
+
+
+def test_failback_refuses_a_reverse_role_that_cannot_replicate_home(
+    built_plan: Any, settings: Any
+) -> None:
+    plan = built_plan.plan
+    assets = next(r for r in plan.resources if r.name == "assets")
+    object.__setattr__(assets, "reverse_role", "drctl-sandbox-assets-s3-replication")
+    record = run_action(built_plan, settings, "failback", only=["assets"])
+    assert record.status != "succeeded"
+    step = next(s for s in record.steps if s.id == "assets.reprotect")
+    assert "cannot replicate shop-assets-usw2 -> shop-assets-use1" in step.detail
+    with pytest.raises(boto3.client("s3").exceptions.ClientError):
+        boto3.client("s3", region_name="us-west-2").get_bucket_replication(
+            Bucket="shop-assets-usw2"
+        )
+
+
+def test_newest_keys_come_from_the_full_listing(aws: None) -> None:
+    s3 = boto3.client("s3", region_name="us-east-1")
+    s3.create_bucket(Bucket="many-keys")
+    for number in range(1005):
+        s3.put_object(Bucket="many-keys", Key=f"a/{number:05d}", Body=b"")
+    time.sleep(1.1)  # LastModified has a resolution of one second
+    s3.put_object(Bucket="many-keys", Key="zzz-newest", Body=b"")
+    # The first page (1,000 keys in key order) does not hold it.
+    assert "zzz-newest" not in [
+        o["Key"] for o in s3.list_objects_v2(Bucket="many-keys")["Contents"]
+    ]
+    assert api.newest_keys(s3, "many-keys", 1) == ["zzz-newest"]

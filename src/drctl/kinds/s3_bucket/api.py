@@ -251,7 +251,7 @@ def add_rule(s3: Any, bucket: str, rule_id: str, destination: str, role: str) ->
         }
     )
     s3.put_bucket_replication(
-        Bucket=bucket, ReplicationConfiguration={"Role": config.get("Role") or role, "Rules": rules}
+        Bucket=bucket, ReplicationConfiguration={"Role": role, "Rules": rules}
     )
 
 
@@ -264,10 +264,99 @@ def keys_newest_first(s3: Any, bucket: str, limit: int) -> list[tuple[str, Any]]
     return found[:limit]
 
 
-def copy_object(s3_destination: Any, source_bucket: str, key: str, destination: str) -> None:
-    s3_destination.copy_object(
-        Bucket=destination, Key=key, CopySource={"Bucket": source_bucket, "Key": key}
-    )
+SYNCED_FROM = "drctl-synced-from-version"  # user metadata on a copy: the version it copies
+
+
+def latest_versions(s3: Any, bucket: str) -> dict[str, dict[str, Any]]:
+    """key -> its latest version ({VersionId, DeleteMarker, Size}), from every page."""
+    latest: dict[str, dict[str, Any]] = {}
+    for page in s3.get_paginator("list_object_versions").paginate(Bucket=bucket):
+        for entry in page.get("Versions", []):
+            if entry.get("IsLatest"):
+                latest[entry["Key"]] = {
+                    "VersionId": entry.get("VersionId"),
+                    "DeleteMarker": False,
+                    "Size": int(entry.get("Size", 0)),
+                }
+        for entry in page.get("DeleteMarkers", []):
+            if entry.get("IsLatest"):
+                latest[entry["Key"]] = {
+                    "VersionId": entry.get("VersionId"),
+                    "DeleteMarker": True,
+                    "Size": 0,
+                }
+    return latest
+
+
+def synced_from(s3: Any, bucket: str, key: str) -> str | None:
+    """The source version a drctl copy of ``key`` was made from, or None."""
+    try:
+        metadata = s3.head_object(Bucket=bucket, Key=key).get("Metadata", {})
+    except ClientError as exc:
+        if is_not_found(exc, "404", "NoSuchKey", "NotFound"):
+            return None
+        raise
+    value = metadata.get(SYNCED_FROM)
+    return str(value) if value else None
+
+
+def copy_version(
+    s3_home: Any,
+    s3_source: Any,
+    source_bucket: str,
+    key: str,
+    version_id: str,
+    size: int,
+    destination: str,
+    *,
+    multipart_threshold: int,
+    part_size: int,
+) -> int:
+    """Copy one version home, keeping its metadata and marking the version it came from;
+    objects over ``multipart_threshold`` go in parts (CopyObject takes at most 5 GB). The
+    number of parts (1 for a plain copy)."""
+    head = s3_source.head_object(Bucket=source_bucket, Key=key, VersionId=version_id)
+    metadata = {**head.get("Metadata", {}), SYNCED_FROM: version_id}
+    extra = {"ContentType": head["ContentType"]} if head.get("ContentType") else {}
+    source = {"Bucket": source_bucket, "Key": key, "VersionId": version_id}
+    if size <= multipart_threshold:
+        s3_home.copy_object(
+            Bucket=destination,
+            Key=key,
+            CopySource=source,
+            Metadata=metadata,
+            MetadataDirective="REPLACE",
+            **extra,
+        )
+        return 1
+    upload = s3_home.create_multipart_upload(
+        Bucket=destination, Key=key, Metadata=metadata, **extra
+    )["UploadId"]
+    parts = []
+    try:
+        for number, start in enumerate(range(0, size, part_size), start=1):
+            end = min(start + part_size, size) - 1
+            got = s3_home.upload_part_copy(
+                Bucket=destination,
+                Key=key,
+                UploadId=upload,
+                PartNumber=number,
+                CopySource=source,
+                CopySourceRange=f"bytes={start}-{end}",
+            )
+            parts.append({"PartNumber": number, "ETag": got["CopyPartResult"]["ETag"]})
+        s3_home.complete_multipart_upload(
+            Bucket=destination, Key=key, UploadId=upload, MultipartUpload={"Parts": parts}
+        )
+    except Exception:
+        s3_home.abort_multipart_upload(Bucket=destination, Key=key, UploadId=upload)
+        raise
+    return len(parts)
+
+
+def delete_current(s3: Any, bucket: str, key: str) -> None:
+    """Hide ``key`` behind a delete marker (versions are kept), as a delete in DR did."""
+    s3.delete_object(Bucket=bucket, Key=key)
 
 
 # ------------------------------------------------------------------ replication drill canary
