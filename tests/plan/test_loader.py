@@ -153,7 +153,8 @@ def test_every_error_is_reported_at_once_with_its_position() -> None:
         "p.yaml:8:3: unknown key 'rtx' (allowed: rto, rpo)",
         "p.yaml:11:7: regions.dr must differ from regions.primary",
         "p.yaml:12:3: unknown key 'extra' (allowed: primary, dr)",
-        "p.yaml:18:5: unknown key 'colour' (allowed: kind, name, depends_on, primary, dr)",
+        "p.yaml:18:5: unknown key 'colour' "
+        "(allowed: kind, name, depends_on, primary, dr, reverse_role)",
         "p.yaml:19:5: missing required key 'dr' in resources[1]",
         "p.yaml:20:11: duplicate resource name 'assets' (also resources[0])",
         "p.yaml:22:18: resource 'assets' depends on itself",

@@ -137,6 +137,15 @@ class S3Bucket(ResourceBase):
     kind: Literal["s3-bucket"]
     primary: str = Field(pattern=BUCKET_PATTERN, description="bucket in regions.primary")
     dr: str = Field(pattern=BUCKET_PATTERN, description="bucket in regions.dr")
+    reverse_role: str | None = Field(
+        None,
+        min_length=1,
+        max_length=2048,
+        pattern=r"^(arn:aws[a-z-]*:iam::[0-9]{12}:role/)?[A-Za-z0-9+=,.@/_-]+$",
+        description="IAM role (name or ARN) S3 assumes for the dr -> primary rule failback "
+        "adds; it must trust s3.amazonaws.com and allow that direction. When absent, drctl "
+        "creates drctl-<name>-s3-failback allowed exactly that direction",
+    )
 
 
 class RdsInstance(ResourceBase):
