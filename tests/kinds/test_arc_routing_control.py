@@ -364,3 +364,17 @@ def test_route53_record_traffic_in_the_same_outage_fails_fast_naming_the_control
     assert "Route 53 control plane" in step.detail and "us-east-1" in step.detail
     assert wall < 10, f"{wall:.1f}s: a retry budget was spent on a dead control plane"
     assert outages.refused() == {"route53@us-east-1": 1}
+
+
+def test_check_warns_when_traffic_moves_only_through_the_route53_control_plane(
+    aws: None, tmp_path: Path
+) -> None:
+    loaded, settings = _built(tmp_path, R53_PLAN)
+    result = _check(loaded, settings)["control-plane"]
+    assert result.status.value == "warn"
+    assert "us-east-1" in result.detail and "arc-routing-control" in result.detail
+    both = load_plan_text(
+        R53_PLAN + PLAN.split("resources:\n", 1)[1].replace("storefront", "storefront-arc")
+    )
+    built = _check(both, settings)
+    assert built["control-plane"].status.value == "pass", built["control-plane"].detail
