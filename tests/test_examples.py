@@ -25,6 +25,7 @@ SCENARIOS = sorted(p for p in EXAMPLES.glob("*.yaml") if p.name != "full.yaml")
 def test_the_four_scenarios_of_the_guide_are_there() -> None:
     assert {p.stem for p in SCENARIOS} == {
         "ecommerce-warm-standby",
+        "ecommerce-warm-standby-arc",  # the same scenario, traffic on ARC routing controls
         "hipaa-healthcare",
         "global-active-active",
         "startup-backup-restore",

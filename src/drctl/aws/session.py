@@ -29,6 +29,18 @@ from drctl.aws.calls import is_mutating, record_call
 from drctl.aws.errors import translate
 from drctl.errors import DrctlError, EndpointUnreachable
 
+# Services whose API is a control plane hosted in one region: what losing it means for a run.
+CONTROL_PLANE_NOTES = {
+    "route53": (
+        "the Route 53 control plane (hosted in us-east-1) does not answer, so traffic moved "
+        "by editing Route 53 records or health checks cannot move until it is back"
+    ),
+}
+CONTROL_PLANE_HINT = (
+    "move traffic through a data plane instead: kind arc-routing-control (Route 53 ARC "
+    "routing controls) or global-accelerator"
+)
+
 
 class DryRunViolation(DrctlError):
     """A mutating AWS call was attempted during --dry-run (a bug in a step: refused)."""
@@ -165,6 +177,20 @@ class AwsSessions:
                 self._clients[key] = client
         return client
 
+    def endpoint_client(self, service: str, region: str, endpoint_url: str) -> Any:
+        """A client for one endpoint of a data plane that has several (an ARC cluster's five
+        regional endpoints): one attempt with a short timeout, because the caller moves on to
+        the next endpoint instead of spending a retry budget on this one."""
+        key = (service, region, endpoint_url, True)
+        with self._lock:
+            client = self._clients.get(key)
+            if client is None:
+                client = self._make_client(
+                    service, region, self._boto_session(), fragile=False, endpoint_url=endpoint_url
+                )
+                self._clients[key] = client
+        return client
+
     def unreachable(self) -> dict[str, str]:
         """``service@region`` -> why, for every endpoint this run found down."""
         with self._lock:
@@ -184,6 +210,11 @@ class AwsSessions:
         service = client.meta.service_model.service_name
 
         def gone(why: str) -> EndpointUnreachable:
+            if service in CONTROL_PLANE_NOTES:
+                return EndpointUnreachable(
+                    f"{service} unreachable ({why}): {CONTROL_PLANE_NOTES[service]}; not retried",
+                    hint=CONTROL_PLANE_HINT,
+                )
             return EndpointUnreachable(
                 f"{service} in {region} unreachable ({why}); not retried: the region may be down",
                 hint="the run goes on without it; resume or re-check once the region is back",
@@ -251,19 +282,35 @@ class AwsSessions:
         self._role_sessions[role.role_arn] = session
         return session
 
-    def _make_client(self, service: str, region: str, session: Any, fragile: bool = False) -> Any:
+    def _make_client(
+        self,
+        service: str,
+        region: str,
+        session: Any,
+        fragile: bool = False,
+        endpoint_url: str | None = None,
+    ) -> Any:
         from botocore.config import Config
 
         short = self.options.unreachable_timeout
+        single = endpoint_url is not None  # one endpoint of several: one attempt, then the next
         config = Config(
-            retries={"mode": "standard", "max_attempts": self.options.max_attempts},
-            connect_timeout=short if fragile else self.options.connect_timeout,
-            read_timeout=short if fragile else self.options.read_timeout,
+            retries={
+                "mode": "standard",
+                "total_max_attempts" if single else "max_attempts": (
+                    1 if single else self.options.max_attempts
+                ),
+            },
+            connect_timeout=short if fragile or single else self.options.connect_timeout,
+            read_timeout=short if fragile or single else self.options.read_timeout,
             user_agent_extra=f"drctl/{__version__}",
         )
         try:
             client = session.client(
-                service, region_name=region, endpoint_url=self.endpoint_url, config=config
+                service,
+                region_name=region,
+                endpoint_url=endpoint_url or self.endpoint_url,
+                config=config,
             )
         except DrctlError:
             raise

@@ -44,7 +44,9 @@ def sessions_for(
     """Clients for the plan's sides: assumed roles where ``accounts`` names them.
 
     An unplanned failover is run because the primary region may be down: its side is read with
-    one short, bounded attempt, and not again once it failed to answer (``may_be_down``)."""
+    one short, bounded attempt, and not again once it failed to answer (``may_be_down``). So are
+    the global control planes (Route 53 lives in us-east-1): in the event that calls for an
+    unplanned failover they may be down too, and a retry budget spent on them is RTO lost."""
     roles = {}
     if plan.accounts is not None:
         for side, spec in (("primary", plan.accounts.primary), ("dr", plan.accounts.dr)):
@@ -54,7 +56,7 @@ def sessions_for(
         settings.aws,
         roles=roles,
         session_name=role_session_name(run_id),
-        may_be_down=frozenset({"primary"}) if mode == "unplanned" else frozenset(),
+        may_be_down=frozenset({"primary", "global"}) if mode == "unplanned" else frozenset(),
     )
 
 
@@ -86,6 +88,7 @@ def make_context(
         mode=mode,
         run_id=run_id,
         offline=offline,
+        state_dir=settings.state_dir,
     )
 
 

@@ -210,6 +210,44 @@ class Route53Record(ResourceBase):
         return self
 
 
+ARC_ARN_PATTERN = r"^arn:aws[a-z-]*:route53-recovery-control::[0-9]{12}:[A-Za-z0-9/_-]+$"
+ARC_REF_PATTERN = (
+    r"^(arn:aws[a-z-]*:route53-recovery-control::[0-9]{12}:[A-Za-z0-9/_-]+|[^\s]{1,64})$"
+)
+
+
+class ArcRoutingControl(ResourceBase):
+    """Traffic moved by Route 53 ARC routing controls (the data plane), not by editing DNS."""
+
+    kind: Literal["arc-routing-control"]
+    cluster: str = Field(pattern=ARC_REF_PATTERN, description="ARC cluster: ARN or name")
+    control_panel: str | None = Field(
+        None,
+        pattern=ARC_REF_PATTERN,
+        description="control panel (ARN or name) holding controls given by name",
+    )
+    primary_control: str = Field(
+        pattern=ARC_REF_PATTERN, description="routing control On while regions.primary serves"
+    )
+    dr_control: str = Field(
+        pattern=ARC_REF_PATTERN, description="routing control On while regions.dr serves"
+    )
+    zone: str = Field(pattern=DNS_NAME_PATTERN, description="hosted zone of the failover record")
+    record: str = Field(
+        pattern=DNS_NAME_PATTERN,
+        description="failover record whose PRIMARY/SECONDARY follow the two controls",
+    )
+
+    @model_validator(mode="after")
+    def _panel_for_names(self) -> ArcRoutingControl:
+        named = [c for c in (self.primary_control, self.dr_control) if not c.startswith("arn:")]
+        if named and self.control_panel is None:
+            raise ValueError("routing controls given by name need control_panel")
+        if self.primary_control == self.dr_control:
+            raise ValueError("primary_control and dr_control must be two different controls")
+        return self
+
+
 class Manual(ResourceBase):
     kind: Literal["manual"]
     instructions: str = Field(min_length=1, description="what a person does on failover")
@@ -230,6 +268,7 @@ Resource = Annotated[
     | AutoScalingGroup
     | EcsService
     | Route53Record
+    | ArcRoutingControl
     | Manual,
     Field(discriminator="kind"),
 ]
@@ -242,6 +281,7 @@ RESOURCE_MODELS: dict[str, type[ResourceBase]] = {
     "autoscaling-group": AutoScalingGroup,
     "ecs-service": EcsService,
     "route53-record": Route53Record,
+    "arc-routing-control": ArcRoutingControl,
     "manual": Manual,
 }
 

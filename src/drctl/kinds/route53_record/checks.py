@@ -24,6 +24,9 @@ from drctl.kinds.steps import check_maker
 from drctl.plan.durations import format_seconds
 from drctl.plan.models import Route53Record
 
+# Kinds that move traffic with data-plane calls (named, not imported: kinds stay apart).
+DATA_PLANE_TRAFFIC_KINDS = frozenset({"arc-routing-control", "global-accelerator"})
+
 
 def checks(res: Route53Record, ctx: RunContext) -> list[Check]:
     rto = ctx.objectives.rto_seconds
@@ -109,6 +112,16 @@ def checks(res: Route53Record, ctx: RunContext) -> list[Check]:
             fraction,
         )
 
+    def control_plane() -> CheckResult:
+        data_plane = [r.name for r in ctx.plan.resources if r.kind in DATA_PLANE_TRAFFIC_KINDS]
+        if data_plane:
+            return passed(f"traffic also moves through the data plane ({', '.join(data_plane)})")
+        return warned(
+            "traffic moves only through the Route 53 control plane (UpdateHealthCheck, hosted "
+            "in us-east-1): in a us-east-1 event failover may not be able to move it at all. "
+            "Use arc-routing-control (or global-accelerator) to move it on a data plane"
+        )
+
     check = check_maker(res.name, NAME, f"{res.name} (route53 {res.record})")
 
     return [
@@ -121,4 +134,9 @@ def checks(res: Route53Record, ctx: RunContext) -> list[Check]:
             detection_time,
         ),
         check("primary-health", "PRIMARY endpoint currently healthy", primary_status),
+        check(
+            "control-plane",
+            "traffic does not depend on the Route 53 control plane alone",
+            control_plane,
+        ),
     ]
