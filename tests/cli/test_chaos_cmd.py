@@ -46,6 +46,9 @@ def test_list_run_and_stop(aws: None, plan_file: Path, drctl: Any) -> None:
     assert ran.exit_code == 0, ran.output
     doc = json.loads(ran.stdout)
     assert doc["status"] == "completed"
+    from tests.docs.json_shapes import documented, mismatches
+
+    assert mismatches(doc, documented()["chaos run"][1]) == []  # as docs/commands/chaos.md says
     fis = boto3.client("fis", region_name="us-east-1")
     state = fis.get_experiment(id=doc["experiment_id"])["experiment"]["state"]["status"]
     assert state == "completed"

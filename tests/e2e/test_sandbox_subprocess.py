@@ -21,6 +21,7 @@ import pytest
 
 from drctl.sandbox.server import free_port
 from tests.conftest import DEMO_PLAN
+from tests.docs.json_shapes import documented, mismatches
 
 pytest.importorskip("moto.server", reason="the sandbox extra (moto[server]) is not installed")
 
@@ -59,6 +60,8 @@ def sandbox(tmp_path: Path) -> Iterator[tuple[dict[str, str], str]]:
     assert up.returncode == 0, up.stderr
     endpoint = json.loads(up.stdout)["endpoint_url"]
     assert endpoint == f"http://127.0.0.1:{port}"
+    page, shape = documented()["sandbox up"]
+    assert mismatches(json.loads(up.stdout), shape) == [], page
     env["AWS_ENDPOINT_URL"] = endpoint
     try:
         yield env, endpoint
