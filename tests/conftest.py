@@ -35,8 +35,8 @@ def _is_local(host: Any) -> bool:
         return str(host).endswith(".localhost")
 
 
-@pytest.fixture(autouse=True)
-def network_guard(monkeypatch: pytest.MonkeyPatch) -> None:
+def guard_network(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fail any connection or DNS lookup for a host that is not this machine."""
     real_connect = socket.socket.connect
     real_connect_ex = socket.socket.connect_ex
     real_getaddrinfo = socket.getaddrinfo
@@ -62,8 +62,17 @@ def network_guard(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture(autouse=True)
+def network_guard(monkeypatch: pytest.MonkeyPatch) -> None:
+    guard_network(monkeypatch)
+
+
+@pytest.fixture(autouse=True)
 def fake_aws_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """No test ever sees real credentials, profiles or config files."""
+    isolate_aws_env(monkeypatch, tmp_path)
+
+
+def isolate_aws_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     for key in (
         "AWS_PROFILE",
         "AWS_DEFAULT_PROFILE",
@@ -121,8 +130,10 @@ def settings(tmp_path: Path, clock: FakeClock) -> Any:
 def built_plan(aws: None, demo_plan: Any, settings: Any) -> Any:
     """The demo plan built in moto, healthy: replicas, replication rules, failover records."""
     from drctl.engine.settings import make_context
+    from drctl.kinds.sandboxing import aws_time
     from drctl.sandbox.builders import SandboxBuilder
 
+    aws_time.follow(settings.clock.now)  # AWS's states pass as the run's fake clock sleeps
     ctx = make_context(demo_plan.plan, settings)
     SandboxBuilder(demo_plan.plan, ctx.sessions, settings.clock).build()
     return demo_plan
@@ -137,11 +148,41 @@ def built_now(aws: None, tmp_path: object) -> object:
     """
     from drctl.engine.clock import SystemClock
     from drctl.engine.settings import default_settings, make_context
+    from drctl.kinds.sandboxing import aws_time
     from drctl.plan.loader import load_plan
     from drctl.sandbox.builders import SandboxBuilder
 
+    aws_time.set_scale(600.0)  # as in `drctl sandbox up`: an AWS minute passes in 0.1 s
     loaded = load_plan(DEMO_PLAN)
     settings = default_settings(clock=SystemClock())
     ctx = make_context(loaded.plan, settings)
     SandboxBuilder(loaded.plan, ctx.sessions, settings.clock).build()
     return loaded
+
+
+@pytest.fixture(scope="module")
+def shared_sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """The demo plan built once for a whole module, on the system clock.
+
+    For modules whose tests only read (dry runs, refused or declined runs, bad input):
+    each of them asserts that AWS is unchanged afterwards, so sharing one build is safe and
+    saves a build per test. A module that changes AWS state uses ``built_now`` instead.
+    Never mix it with the function-scoped ``aws`` fixture in one module: starting a second
+    mock resets moto's state under the shared build.
+    """
+    from moto import mock_aws
+
+    from drctl.engine.clock import SystemClock
+    from drctl.engine.settings import default_settings
+    from drctl.plan.loader import load_plan
+    from drctl.sandbox.extensions import install
+    from tests.support import build_sandbox
+
+    with pytest.MonkeyPatch.context() as mp:
+        guard_network(mp)
+        isolate_aws_env(mp, tmp_path_factory.mktemp("shared-sandbox"))
+        install()
+        with mock_aws(config={"core": {"reset_boto3_session": False}}):
+            loaded = load_plan(DEMO_PLAN)
+            build_sandbox(loaded.plan, default_settings(clock=SystemClock()))
+            yield loaded

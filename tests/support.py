@@ -30,6 +30,7 @@ def run_action(
     only: Sequence[str] = (),
     accept_data_loss: bool = True,
     approve: Sequence[str] = (),
+    resume: str | None = None,
 ) -> RunRecord:
     """A journaled failover/failback/backup of ``loaded`` through the engine's Run, confirmed.
 
@@ -43,6 +44,7 @@ def run_action(
         only=list(only),
         accept_data_loss=accept_data_loss,
         approve=list(approve),
+        resume=resume,
     )
     return Run(loaded, settings, registry(), request).execute(confirm=lambda question: None)
 

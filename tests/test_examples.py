@@ -25,6 +25,7 @@ SCENARIOS = sorted(p for p in EXAMPLES.glob("*.yaml") if p.name != "full.yaml")
 def test_the_four_scenarios_of_the_guide_are_there() -> None:
     assert {p.stem for p in SCENARIOS} == {
         "ecommerce-warm-standby",
+        "ecommerce-warm-standby-arc",  # the same scenario, traffic on ARC routing controls
         "hipaa-healthcare",
         "global-active-active",
         "startup-backup-restore",
@@ -81,9 +82,8 @@ def test_scenario_builds_checks_and_fails_over_in_the_sandbox(
 ) -> None:
     loaded = load_plan(path)
     plan = loaded.plan
-    clock = FakeClock()
-    aws_time.follow(clock.now)  # extensions move AWS state as the engine's polls wait
-    settings = default_settings(state_dir=tmp_path / "state", clock=clock)
+    settings = default_settings(state_dir=tmp_path / "state", clock=FakeClock())
+    aws_time.follow(settings.clock.now)  # AWS moves through its states as the run waits
     build_sandbox(plan, settings)
 
     results = run_checks(collect_checks(plan, make_context(plan, settings)))

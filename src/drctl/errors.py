@@ -69,6 +69,11 @@ class AwsError(DrctlError):
     exit_code = ExitCode.FAILED
 
 
+class EndpointUnreachable(AwsError):
+    """An AWS endpoint did not answer (refused, reset, timed out): its region or service may be
+    down. Raised at once, without retries, for a side the run expects may be down."""
+
+
 class CredentialsError(AwsError):
     """No usable AWS credentials were found."""
 

@@ -10,7 +10,14 @@ import pytest
 
 from tests.conftest import DEMO_PLAN, REPO
 
-SCRIPTS = ["cold_start.py", "validate_large.py", "failover_parallel.py", "check_throughput.py"]
+SCRIPTS = [
+    "cold_start.py",
+    "validate_large.py",
+    "validate_vs_yaml.py",
+    "hostile_plans.py",
+    "failover_parallel.py",
+    "check_throughput.py",
+]
 
 
 @pytest.mark.parametrize("script", SCRIPTS)

@@ -46,6 +46,9 @@ def test_list_run_and_stop(aws: None, plan_file: Path, drctl: Any) -> None:
     assert ran.exit_code == 0, ran.output
     doc = json.loads(ran.stdout)
     assert doc["status"] == "completed"
+    from tests.docs.json_shapes import documented, mismatches
+
+    assert mismatches(doc, documented()["chaos run"][1]) == []  # as docs/commands/chaos.md says
     fis = boto3.client("fis", region_name="us-east-1")
     state = fis.get_experiment(id=doc["experiment_id"])["experiment"]["state"]["status"]
     assert state == "completed"
@@ -61,10 +64,10 @@ def test_experiment_drills(aws: None, plan_file: Path, drctl: Any, tmp_path: Pat
     result = drctl(
         "-o", "json", "test", "--plan", str(plan_file), "--junit", str(tmp_path / "j.xml")
     )
-    assert result.exit_code == 1  # the drill without a stop condition is refused
+    assert result.exit_code == 3  # the drill without a stop condition is refused
     drills = {d["name"]: d for d in json.loads(result.stdout)["drills"]}
     assert drills["web-chaos"]["status"] == "pass"
     [case] = drills["web-chaos"]["checks"]
     assert case["observed"] == "completed"
-    assert drills["reckless"]["status"] == "error"
+    assert drills["reckless"]["status"] == "refused"
     assert "no stop condition" in drills["reckless"]["detail"]

@@ -16,6 +16,9 @@ def test_demo_fails_over_and_reports_rto(tmp_path: Path) -> None:
     )
     assert result.exit_code == 0, result.output
     doc = json.loads(result.stdout)
+    from tests.docs.json_shapes import documented, mismatches
+
+    assert mismatches(doc, documented()["demo"][1]) == []  # as docs/commands/demo.md says
     failover = doc["failover"]
     assert failover["status"] == "succeeded"
     assert failover["rto_seconds"] is not None

@@ -49,73 +49,6 @@ def state(tmp_path: Path) -> Path:
     return tmp_path / "state"
 
 
-def test_dry_run_shows_every_step_and_changes_nothing(
-    built_now: Any, drctl: Any, state: Path
-) -> None:
-    result = drctl("-o", "json", "--state-dir", str(state), "failover", "--plan", PLAN, "--dry-run")
-    assert result.exit_code == 0, result.output
-    doc = json.loads(result.stdout)
-    assert doc["status"] == "dry-run"
-    steps = {s["id"]: s for s in doc["steps"]}
-    assert set(steps) == {
-        "orders-db.fence",
-        "assets.verify-dr",
-        "orders-db.drain",
-        "orders-db.promote",
-        "api.shift-traffic",
-    }
-    # Planned mode fences the primary first: never two writable primaries.
-    assert steps["orders-db.fence"]["phase"] == "fence"
-    # The exact command, with the real health check id (plan show, offline, has a placeholder).
-    hc_id = _primary_health_check_id()
-    assert steps["api.shift-traffic"]["cli"][0].startswith(
-        f"aws route53 update-health-check --health-check-id {hc_id} --inverted"
-    )
-    assert any("read_only" in line for line in steps["orders-db.fence"]["cli"])
-    promote = steps["orders-db.promote"]
-    assert promote["status"] == "pending"
-    assert any("promote-read-replica" in line for line in promote["cli"])
-    assert "shop-orders" in promote["detail"]  # current state: replicating from the primary
-    assert steps["api.shift-traffic"]["depends_on"] == [
-        "assets.verify-dr",
-        "orders-db.drain",
-        "orders-db.fence",
-        "orders-db.promote",
-    ]
-    # Nothing changed, nothing journaled.
-    assert _replica_source() is not None
-    assert not _primary_health_check().get("Inverted")
-    assert _journals(state) == []
-
-
-def test_text_dry_run_prints_the_aws_cli_of_each_step(built_now: Any, drctl: Any) -> None:
-    result = drctl("failover", "--plan", PLAN, "--dry-run")
-    assert result.exit_code == 0, result.output
-    assert "$ aws rds promote-read-replica --db-instance-identifier shop-orders-dr" in (
-        result.stdout
-    )
-    assert "nothing will change" in result.stdout
-
-
-def test_failover_without_confirmation_is_refused(built_now: Any, drctl: Any, state: Path) -> None:
-    result = drctl("--state-dir", str(state), "failover", "--plan", PLAN)
-    assert result.exit_code == 3
-    assert "without confirmation" in result.stderr and "--yes" in result.stderr
-    assert _replica_source() is not None
-    assert _journals(state) == []
-
-
-def test_declined_prompt_changes_nothing(
-    built_now: Any, drctl: Any, state: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr("drctl.cli.common.interactive", lambda: True)
-    result = drctl("--state-dir", str(state), "failover", "--plan", PLAN, input="n\n")
-    assert result.exit_code == 3
-    assert "Failover shop from us-east-1 to us-west-2 (planned)?" in result.stderr
-    assert "not confirmed" in result.stderr
-    assert _replica_source() is not None
-
-
 def test_confirmed_failover_moves_the_app_and_journals_it(
     built_now: Any, drctl: Any, state: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -164,14 +97,6 @@ def test_failover_yes_json_then_rerun_is_a_no_op(built_now: Any, drctl: Any, sta
     assert json.loads(shown.stdout)["steps"] == doc["steps"]
     text = drctl("--state-dir", str(state), "runs", "show", doc["run_id"])
     assert text.exit_code == 0 and "orders-db.promote" in text.stdout
-
-
-def test_unknown_only_and_unknown_run_are_bad_input(built_now: Any, drctl: Any) -> None:
-    result = drctl("failover", "--plan", PLAN, "--yes", "--only", "ghost")
-    assert result.exit_code == 2 and "ghost" in result.stderr
-    assert _replica_source() is not None
-    missing = drctl("runs", "show", "20990101T000000Z-nope")
-    assert missing.exit_code == 2 and "no run" in missing.stderr
 
 
 def test_runs_list_empty_state(drctl: Any, tmp_path: Path) -> None:

@@ -21,9 +21,9 @@ def test_refused_without_allow_disruptive(built_now: Any, drctl: Any, tmp_path: 
     plan = tmp_path / "shop.yaml"
     plan.write_text(DEMO_PLAN.read_text() + DRILLS)
     result = drctl("-o", "json", "test", "--plan", str(plan))
-    assert result.exit_code == 1
+    assert result.exit_code == 3  # refused, like every other refusal
     [drill] = json.loads(result.stdout)["drills"]
-    assert drill["status"] == "error" and "--allow-disruptive" in drill["detail"]
+    assert drill["status"] == "refused" and "--allow-disruptive" in drill["detail"]
     inst = boto3.client("rds", region_name="us-west-2").describe_db_instances(
         DBInstanceIdentifier="shop-orders-dr"
     )["DBInstances"][0]

@@ -51,13 +51,14 @@ def test_cli_second_operator_gets_exit_4_then_unlocks(
     second = drctl("--state-dir", str(state), "failover", "--plan", str(plan), "--yes")
     assert second.exit_code == 4
     assert "locked by run 20261124T000000Z-shop-failover-dead" in second.stderr
-    assert "drctl unlock --plan PLAN deadbeef" in second.stderr
+    assert f"drctl unlock --plan {plan} deadbeef" in second.stderr  # the exact command
     rds = boto3.client("rds", region_name="us-west-2")
     replica = rds.describe_db_instances(DBInstanceIdentifier="shop-orders-dr")["DBInstances"][0]
     assert replica.get("ReadReplicaSourceDBInstanceIdentifier")  # nothing moved
 
     wrong = drctl("--state-dir", str(state), "unlock", "--plan", str(plan), "nope")
     assert wrong.exit_code == 2 and "does not match" in wrong.stderr
+    assert "deadbeef" not in wrong.stderr  # a wrong id does not reveal the right one
     ok = drctl("--state-dir", str(state), "unlock", "--plan", str(plan), "deadbeef")
     assert ok.exit_code == 0 and "broke the lock" in ok.stdout
     third = drctl("--state-dir", str(state), "failover", "--plan", str(plan), "--yes")
@@ -96,5 +97,8 @@ def test_cli_s3_backend_locks_in_the_bucket_and_mirrors_the_journal(
     from drctl.plan.loader import load_plan
 
     assert fetch_remote_journal(load_plan(plan).plan, default_settings(state_dir=other), run_id)
+    [fetched] = (other / "runs").glob(f"{run_id}*.jsonl")
+    assert fetched.stat().st_mode & 0o777 == 0o600  # a fetched journal is owner-only too
+    assert (other / "runs").stat().st_mode & 0o777 == 0o700
     shown = drctl("-o", "json", "--state-dir", str(other), "runs", "show", run_id)
     assert json.loads(shown.stdout)["status"] == "succeeded"

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 from tests.conftest import DEMO_PLAN, EXAMPLES
 from tests.support import invoke
@@ -108,3 +111,44 @@ def test_schema_is_json_schema_for_editors(tmp_path: Path) -> None:
     target = tmp_path / "plan.schema.json"
     code, _, err = run("plan", "schema", "-o", str(target))
     assert code == 0 and json.loads(target.read_text()) == schema and "wrote" in err
+
+
+def test_text_output_to_a_pipe_keeps_each_command_on_one_line(drctl: Any) -> None:
+    """A CI log is not a terminal: no AWS CLI command of the step graph may be wrapped."""
+    plan = str(EXAMPLES / "ecommerce-warm-standby.yaml")
+    doc = json.loads(drctl("-o", "json", "plan", "show", plan).stdout)
+    commands = [line for step in doc["steps"] for line in step["cli"]]
+    assert commands and any(len(c) > 120 for c in commands)  # long enough to have wrapped
+    text = drctl("plan", "show", plan).stdout.splitlines()
+    for command in commands:
+        assert any(command in line for line in text), f"wrapped or missing: {command}"
+
+
+def test_output_json_is_accepted_after_the_subcommand(drctl: Any, tmp_path: Path) -> None:
+    plan = str(DEMO_PLAN)
+    before = drctl("-o", "json", "plan", "validate", plan)
+    for late in (["-o", "json"], ["--output", "json"], ["--output=json"]):
+        after = drctl("plan", "validate", plan, *late)
+        assert after.exit_code == 0 and json.loads(after.stdout) == json.loads(before.stdout)
+    # Where -o names a file (plan schema -o FILE), --output still selects JSON.
+    out = tmp_path / "schema.json"
+    assert drctl("plan", "schema", "-o", str(out), "--output", "json").exit_code == 0
+    assert json.loads(out.read_text())["title"]
+    # Errors come as the JSON error document too.
+    missing = drctl("check", "--plan", str(tmp_path / "nope.yaml"), "-o", "json")
+    assert missing.exit_code == 2 and json.loads(missing.stdout)["error"]["exit_code"] == 2
+
+
+def test_plan_show_of_a_plan_with_accounts_needs_no_credentials(
+    drctl: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Drawing the graph is offline: no role is assumed, no credential is looked up."""
+    monkeypatch.delenv("AWS_ACCESS_KEY_ID")
+    monkeypatch.delenv("AWS_SECRET_ACCESS_KEY")
+    plan = str(EXAMPLES / "full.yaml")
+    assert "accounts:" in (EXAMPLES / "full.yaml").read_text()
+    shown = drctl("-o", "json", "plan", "show", plan)
+    assert shown.exit_code == 0, shown.output
+    assert json.loads(shown.stdout)["steps"]
+    # A command that talks to AWS still refuses clearly without them.
+    assert drctl("check", "--plan", plan).exit_code == 2

@@ -21,6 +21,7 @@ import pytest
 
 from drctl.sandbox.server import free_port
 from tests.conftest import DEMO_PLAN
+from tests.docs.json_shapes import documented, mismatches
 
 pytest.importorskip("moto.server", reason="the sandbox extra (moto[server]) is not installed")
 
@@ -59,6 +60,8 @@ def sandbox(tmp_path: Path) -> Iterator[tuple[dict[str, str], str]]:
     assert up.returncode == 0, up.stderr
     endpoint = json.loads(up.stdout)["endpoint_url"]
     assert endpoint == f"http://127.0.0.1:{port}"
+    page, shape = documented()["sandbox up"]
+    assert mismatches(json.loads(up.stdout), shape) == [], page
     env["AWS_ENDPOINT_URL"] = endpoint
     try:
         yield env, endpoint
@@ -123,3 +126,18 @@ def test_check_and_failover_against_a_moto_server(sandbox: tuple[dict[str, str],
 
     shown = drctl(env, "-o", "json", "runs", "show", record["run_id"])
     assert shown.returncode == 0 and json.loads(shown.stdout)["run_id"] == record["run_id"]
+
+
+def test_a_second_sandbox_up_says_where_the_first_runs_and_how_to_stop_it(
+    sandbox: tuple[dict[str, str], str], tmp_path: Path
+) -> None:
+    env, endpoint = sandbox
+    port = endpoint.rsplit(":", 1)[1]
+    again = drctl(env, "sandbox", "up", "--plan", str(DEMO_PLAN), "--port", str(free_port()))
+    assert again.returncode == 1, again.stderr
+    assert f"already running at {endpoint}" in again.stderr
+    assert "sandbox down" in again.stderr and f"export AWS_ENDPOINT_URL={endpoint}" in again.stderr
+    # Another state dir, same port: the port holds a moto server, and drctl says so.
+    other = {**env, "DRCTL_STATE_DIR": str(tmp_path / "other")}
+    clash = drctl(other, "sandbox", "up", "--plan", str(DEMO_PLAN), "--port", port)
+    assert clash.returncode == 1 and "a moto server" in clash.stderr, clash.stderr

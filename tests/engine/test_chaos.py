@@ -71,10 +71,11 @@ def ctx(aws: None, settings: Any) -> Any:
 
 @pytest.fixture
 def frozen_experiments() -> Iterator[None]:
-    """Experiments that never progress on their own (a long-running one)."""
+    """Experiments that progress one state per 20 reads: still running when a short timeout
+    passes (a long-running one), and stopping only briefly once stopped."""
     from moto.moto_api import state_manager
 
-    state_manager.set_transition("fis::experiment", {"progression": "manual", "times": 10_000})
+    state_manager.set_transition("fis::experiment", {"progression": "manual", "times": 20})
     yield
     state_manager.unset_transition("fis::experiment")
 

@@ -652,6 +652,7 @@ def test_the_journal_tells_the_whole_run(journal: Journal) -> None:
         "status": "succeeded",
         "rto_seconds": 21.0,
         "error": None,
+        "automation_seconds": 21.0,  # no manual step: all of it automated
     }
     # the journal is the source of truth: replaying it gives the record the run returned
     replay = record_from_events(events)

@@ -7,6 +7,7 @@ an S3 object with conditional puts, a DynamoDB item with conditional writes
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -97,8 +98,9 @@ def test_resume_takes_over_the_lock_of_its_own_run_only(
 def test_unlock_needs_the_lock_id(make_store: Callable[[Path], LockStore], tmp_path: Path) -> None:
     store = make_store(tmp_path)
     RunLock(store, info("run-1", "a1")).acquire()
-    with pytest.raises(UsageError, match="does not match"):
+    with pytest.raises(UsageError, match="does not match") as refused:
         break_lock(store, "wrong")
+    assert "a1" not in refused.value.message + (refused.value.hint or "")  # not revealed
     assert store.read() is not None
     assert break_lock(store, "a1").run_id == "run-1"
     assert store.read() is None
@@ -115,3 +117,28 @@ def test_journal_mirror_puts_the_whole_journal_in_the_bucket(aws: None) -> None:
     assert mirror.download("run-1") == b'{"event": "run-start"}\n{"event": "run-end"}\n'
     assert mirror.run_ids() == ["run-1"]
     assert mirror.download("nope") is None
+
+
+def test_a_lock_of_a_dead_process_on_this_host_is_reported_stale(
+    make_store: Callable[[Path], LockStore], tmp_path: Path
+) -> None:
+    import socket
+    import subprocess
+    import sys
+
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True)  # fmt: skip
+    dead = replace(info("run-1", "a1"), host=socket.gethostname(), pid=int(gone.stdout))
+    store = make_store(tmp_path)
+    RunLock(store, dead).acquire()  # the run was killed: never released
+    with pytest.raises(LockHeld) as held:
+        RunLock(store, info("run-2", "b2"), plan_path="shop.yaml").acquire()
+    assert "stale lock" in held.value.message and f"process {dead.pid}" in held.value.message
+    assert "drctl unlock --plan shop.yaml a1" in (held.value.hint or "")
+    # A live holder (this very process) is not called stale.
+    break_lock(store, "a1")
+    live = replace(info("run-3", "c3"), host=socket.gethostname(), pid=os.getpid())
+    RunLock(store, live).acquire()
+    with pytest.raises(LockHeld) as busy:
+        RunLock(store, info("run-4", "d4")).acquire()
+    assert "stale" not in busy.value.message

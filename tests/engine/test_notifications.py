@@ -5,6 +5,7 @@ the end. Read back from an SQS queue subscribed to the topic (moto delivers SNS 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -127,3 +128,19 @@ def test_drills_are_announced_too(built_plan: Any, settings: Any) -> None:
         "drctl drill readiness started: shop",
         "drctl drill readiness succeeded: shop",
     ]
+
+
+def test_a_notification_not_sent_is_shown_to_the_operator(built_now: Any, tmp_path: Path) -> None:
+    from tests.support import invoke
+
+    missing = "arn:aws:sns:us-west-2:123456789012:no-such-topic"
+    plan = tmp_path / "shop.yaml"
+    plan.write_text(_loaded(missing).text)
+    ran = invoke("--state-dir", str(tmp_path / "state"), "failover", "--plan", str(plan), "--yes")
+    assert ran.exit_code == 0, ran.output
+    assert "warning: notification" in ran.stderr and "not sent" in ran.stderr
+    as_json = invoke("-o", "json", "--state-dir", str(tmp_path / "s2"), "failback", "--plan",
+                     str(plan), "--yes")  # fmt: skip
+    assert as_json.exit_code == 0, as_json.output
+    assert "not sent" in as_json.stderr  # on stderr: stdout stays one JSON document
+    json.loads(as_json.stdout)

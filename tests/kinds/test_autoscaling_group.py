@@ -51,6 +51,7 @@ def test_checks_pass_on_the_pilot_light_group(loaded: Any, settings: Any) -> Non
         "group": "pass",
         "max-size": "pass",
         "launch-source": "pass",
+        "launch-ready": "pass",
     }
     assert "0 InService" in results["group"].detail
 
@@ -95,3 +96,42 @@ def test_failback_without_a_recorded_capacity_refuses_to_guess(loaded: Any, sett
     assert back.status == "failed"
     assert "no capacity recorded" in back.steps[0].detail
     assert _group()["DesiredCapacity"] == 0
+
+
+def test_suspended_launch_fails_the_check_and_the_scale_up_at_once(
+    loaded: Any, settings: Any
+) -> None:
+    """With Launch suspended AWS launches nothing (moto launches anyway): the check and the
+    step name the suspended process instead of waiting out the timeout."""
+    asg = boto3.client("autoscaling", region_name="us-west-2")
+    asg.suspend_processes(AutoScalingGroupName="web-dr", ScalingProcesses=["Launch"])
+    ready = _checks(loaded, settings)["launch-ready"]
+    assert ready.status.value == "fail" and "suspended processes Launch" in ready.detail
+
+    record = _run(loaded, settings, "failover", None)
+    assert record.status == "failed"
+    [step] = record.steps
+    assert "suspended processes Launch" in step.detail and "resume-processes" in step.detail
+    assert step.duration_seconds is not None and step.duration_seconds < 60
+    assert _group()["DesiredCapacity"] == 0, "nothing was changed"
+
+
+def test_a_template_image_missing_in_the_dr_region_is_reported(loaded: Any, settings: Any) -> None:
+    ec2 = boto3.client("ec2", region_name="us-west-2")
+    version = ec2.describe_launch_template_versions(
+        LaunchTemplateName="web-dr-lt", Versions=["$Latest"]
+    )["LaunchTemplateVersions"][0]
+    image = version["LaunchTemplateData"]["ImageId"]
+    ec2.create_launch_template_version(
+        LaunchTemplateName="web-dr-lt",
+        SourceVersion=str(version["VersionNumber"]),
+        LaunchTemplateData={"ImageId": "ami-0123456789abcdef0"},
+    )
+    ready = _checks(loaded, settings)["launch-ready"]
+    assert ready.status.value == "fail"
+    assert "ami-0123456789abcdef0" in ready.detail and "us-west-2" in ready.detail
+    assert image not in ready.detail
+
+    record = _run(loaded, settings, "failover", None)
+    assert record.status == "failed"
+    assert "does not exist in us-west-2" in record.steps[0].detail

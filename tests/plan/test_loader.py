@@ -20,7 +20,7 @@ from tests.conftest import DEMO_PLAN, EXAMPLES
 CONTRACT = Path("/work/shared/design/plan-v1.yaml")
 KINDS = (
     "s3-bucket, rds-instance, aurora-global, dynamodb-table, autoscaling-group, "
-    "ecs-service, route53-record, manual"
+    "ecs-service, route53-record, arc-routing-control, manual"
 )
 VALID_TAIL = """\
 regions: {primary: us-east-1, dr: us-west-2}
@@ -153,15 +153,15 @@ def test_every_error_is_reported_at_once_with_its_position() -> None:
         "p.yaml:8:3: unknown key 'rtx' (allowed: rto, rpo)",
         "p.yaml:11:7: regions.dr must differ from regions.primary",
         "p.yaml:12:3: unknown key 'extra' (allowed: primary, dr)",
-        "p.yaml:18:5: unknown key 'colour' (allowed: kind, name, depends_on, primary, dr)",
+        "p.yaml:18:5: unknown key 'colour' "
+        "(allowed: kind, name, depends_on, primary, dr, reverse_role)",
         "p.yaml:19:5: missing required key 'dr' in resources[1]",
         "p.yaml:20:11: duplicate resource name 'assets' (also resources[0])",
         "p.yaml:22:18: resource 'assets' depends on itself",
         "p.yaml:22:26: depends_on names unknown resource 'nope' (known: assets, web, x, y)",
         f"p.yaml:23:11: unknown resource kind 'nope-kind' (one of: {KINDS})",
         f"p.yaml:25:5: resource has no 'kind' (one of: {KINDS})",
-        "p.yaml:29:14: resources[4].desired: Input should be a valid integer, "
-        "unable to parse string as an integer",
+        "p.yaml:29:14: resources[4].desired: Input should be a valid integer",
         "p.yaml:33:17: drill names unknown experiment 'ghost'",
         "p.yaml:36:15: drill names unknown resource 'ghost'",
         "p.yaml:38:11: drills[2].type: Input should be 'checks', 'restore', 'replication', "
@@ -690,7 +690,8 @@ def test_missing_file(tmp_path: Path) -> None:
     path = tmp_path / "nope.yaml"
     with pytest.raises(PlanError) as info:
         load_plan(path)
-    assert str(info.value) == f"{path}: no such plan file"
+    assert str(info.value) == f"{path}:1:1: no such plan file"
+    assert info.value.diagnostics == [str(info.value)]
     assert info.value.exit_code == ExitCode.BAD_INPUT
     assert not isinstance(info.value, UsageError)
 
@@ -698,7 +699,8 @@ def test_missing_file(tmp_path: Path) -> None:
 def test_a_directory_is_not_a_plan(tmp_path: Path) -> None:
     with pytest.raises(PlanError) as info:
         load_plan(tmp_path)
-    assert str(info.value) == f"{tmp_path}: is a directory, not a plan file"
+    assert str(info.value) == f"{tmp_path}:1:1: is a directory, not a plan file"
+    assert info.value.diagnostics == [str(info.value)]
     assert info.value.exit_code == 2
 
 
@@ -707,7 +709,11 @@ def test_a_binary_file_is_not_a_plan(tmp_path: Path) -> None:
     path.write_bytes(b"version: 1\napp: \xff\xfe\n")
     with pytest.raises(PlanError) as info:
         load_plan(path)
-    assert str(info.value).startswith(f"{path}: cannot read plan: 'utf-8' codec can't decode")
+    # Positioned at the first bad byte, like every other plan error.
+    assert info.value.diagnostics == [
+        f"{path}:2:6: not UTF-8: byte 0xff cannot be decoded (invalid start byte); "
+        "save the plan as UTF-8"
+    ]
     assert info.value.exit_code == 2
 
 

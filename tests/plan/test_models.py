@@ -38,6 +38,16 @@ BASE: dict[str, Any] = {
             "record": "api.shop.example.com.",
             "depends_on": ["orders-db", "web"],
         },
+        {
+            "kind": "arc-routing-control",
+            "name": "storefront",
+            "cluster": "shop-cluster",
+            "control_panel": "shop",
+            "primary_control": "shop-use1",
+            "dr_control": "shop-usw2",
+            "zone": "shop.example.com.",
+            "record": "www.shop.example.com.",
+        },
         {"kind": "manual", "name": "call-partner", "instructions": "Call them."},
     ],
 }
@@ -63,6 +73,7 @@ def test_each_kind_becomes_its_model_with_defaults() -> None:
         m.AutoScalingGroup,
         m.EcsService,
         m.Route53Record,
+        m.ArcRoutingControl,
         m.Manual,
     ]
     assert set(m.RESOURCE_MODELS) == {r.kind for r in p.resources}
@@ -237,3 +248,21 @@ def test_tier_and_strategy_enums_match_the_contract() -> None:
         "warm-standby",
         "active-active",
     ]
+
+
+def test_arc_controls_by_name_need_their_control_panel() -> None:
+    """A routing-control name is unique only within its panel; ARNs are unique on their own."""
+    base = {
+        "kind": "arc-routing-control",
+        "name": "t",
+        "cluster": "c",
+        "primary_control": "a",
+        "dr_control": "b",
+        "zone": "z.example.com",
+        "record": "www.z.example.com",
+    }
+    with pytest.raises(ValidationError, match="need control_panel"):
+        plan(resources=[base])
+    arn = "arn:aws:route53-recovery-control::123456789012:controlpanel/p/routingcontrol/"
+    ok = plan(resources=[{**base, "primary_control": arn + "a", "dr_control": arn + "b"}])
+    assert isinstance(ok.resources[0], m.ArcRoutingControl)

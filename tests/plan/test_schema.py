@@ -155,7 +155,11 @@ def test_bad_duration_fails(validator: jsonschema.Draft202012Validator) -> None:
             {"kind": "rds-instance"},
             ["kind", "name", "depends_on", "primary", "dr", "recovery"],
         ),
-        (("resources", 0), {"kind": "manual"}, ["kind", "name", "depends_on", "instructions"]),
+        (
+            ("resources", 0),
+            {"kind": "manual"},
+            ["kind", "name", "depends_on", "instructions", "failback_instructions"],
+        ),
         (("resources", 0), {"kind": "nope"}, []),
         (("resources", 0), {}, []),
         (("resources", 0), "not a mapping", []),

@@ -5,6 +5,15 @@ standard retry mode with enough attempts to ride out throttling, bounded
 timeouts, and two event hooks -- one that refuses mutating calls while
 ``--dry-run`` is on, one that records the request id of each mutating call for
 the journal.
+
+A side that may be down (the primary during an unplanned failover: ``may_be_down``) is
+reached differently. A dead region does not answer 503; its connections are refused or time
+out, and botocore retries those with backoff -- eleven attempts can burn minutes of the RTO on
+a region nobody expects to answer. Clients of such a side get a short connect and read timeout
+(``AwsOptions.unreachable_timeout``), and the first connection failure of a service in that
+region marks it unreachable for the rest of the run: that request and every later one raise
+:class:`~drctl.errors.EndpointUnreachable` at once, which steps treat as "primary not readable"
+(skip the comparison, fence later). Throttling and 5xx are still retried: the endpoint is up.
 """
 
 from __future__ import annotations
@@ -18,7 +27,19 @@ from typing import Any
 from drctl import __version__
 from drctl.aws.calls import is_mutating, record_call
 from drctl.aws.errors import translate
-from drctl.errors import DrctlError
+from drctl.errors import DrctlError, EndpointUnreachable
+
+# Services whose API is a control plane hosted in one region: what losing it means for a run.
+CONTROL_PLANE_NOTES = {
+    "route53": (
+        "the Route 53 control plane (hosted in us-east-1) does not answer, so traffic moved "
+        "by editing Route 53 records or health checks cannot move until it is back"
+    ),
+}
+CONTROL_PLANE_HINT = (
+    "move traffic through a data plane instead: kind arc-routing-control (Route 53 ARC "
+    "routing controls) or global-accelerator"
+)
 
 
 class DryRunViolation(DrctlError):
@@ -31,8 +52,37 @@ class AwsOptions:
     endpoint_url: str | None = None
     dry_run: bool = False
     max_attempts: int = 10  # retries after the first attempt (botocore: 11 attempts in all)
-    connect_timeout: float = 5.0
+    # An endpoint that cannot be reached (refused, DNS failure, connect timeout) is retried
+    # this often, not max_attempts times: throttling deserves patience, a dead endpoint does
+    # not. With the 2 s connect timeout that fails in under 10 s (DRCTL_CONNECT_TIMEOUT,
+    # DRCTL_CONNECTION_RETRIES change both).
+    connection_retries: int = 2
+    connect_timeout: float = 2.0
     read_timeout: float = 30.0
+    # Connect and read timeout towards a side that may be down (one attempt, then no more).
+    unreachable_timeout: float = 3.0
+
+    @classmethod
+    def from_env(cls, **fields: Any) -> AwsOptions:
+        """Options with ``DRCTL_CONNECT_TIMEOUT`` (seconds) and ``DRCTL_CONNECTION_RETRIES``
+        applied when set; a value that is not a number is bad input, not a silent default."""
+        from drctl.errors import UsageError
+
+        for var, name, kind in (
+            ("DRCTL_CONNECT_TIMEOUT", "connect_timeout", float),
+            ("DRCTL_CONNECTION_RETRIES", "connection_retries", int),
+        ):
+            raw = os.environ.get(var)
+            if raw is None or raw == "":
+                continue
+            try:
+                value = kind(raw)
+            except ValueError:
+                raise UsageError(f"{var}={raw!r} is not a number") from None
+            if value < 0 or (kind is float and value == 0):
+                raise UsageError(f"{var}={raw!r} must be positive")
+            fields[name] = value
+        return cls(**fields)
 
 
 @dataclass(frozen=True)
@@ -67,12 +117,16 @@ class AwsSessions:
         *,
         roles: dict[str, RoleSpec] | None = None,
         session_name: str = "drctl",
+        may_be_down: frozenset[str] = frozenset(),
     ) -> None:
+        """``may_be_down``: sides ("primary") whose region may be out; see the module doc."""
         self.options = options or AwsOptions()
         self.roles = dict(roles or {})
         self.session_name = session_name
+        self.may_be_down = may_be_down
         self._lock = threading.Lock()
-        self._clients: dict[tuple[str, str, str | None], Any] = {}
+        self._clients: dict[tuple[str, str, str | None, bool], Any] = {}
+        self._unreachable: dict[tuple[str, str], str] = {}
         self._session: Any = None
         self._role_sessions: dict[str, Any] = {}
 
@@ -85,7 +139,9 @@ class AwsSessions:
 
         if self._session is None:
             try:
-                self._session = boto3.session.Session(profile_name=self.options.profile)
+                self._session = boto3.session.Session(
+                    botocore_session=_botocore_session(), profile_name=self.options.profile
+                )
             except Exception as exc:
                 raise translate(exc, "creating the AWS session") from None
         return self._session
@@ -111,14 +167,75 @@ class AwsSessions:
 
     def client(self, service: str, region: str, side: str | None = None) -> Any:
         role = self.roles.get("primary" if side == "global" else side or "")
-        key = (service, region, role.role_arn if role else None)
+        fragile = side in self.may_be_down
+        key = (service, region, role.role_arn if role else None, fragile)
         with self._lock:
             client = self._clients.get(key)
             if client is None:
                 session = self._assumed_session(role, region) if role else self._boto_session()
-                client = self._make_client(service, region, session)
+                client = self._make_client(service, region, session, fragile=fragile)
                 self._clients[key] = client
         return client
+
+    def endpoint_client(self, service: str, region: str, endpoint_url: str) -> Any:
+        """A client for one endpoint of a data plane that has several (an ARC cluster's five
+        regional endpoints): one attempt with a short timeout, because the caller moves on to
+        the next endpoint instead of spending a retry budget on this one."""
+        key = (service, region, endpoint_url, True)
+        with self._lock:
+            client = self._clients.get(key)
+            if client is None:
+                client = self._make_client(
+                    service, region, self._boto_session(), fragile=False, endpoint_url=endpoint_url
+                )
+                self._clients[key] = client
+        return client
+
+    def unreachable(self) -> dict[str, str]:
+        """``service@region`` -> why, for every endpoint this run found down."""
+        with self._lock:
+            return {f"{svc}@{region}": why for (svc, region), why in self._unreachable.items()}
+
+    def _known_down(self, service: str, region: str) -> str | None:
+        with self._lock:
+            return self._unreachable.get((service, region))
+
+    def _mark_down(self, service: str, region: str, why: str) -> None:
+        with self._lock:
+            self._unreachable.setdefault((service, region), why)
+
+    def _fail_fast(self, client: Any, region: str) -> None:
+        """Hooks of a client whose side may be down: one bounded attempt, then no more."""
+        events = client.meta.events
+        service = client.meta.service_model.service_name
+
+        def gone(why: str) -> EndpointUnreachable:
+            if service in CONTROL_PLANE_NOTES:
+                return EndpointUnreachable(
+                    f"{service} unreachable ({why}): {CONTROL_PLANE_NOTES[service]}; not retried",
+                    hint=CONTROL_PLANE_HINT,
+                )
+            return EndpointUnreachable(
+                f"{service} in {region} unreachable ({why}); not retried: the region may be down",
+                hint="the run goes on without it; resume or re-check once the region is back",
+            )
+
+        def before_send(**_: Any) -> None:
+            why = self._known_down(service, region)
+            if why is not None:
+                raise gone(why)
+
+        def needs_retry(caught_exception: BaseException | None = None, **_: Any) -> None:
+            from botocore.exceptions import ConnectionError as BotoConnectionError
+            from botocore.exceptions import HTTPClientError
+
+            if isinstance(caught_exception, (BotoConnectionError, HTTPClientError)):
+                why = type(caught_exception).__name__
+                self._mark_down(service, region, why)
+                raise gone(why) from caught_exception
+
+        events.register_first("before-send.*.*", before_send)
+        events.register_first("needs-retry.*.*", needs_retry)
 
     def _assumed_session(self, role: RoleSpec, region: str) -> Any:
         """A boto3 session whose credentials are the role's, refreshed on expiry.
@@ -127,7 +244,6 @@ class AwsSessions:
         the DR role does not depend on the failed region. Called with the lock held.
         """
         import boto3
-        import botocore.session
         from botocore.credentials import (
             AssumeRoleCredentialFetcher,
             DeferredRefreshableCredentials,
@@ -155,7 +271,7 @@ class AwsSessions:
             role_arn=role.role_arn,
             extra_args=extra,
         )
-        core = botocore.session.Session()
+        core = _botocore_session()
         # botocore has no public setter for a session's credential object; this is
         # the documented-by-use way to hand it refreshable credentials.
         creds = DeferredRefreshableCredentials(
@@ -166,18 +282,35 @@ class AwsSessions:
         self._role_sessions[role.role_arn] = session
         return session
 
-    def _make_client(self, service: str, region: str, session: Any) -> Any:
+    def _make_client(
+        self,
+        service: str,
+        region: str,
+        session: Any,
+        fragile: bool = False,
+        endpoint_url: str | None = None,
+    ) -> Any:
         from botocore.config import Config
 
+        short = self.options.unreachable_timeout
+        single = endpoint_url is not None  # one endpoint of several: one attempt, then the next
         config = Config(
-            retries={"mode": "standard", "max_attempts": self.options.max_attempts},
-            connect_timeout=self.options.connect_timeout,
-            read_timeout=self.options.read_timeout,
+            retries={
+                "mode": "standard",
+                "total_max_attempts" if single else "max_attempts": (
+                    1 if single else self.options.max_attempts
+                ),
+            },
+            connect_timeout=short if fragile or single else self.options.connect_timeout,
+            read_timeout=short if fragile or single else self.options.read_timeout,
             user_agent_extra=f"drctl/{__version__}",
         )
         try:
             client = session.client(
-                service, region_name=region, endpoint_url=self.endpoint_url, config=config
+                service,
+                region_name=region,
+                endpoint_url=endpoint_url or self.endpoint_url,
+                config=config,
             )
         except DrctlError:
             raise
@@ -191,7 +324,60 @@ class AwsSessions:
             _record_request_id(parsed, model, region)
 
         events.register("after-call.*.*", record)
+        if fragile:
+            self._fail_fast(client, region)
+        else:
+            self._bound_connection_retries(client, region)
         return client
+
+    def _bound_connection_retries(self, client: Any, region: str) -> None:
+        """After ``connection_retries`` retries of a connection error, fail the call with an
+        error naming the endpoint and region instead of spending the whole retry budget."""
+        service = client.meta.service_model.service_name
+        endpoint = client.meta.endpoint_url
+        allowed = self.options.connection_retries
+
+        def needs_retry(
+            caught_exception: BaseException | None = None, attempts: int = 1, **_: Any
+        ) -> None:
+            from botocore.exceptions import ConnectionError as BotoConnectionError
+            from botocore.exceptions import HTTPClientError
+
+            if isinstance(caught_exception, (BotoConnectionError, HTTPClientError)) and (
+                attempts > allowed
+            ):
+                raise EndpointUnreachable(
+                    f"cannot reach {service} in {region} at {endpoint}: "
+                    f"{type(caught_exception).__name__} "
+                    f"({attempts} attempt{'' if attempts == 1 else 's'})",
+                    hint="check the network, proxy and AWS_ENDPOINT_URL; the region or service "
+                    "may be down (DRCTL_CONNECT_TIMEOUT / DRCTL_CONNECTION_RETRIES tune this)",
+                ) from caught_exception
+
+        client.meta.events.register_first("needs-retry.*.*", needs_retry)
+
+
+_loader_lock = threading.Lock()
+_loader: Any = None
+
+
+def _botocore_session() -> Any:
+    """A botocore session sharing one model loader with every other session of the process.
+
+    Each new botocore session otherwise parses the service models and endpoints.json again
+    (about half a second); a run makes several sessions (the run, notifications, the state
+    store, assumed roles), and the loader only ever reads botocore's own data files.
+    """
+    import botocore.loaders
+    import botocore.session
+
+    global _loader
+    with _loader_lock:
+        if _loader is None:
+            _loader = botocore.loaders.create_loader()
+    core = botocore.session.Session()
+    core.register_component("data_loader", _loader)
+    return core
 
 
 def _refuse_mutation(model: Any, **_: Any) -> None:

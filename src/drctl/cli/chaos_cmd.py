@@ -26,26 +26,10 @@ def _context(app: AppContext, plan_path: str):  # type: ignore[no-untyped-def]
 @pass_app
 def list_experiments(app: AppContext, plan_path: str) -> None:
     """The plan's experiments: region, actions, stop conditions, template if created."""
-    from drctl.aws import fis
-    from drctl.aws.errors import aws_errors
+    from drctl.engine.chaos import describe_experiments
 
     ctx = _context(app, plan_path)
-    rows = []
-    for exp in ctx.plan.experiments:
-        with aws_errors(f"experiment {exp.name}"):
-            template = fis.find_template(
-                ctx.client("fis", exp.region.value), ctx.plan.app, exp.name
-            )
-        rows.append(
-            {
-                "name": exp.name,
-                "region": ctx.region(exp.region.value),
-                "actions": [a.action_id for a in exp.actions.values()],
-                "stop_conditions": [s.alarm for s in exp.stop_conditions],
-                "template_id": template["id"] if template else None,
-                "description": exp.description,
-            }
-        )
+    rows = describe_experiments(ctx)
     if app.json:
         from drctl.render.json_out import emit
 

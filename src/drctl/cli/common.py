@@ -18,11 +18,14 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def plan_option(fn: F) -> F:
+    """``--plan PLAN``. Not ``click.Path(dir_okay=False)``: the loader refuses a
+    directory, FIFO or device itself, as a ``PLAN:LINE:COL`` line like every other
+    plan error, instead of click's differently shaped usage error."""
     return click.option(
         "--plan",
         "plan_path",
         required=True,
-        type=click.Path(dir_okay=False, path_type=str),
+        type=click.Path(path_type=str),
         metavar="PLAN",
         help="The application's DR plan (YAML).",
     )(fn)

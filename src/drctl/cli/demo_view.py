@@ -19,9 +19,9 @@ if TYPE_CHECKING:
 
 class RichDemoShow(DemoShow):
     def stage(self, title: str) -> None:
-        from drctl.render.console import out
+        from drctl.render.console import heading
 
-        out().rule(title)
+        heading(title)
 
     def overview(self, loaded: LoadedPlan) -> None:
         from drctl.render import tables

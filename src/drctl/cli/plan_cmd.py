@@ -17,17 +17,19 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def plan_path_argument(fn: F) -> F:
-    """PLAN as an argument (cli.md) or as ``--plan`` like every other command."""
+    """PLAN as an argument (cli.md) or as ``--plan`` like every other command.
+
+    Any path is accepted here; the loader refuses what is not a regular file with a
+    positioned message (see :func:`drctl.cli.common.plan_option`).
+    """
     fn = click.option(
         "--plan",
         "plan_opt",
-        type=click.Path(dir_okay=False),
+        type=click.Path(),
         metavar="PLAN",
         help="The plan file (same as the PLAN argument).",
     )(fn)
-    return click.argument(
-        "plan_path", metavar="PLAN", required=False, type=click.Path(dir_okay=False)
-    )(fn)
+    return click.argument("plan_path", metavar="PLAN", required=False, type=click.Path())(fn)
 
 
 def _one_plan(arg: str | None, opt: str | None) -> str:
@@ -133,8 +135,7 @@ def show(app: AppContext, plan_path: str | None, plan_opt: str | None, mode: str
     plan_path = _one_plan(plan_path, plan_opt)
     loaded = load_for_command(app, plan_path)
     plan_model = loaded.plan
-    ctx = make_context(plan_model, run_settings(app, dry_run=True), mode=mode)
-    ctx.offline = True
+    ctx = make_context(plan_model, run_settings(app, dry_run=True), mode=mode, offline=True)
     graph = step_graph(plan_model, ctx, registry(), "failover")
     steps = [
         {

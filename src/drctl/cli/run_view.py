@@ -73,7 +73,9 @@ def _execute_live(
     app: AppContext, run: Run, confirm: Callable[[str], None], step_mode: bool
 ) -> RunRecord:
     if app.json:
-        return run.execute(confirm=confirm, before_step=_step_asker(None) if step_mode else None)
+        return run.execute(
+            confirm=confirm, before_step=_step_asker(None) if step_mode else None, warn=_warn
+        )
     from drctl.render.live import LiveStepView
 
     title = f"{run.action.capitalize()} of {run.plan.app} ({run.mode}) run {run.run_id}" + (
@@ -86,7 +88,15 @@ def _execute_live(
             confirm=confirm,
             observer=view,
             before_step=_step_asker(view) if step_mode else None,
+            warn=_warn,
         )
+
+
+def _warn(message: str) -> None:
+    """Something the operator must know that does not stop the run (stderr, not the JSON)."""
+    from drctl.render.console import err
+
+    err().print(f"[yellow]warning:[/] {message}", soft_wrap=True)
 
 
 def _prompter(view: Any) -> Callable[[str, str], bool]:

@@ -67,5 +67,7 @@ def test(
         from drctl.render.drills import print_summary
 
         print_summary(report, junit_file)
+    if report.refused_only:
+        raise click.exceptions.Exit(ExitCode.REFUSED)
     if not report.ok:
         raise click.exceptions.Exit(ExitCode.FAILED)

@@ -38,7 +38,7 @@ class Case:
 class DrillResult:
     name: str
     type: str
-    status: str = "pass"  # pass | fail | error | skipped
+    status: str = "pass"  # pass | fail | error | skipped | refused
     duration_seconds: float = 0.0
     cases: list[Case] = field(default_factory=list)
     measured: dict[str, float] = field(default_factory=dict)  # rto_seconds, rpo_seconds
@@ -47,7 +47,7 @@ class DrillResult:
 
     def settle(self) -> DrillResult:
         """Status from the cases, unless the drill already ended as error/skipped."""
-        if self.status in ("error", "skipped"):
+        if self.status in ("error", "skipped", "refused"):
             return self
         self.status = "fail" if any(c.failed for c in self.cases) else "pass"
         return self

@@ -22,7 +22,7 @@ from drctl.engine.clock import iso
 from drctl.engine.events import RunMeta
 from drctl.engine.journal import Journal
 from drctl.engine.runs import RunRecord, new_run_id, runs_dir
-from drctl.errors import DrctlError, UsageError
+from drctl.errors import DrctlError, GateRefused, UsageError
 from drctl.plan.models import Drill
 
 
@@ -34,6 +34,12 @@ class TestReport:
     @property
     def ok(self) -> bool:
         return all(d.status in ("pass", "skipped") for d in self.drills)
+
+    @property
+    def refused_only(self) -> bool:
+        """Nothing failed, but a safety gate refused a drill (exit 3, like any refusal)."""
+        statuses = {d.status for d in self.drills}
+        return "refused" in statuses and not statuses & {"fail", "error"}
 
     def as_dict(self) -> dict[str, Any]:
         """The ``test`` shape of cli.md."""
@@ -99,6 +105,9 @@ def run_one(drill: Drill, env: DrillEnv) -> DrillResult:
             notifier.run_started(notifier_meta(env, drill, run_id), resumed=False, steps=0)
         try:
             result = _runner(drill)(drill, env)
+        except GateRefused as exc:
+            detail = exc.message + (f" ({exc.hint})" if exc.hint else "")
+            result = DrillResult(drill.name, drill.type.value, "refused", detail=detail)
         except DrctlError as exc:
             detail = exc.message + (f" ({exc.hint})" if exc.hint else "")
             result = DrillResult(drill.name, drill.type.value, "error", detail=detail)
@@ -159,7 +168,9 @@ def _notifier(env: DrillEnv, drill: Drill, run_id: str, journal: Journal) -> Any
 
 
 def _run_status(drill_status: str) -> str:
-    return {"pass": "succeeded", "skipped": "skipped"}.get(drill_status, "failed")
+    return {"pass": "succeeded", "skipped": "skipped", "refused": "refused"}.get(
+        drill_status, "failed"
+    )
 
 
 def _runner(drill: Drill) -> Callable[[Drill, DrillEnv], DrillResult]:

@@ -132,3 +132,25 @@ def stop_experiments(ctx: RunContext, exp: Experiment) -> list[str]:
             fis.stop(client, str(running["id"]))
             stopped.append(str(running["id"]))
     return stopped
+
+
+def describe_experiments(ctx: RunContext) -> list[dict[str, Any]]:
+    """The plan's experiments as ``chaos list`` shows them, with the FIS template drctl
+    created for each (None until the first run)."""
+    rows = []
+    for exp in ctx.plan.experiments:
+        with aws_errors(f"experiment {exp.name}"):
+            template = fis.find_template(
+                ctx.client("fis", exp.region.value), ctx.plan.app, exp.name
+            )
+        rows.append(
+            {
+                "name": exp.name,
+                "region": ctx.region(exp.region.value),
+                "actions": [a.action_id for a in exp.actions.values()],
+                "stop_conditions": [s.alarm for s in exp.stop_conditions],
+                "template_id": template["id"] if template else None,
+                "description": exp.description,
+            }
+        )
+    return rows

@@ -10,6 +10,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, TypeVar
 
 from drctl.aws.session import AwsSessions
@@ -66,6 +67,9 @@ class RunContext:
     # person right now (None when nobody can answer: the step then waits).
     approvals: dict[str, str] = field(default_factory=dict)
     ask: Callable[[str, str], bool] | None = None
+    # The plan's state directory (None: nowhere to keep anything between runs). Kinds keep
+    # what a failover must know without a control plane here, read at ``check`` time.
+    state_dir: Path | None = None
 
     @property
     def objectives(self) -> EffectiveObjectives:

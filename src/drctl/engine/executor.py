@@ -158,9 +158,15 @@ class Executor:
                 )
             )
             raise StoppedAtOnce(message) from None
-        rto = self._measured_rto(results) if status == "succeeded" else None
+        recovered = status == "succeeded" or (status == "waiting" and self._recovered(results))
+        rto = self._measured_rto(results) if recovered else None
+        automation = self._automation_seconds(results)
         finished_at = iso(self.clock.now())
-        self._log(events.run_end(finished_at, status, rto_seconds=rto, error=error))
+        self._log(
+            events.run_end(
+                finished_at, status, rto_seconds=rto, error=error, automation_seconds=automation
+            )
+        )
         first = min((r.started_at for r in self.previous.values() if r.started_at), default=None)
         return RunRecord(
             run_id=self.meta.run_id,
@@ -176,6 +182,7 @@ class Executor:
             plan=self.meta.plan,
             error=error,
             steps=[self.records[s.id] for s in self.graph.steps],
+            automation_seconds=automation,
         )
 
     @contextmanager
@@ -375,12 +382,26 @@ class Executor:
                 )
         return results
 
+    def _recovered(self, results: dict[str, _Result]) -> bool:
+        """Whether every step up to moving traffic is done, so only follow-ups wait.
+
+        An unplanned failover serves from DR once traffic moved; fencing the old primary waits
+        for its region to come back. The recovery -- and so the RTO -- is complete before that.
+        """
+        for step in self.graph.steps:
+            if step.phase.rank <= Phase.TRAFFIC.rank:
+                result = results.get(step.id)
+                if result is None or result.status not in _DONE:
+                    return False
+        return True
+
     def _measured_rto(self, results: dict[str, _Result]) -> float | None:
         """First step start -> last traffic step verified (or last step, with no traffic).
 
         Within one process the monotonic clock measures it; a resumed run spans
         processes, so it is measured on the journaled wall-clock times instead.
         """
+        results = {sid: r for sid, r in results.items() if r.status in _DONE}
         if not results:
             return None
         steps = self.graph.by_id()
@@ -402,6 +423,28 @@ class Executor:
         if not starts or not ends:
             return None
         return round((max(ends) - min(starts)).total_seconds(), 3)
+
+    def _automation_seconds(self, results: dict[str, _Result]) -> float | None:
+        """Wall time drctl itself was working: the union of the intervals in which a step
+        other than a manual one ran. The RTO counts the whole incident -- a pause for a
+        person's approval included -- this says how much of it was automation."""
+        steps = self.graph.by_id()
+        spans = sorted(
+            (parse_iso(r.started_at), parse_iso(r.finished_at))
+            for sid, r in results.items()
+            if r.started_at and r.finished_at and steps[sid].kind != "manual"
+        )
+        if not spans:
+            return None
+        total, (start, end) = 0.0, spans[0]
+        for begin, finish in spans[1:]:
+            if begin > end:
+                total += (end - start).total_seconds()
+                start, end = begin, finish
+            else:
+                end = max(end, finish)
+        total += (end - start).total_seconds()
+        return round(total, 3)
 
 
 def dry_run(

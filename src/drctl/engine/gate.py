@@ -85,6 +85,15 @@ def measure(sources: list[LagSource], max_workers: int = 8) -> list[LagReading]:
             return LagReading(
                 source.resource, source.kind, None, "error", exc.message, fail_closed=True
             )
+        except Exception as exc:  # an unreadable lag is unknown, not a crashed run
+            return LagReading(
+                source.resource,
+                source.kind,
+                None,
+                "error",
+                f"{type(exc).__name__}: {exc}",
+                fail_closed=True,
+            )
         return reading or LagReading(source.resource, source.kind, None, "not replicated")
 
     if not sources:

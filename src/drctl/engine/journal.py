@@ -16,6 +16,34 @@ from typing import Any
 
 from drctl.errors import DrctlError
 
+# Journals, locks and state name hosts, users, resources, ARNs and what was done to
+# them, and a run's events are what an operator trusts during an outage: readable
+# and writable by their owner only, whatever the umask says.
+PRIVATE_FILE = 0o600
+PRIVATE_DIR = 0o700
+
+
+def private_dir(path: Path) -> None:
+    """Create ``path`` and any missing parents as owner-only (0700) directories.
+
+    ``Path.mkdir(mode=..., parents=True)`` applies the mode to the last directory
+    only; the parents it creates get the umask's default. Existing directories are
+    left as they are: they may be shared on purpose.
+    """
+    missing = []
+    probe = path
+    while not probe.exists():
+        missing.append(probe)
+        if probe.parent == probe:
+            break
+        probe = probe.parent
+    for directory in reversed(missing):
+        try:
+            directory.mkdir(mode=PRIVATE_DIR)
+        except FileExistsError:  # created meanwhile by another run: fine
+            continue
+        os.chmod(directory, PRIVATE_DIR)  # mkdir's mode is masked by the umask
+
 
 class Journal:
     """Appends events to ``path``; safe to call from the executor's worker threads."""
@@ -27,9 +55,10 @@ class Journal:
         self.mirror_errors: list[str] = []
         self._lock = threading.Lock()
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            private_dir(path.parent)
             _end_torn_line(path)
-            self._fh = open(path, "a", encoding="utf-8")  # noqa: SIM115 - closed in close()
+            fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, PRIVATE_FILE)
+            self._fh = os.fdopen(fd, "a", encoding="utf-8")  # closed in close()
         except OSError as exc:
             raise DrctlError(f"cannot write the run journal {path}: {exc}") from None
         _fsync_dir(path.parent)

@@ -18,10 +18,12 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import socket
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any, Protocol
 
+from drctl.engine.journal import PRIVATE_FILE, private_dir
 from drctl.errors import DrctlError, LockHeld, UsageError
 
 
@@ -42,6 +44,18 @@ class LockInfo:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> LockInfo:
         return cls(**{k: data[k] for k in cls.__dataclass_fields__})
+
+    def stale_here(self) -> bool:
+        """Held by a process of this host that no longer exists (killed, crashed)."""
+        if self.host != socket.gethostname():
+            return False
+        try:
+            os.kill(self.pid, 0)
+        except ProcessLookupError:
+            return True
+        except PermissionError:
+            return False  # alive, another user's
+        return False
 
     def describe(self) -> str:
         return (
@@ -79,9 +93,9 @@ class FileLockStore:
         self.where = str(self.path)
 
     def create(self, info: LockInfo) -> LockInfo | None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(self.path.parent)
         try:
-            fd = os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+            fd = os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, PRIVATE_FILE)
         except FileExistsError:
             existing = self.read()
             if existing is None:  # removed between our open and read: try once more
@@ -106,7 +120,9 @@ class FileLockStore:
         if self.read() != current:
             return False
         tmp = self.path.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_text(json.dumps(info.as_dict()), encoding="utf-8")
+        fd = os.open(tmp, os.O_CREAT | os.O_TRUNC | os.O_WRONLY, PRIVATE_FILE)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(info.as_dict(), fh)
         os.replace(tmp, self.path)
         return True
 
@@ -120,10 +136,18 @@ class FileLockStore:
 class RunLock:
     """Hold a plan's lock for one run: ``with RunLock(store, info, takeover=...)``."""
 
-    def __init__(self, store: LockStore, info: LockInfo, *, takeover: str | None = None) -> None:
+    def __init__(
+        self,
+        store: LockStore,
+        info: LockInfo,
+        *,
+        takeover: str | None = None,
+        plan_path: str = "PLAN",
+    ) -> None:
         self.store = store
         self.info = info
         self.takeover = takeover
+        self.plan_path = plan_path
         self.held: LockInfo | None = None
 
     def acquire(self) -> LockInfo:
@@ -137,11 +161,19 @@ class RunLock:
                 self.held = mine
                 return mine
             existing = self.store.read() or existing
+        unlock = f"drctl unlock --plan {self.plan_path} {existing.lock_id}"
+        if existing.stale_here():
+            raise LockHeld(
+                f"{existing.app} is locked by a dead run: {existing.describe()}; process "
+                f"{existing.pid} no longer exists on this host (stale lock)",
+                hint=f"continue that run with --resume {existing.run_id}, or break the stale "
+                f"lock: {unlock}",
+            )
         raise LockHeld(
             f"{existing.app} is locked by {existing.describe()}",
             hint=(
                 f"wait for it to finish; continue it with --resume {existing.run_id}; or, if "
-                f"that run is dead, break the lock: drctl unlock --plan PLAN {existing.lock_id}"
+                f"that run is dead, break the lock: {unlock}"
             ),
         )
 
@@ -163,9 +195,12 @@ def break_lock(store: LockStore, lock_id: str) -> LockInfo:
     if existing is None:
         raise UsageError(f"no lock is held ({store.where})")
     if existing.lock_id != lock_id:
+        # The right id is not revealed: breaking a lock must come from reading who holds it
+        # (the refusal a second run prints), not from guessing until told.
         raise UsageError(
-            f"lock id {lock_id} does not match the lock held by {existing.describe()}",
-            hint=f"the lock id is {existing.lock_id}; check that run is really dead first",
+            f"lock id {lock_id} does not match the lock held on {existing.app}",
+            hint="start the run again to see who holds the lock and its id, and check that "
+            "run is really dead first",
         )
     if not store.delete(existing):
         raise LockHeld("the lock changed while breaking it; look again")

@@ -135,8 +135,12 @@ def notifier_for(
     meta: RunMeta,
     journal: Journal,
     inner: RunObserver | None,
+    warn: Callable[[str], None] | None = None,
 ) -> RunNotifier | None:
-    """A notifier publishing to the plan's SNS topic, or None when it names none."""
+    """A notifier publishing to the plan's SNS topic, or None when it names none.
+
+    A message that cannot be published is journaled and handed to ``warn`` (the operator's
+    screen): people who expect the page must learn it never went out."""
     if plan.notifications is None:
         return None
     from drctl.aws import sns
@@ -154,6 +158,8 @@ def notifier_for(
 
     def journal_failure(message: str) -> None:
         journal.append(events.notify_failed(iso(settings.clock.now()), message))
+        if warn is not None:
+            warn(message)
 
     regions = (
         f"{plan.regions.dr} -> {plan.regions.primary}"

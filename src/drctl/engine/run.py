@@ -273,8 +273,10 @@ class Run:
         confirm: Callable[[str], None],
         observer: RunObserver | None = None,
         before_step: Callable[[Step], bool] | None = None,
+        warn: Callable[[str], None] | None = None,
     ) -> RunRecord:
-        """Gate, lock, confirm, run, journal. ``confirm`` raises to refuse.
+        """Gate, lock, confirm, run, journal. ``confirm`` raises to refuse; ``warn`` shows
+        the operator what went wrong without failing the run (a notification not sent).
 
         The lock is taken before asking, so a second operator learns at once who holds it. A
         paused or interrupted run keeps the lock (it is not over; ``--resume`` takes it over);
@@ -287,19 +289,23 @@ class Run:
             run_id=self.run_id,
             action=self.action,
             takeover=self.run_id if self.previous else None,
+            plan_path=self.loaded.path,
         )
         lock.acquire()
         record: RunRecord | None = None
         try:
             confirm(self.question())
-            record = self._execute(observer, before_step)
+            record = self._execute(observer, before_step, warn)
         finally:
             if record is None or record.status not in UNFINISHED:
                 lock.release()
         return record
 
     def _execute(
-        self, observer: RunObserver | None, before_step: Callable[[Step], bool] | None
+        self,
+        observer: RunObserver | None,
+        before_step: Callable[[Step], bool] | None,
+        warn: Callable[[str], None] | None,
     ) -> RunRecord:
         plan, settings = self.plan, self.settings
         objectives = plan.effective_objectives()
@@ -325,7 +331,7 @@ class Run:
         at = iso(settings.clock.now())
         approved = [events.approval(at, name, who) for name, who in self.new_approvals.items()]
         with Journal(path, mirror=journal_mirror(plan, settings, self.run_id)) as journal:
-            notifier = notifier_for(plan, settings, meta, journal, observer)
+            notifier = notifier_for(plan, settings, meta, journal, observer, warn)
             executor = Executor(
                 self.graph,
                 meta,

@@ -80,6 +80,8 @@ class RunRecord:
     resumes: int = 0
     meta: dict[str, Any] = field(default_factory=dict)  # run-start's extra fields
     rpo_seconds: float | None = None  # measured (replication drills)
+    # Of the RTO, the time drctl's automated steps ran (a manual step's wait excluded).
+    automation_seconds: float | None = None
     cases: list[dict[str, Any]] = field(default_factory=list)  # drill test cases
 
     def as_dict(self) -> dict[str, Any]:
@@ -108,6 +110,7 @@ class RunRecord:
                 "data_loss_window_seconds"
             ),
             "rpo_seconds": self.rpo_seconds,
+            "automation_seconds": self.automation_seconds,
             "objective_rpo_seconds": self.objective_rpo_seconds,
             **({"drill": self.meta["drill"], "cases": self.cases} if "drill" in self.meta else {}),
         }
@@ -187,6 +190,7 @@ def record_from_events(events: list[dict[str, Any]]) -> RunRecord:
             record.finished_at = event["at"]
             record.rto_seconds = event.get("rto_seconds")
             record.rpo_seconds = event.get("rpo_seconds")
+            record.automation_seconds = event.get("automation_seconds")
             record.error = event.get("error")
     return record
 

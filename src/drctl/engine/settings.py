@@ -32,20 +32,32 @@ def default_settings(
     from drctl.engine.runs import state_dir as resolve_state_dir
 
     return RunSettings(
-        aws=AwsOptions(profile=profile, endpoint_url=endpoint_url, dry_run=dry_run),
+        aws=AwsOptions.from_env(profile=profile, endpoint_url=endpoint_url, dry_run=dry_run),
         state_dir=state_dir or resolve_state_dir(),
         clock=clock or default_clock(),
     )
 
 
-def sessions_for(plan: Plan, settings: RunSettings, run_id: str | None = None) -> AwsSessions:
-    """Clients for the plan's sides: assumed roles where ``accounts`` names them."""
+def sessions_for(
+    plan: Plan, settings: RunSettings, run_id: str | None = None, mode: str = "planned"
+) -> AwsSessions:
+    """Clients for the plan's sides: assumed roles where ``accounts`` names them.
+
+    An unplanned failover is run because the primary region may be down: its side is read with
+    one short, bounded attempt, and not again once it failed to answer (``may_be_down``). So are
+    the global control planes (Route 53 lives in us-east-1): in the event that calls for an
+    unplanned failover they may be down too, and a retry budget spent on them is RTO lost."""
     roles = {}
     if plan.accounts is not None:
         for side, spec in (("primary", plan.accounts.primary), ("dr", plan.accounts.dr)):
             if spec is not None:
                 roles[side] = RoleSpec(spec.role_arn, spec.external_id)
-    return AwsSessions(settings.aws, roles=roles, session_name=role_session_name(run_id))
+    return AwsSessions(
+        settings.aws,
+        roles=roles,
+        session_name=role_session_name(run_id),
+        may_be_down=frozenset({"primary", "global"}) if mode == "unplanned" else frozenset(),
+    )
 
 
 def make_context(
@@ -55,12 +67,29 @@ def make_context(
     mode: str = "planned",
     run_id: str | None = None,
     require_credentials: bool = False,
+    offline: bool = False,
 ) -> RunContext:
-    """The context kinds work in; ``require_credentials`` fails early without them."""
-    sessions = sessions_for(plan, settings, run_id)
+    """The context kinds work in; ``require_credentials`` fails early without them.
+
+    ``offline`` (``plan show``): steps are built without reading AWS, so no role is assumed
+    (that would need credentials and STS) and no credentials are needed at all.
+    """
+    sessions = (
+        AwsSessions(settings.aws, session_name=role_session_name(run_id))
+        if offline
+        else sessions_for(plan, settings, run_id, mode)
+    )
     if require_credentials:
         sessions.require_credentials()
-    return RunContext(plan=plan, sessions=sessions, clock=settings.clock, mode=mode, run_id=run_id)
+    return RunContext(
+        plan=plan,
+        sessions=sessions,
+        clock=settings.clock,
+        mode=mode,
+        run_id=run_id,
+        offline=offline,
+        state_dir=settings.state_dir,
+    )
 
 
 def user() -> str:

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from drctl.aws.session import AwsSessions
 from drctl.engine.clock import iso
+from drctl.engine.journal import PRIVATE_FILE, private_dir
 from drctl.engine.lock import FileLockStore, LockInfo, LockStore, RunLock, new_lock_id
 from drctl.engine.runs import runs_dir
 from drctl.engine.settings import RunSettings, user
@@ -43,7 +44,13 @@ def lock_store(plan: Plan, settings: RunSettings) -> LockStore:
 
 
 def run_lock(
-    plan: Plan, settings: RunSettings, *, run_id: str, action: str, takeover: str | None
+    plan: Plan,
+    settings: RunSettings,
+    *,
+    run_id: str,
+    action: str,
+    takeover: str | None,
+    plan_path: str = "PLAN",
 ) -> RunLock:
     info = LockInfo(
         lock_id=new_lock_id(),
@@ -55,7 +62,7 @@ def run_lock(
         pid=os.getpid(),
         acquired_at=iso(settings.clock.now()),
     )
-    return RunLock(lock_store(plan, settings), info, takeover=takeover)
+    return RunLock(lock_store(plan, settings), info, takeover=takeover, plan_path=plan_path)
 
 
 def journal_mirror(
@@ -81,8 +88,11 @@ def fetch_remote_journal(plan: Plan, settings: RunSettings, run_id: str) -> bool
     if body is None:
         return False
     target = runs_dir(settings.state_dir) / f"{matches[0]}.jsonl"
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_bytes(body)
+    private_dir(target.parent)
+    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, PRIVATE_FILE)
+    with os.fdopen(fd, "wb") as out:
+        os.fchmod(out.fileno(), PRIVATE_FILE)  # owner-only even when the file existed
+        out.write(body)
     return True
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, MutableMapping
+from collections.abc import Callable, MutableMapping, MutableSequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
@@ -171,6 +171,12 @@ class PatchSet:
         self._undo.append(("item", mapping, key, mapping.get(key, _MISSING)))
         mapping[key] = value
 
+    def insert(self, sequence: MutableSequence[Any], index: int, value: object) -> None:
+        """Insert ``value`` into ``sequence`` at ``index`` (e.g. moto's URL pattern list, which
+        both the in-process stub and the server read by reference); undone by identity."""
+        sequence.insert(index, value)
+        self._undo.append(("insert", sequence, None, value))
+
     def restore_all(self) -> None:
         """Undo every replacement, newest first."""
         while self._undo:
@@ -181,6 +187,12 @@ class PatchSet:
                     delattr(owner, name)
                 else:
                     setattr(owner, name, original)
+            elif kind == "insert":
+                assert isinstance(owner, MutableSequence)
+                for index, item in enumerate(owner):
+                    if item is original:
+                        del owner[index]
+                        break
             else:
                 assert isinstance(owner, MutableMapping)
                 if original is _MISSING:

@@ -10,7 +10,8 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic_core import PydanticCustomError
 
 from drctl.plan.durations import Duration
 from drctl.plan.tiers import TIER_OBJECTIVES, Strategy, Tier
@@ -38,10 +39,30 @@ PATTERN_HELP = {
 Name = Annotated[str, Field(pattern=NAME_PATTERN, description="lowercase letters, digits, '-'")]
 
 
-class StrictModel(BaseModel):
-    """Every plan section rejects unknown keys: a typo must never be silently ignored."""
+def _integer_one(value: Any) -> Any:
+    """Only the integer 1 is format version 1. YAML reads ``true`` as a bool, Python
+    counts ``True == 1`` and ``1.0 == 1``, so a bare ``Literal[1]`` would take both."""
+    if type(value) is not int:
+        raise PydanticCustomError(
+            "literal_error",
+            "Input should be the integer 1, got {got}",
+            {"got": f"{value!r} ({type(value).__name__})"},
+        )
+    return value
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+Version = Annotated[Literal[1], BeforeValidator(_integer_one)]
+
+
+class StrictModel(BaseModel):
+    """Every plan section rejects unknown keys: a typo must never be silently ignored.
+
+    ``defer_build``: pydantic would otherwise compile a validator for each of these
+    classes at import, though ``plan validate`` only ever runs the Plan's (which
+    holds them all); built on first use instead, they cost one compile, not 23.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, defer_build=True)
 
 
 class Objectives(StrictModel):
@@ -116,6 +137,15 @@ class S3Bucket(ResourceBase):
     kind: Literal["s3-bucket"]
     primary: str = Field(pattern=BUCKET_PATTERN, description="bucket in regions.primary")
     dr: str = Field(pattern=BUCKET_PATTERN, description="bucket in regions.dr")
+    reverse_role: str | None = Field(
+        None,
+        min_length=1,
+        max_length=2048,
+        pattern=r"^(arn:aws[a-z-]*:iam::[0-9]{12}:role/)?[A-Za-z0-9+=,.@/_-]+$",
+        description="IAM role (name or ARN) S3 assumes for the dr -> primary rule failback "
+        "adds; it must trust s3.amazonaws.com and allow that direction. When absent, drctl "
+        "creates drctl-<name>-s3-failback allowed exactly that direction",
+    )
 
 
 class RdsInstance(ResourceBase):
@@ -154,14 +184,17 @@ class DynamoDbTable(ResourceBase):
 class AutoScalingGroup(ResourceBase):
     kind: Literal["autoscaling-group"]
     dr: str = Field(min_length=1, max_length=255, description="group in regions.dr")
-    desired: int = Field(ge=0, le=10000, description="capacity to scale to on failover")
+    # strict: AWS takes an integer; `true` or `6.0` or '6' in a plan is a mistake to report.
+    desired: int = Field(
+        ge=0, le=10000, strict=True, description="capacity to scale to on failover"
+    )
 
 
 class EcsService(ResourceBase):
     kind: Literal["ecs-service"]
     cluster: str = Field(min_length=1, max_length=255, description="cluster in regions.dr")
     service: str = Field(min_length=1, max_length=255)
-    desired: int = Field(ge=0, le=10000)
+    desired: int = Field(ge=0, le=10000, strict=True)
 
 
 class Route53Record(ResourceBase):
@@ -177,9 +210,54 @@ class Route53Record(ResourceBase):
         return self
 
 
+ARC_ARN_PATTERN = r"^arn:aws[a-z-]*:route53-recovery-control::[0-9]{12}:[A-Za-z0-9/_-]+$"
+ARC_REF_PATTERN = (
+    r"^(arn:aws[a-z-]*:route53-recovery-control::[0-9]{12}:[A-Za-z0-9/_-]+|[^\s]{1,64})$"
+)
+
+
+class ArcRoutingControl(ResourceBase):
+    """Traffic moved by Route 53 ARC routing controls (the data plane), not by editing DNS."""
+
+    kind: Literal["arc-routing-control"]
+    cluster: str = Field(pattern=ARC_REF_PATTERN, description="ARC cluster: ARN or name")
+    control_panel: str | None = Field(
+        None,
+        pattern=ARC_REF_PATTERN,
+        description="control panel (ARN or name) holding controls given by name",
+    )
+    primary_control: str = Field(
+        pattern=ARC_REF_PATTERN, description="routing control On while regions.primary serves"
+    )
+    dr_control: str = Field(
+        pattern=ARC_REF_PATTERN, description="routing control On while regions.dr serves"
+    )
+    zone: str = Field(pattern=DNS_NAME_PATTERN, description="hosted zone of the failover record")
+    record: str = Field(
+        pattern=DNS_NAME_PATTERN,
+        description="failover record whose PRIMARY/SECONDARY follow the two controls",
+    )
+
+    @model_validator(mode="after")
+    def _panel_for_names(self) -> ArcRoutingControl:
+        named = [c for c in (self.primary_control, self.dr_control) if not c.startswith("arn:")]
+        if named and self.control_panel is None:
+            raise ValueError("routing controls given by name need control_panel")
+        if self.primary_control == self.dr_control:
+            raise ValueError("primary_control and dr_control must be two different controls")
+        return self
+
+
 class Manual(ResourceBase):
     kind: Literal["manual"]
-    instructions: str = Field(min_length=1)
+    instructions: str = Field(min_length=1, description="what a person does on failover")
+    # Going home is rarely the same act as leaving (tell the partner to switch *back*): a
+    # failback that showed the failover's words would have the person redo the failover.
+    failback_instructions: str | None = Field(
+        None,
+        min_length=1,
+        description="what a person does on failback (none: failback has no manual step)",
+    )
 
 
 Resource = Annotated[
@@ -190,6 +268,7 @@ Resource = Annotated[
     | AutoScalingGroup
     | EcsService
     | Route53Record
+    | ArcRoutingControl
     | Manual,
     Field(discriminator="kind"),
 ]
@@ -202,6 +281,7 @@ RESOURCE_MODELS: dict[str, type[ResourceBase]] = {
     "autoscaling-group": AutoScalingGroup,
     "ecs-service": EcsService,
     "route53-record": Route53Record,
+    "arc-routing-control": ArcRoutingControl,
     "manual": Manual,
 }
 
@@ -263,7 +343,7 @@ class Drill(StrictModel):
     resource: Name | None = None
     experiment: Name | None = None
     timeout: Duration | None = None
-    allow_without_stop_condition: bool = False
+    allow_without_stop_condition: bool = Field(False, strict=True)
 
 
 # --------------------------------------------------------------------------- the plan
@@ -272,6 +352,8 @@ class Drill(StrictModel):
 class EffectiveObjectives(BaseModel):
     """The objectives in force: the plan's own, else its tier's."""
 
+    model_config = ConfigDict(defer_build=True)  # see StrictModel
+
     rto_seconds: int
     rpo_seconds: int
     rto_source: str
@@ -279,7 +361,7 @@ class EffectiveObjectives(BaseModel):
 
 
 class Plan(StrictModel):
-    version: Literal[1] = Field(description="plan format version")
+    version: Version = Field(description="plan format version")
     app: Name
     description: str | None = None
     tier: Tier | None = None

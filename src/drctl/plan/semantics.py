@@ -7,7 +7,7 @@ gets the unknown ``depends_on`` *and* the misspelt key in one go.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Hashable, Iterator
 from typing import Any
 
 from drctl.plan.models import Capability, Plan, kinds_offering
@@ -206,12 +206,16 @@ def _drill_refs(
     resources: list[tuple[int, dict[str, Any]]],
     experiments: list[tuple[int, dict[str, Any]]],
 ) -> Iterator[Problem]:
-    kinds = {r.get("name"): r.get("kind") for _, r in resources}
-    experiment_names = {e.get("name") for _, e in experiments}
+    # A name, type or reference written as a list or mapping is the model's to report;
+    # here it would only be unhashable (a TypeError, i.e. "internal error").
+    kinds = {r.get("name"): r.get("kind") for _, r in resources if _hashable(r.get("name"))}
+    experiment_names = {e.get("name") for _, e in experiments if _hashable(e.get("name"))}
     for i, drill in drills:
         dtype = drill.get("type")
         resource = drill.get("resource")
         experiment = drill.get("experiment")
+        if not (_hashable(dtype) and _hashable(resource) and _hashable(experiment)):
+            continue
         if dtype in DRILL_CAPABILITY:
             wanted = kinds_offering(DRILL_CAPABILITY[dtype])
             if resource is None:
@@ -242,3 +246,8 @@ def _drill_refs(
                 )
         elif experiment is not None:
             yield (("drills", i, "experiment"), f"'experiment' is not used by {dtype} drills", True)
+
+
+def _hashable(value: Any) -> bool:
+    """Whether ``value`` can be looked up in a set or dict (YAML lists and maps cannot)."""
+    return isinstance(value, Hashable)

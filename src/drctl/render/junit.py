@@ -46,8 +46,11 @@ def _testcase(parent: ET.Element, app: str, drill: DrillResult, case: Case) -> N
 
 def _suite(parent: ET.Element, app: str, drill: DrillResult, timestamp: str) -> None:
     cases = list(drill.cases)
-    if drill.status in ("error", "skipped") and not cases:
-        cases = [Case(name=drill.name, status=drill.status, detail=drill.detail)]
+    if drill.status in ("error", "skipped", "refused") and not cases:
+        # A refused drill (a safety gate held) did not run: reported as skipped, saying why.
+        status = "skipped" if drill.status == "refused" else drill.status
+        detail = f"refused: {drill.detail}" if drill.status == "refused" else drill.detail
+        cases = [Case(name=drill.name, status=status, detail=detail)]
     suite = ET.SubElement(
         parent,
         "testsuite",

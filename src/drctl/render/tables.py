@@ -101,9 +101,15 @@ def rto_line(record: RunRecord) -> str:
         return f"{record.action} {status}{tail}"
     met = record.rto_seconds <= record.objective_rto_seconds
     verdict = "[green]within[/]" if met else "[red]OVER[/]"
+    automation = (
+        f" ({human_seconds(record.automation_seconds)} of it automated steps)"
+        if record.automation_seconds is not None
+        and record.automation_seconds < record.rto_seconds - 0.5
+        else ""
+    )
     return (
         f"{record.action} {status}: measured RTO [bold]{human_seconds(record.rto_seconds)}[/] "
-        f"{verdict} the objective of {format_seconds(record.objective_rto_seconds)}"
+        f"{verdict} the objective of {format_seconds(record.objective_rto_seconds)}{automation}"
     )
 
 

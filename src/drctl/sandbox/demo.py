@@ -31,6 +31,18 @@ if TYPE_CHECKING:
     from drctl.plan.models import Plan
 
 DEMO_PLAN = "demo.yaml"
+DEMO_TIME_SCALE = 600.0  # one AWS minute in 0.1 s, as `drctl sandbox up`
+
+
+@contextmanager
+def _restore_aws_time() -> Iterator[None]:
+    """The demo's AWS clock follows its run's clock only while the demo runs."""
+    from drctl.kinds.sandboxing import aws_time
+
+    try:
+        yield
+    finally:
+        aws_time.follow(None)
 
 
 def demo_plan_text() -> str:
@@ -111,17 +123,28 @@ def run_demo(*, state_dir: Path | None, show: DemoShow | None = None) -> DemoRes
     kinds = registry()
     loaded = load_plan_text(demo_plan_text(), "drctl/data/demo.yaml")
     plan = loaded.plan
+    from drctl.engine.clock import ScaledClock
+    from drctl.kinds.sandboxing import aws_time
+
     base = state_dir or Path(tempfile.mkdtemp(prefix="drctl-demo-"))
-    install()  # first: its AWS clock is the one the demo's runs poll on
-    settings = default_settings(state_dir=base)
-    with isolated_aws_env(), mock_aws(config={"core": {"reset_boto3_session": False}}):
+    # The run and the sandbox's AWS share one clock at the sandbox's time scale: waits for
+    # AWS (Route 53's checkers, promotions) take their AWS time, in a fraction of real time.
+    clock = ScaledClock(DEMO_TIME_SCALE)
+    settings = default_settings(state_dir=base, clock=clock)
+    install()
+    aws_time.follow(clock.now)
+    with (
+        _restore_aws_time(),
+        isolated_aws_env(),
+        mock_aws(config={"core": {"reset_boto3_session": False}}),
+    ):
         view.stage(
             f"drctl demo: {plan.app}, {plan.strategy.value}, "
             f"{plan.regions.primary} -> {plan.regions.dr}"
         )
         view.overview(loaded)
         view.stage("1. Build the sandbox (moto, in this process)")
-        built = SandboxBuilder(plan, make_context(plan, settings).sessions).build()
+        built = SandboxBuilder(plan, make_context(plan, settings).sessions, clock).build()
         view.built(plan, built)
         view.stage("2. Readiness check")
         before = readiness(plan, make_context(plan, settings), kinds)

@@ -13,6 +13,9 @@ running in the same process: both dispatch into the same classes. Call ``install
 the server handles its first request, because moto's server builds each service's URL map
 lazily on that service's first request.
 
+The same ``install()`` puts in the outage layer (:mod:`drctl.sandbox.outages`): with no outage
+declared it lets every request through.
+
 moto is an optional dependency (the ``sandbox`` extra), so the extension modules are imported
 only when ``install()`` is called.
 """
@@ -22,6 +25,8 @@ from __future__ import annotations
 import importlib
 import threading
 from types import ModuleType
+
+from drctl.sandbox import outages
 
 __all__ = ["install", "is_installed", "uninstall"]
 
@@ -49,6 +54,7 @@ def install() -> None:
             return
         for module in _modules():
             module.install()
+        outages.install()
         _installed = True
         # The extensions move AWS state over the sandbox's AWS clock: runs in this process
         # poll on that clock too (see drctl.kinds.sandboxing.AwsClock).
@@ -62,6 +68,7 @@ def uninstall() -> None:
     """Restore moto's original classes and clear the extensions' test state."""
     global _installed
     with _lock:
+        outages.uninstall()
         for module in reversed(_modules()):
             module.uninstall()
         from drctl.engine.clock import set_default_clock

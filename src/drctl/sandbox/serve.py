@@ -15,6 +15,8 @@ from pathlib import Path
 
 from drctl.sandbox.server import FAKE_CREDENTIALS, LOCALHOST, start_moto_server, write_state
 
+DEFAULT_TIME_SCALE = 600.0  # AWS seconds per real second: one AWS minute is 0.1 s
+
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="drctl.sandbox.serve")
@@ -22,12 +24,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--state-dir", required=True, type=Path)
     parser.add_argument("--latency-ms", type=float, default=0.0)
+    parser.add_argument("--time-scale", type=float, default=DEFAULT_TIME_SCALE)
+    parser.add_argument("--outage", action="append", default=[])
     args = parser.parse_args(argv)
     os.environ.update(FAKE_CREDENTIALS)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     endpoint = f"http://{LOCALHOST}:{args.port}"
+    from drctl.kinds.sandboxing import aws_time
+
+    aws_time.set_scale(args.time_scale)  # AWS states pass in seconds, none skipped
     try:
         server = start_moto_server(args.port, args.latency_ms)
     except Exception as exc:
@@ -39,6 +46,10 @@ def main(argv: list[str] | None = None) -> int:
         write_state(args.state_dir, {"error": f"building {args.plan}: {exc}"})
         server.stop()
         return 1
+    from drctl.sandbox.outages import outages
+
+    # Built healthy first, then the outages begin: the plan's resources exist on both sides.
+    active = [str(o) for o in outages.add(*args.outage)]
     write_state(
         args.state_dir,
         {
@@ -48,6 +59,7 @@ def main(argv: list[str] | None = None) -> int:
             "endpoint_url": endpoint,
             "plan": str(Path(args.plan).resolve()),
             "built": built,
+            "outages": active,
             "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
         },
     )

@@ -119,19 +119,34 @@ def pid_alive(pid: int) -> bool:
 
 
 def up(
-    plan_path: str, port: int, state_dir: Path, timeout: float = 90.0, latency_ms: float = 0.0
+    plan_path: str,
+    port: int,
+    state_dir: Path,
+    timeout: float = 90.0,
+    latency_ms: float = 0.0,
+    outages: tuple[str, ...] = (),
 ) -> dict[str, Any]:
-    """Start the sandbox in the background; return its state once the plan is built."""
+    """Start the sandbox in the background; return its state once the plan is built.
+
+    ``outages`` (specs of :mod:`drctl.sandbox.outages`) begin once the plan is built."""
+    from drctl.sandbox.outages import Outage
+
+    specs = [str(Outage.parse(spec)) for spec in outages]  # bad specs fail here, not in the child
     existing = read_state(state_dir)
     if existing and existing.get("pid") and pid_alive(int(existing["pid"])):
         raise SandboxError(
             f"a sandbox is already running at {existing.get('endpoint_url')} "
-            f"(pid {existing['pid']})",
-            hint="drctl sandbox down stops it",
+            f"(pid {existing['pid']}, plan {existing.get('plan', '?')}); use it with "
+            f"export AWS_ENDPOINT_URL={existing.get('endpoint_url')}",
+            hint=f"stop it first: drctl --state-dir {state_dir} sandbox down",
         )
     state_file(state_dir).unlink(missing_ok=True)
     if not port_free(port):
-        raise SandboxError(f"port {port} on {LOCALHOST} is in use", hint="pass --port N")
+        what = "a moto server (a sandbox of another --state-dir?)" if _is_moto(port) else "in use"
+        raise SandboxError(
+            f"port {port} on {LOCALHOST} is {what}",
+            hint="pass --port N, or stop that sandbox with drctl --state-dir DIR sandbox down",
+        )
     state_dir.mkdir(parents=True, exist_ok=True)
     log = open(log_file(state_dir), "w", encoding="utf-8")  # noqa: SIM115 - handed to the child
     env = {**os.environ, **FAKE_CREDENTIALS}
@@ -150,6 +165,7 @@ def up(
             str(state_dir),
             "--latency-ms",
             str(latency_ms),
+            *(arg for spec in specs for arg in ("--outage", spec)),
         ],
         stdout=log,
         stderr=subprocess.STDOUT,
@@ -174,6 +190,14 @@ def up(
     raise SandboxError(
         f"sandbox did not become ready within {timeout:.0f}s", hint=f"see {log_file(state_dir)}"
     )
+
+
+def running(state_dir: Path) -> dict[str, Any]:
+    """The state of the sandbox running from ``state_dir``; an error when none is."""
+    state = read_state(state_dir)
+    if not state or not state.get("pid") or not pid_alive(int(state["pid"])):
+        raise SandboxError("no sandbox running", hint="drctl sandbox up --plan PLAN starts one")
+    return state
 
 
 def down(state_dir: Path, timeout: float = 15.0) -> dict[str, Any] | None:
@@ -211,3 +235,14 @@ def _tail(path: Path, lines: int = 5) -> str:
         return " | ".join(path.read_text(encoding="utf-8").strip().splitlines()[-lines:])
     except OSError:
         return "(no log)"
+
+
+def _is_moto(port: int) -> bool:
+    """Whether a moto server answers on ``port`` (its dashboard API), within a second."""
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(f"http://{LOCALHOST}:{port}/moto-api/", timeout=1):
+            return True
+    except Exception:
+        return False

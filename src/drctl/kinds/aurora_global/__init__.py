@@ -24,13 +24,22 @@ class AuroraGlobalKind(Kind):
     name = "aurora-global"
     model = AuroraGlobal
     iam_actions: ClassVar[IamActions] = {
-        "check": ("rds:DescribeGlobalClusters", "cloudwatch:GetMetricStatistics"),
+        "check": (
+            "rds:DescribeGlobalClusters",
+            "rds:DescribeDBClusters",
+            "cloudwatch:GetMetricStatistics",
+        ),
         "failover": (
             "rds:DescribeGlobalClusters",
+            "rds:DescribeDBClusters",
             "rds:SwitchoverGlobalCluster",
             "rds:FailoverGlobalCluster",
         ),
-        "failback": ("rds:DescribeGlobalClusters", "rds:SwitchoverGlobalCluster"),
+        "failback": (
+            "rds:DescribeGlobalClusters",
+            "rds:DescribeDBClusters",
+            "rds:SwitchoverGlobalCluster",
+        ),
     }
     moto_extensions = ("moto_global_failover",)
     lag = staticmethod(checks.lag)

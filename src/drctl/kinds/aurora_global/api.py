@@ -52,3 +52,30 @@ def failover(rds: Any, global_cluster: str, target_arn: str) -> None:
         TargetDbClusterIdentifier=target_arn,
         AllowDataLoss=True,
     )
+
+
+def failover_state(glob: dict[str, Any]) -> dict[str, Any] | None:
+    """The switchover or failover in progress on the global cluster (AWS leaves the field
+    empty, or out, when there is none)."""
+    state = glob.get("FailoverState") or None
+    return dict(state) if state and state.get("Status") else None
+
+
+def synchronization(glob: dict[str, Any], arn: str) -> str | None:
+    """A member's ``SynchronizationStatus`` (``connected`` / ``pending-resync``)."""
+    for member in glob.get("GlobalClusterMembers", []):
+        if member.get("DBClusterArn") == arn:
+            status = member.get("SynchronizationStatus")
+            return str(status) if status else None
+    return None
+
+
+def describe_cluster(rds: Any, arn: str) -> dict[str, Any] | None:
+    """One member cluster (``rds`` must be a client of the member's region)."""
+    try:
+        found = rds.describe_db_clusters(DBClusterIdentifier=arn)["DBClusters"]
+    except ClientError as exc:
+        if is_not_found(exc, "DBClusterNotFoundFault"):
+            return None
+        raise
+    return dict(found[0]) if found else None

@@ -1,76 +1,239 @@
 """Aurora global database switchover and failover, which moto does not implement.
 
-AWS API reference (RDS, 2014-10-31), from the botocore model:
+AWS moves the writer of a global database asynchronously; the call only starts it. This
+extension models what ``DescribeGlobalClusters`` shows while it happens, on the sandbox's AWS
+clock (:data:`drctl.kinds.sandboxing.aws_time`), never skipping a state.
 
-* ``SwitchoverGlobalCluster(GlobalClusterIdentifier, TargetDbClusterIdentifier)`` --
-  planned: the target secondary becomes the writer, the old writer a secondary,
-  no data loss.
-* ``FailoverGlobalCluster(GlobalClusterIdentifier, TargetDbClusterIdentifier,
-  AllowDataLoss, Switchover)`` -- unplanned: the target is promoted even if it lags.
-* Both return ``GlobalCluster``. Errors: ``GlobalClusterNotFoundFault`` (unknown
-  global cluster), ``DBClusterNotFoundFault`` (unknown target), ``InvalidParameterValue``
-  (the target is not a member, or is already the writer).
+Sources (RDS API reference, 2014-10-31, and the botocore model):
 
-moto keeps ``IsWriter`` per member; this extension swaps it, the result is
-what ``DescribeGlobalClusters`` (served from one backend for every region in
-moto, as in AWS) reports afterwards.
+* ``SwitchoverGlobalCluster`` (https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_SwitchoverGlobalCluster.html):
+  the target secondary becomes the writer, the old writer a secondary "maintaining the original
+  replication topology"; every secondary is synchronized first, so no data is lost.
+* ``FailoverGlobalCluster`` (https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_FailoverGlobalCluster.html):
+  ``AllowDataLoss`` without ``Switchover`` fails over; ``Switchover`` (or neither) switches
+  over; both at once is contradictory.
+* ``FailoverState`` (https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_FailoverState.html):
+  empty unless an operation is in progress; ``Status`` ``pending`` (the clusters are being
+  verified) then ``failing-over`` / ``switching-over``; ``FromDbClusterArn``,
+  ``ToDbClusterArn``, ``IsDataLossAllowed``.
+* ``GlobalClusterMember.SynchronizationStatus`` ``connected | pending-resync``: after a failover
+  the old primary is rebuilt as a secondary and resynchronises
+  (https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/aurora-global-database-disaster-recovery.html).
+* Errors: ``GlobalClusterNotFoundFault``, ``DBClusterNotFoundFault``,
+  ``InvalidGlobalClusterStateFault`` (an operation already in progress; for a switchover, member
+  engine versions that differ -- the user guide requires them to match, the API reference names
+  no code, so this one is the sandbox's choice), ``InvalidDBClusterStateFault`` (a member that is
+  not available, or a switchover target still resynchronising), ``InvalidParameterValue``
+  (a target that is not a member, or already the writer).
+
+How long each state lasts is the sandbox's choice (AWS says "minutes"): the constants below.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Final
 
-from drctl.kinds.sandboxing import PatchSet
+from drctl.kinds.sandboxing import PatchSet, aws_time
+
+# AWS seconds each phase lasts in the sandbox.
+VERIFY_SECONDS: Final = 30.0  # FailoverState "pending": the two clusters are verified
+SWITCHOVER_SECONDS: Final = 120.0  # "switching-over" after the verification
+FAILOVER_SECONDS: Final = 60.0  # "failing-over" after the verification
+RESYNC_SECONDS: Final = 600.0  # old primary "pending-resync" after a failover
 
 _patches = PatchSet()
+_STATE_ATTR: Final = "_drctl_operation"
+_STATUS_ATTR: Final = "_drctl_status"
+_RESYNC_ATTR: Final = "_drctl_resync_until"
 
 
-def _swap(response: Any) -> Any:
+@dataclass
+class Operation:
+    """One switchover or failover of a global cluster, with its timeline on ``aws_time``."""
+
+    from_arn: str
+    to_arn: str
+    data_loss: bool
+    started: datetime
+    verified: datetime
+    done: datetime
+    finished: bool = False
+
+    @property
+    def verb(self) -> str:
+        return "failing-over" if self.data_loss else "switching-over"
+
+
+def _error(code: str, message: str) -> Exception:
+    from moto.rds.exceptions import RDSClientError
+
+    return RDSClientError(code, message)
+
+
+def _settle(glob: Any) -> Operation | None:
+    """Apply what is due at ``aws_time.now()``; the operation still in flight, if any."""
+    op: Operation | None = glob.__dict__.get(_STATE_ATTR)
+    if op is None or op.finished:
+        return None
+    now = aws_time.now()
+    if now < op.done:
+        return op
+    for member in glob.members:
+        member.is_writer = member.db_cluster_arn == op.to_arn
+    if op.data_loss:
+        # The old primary is rebuilt as a secondary of the new writer and catches up.
+        resync: dict[str, datetime] = glob.__dict__.setdefault(_RESYNC_ATTR, {})
+        resync[op.from_arn] = op.done + timedelta(seconds=RESYNC_SECONDS)
+    op.finished = True
+    return None
+
+
+def _resyncing(glob: Any, arn: str) -> bool:
+    until: dict[str, datetime] = glob.__dict__.get(_RESYNC_ATTR, {})
+    return arn in until and aws_time.now() < until[arn]
+
+
+def _get_status(glob: Any) -> str:
+    op = _settle(glob)
+    if op is not None:
+        return op.verb
+    return str(glob.__dict__.get(_STATUS_ATTR, "available"))
+
+
+def _set_status(glob: Any, value: str) -> None:
+    glob.__dict__[_STATUS_ATTR] = value
+
+
+def _get_failover_state(glob: Any) -> dict[str, Any] | None:
+    op = _settle(glob)
+    if op is None:
+        return None
+    return {
+        "Status": "pending" if aws_time.now() < op.verified else op.verb,
+        "FromDbClusterArn": op.from_arn,
+        "ToDbClusterArn": op.to_arn,
+        "IsDataLossAllowed": op.data_loss,
+    }
+
+
+_original_members: Any = None
+
+
+def _get_members(glob: Any) -> list[dict[str, Any]]:
+    _settle(glob)
+    members: list[dict[str, Any]] = _original_members.fget(glob)
+    for member in members:
+        arn = str(member["DBClusterArn"])
+        member["SynchronizationStatus"] = "pending-resync" if _resyncing(glob, arn) else "connected"
+    return members
+
+
+def _cluster_status(cluster: Any) -> str:
+    """The member's status. moto reports a new cluster "creating" on the first read only and
+    "available" after; cluster creation is not modelled here, so that first read is skipped."""
+    status = str(cluster.status)
+    if status == "creating":
+        status = str(cluster.status)
+    return status
+
+
+def _start(response: Any, *, data_loss: bool) -> Any:
     from moto.core.responses import ActionResult
-    from moto.rds.exceptions import DBClusterNotFoundError, InvalidParameterValue, RDSClientError
+    from moto.rds.exceptions import DBClusterNotFoundError, InvalidParameterValue
 
     gid = str(response.params.get("GlobalClusterIdentifier", "")).lower()
-    target = response.params.get("TargetDbClusterIdentifier", "")
+    target = str(response.params.get("TargetDbClusterIdentifier", ""))
     glob = response.global_backend.global_clusters.get(gid)
     if glob is None:
-        raise RDSClientError("GlobalClusterNotFoundFault", f"Global cluster {gid} not found.")
+        raise _error("GlobalClusterNotFoundFault", f"Global cluster {gid} not found.")
+    op = _settle(glob)
+    if op is not None:
+        raise _error(
+            "InvalidGlobalClusterStateFault",
+            f"Global cluster {gid} is {op.verb} to {op.to_arn}; wait until it is available.",
+        )
     member = next(
         (m for m in glob.members if target in (m.db_cluster_arn, m.db_cluster_identifier)), None
     )
     if member is None:
-        if not str(target).startswith("arn:"):
-            raise DBClusterNotFoundError(str(target))
+        if not target.startswith("arn:"):
+            raise DBClusterNotFoundError(target)
         raise InvalidParameterValue(
             f"The target cluster {target} is not a member of global cluster {gid}."
         )
     if member.is_writer:
         raise InvalidParameterValue(f"{target} is already the primary cluster of {gid}.")
-    for other in glob.members:
-        other.is_writer = other is member
+    writer = next((m for m in glob.members if m.is_writer), None)
+    if _cluster_status(member) != "available":
+        raise _error(
+            "InvalidDBClusterStateFault",
+            f"DB cluster {member.db_cluster_arn} is {_cluster_status(member)}, not available.",
+        )
+    if not data_loss:
+        if writer is None or _cluster_status(writer) != "available":
+            raise _error(
+                "InvalidDBClusterStateFault",
+                f"The primary cluster of {gid} is not available; a switchover needs it.",
+            )
+        if _resyncing(glob, member.db_cluster_arn):
+            raise _error(
+                "InvalidDBClusterStateFault",
+                f"DB cluster {member.db_cluster_arn} is still resynchronizing "
+                "(pending-resync); a switchover needs every secondary connected.",
+            )
+        versions = {str(m.engine_version) for m in glob.members}
+        if len(versions) > 1:
+            raise _error(
+                "InvalidGlobalClusterStateFault",
+                f"The members of {gid} run different engine versions "
+                f"({', '.join(sorted(versions))}); a switchover needs them to match.",
+            )
+    now = aws_time.now()
+    verified = now + timedelta(seconds=VERIFY_SECONDS)
+    length = FAILOVER_SECONDS if data_loss else SWITCHOVER_SECONDS
+    glob.__dict__[_STATE_ATTR] = Operation(
+        from_arn=writer.db_cluster_arn if writer is not None else "",
+        to_arn=member.db_cluster_arn,
+        data_loss=data_loss,
+        started=now,
+        verified=verified,
+        done=verified + timedelta(seconds=length),
+    )
     return ActionResult({"GlobalCluster": glob})
 
 
 def switchover_global_cluster(self: Any) -> Any:
-    return _swap(self)
+    return _start(self, data_loss=False)
 
 
 def failover_global_cluster(self: Any) -> Any:
-    if not self.params.get("AllowDataLoss") and not self.params.get("Switchover"):
-        from moto.rds.exceptions import InvalidParameterValue
+    from moto.rds.exceptions import RDSClientError
 
-        raise InvalidParameterValue(
-            "FailoverGlobalCluster needs AllowDataLoss (or Switchover for a planned move)."
+    allow = bool(self.params.get("AllowDataLoss"))
+    switchover = bool(self.params.get("Switchover"))
+    if allow and switchover:
+        raise RDSClientError(
+            "InvalidParameterCombination",
+            "AllowDataLoss and Switchover cannot both be set: fail over or switch over.",
         )
-    return _swap(self)
+    return _start(self, data_loss=allow)
 
 
 def install() -> None:
+    global _original_members
     if _patches.active:
         return
+    from moto.rds.models import GlobalCluster
     from moto.rds.responses import RDSResponse
 
+    _original_members = vars(GlobalCluster)["global_cluster_members"]
     _patches.replace(RDSResponse, "switchover_global_cluster", switchover_global_cluster)
     _patches.replace(RDSResponse, "failover_global_cluster", failover_global_cluster)
+    _patches.replace(GlobalCluster, "status", property(_get_status, _set_status))
+    _patches.replace(GlobalCluster, "failover_state", property(_get_failover_state))
+    _patches.replace(GlobalCluster, "global_cluster_members", property(_get_members))
 
 
 def uninstall() -> None:

@@ -23,10 +23,17 @@ class AutoScalingGroupKind(Kind):
     name = "autoscaling-group"
     model = AutoScalingGroup
     iam_actions: ClassVar[IamActions] = {
-        "check": ("autoscaling:DescribeAutoScalingGroups",),
+        "check": (
+            "autoscaling:DescribeAutoScalingGroups",
+            "ec2:DescribeLaunchTemplateVersions",
+            "ec2:DescribeImages",
+        ),
         "failover": (
             "autoscaling:DescribeAutoScalingGroups",
             "autoscaling:UpdateAutoScalingGroup",
+            "autoscaling:DescribeScalingActivities",
+            "ec2:DescribeLaunchTemplateVersions",
+            "ec2:DescribeImages",
         ),
         "failback": (
             "autoscaling:DescribeAutoScalingGroups",

@@ -36,3 +36,67 @@ def set_capacity(autoscaling: Any, name: str, *, minimum: int, desired: int, max
     autoscaling.update_auto_scaling_group(
         AutoScalingGroupName=name, MinSize=minimum, DesiredCapacity=desired, MaxSize=maximum
     )
+
+
+# Processes without which a scale-up never launches an instance (SuspendProcesses, EC2 Auto
+# Scaling User Guide: "Suspend and resume processes"): Launch adds instances; with
+# AlarmNotification or ScheduledActions suspended drctl's explicit desired capacity still
+# applies, so only Launch blocks it.
+BLOCKING_PROCESSES = ("Launch",)
+
+
+def suspended_processes(group: dict[str, Any]) -> list[str]:
+    """The group's suspended processes that stop a scale-up from launching instances."""
+    return [
+        str(p["ProcessName"])
+        for p in group.get("SuspendedProcesses", [])
+        if p.get("ProcessName") in BLOCKING_PROCESSES
+    ]
+
+
+def template_image(ec2: Any, group: dict[str, Any]) -> tuple[str, str] | None:
+    """(launch template label, image id) the group launches from; None when it uses no template
+    or the template names no image."""
+    spec = group.get("LaunchTemplate") or (
+        group.get("MixedInstancesPolicy", {})
+        .get("LaunchTemplate", {})
+        .get("LaunchTemplateSpecification")
+    )
+    if not spec:
+        return None
+    kwargs: dict[str, Any] = {"Versions": [str(spec.get("Version") or "$Default")]}
+    if spec.get("LaunchTemplateId"):
+        kwargs["LaunchTemplateId"] = spec["LaunchTemplateId"]
+    else:
+        kwargs["LaunchTemplateName"] = spec["LaunchTemplateName"]
+    versions = ec2.describe_launch_template_versions(**kwargs)["LaunchTemplateVersions"]
+    if not versions:
+        return None
+    image = versions[0].get("LaunchTemplateData", {}).get("ImageId")
+    label = str(spec.get("LaunchTemplateName") or spec.get("LaunchTemplateId"))
+    return (label, str(image)) if image else None
+
+
+def image_exists(ec2: Any, image_id: str) -> bool:
+    """Whether the AMI exists in the client's Region (AMIs are regional: a template copied from
+    the primary Region names an image the DR Region does not have)."""
+    from botocore.exceptions import ClientError
+
+    try:
+        return bool(ec2.describe_images(ImageIds=[image_id])["Images"])
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] in ("InvalidAMIID.NotFound", "InvalidAMIID.Malformed"):
+            return False
+        raise
+
+
+def failed_activities(autoscaling: Any, name: str, since: Any = None) -> list[dict[str, Any]]:
+    """Scaling activities that ended ``Failed`` or ``Cancelled`` (after ``since``), newest
+    first, with AWS's ``StatusMessage`` (DescribeScalingActivities)."""
+    activities = autoscaling.describe_scaling_activities(AutoScalingGroupName=name, MaxRecords=20)
+    return [
+        dict(a)
+        for a in activities.get("Activities", [])
+        if a.get("StatusCode") in ("Failed", "Cancelled")
+        and (since is None or a.get("StartTime") is None or a["StartTime"] >= since)
+    ]

@@ -15,7 +15,7 @@ from drctl.engine.step import (
     warned,
 )
 from drctl.kinds.autoscaling_group import api
-from drctl.kinds.autoscaling_group.scaling import NAME, _capacity
+from drctl.kinds.autoscaling_group.scaling import NAME, _capacity, launch_blockers
 from drctl.kinds.steps import check_maker
 from drctl.plan.models import AutoScalingGroup
 
@@ -63,10 +63,20 @@ def checks(res: AutoScalingGroup, ctx: RunContext) -> list[Check]:
             return warned(f"{source}, but no subnets or availability zones")
         return passed(source)
 
+    def can_launch() -> CheckResult:
+        group = memo()
+        if group is None:
+            return failed(f"group {res.dr} not found")
+        problems = launch_blockers(res, ctx, group)
+        if problems:
+            return failed("; ".join(problems))
+        return passed(f"no suspended Launch process; the launch image exists in {region}")
+
     check = check_maker(res.name, NAME, f"{res.name} (autoscaling {region})")
 
     return [
         check("group", "DR group exists", exists),
         check("max-size", "max size allows the failover capacity", room),
         check("launch-source", "instances can be launched", launch),
+        check("launch-ready", "nothing stops a scale-up from launching", can_launch),
     ]

@@ -42,6 +42,29 @@ def _capacity(group: dict[str, Any]) -> dict[str, int]:
     }
 
 
+def launch_blockers(res: AutoScalingGroup, ctx: RunContext, group: dict[str, Any]) -> list[str]:
+    """What stops this group from launching instances in the DR Region, in words: suspended
+    processes and a launch template whose image the Region does not have. A scale-up that
+    ignored them would wait out its timeout while AWS launches nothing."""
+    problems = []
+    suspended = api.suspended_processes(group)
+    if suspended:
+        problems.append(
+            f"{res.dr} has suspended processes {', '.join(suspended)}: it launches nothing "
+            f"(aws autoscaling resume-processes --auto-scaling-group-name {res.dr} "
+            f"--scaling-processes {' '.join(suspended)})"
+        )
+    ec2 = ctx.client("ec2", "dr")
+    source = api.template_image(ec2, group)
+    if source is not None and not api.image_exists(ec2, source[1]):
+        problems.append(
+            f"launch template {source[0]} names image {source[1]}, which does not exist in "
+            f"{ctx.region('dr')} (AMIs are regional: copy it there, or point the template at "
+            "the DR copy)"
+        )
+    return problems
+
+
 def failover(res: AutoScalingGroup, ctx: RunContext) -> list[Step]:
     return [_scale_step(res, ctx, action="scale-up", phase=Phase.COMPUTE, target=None)]
 
@@ -87,9 +110,16 @@ def _scale_step(
             f"min {want['min']} / desired {want['desired']} / max {want['max']}",
         )
 
+    started: dict[str, Any] = {}
+
     def run() -> StepOutcome:
+        started["at"] = ctx.clock.now()
         group = _group(res, ctx)
         want = wanted(group)
+        if not going_back:
+            problems = launch_blockers(res, ctx, group)
+            if problems:
+                raise AwsError(f"{res.name}: cannot scale up: {'; '.join(problems)}")
         api.set_capacity(
             client, res.dr, minimum=want["min"], desired=want["desired"], maximum=want["max"]
         )
@@ -102,6 +132,16 @@ def _scale_step(
         ready = api.in_service(group)
         want = wanted(group)["desired"]
         ok = ready <= want if going_back else ready >= want
+        if not ok and not going_back:
+            # AWS reports why it launches nothing as failed scaling activities: say so now
+            # instead of waiting out the timeout.
+            failed = api.failed_activities(client, res.dr, since=started.get("at"))
+            if failed:
+                newest = failed[0]
+                raise AwsError(
+                    f"{res.name}: {res.dr} scaling activity {newest.get('StatusCode')}: "
+                    f"{newest.get('StatusMessage') or newest.get('Description', '')}"
+                )
         return Verification(ok, f"{ready} InService of {want} wanted")
 
     verb = (

@@ -1,4 +1,10 @@
-"""The step of a manual resource: wait for a person, on a terminal or by ``--approve``."""
+"""The step of a manual resource: wait for a person, on a terminal or by ``--approve``.
+
+Failover shows ``instructions``; failback shows ``failback_instructions``. Going home is a
+different act from leaving (the partner switches *back*), so a failback never shows the
+failover's words: a person reading them at 3 a.m. would redo the failover. A resource without
+``failback_instructions`` has no failback step (its check says so).
+"""
 
 from __future__ import annotations
 
@@ -23,7 +29,10 @@ def phase_of(res: Manual, ctx: RunContext) -> Phase:
     return Phase.COMPUTE if needed else Phase.NOTIFY
 
 
-def confirm_step(res: Manual, ctx: RunContext, *, action: str, verb: str) -> Step:
+def confirm_step(
+    res: Manual, ctx: RunContext, *, action: str, verb: str, instructions: str
+) -> Step:
+    """A step that passes only when a person confirms ``instructions`` are done."""
     resume = f"drctl {verb} --plan PLAN --resume {ctx.run_id or 'RUN_ID'} --approve {res.name}"
 
     def precheck() -> Precheck:
@@ -34,8 +43,8 @@ def confirm_step(res: Manual, ctx: RunContext, *, action: str, verb: str) -> Ste
 
     def run() -> StepOutcome:
         if ctx.ask is None:
-            raise StepWaiting(f"{res.name}: waiting for a person: {res.instructions}")
-        if not ctx.ask(res.name, res.instructions):
+            raise StepWaiting(f"{res.name}: waiting for a person: {instructions}")
+        if not ctx.ask(res.name, instructions):
             raise GateRefused(
                 f"{res.name}: the operator did not confirm it is done",
                 hint=f"do it, then: {resume}",
@@ -49,8 +58,8 @@ def confirm_step(res: Manual, ctx: RunContext, *, action: str, verb: str) -> Ste
         kind=NAME,
         action=action,
         phase=phase_of(res, ctx),
-        description=f"By hand: {res.instructions}",
-        cli=[f"# {res.instructions}", resume],
+        description=f"By hand: {instructions}",
+        cli=[f"# {instructions}", resume],
         precheck=precheck,
         run=run,
         mutating=False,
@@ -58,11 +67,23 @@ def confirm_step(res: Manual, ctx: RunContext, *, action: str, verb: str) -> Ste
 
 
 def failover(res: Manual, ctx: RunContext) -> list[Step]:
-    return [confirm_step(res, ctx, action="confirm", verb="failover")]
+    return [
+        confirm_step(res, ctx, action="confirm", verb="failover", instructions=res.instructions)
+    ]
 
 
 def failback(res: Manual, ctx: RunContext) -> list[Step]:
-    return [confirm_step(res, ctx, action="confirm", verb="failback")]
+    if res.failback_instructions is None:
+        return []
+    return [
+        confirm_step(
+            res,
+            ctx,
+            action="confirm-failback",
+            verb="failback",
+            instructions=res.failback_instructions,
+        )
+    ]
 
 
 def _user() -> str:

@@ -19,7 +19,7 @@ from typing import Any, ClassVar
 from drctl.engine.context import RunContext
 from drctl.engine.step import Check, Step
 from drctl.kinds.contract import IamActions, Kind
-from drctl.kinds.route53_record import checks, traffic
+from drctl.kinds.route53_record import checks, failback, traffic
 from drctl.kinds.sandboxing import SandboxBuild
 from drctl.plan.models import Route53Record
 
@@ -62,7 +62,7 @@ class Route53RecordKind(Kind):
         return traffic.failover(res, ctx)
 
     def failback(self, res: Any, ctx: RunContext) -> list[Step]:
-        return traffic.failback(res, ctx)
+        return failback.failback(res, ctx)
 
     def build_sandbox(self, b: SandboxBuild, res: Any) -> None:
         from drctl.kinds.route53_record import sandbox

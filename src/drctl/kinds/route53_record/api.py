@@ -19,7 +19,7 @@ def normalize_name(name: str) -> str:
 def find_zone(
     route53: Any, *, name: str | None = None, zone_id: str | None = None
 ) -> dict[str, Any] | None:
-    """The hosted zone by id or by name (the first public one of that name)."""
+    """The hosted zone by id or by name (the public one of that name, else a private one)."""
     if zone_id:
         zid = zone_id.split("/")[-1]
         try:
@@ -31,10 +31,24 @@ def find_zone(
     assert name is not None
     wanted = normalize_name(name).lower()
     response = route53.list_hosted_zones_by_name(DNSName=wanted, MaxItems="10")
-    for zone in response.get("HostedZones", []):
-        if zone["Name"].lower() == wanted:
-            return dict(zone)
-    return None
+    named = [dict(z) for z in response.get("HostedZones", []) if z["Name"].lower() == wanted]
+    public = [z for z in named if not is_private(z)]
+    chosen = public or named
+    return chosen[0] if chosen else None
+
+
+def is_private(zone: dict[str, Any]) -> bool:
+    """A private hosted zone: TestDNSAnswer does not answer for it (public zones only)."""
+    return bool(zone.get("Config", {}).get("PrivateZone"))
+
+
+def is_alias(rrset: dict[str, Any]) -> bool:
+    return "AliasTarget" in rrset
+
+
+def evaluates_target_health(rrset: dict[str, Any]) -> bool:
+    """An alias record that Route 53 treats as unhealthy while its target is."""
+    return bool(rrset.get("AliasTarget", {}).get("EvaluateTargetHealth"))
 
 
 def zone_id_of(zone: dict[str, Any]) -> str:

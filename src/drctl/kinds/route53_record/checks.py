@@ -24,6 +24,9 @@ from drctl.kinds.steps import check_maker
 from drctl.plan.durations import format_seconds
 from drctl.plan.models import Route53Record
 
+# Kinds that move traffic with data-plane calls (named, not imported: kinds stay apart).
+DATA_PLANE_TRAFFIC_KINDS = frozenset({"arc-routing-control", "global-accelerator"})
+
 
 def checks(res: Route53Record, ctx: RunContext) -> list[Check]:
     rto = ctx.objectives.rto_seconds
@@ -49,6 +52,12 @@ def checks(res: Route53Record, ctx: RunContext) -> list[Check]:
         if primary is None:
             return failed(f"{res.record} has no PRIMARY failover record")
         if not primary.get("HealthCheckId"):
+            if api.evaluates_target_health(primary):
+                return failed(
+                    "the PRIMARY alias evaluates its target's health, so Route 53 fails over when "
+                    "the target fails, but it has no health check: drctl cannot force a planned "
+                    "failover (attach a health check to the PRIMARY record; drctl inverts it)"
+                )
             return failed("the PRIMARY record has no health check: Route 53 would never fail over")
         config = (_health_check(res, ctx) or {}).get("HealthCheckConfig")
         if config is None:
@@ -63,7 +72,14 @@ def checks(res: Route53Record, ctx: RunContext) -> list[Check]:
                 "the PRIMARY health check is inverted: traffic is forced to SECONDARY "
                 "(a failover is in effect)"
             )
-        return passed(f"health check {primary['HealthCheckId']} ({config.get('Type')}) enabled")
+        alias = (
+            ", and the alias evaluates its target's health"
+            if api.evaluates_target_health(primary)
+            else ""
+        )
+        return passed(
+            f"health check {primary['HealthCheckId']} ({config.get('Type')}) enabled{alias}"
+        )
 
     def detection_time() -> CheckResult:
         hc = _health_check(res, ctx)
@@ -96,6 +112,16 @@ def checks(res: Route53Record, ctx: RunContext) -> list[Check]:
             fraction,
         )
 
+    def control_plane() -> CheckResult:
+        data_plane = [r.name for r in ctx.plan.resources if r.kind in DATA_PLANE_TRAFFIC_KINDS]
+        if data_plane:
+            return passed(f"traffic also moves through the data plane ({', '.join(data_plane)})")
+        return warned(
+            "traffic moves only through the Route 53 control plane (UpdateHealthCheck, hosted "
+            "in us-east-1): in a us-east-1 event failover may not be able to move it at all. "
+            "Use arc-routing-control (or global-accelerator) to move it on a data plane"
+        )
+
     check = check_maker(res.name, NAME, f"{res.name} (route53 {res.record})")
 
     return [
@@ -108,4 +134,9 @@ def checks(res: Route53Record, ctx: RunContext) -> list[Check]:
             detection_time,
         ),
         check("primary-health", "PRIMARY endpoint currently healthy", primary_status),
+        check(
+            "control-plane",
+            "traffic does not depend on the Route 53 control plane alone",
+            control_plane,
+        ),
     ]

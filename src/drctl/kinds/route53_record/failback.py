@@ -13,7 +13,12 @@ from typing import Any
 from drctl.engine.context import RunContext
 from drctl.engine.step import Phase, Precheck, Step, StepOutcome, Verification
 from drctl.kinds.route53_record import api
-from drctl.kinds.route53_record.traffic import answers_for, locate_failover, primary_health_check_id
+from drctl.kinds.route53_record.traffic import (
+    POLL_SECONDS,
+    locate_failover,
+    primary_health_check_id,
+    routing_verdict,
+)
 from drctl.kinds.steps import aws_step
 from drctl.plan.models import Route53Record
 
@@ -47,15 +52,15 @@ def restore_traffic_step(res: Route53Record, ctx: RunContext) -> Step:
         return StepOutcome(detail=f"restored PRIMARY health check {hc['Id']}")
 
     def verify() -> Verification:
-        zone_id, records, hc = locate_failover(res, client)
+        zone, records, hc = locate_failover(res, client)
         if not healthy(hc):
-            return Verification(False, "Route 53 does not report the PRIMARY healthy yet")
-        ok, answer, expected = answers_for(client, res, zone_id, records["PRIMARY"])
-        if not ok:
             return Verification(
-                False, f"Route 53 answers {', '.join(answer) or 'nothing'}, not {expected}"
+                False,
+                "Route 53 does not report the PRIMARY healthy yet (its checkers need "
+                f"{api.detection_seconds(hc['HealthCheckConfig'])}s to see a change)",
             )
-        return Verification(True, f"PRIMARY healthy; answers {', '.join(answer) or 'alias'}")
+        ok, evidence = routing_verdict(client, res, zone, records, "PRIMARY")
+        return Verification(ok, evidence)
 
     hc_id = primary_health_check_id(res, ctx)
     return aws_step(
@@ -74,5 +79,9 @@ def restore_traffic_step(res: Route53Record, ctx: RunContext) -> Step:
         precheck=precheck,
         run=run,
         verify=verify,
-        poll_seconds=10.0,
+        poll_seconds=POLL_SECONDS,
     )
+
+
+def failback(res: Route53Record, ctx: RunContext) -> list[Step]:
+    return [restore_traffic_step(res, ctx)]

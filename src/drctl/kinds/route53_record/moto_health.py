@@ -24,30 +24,50 @@ What this module does, and from where:
   ("Success: HTTP Status Code 200, OK"; a timed-out endpoint reads "Failure: Connection timed
   out. ..."). The explanatory text after the prefix for inverted and disabled checks is this
   sandbox's own wording: AWS does not document it.
-- ``TestDNSAnswer`` (API reference; request/response shapes from the botocore model): answers
-  from the hosted zone's records, choosing among failover/weighted/multivalue records by the
+- Time (https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/dns-failover-determining-health-of-endpoints.html):
+  each checker probes every ``RequestInterval`` seconds, the checkers uncoordinated (here
+  staggered evenly across the interval), and changes the status it reports only after
+  ``FailureThreshold`` consecutive probes with the new result ("the number of consecutive
+  health checks that an endpoint must pass or fail for Route 53 to change the current status",
+  ``HealthCheckConfig.FailureThreshold``). So inverting, disabling or an endpoint going down
+  takes effect checker by checker over interval x threshold, on the sandbox's AWS clock
+  (:data:`drctl.kinds.sandboxing.aws_time`); a change undone before a checker saw it
+  ``FailureThreshold`` times is never reported by that checker. A new health check starts
+  healthy. Route 53 acts on the aggregate: healthy while more than 18% of the checkers report
+  healthy (same page). ``CheckedTime`` is the checker's last probe.
+- ``TestDNSAnswer`` (API reference; request/response shapes from the botocore model): "This
+  call only supports querying public hosted zones"
+  (https://docs.aws.amazon.com/Route53/latest/APIReference/API_TestDNSAnswer.html); a private
+  zone gets ``InvalidInput``, the error the reference lists for input it does not accept.
+  Answers from the hosted zone's records, choosing among failover/weighted/multivalue records by the
   derived health above, following the rules documented on ``ResourceRecordSet.Failover``,
-  ``Weight``, ``MultiValueAnswer`` and ``HealthCheckId`` in the botocore model.
+  ``Weight``, ``MultiValueAnswer`` and ``HealthCheckId`` in the botocore model. An alias record
+  with ``EvaluateTargetHealth`` is healthy only while its target is (``AliasTarget``): the
+  sandbox can evaluate targets in the same hosted zone; any other target counts healthy.
 """
 
 from __future__ import annotations
 
+import math
 import threading
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any, Final
 
 import moto.route53.urls as route53_urls
 from moto.core.responses import ActionResult
-from moto.core.utils import utcnow
 from moto.route53.exceptions import InvalidInput
+from moto.route53.models import HealthCheck
 from moto.route53.responses import Route53
 
-from drctl.kinds.sandboxing import PatchSet
+from drctl.kinds.sandboxing import PatchSet, aws_time
 
 __all__ = [
     "CHECKERS_PER_REGION",
     "CHECKER_REGIONS",
     "answer_dns_query",
+    "configured_healthy",
     "endpoint_healthy",
     "health_check_is_healthy",
     "install",
@@ -84,21 +104,39 @@ _TIMED_OUT: Final = (
 _MAX_MULTIVALUE_ANSWERS: Final = 8
 _TEST_DNS_ANSWER_PATH: Final = r"{0}/(?P<api_version>[\d_-]+)/testdnsanswer$"
 
+HEALTHY_FRACTION: Final = 0.18  # healthy while more than 18% of the checkers say so
+
 _patches = PatchSet()
 _endpoint_health: dict[str, bool] = {}
 _endpoint_lock = threading.Lock()
+_TIMELINE_ATTR: Final = "_drctl_timeline"
+_live: dict[str, Any] = {}  # health check id -> moto HealthCheck, to note endpoint changes
+
+
+@dataclass(frozen=True)
+class Change:
+    """From ``at`` on, every probe of the checkers finds ``healthy`` (reported as ``text``)."""
+
+    at: datetime
+    healthy: bool
+    text: str
 
 
 def set_endpoint_health(health_check_id: str, healthy: bool) -> None:
-    """Make every checker observe the health check's endpoint as ``healthy`` (test hook)."""
+    """Make every checker observe the health check's endpoint as ``healthy`` from now on
+    (test hook); the checkers report it over interval x threshold, like any change."""
     with _endpoint_lock:
         _endpoint_health[health_check_id] = healthy
+    health_check = _live.get(health_check_id)
+    if health_check is not None:
+        _note_change(health_check)
 
 
 def reset_endpoint_health() -> None:
     """Forget all ``set_endpoint_health`` calls: every endpoint is healthy again."""
     with _endpoint_lock:
         _endpoint_health.clear()
+    _live.clear()
 
 
 def endpoint_healthy(health_check_id: str) -> bool:
@@ -107,8 +145,9 @@ def endpoint_healthy(health_check_id: str) -> bool:
         return _endpoint_health.get(health_check_id, True)
 
 
-def health_check_is_healthy(health_check: Any) -> bool:
-    """The status Route 53 acts on for a moto ``HealthCheck``.
+def configured_healthy(health_check: Any) -> bool:
+    """The status the checkers' probes find *now* for a moto ``HealthCheck`` (what they will
+    report once they have seen it FailureThreshold times).
 
     Disabled means "not probed, considered healthy"; Inverted then flips whatever that base
     status is, which is how AWS lets you take a disabled check's resource out of DNS.
@@ -117,7 +156,97 @@ def health_check_is_healthy(health_check: Any) -> bool:
     return not base if health_check.inverted else base
 
 
-def _status_text(health_check: Any, healthy: bool) -> str:
+def _timeline(health_check: Any) -> list[Change]:
+    timeline: list[Change] = health_check.__dict__.setdefault(_TIMELINE_ATTR, [])
+    return timeline
+
+
+def _note_change(health_check: Any) -> None:
+    """Record what the probes find from now on, when it differs from the last change."""
+    if "_drctl_disabled" not in health_check.__dict__:
+        return  # still inside moto's __init__: the change is noted once both flags are set
+    _live[health_check.id] = health_check
+    timeline = _timeline(health_check)
+    now = aws_time.now()
+    if not timeline:
+        # A new health check reports healthy until its checkers have seen otherwise.
+        timeline.append(Change(now, True, _status_text(health_check, True, endpoint_ok=True)))
+    healthy = configured_healthy(health_check)
+    text = _status_text(health_check, healthy)
+    if (timeline[-1].healthy, timeline[-1].text) != (healthy, text):
+        timeline.append(Change(now, healthy, text))
+
+
+def _flag(name: str) -> property:
+    """``inverted`` / ``disabled`` on moto's HealthCheck, noting each change on the timeline."""
+    attr = f"_drctl_{name}"
+
+    def get(health_check: Any) -> bool:
+        return bool(health_check.__dict__.get(attr, False))
+
+    def set_(health_check: Any, value: Any) -> None:
+        health_check.__dict__[attr] = bool(value)
+        _note_change(health_check)
+
+    return property(get, set_)
+
+
+def _interval(health_check: Any) -> float:
+    return float(health_check.request_interval or 30)
+
+
+def _threshold(health_check: Any) -> int:
+    return int(health_check.failure_threshold or 3)
+
+
+def _checker_view(
+    health_check: Any, index: int, count: int, now: datetime
+) -> tuple[Change, datetime]:
+    """(what checker ``index`` of ``count`` reports at ``now``, its last probe time).
+
+    The checker probes at ``base + offset + j * interval``; a change is reported from the
+    ``threshold``-th probe at or after it, provided the next change did not come first.
+    """
+    timeline = _timeline(health_check)
+    if not timeline:
+        _note_change(health_check)
+        timeline = _timeline(health_check)
+    interval, threshold = _interval(health_check), _threshold(health_check)
+    base = timeline[0].at
+    offset = interval * index / count
+    reported = timeline[0]
+    for i, change in enumerate(timeline[1:], start=1):
+        since = (change.at - base).total_seconds() - offset
+        first = max(0, math.ceil(since / interval))
+        flips = base + timedelta(seconds=offset + (first + threshold - 1) * interval)
+        superseded = i + 1 < len(timeline) and timeline[i + 1].at <= flips
+        if not superseded and flips <= now:
+            reported = change
+    probes = math.floor(((now - base).total_seconds() - offset) / interval)
+    checked = base + timedelta(seconds=offset + max(0, probes) * interval)
+    return reported, checked
+
+
+def _checkers(health_check: Any) -> list[tuple[str, int]]:
+    regions: Sequence[str] = health_check.regions or CHECKER_REGIONS
+    return [(region, checker) for region in regions for checker in range(CHECKERS_PER_REGION)]
+
+
+def health_check_is_healthy(health_check: Any) -> bool:
+    """The status Route 53 acts on: more than 18% of the checkers report healthy now."""
+    checkers = _checkers(health_check)
+    now = aws_time.now()
+    healthy = sum(
+        1
+        for index in range(len(checkers))
+        if _checker_view(health_check, index, len(checkers), now)[0].healthy
+    )
+    return healthy / len(checkers) > HEALTHY_FRACTION
+
+
+def _status_text(health_check: Any, healthy: bool, *, endpoint_ok: bool | None = None) -> str:
+    if endpoint_ok is not None:
+        return f"Success: {_TCP_OK if health_check.type_ == 'TCP' else _HTTP_OK}"
     if health_check.disabled:
         detail = "Health checking is disabled; Route 53 considers a disabled health check healthy"
         if health_check.inverted:
@@ -133,20 +262,21 @@ def _status_text(health_check: Any, healthy: bool) -> str:
 
 
 def observations_for(health_check: Any) -> list[dict[str, Any]]:
-    """``HealthCheckObservations`` for a moto ``HealthCheck``: one per checker."""
-    healthy = health_check_is_healthy(health_check)
-    status = _status_text(health_check, healthy)
-    checked = utcnow()
-    regions: Sequence[str] = health_check.regions or CHECKER_REGIONS
-    return [
-        {
-            "Region": region,
-            "IPAddress": f"15.177.{_CHECKER_SUBNET.get(region, 0)}.{10 * checker + 21}",
-            "StatusReport": {"Status": status, "CheckedTime": checked},
-        }
-        for region in regions
-        for checker in range(CHECKERS_PER_REGION)
-    ]
+    """``HealthCheckObservations`` for a moto ``HealthCheck``: one per checker, each with
+    the status that checker reports at the sandbox's AWS time."""
+    checkers = _checkers(health_check)
+    now = aws_time.now()
+    observations = []
+    for index, (region, checker) in enumerate(checkers):
+        reported, checked = _checker_view(health_check, index, len(checkers), now)
+        observations.append(
+            {
+                "Region": region,
+                "IPAddress": f"15.177.{_CHECKER_SUBNET.get(region, 0)}.{10 * checker + 21}",
+                "StatusReport": {"Status": reported.text, "CheckedTime": checked},
+            }
+        )
+    return observations
 
 
 def get_health_check_status(self: Any) -> ActionResult:
@@ -170,15 +300,32 @@ def _values(record: Any) -> list[str]:
     return [value["Value"] if isinstance(value, dict) else str(value) for value in record.records]
 
 
-def _record_healthy(backend: Any, record: Any) -> bool:
-    """A record with no health check is always healthy (ResourceRecordSet.HealthCheckId)."""
-    if not record.health_check_id:
+def _evaluates_target(record: Any) -> bool:
+    flag = (record.alias_target or {}).get("EvaluateTargetHealth", False)
+    return str(flag).lower() == "true"
+
+
+def _record_healthy(backend: Any, record: Any, zone: Any = None, depth: int = 0) -> bool:
+    """A record with no health check is always healthy (ResourceRecordSet.HealthCheckId); an
+    alias with EvaluateTargetHealth is healthy only while its target is (AliasTarget)."""
+    if record.health_check_id:
+        health_check = backend.health_checks.get(record.health_check_id)
+        if health_check is not None and not health_check_is_healthy(health_check):
+            return False
+    if zone is None or depth > 8 or not record.alias_target or not _evaluates_target(record):
         return True
-    health_check = backend.health_checks.get(record.health_check_id)
-    return True if health_check is None else health_check_is_healthy(health_check)
+    target = _normalise(str(record.alias_target.get("DNSName", "")))
+    same = [
+        r
+        for r in zone.rrsets
+        if _normalise(r.name) == target and str(r.type).upper() == str(record.type).upper()
+    ]
+    if not same:
+        return True  # a target outside the zone (ELB, CloudFront...): not observable here
+    return any(_record_healthy(backend, r, zone, depth + 1) for r in _choose(backend, same, zone))
 
 
-def _choose_failover(backend: Any, records: Sequence[Any]) -> list[Any]:
+def _choose_failover(backend: Any, records: Sequence[Any], zone: Any = None) -> list[Any]:
     primary = [r for r in records if str(r.failover).upper() == "PRIMARY"]
     secondary = [r for r in records if str(r.failover).upper() == "SECONDARY"]
     if not secondary:
@@ -187,7 +334,9 @@ def _choose_failover(backend: Any, records: Sequence[Any]) -> list[Any]:
         return secondary
     # Primary while healthy; secondary only while the primary is unhealthy and the
     # secondary healthy; an unhealthy secondary means the primary answers regardless.
-    if _record_healthy(backend, primary[0]) or not _record_healthy(backend, secondary[0]):
+    if _record_healthy(backend, primary[0], zone) or not _record_healthy(
+        backend, secondary[0], zone
+    ):
         return primary
     return secondary
 
@@ -201,9 +350,9 @@ def _choose_weighted(backend: Any, records: Sequence[Any]) -> list[Any]:
     return [best]
 
 
-def _choose(backend: Any, records: Sequence[Any]) -> list[Any]:
+def _choose(backend: Any, records: Sequence[Any], zone: Any = None) -> list[Any]:
     if any(r.failover for r in records):
-        return _choose_failover(backend, records)
+        return _choose_failover(backend, records, zone)
     if any(r.weight is not None for r in records):
         return _choose_weighted(backend, records)
     if any(r.multi_value_answer for r in records):
@@ -226,7 +375,7 @@ def answer_dns_query(
         return "NXDOMAIN", []
     matching = [r for r in same_name if str(r.type).upper() == record_type.upper()]
     data: list[str] = []
-    for record in _choose(backend, matching):
+    for record in _choose(backend, matching, zone):
         data.extend(_values(record))
     return "NOERROR", data
 
@@ -240,6 +389,11 @@ def _nameserver(zone: Any) -> str:
 def test_dns_answer(self: Any) -> ActionResult:
     """Response handler for ``GET /2013-04-01/testdnsanswer`` (moto has none)."""
     zone = self.backend.get_hosted_zone(self._get_param("HostedZoneId"))
+    if zone.private_zone:
+        raise InvalidInput(
+            "TestDNSAnswer only supports querying public hosted zones; "
+            f"{zone.id} is a private hosted zone."
+        )
     record_name = self._get_param("RecordName")
     record_type = self._get_param("RecordType")
     code, data = answer_dns_query(self.backend, zone, record_name, record_type)
@@ -265,6 +419,8 @@ def install() -> None:
         return
     _patches.replace(Route53, "get_health_check_status", get_health_check_status)
     _patches.replace(Route53, "test_dns_answer", test_dns_answer)
+    _patches.replace(HealthCheck, "inverted", _flag("inverted"))
+    _patches.replace(HealthCheck, "disabled", _flag("disabled"))
     _patches.add_item(route53_urls.url_paths, _TEST_DNS_ANSWER_PATH, Route53.dispatch)
 
 

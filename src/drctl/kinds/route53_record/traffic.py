@@ -1,5 +1,14 @@
 """Moving traffic with a Route 53 failover record: invert (and enable) the PRIMARY's health check,
 wait until Route 53 reports it failing.
+
+Route 53 acts on a change only once its checkers have seen it ``FailureThreshold`` times,
+``RequestInterval`` apart, and counts an endpoint healthy while more than 18% of them say so
+(https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/dns-failover-determining-health-of-endpoints.html):
+the step waits for that, polling every few seconds. Which record Route 53 serves follows the
+failover rules (SECONDARY only while the PRIMARY is unhealthy and the SECONDARY healthy), read
+from both records' health checks. ``TestDNSAnswer`` confirms the answer where it can: public
+zones only (https://docs.aws.amazon.com/Route53/latest/APIReference/API_TestDNSAnswer.html),
+and plain records (an alias answers with its target's addresses, which drctl cannot predict).
 """
 
 from __future__ import annotations
@@ -20,6 +29,9 @@ from drctl.kinds.steps import aws_step
 from drctl.plan.models import Route53Record
 
 NAME = "route53-record"
+# Route 53's own cadence is 10 or 30 s per checker; polling GetHealthCheckStatus every 5 s sees
+# the switch soon after it happens without nearing the API's rate limit.
+POLL_SECONDS = 5.0
 
 
 def _zone(res: Route53Record, ctx: RunContext) -> dict[str, Any] | None:
@@ -60,16 +72,10 @@ def failover(res: Route53Record, ctx: RunContext) -> list[Step]:
     return [shift_traffic_step(res, ctx)]
 
 
-def failback(res: Route53Record, ctx: RunContext) -> list[Step]:
-    from drctl.kinds.route53_record.failback import restore_traffic_step
-
-    return [restore_traffic_step(res, ctx)]
-
-
 def locate_failover(
     res: Route53Record, client: Any
-) -> tuple[str, dict[str, dict[str, Any]], dict[str, Any]]:
-    """The zone id, the PRIMARY/SECONDARY records and the PRIMARY's health check."""
+) -> tuple[dict[str, Any], dict[str, dict[str, Any]], dict[str, Any]]:
+    """The zone, the PRIMARY/SECONDARY records and the PRIMARY's health check."""
     zone = api.find_zone(client, name=res.zone, zone_id=res.zone_id)
     if zone is None:
         raise AwsError(f"{res.name}: hosted zone {_zone_label(res)} not found")
@@ -80,22 +86,69 @@ def locate_failover(
             raise AwsError(f"{res.name}: {res.record} has no {role} failover record")
     hc_id = records["PRIMARY"].get("HealthCheckId")
     if not hc_id:
-        raise AwsError(f"{res.name}: the PRIMARY record of {res.record} has no health check")
+        raise AwsError(
+            f"{res.name}: the PRIMARY record of {res.record} has no health check for drctl to "
+            "invert"
+            + (
+                " (its alias evaluates the target's health, which fails over on its own when "
+                "the target fails, but cannot be forced)"
+                if api.evaluates_target_health(records["PRIMARY"])
+                else ""
+            ),
+            hint="attach a health check to the PRIMARY record; drctl inverts it to fail over",
+        )
     hc = api.get_health_check(client, hc_id)
     if hc is None:
         raise AwsError(f"{res.name}: health check {hc_id} does not exist")
-    return zone_id, records, hc
+    return zone, records, hc
 
 
-def answers_for(
-    client: Any, res: Route53Record, zone_id: str, record: dict[str, Any]
-) -> tuple[bool, list[str], list[str]]:
-    """(Route 53 answers ``record``'s values, the answer, the expected values)."""
+def _reported_healthy(client: Any, rrset: dict[str, Any]) -> bool | None:
+    """What Route 53 reports for the record's own health check (None: it has none)."""
+    hc_id = rrset.get("HealthCheckId")
+    if not hc_id:
+        return None
+    return api.is_reported_healthy(api.checker_observations(client, hc_id))
+
+
+def served_role(client: Any, records: dict[str, dict[str, Any]]) -> tuple[str, str]:
+    """(the record Route 53 serves, why), from both records' reported health: SECONDARY only
+    while the PRIMARY is unhealthy and the SECONDARY is not (ResourceRecordSet.Failover)."""
+    primary = _reported_healthy(client, records["PRIMARY"])
+    secondary = _reported_healthy(client, records["SECONDARY"])
+    if primary is None or primary:
+        return "PRIMARY", "the PRIMARY is reported healthy"
+    if secondary is False:
+        return "PRIMARY", (
+            "the SECONDARY's health check is failing too: Route 53 then answers with the PRIMARY"
+        )
+    return "SECONDARY", "the PRIMARY is reported failing"
+
+
+def routing_verdict(
+    client: Any, res: Route53Record, zone: dict[str, Any], records: dict[str, dict[str, Any]],
+    role: str,
+) -> tuple[bool, str]:  # fmt: skip
+    """(Route 53 serves ``role``'s record now, the evidence)."""
+    served, why = served_role(client, records)
+    if served != role:
+        return False, f"Route 53 serves the {served}: {why}"
+    record = records[role]
+    if api.is_private(zone):
+        return True, (
+            f"{role} served ({why}); private zone: TestDNSAnswer answers for public zones "
+            "only, so read from the records' health checks"
+        )
+    if api.is_alias(record):
+        return True, f"{role} alias served ({why})"
     expected = [r["Value"] for r in record.get("ResourceRecords", [])]
-    if not expected:
-        return True, [], []
-    answer = api.dns_answer(client, zone_id, res.record, record["Type"])
-    return sorted(answer) == sorted(expected), answer, expected
+    answer = api.dns_answer(client, api.zone_id_of(zone), res.record, record["Type"])
+    if sorted(answer) != sorted(expected):
+        return False, (
+            f"Route 53 answers {', '.join(answer) or 'nothing'}, not the {role}'s "
+            f"{', '.join(expected)}"
+        )
+    return True, f"{role} served ({why}); TestDNSAnswer answers {', '.join(answer)}"
 
 
 def primary_health_check_id(res: Route53Record, ctx: RunContext) -> str:
@@ -116,7 +169,7 @@ def primary_health_check_id(res: Route53Record, ctx: RunContext) -> str:
 def shift_traffic_step(res: Route53Record, ctx: RunContext) -> Step:
     client = ctx.client("route53", "global")
 
-    def locate() -> tuple[str, dict[str, dict[str, Any]], dict[str, Any]]:
+    def locate() -> tuple[dict[str, Any], dict[str, dict[str, Any]], dict[str, Any]]:
         return locate_failover(res, client)
 
     def precheck() -> Precheck:
@@ -153,25 +206,21 @@ def shift_traffic_step(res: Route53Record, ctx: RunContext) -> Step:
         )
 
     def verify() -> Verification:
-        zone_id, records, hc = locate()
+        zone, records, hc = locate()
         observations = api.checker_observations(client, hc["Id"])
+        detect = api.detection_seconds(hc["HealthCheckConfig"])
+        failing = len(observations) - round(api.healthy_fraction(observations) * len(observations))
         if api.is_reported_healthy(observations):
-            return Verification(False, "Route 53 still reports the PRIMARY healthy")
-        ttl = int(records["PRIMARY"].get("TTL", 0))
-        detail = (
-            f"Route 53 reports PRIMARY failing ({len(observations)} checkers); "
-            f"resolvers converge within TTL {ttl}s"
-        )
-        ok, answer, expected = answers_for(client, res, zone_id, records["SECONDARY"])
-        if not expected:
-            return Verification(True, detail)
-        if not ok:
             return Verification(
                 False,
-                f"Route 53 answers {', '.join(answer) or 'nothing'}, not the SECONDARY's "
-                f"{', '.join(expected)}",
+                f"Route 53 still reports the PRIMARY healthy ({failing}/{len(observations)} "
+                f"checkers failing; each needs {detect}s to see the change)",
             )
-        return Verification(True, f"{detail}; answers {', '.join(answer)} (SECONDARY)")
+        ok, evidence = routing_verdict(client, res, zone, records, "SECONDARY")
+        ttl = int(records["PRIMARY"].get("TTL", 0))
+        return Verification(
+            ok, f"{evidence}; resolvers converge within TTL {ttl}s" if ok else evidence
+        )
 
     hc_hint = primary_health_check_id(res, ctx)
     return aws_step(
@@ -189,5 +238,5 @@ def shift_traffic_step(res: Route53Record, ctx: RunContext) -> Step:
         precheck=precheck,
         run=run,
         verify=verify,
-        poll_seconds=10.0,
+        poll_seconds=POLL_SECONDS,
     )

@@ -7,7 +7,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from drctl.aws.errors import is_not_found
+from drctl.aws.errors import error_code, is_not_found
 
 
 def bucket_region(s3: Any, bucket: str) -> str | None:
@@ -42,6 +42,47 @@ def bucket_arn(bucket: str) -> str:
     return f"arn:aws:s3:::{bucket}"
 
 
+REPLICATION_TRUST: dict[str, Any] = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {
+            "Effect": "Allow",
+            "Principal": {"Service": "s3.amazonaws.com"},
+            "Action": "sts:AssumeRole",
+        }
+    ],
+}
+
+
+def replication_needs(source: str, destination: str) -> list[tuple[str, str]]:
+    """(action, resource) pairs a replication role needs for ``source`` -> ``destination``
+    (S3 user guide, "Setting up permissions for live replication")."""
+    return [
+        ("s3:GetReplicationConfiguration", bucket_arn(source)),
+        ("s3:ListBucket", bucket_arn(source)),
+        ("s3:GetObjectVersionForReplication", f"{bucket_arn(source)}/*"),
+        ("s3:GetObjectVersionAcl", f"{bucket_arn(source)}/*"),
+        ("s3:GetObjectVersionTagging", f"{bucket_arn(source)}/*"),
+        ("s3:ReplicateObject", f"{bucket_arn(destination)}/*"),
+        ("s3:ReplicateDelete", f"{bucket_arn(destination)}/*"),
+        ("s3:ReplicateTags", f"{bucket_arn(destination)}/*"),
+    ]
+
+
+def replication_policy(source: str, destination: str) -> dict[str, Any]:
+    """The policy that allows exactly one direction of replication, and nothing else."""
+    by_resource: dict[str, list[str]] = {}
+    for action, resource in replication_needs(source, destination):
+        by_resource.setdefault(resource, []).append(action)
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Action": actions, "Resource": resource}
+            for resource, actions in by_resource.items()
+        ],
+    }
+
+
 def enabled_rules_to(rules: list[dict[str, Any]], destination_bucket: str) -> list[dict[str, Any]]:
     """Enabled rules whose destination is ``destination_bucket`` (by ARN)."""
     arn = bucket_arn(destination_bucket)
@@ -67,10 +108,109 @@ def default_encryption(s3: Any, bucket: str) -> str | None:
 
 
 def newest_keys(s3: Any, bucket: str, limit: int = 20) -> list[str]:
-    """Up to ``limit`` most recently modified keys (scans at most 1000 objects)."""
-    response = s3.list_objects_v2(Bucket=bucket, MaxKeys=1000)
-    objects = sorted(response.get("Contents", []), key=lambda o: o["LastModified"], reverse=True)
-    return [o["Key"] for o in objects[:limit]]
+    """Up to ``limit`` most recently modified keys, from a full (paginated) listing: the first
+    page holds the first 1,000 keys in key order, not the newest."""
+    return [key for key, _ in keys_newest_first(s3, bucket, limit)]
+
+
+def replication_status(s3: Any, bucket: str, key: str) -> str | None:
+    """The object's ``ReplicationStatus`` (PENDING, COMPLETED, FAILED, REPLICA) or None."""
+    try:
+        status = s3.head_object(Bucket=bucket, Key=key).get("ReplicationStatus")
+    except ClientError as exc:
+        if is_not_found(exc, "404", "NoSuchKey", "NotFound"):
+            return None
+        raise
+    return str(status) if status else None
+
+
+# ------------------------------------------------------------------ the replication role
+
+
+def role_name_of(role: str) -> str:
+    """The name in a role ARN (``arn:aws:iam::1:role/path/name`` -> ``name``), or the name."""
+    return role.rsplit("/", 1)[-1] if role.startswith("arn:") else role
+
+
+def role_documents(iam: Any, role: str) -> tuple[dict[str, Any], list[dict[str, Any]]] | None:
+    """(trust policy, identity policies: inline then attached) of a role, or None if absent."""
+    name = role_name_of(role)
+    try:
+        found = iam.get_role(RoleName=name)["Role"]
+    except ClientError as exc:
+        if is_not_found(exc, "NoSuchEntity"):
+            return None
+        raise
+    trust = _document(found.get("AssumeRolePolicyDocument"))
+    documents = []
+    for page in iam.get_paginator("list_role_policies").paginate(RoleName=name):
+        for policy in page.get("PolicyNames", []):
+            got = iam.get_role_policy(RoleName=name, PolicyName=policy)
+            documents.append(_document(got.get("PolicyDocument")))
+    for page in iam.get_paginator("list_attached_role_policies").paginate(RoleName=name):
+        for attached in page.get("AttachedPolicies", []):
+            arn = attached["PolicyArn"]
+            version = iam.get_policy(PolicyArn=arn)["Policy"]["DefaultVersionId"]
+            got = iam.get_policy_version(PolicyArn=arn, VersionId=version)["PolicyVersion"]
+            documents.append(_document(got.get("Document")))
+    return trust, documents
+
+
+def _document(value: Any) -> dict[str, Any]:
+    """A policy document as a dict (boto3 decodes most; some answers stay URL-encoded JSON)."""
+    if isinstance(value, dict):
+        return value
+    import json
+    from urllib.parse import unquote
+
+    try:
+        loaded = json.loads(unquote(str(value or "{}")))
+    except ValueError:
+        return {}
+    return loaded if isinstance(loaded, dict) else {}
+
+
+def create_replication_role(iam: Any, name: str, source: str, destination: str) -> str:
+    """Create (or re-use) role ``name`` for S3, allowed exactly ``source`` -> ``destination``;
+    its ARN. The policy is (re)written either way, so it never holds more than that."""
+    import json
+
+    try:
+        arn = iam.create_role(
+            RoleName=name,
+            AssumeRolePolicyDocument=json.dumps(REPLICATION_TRUST),
+            Description=f"S3 replication {source} -> {destination} (created by drctl)",
+        )["Role"]["Arn"]
+    except ClientError as exc:
+        if error_code(exc) != "EntityAlreadyExists":
+            raise
+        arn = iam.get_role(RoleName=name)["Role"]["Arn"]
+    iam.put_role_policy(
+        RoleName=name,
+        PolicyName=f"replicate-{source}-to-{destination}"[:128],
+        PolicyDocument=json.dumps(replication_policy(source, destination)),
+    )
+    return str(arn)
+
+
+def failed_replications(
+    cloudwatch: Any, source: str, destination: str, rule_id: str, since: Any, until: Any
+) -> float:
+    """Sum of ``OperationsFailedReplication`` for one rule over [since, until)."""
+    answer = cloudwatch.get_metric_statistics(
+        Namespace="AWS/S3",
+        MetricName="OperationsFailedReplication",
+        Dimensions=[
+            {"Name": "SourceBucket", "Value": source},
+            {"Name": "DestinationBucket", "Value": destination},
+            {"Name": "RuleId", "Value": rule_id},
+        ],
+        StartTime=since,
+        EndTime=until,
+        Period=300,
+        Statistics=["Sum"],
+    )
+    return float(sum(p.get("Sum", 0.0) for p in answer.get("Datapoints", [])))
 
 
 def object_exists(s3: Any, bucket: str, key: str) -> bool:
@@ -111,7 +251,7 @@ def add_rule(s3: Any, bucket: str, rule_id: str, destination: str, role: str) ->
         }
     )
     s3.put_bucket_replication(
-        Bucket=bucket, ReplicationConfiguration={"Role": config.get("Role") or role, "Rules": rules}
+        Bucket=bucket, ReplicationConfiguration={"Role": role, "Rules": rules}
     )
 
 
@@ -124,10 +264,99 @@ def keys_newest_first(s3: Any, bucket: str, limit: int) -> list[tuple[str, Any]]
     return found[:limit]
 
 
-def copy_object(s3_destination: Any, source_bucket: str, key: str, destination: str) -> None:
-    s3_destination.copy_object(
-        Bucket=destination, Key=key, CopySource={"Bucket": source_bucket, "Key": key}
-    )
+SYNCED_FROM = "drctl-synced-from-version"  # user metadata on a copy: the version it copies
+
+
+def latest_versions(s3: Any, bucket: str) -> dict[str, dict[str, Any]]:
+    """key -> its latest version ({VersionId, DeleteMarker, Size}), from every page."""
+    latest: dict[str, dict[str, Any]] = {}
+    for page in s3.get_paginator("list_object_versions").paginate(Bucket=bucket):
+        for entry in page.get("Versions", []):
+            if entry.get("IsLatest"):
+                latest[entry["Key"]] = {
+                    "VersionId": entry.get("VersionId"),
+                    "DeleteMarker": False,
+                    "Size": int(entry.get("Size", 0)),
+                }
+        for entry in page.get("DeleteMarkers", []):
+            if entry.get("IsLatest"):
+                latest[entry["Key"]] = {
+                    "VersionId": entry.get("VersionId"),
+                    "DeleteMarker": True,
+                    "Size": 0,
+                }
+    return latest
+
+
+def synced_from(s3: Any, bucket: str, key: str) -> str | None:
+    """The source version a drctl copy of ``key`` was made from, or None."""
+    try:
+        metadata = s3.head_object(Bucket=bucket, Key=key).get("Metadata", {})
+    except ClientError as exc:
+        if is_not_found(exc, "404", "NoSuchKey", "NotFound"):
+            return None
+        raise
+    value = metadata.get(SYNCED_FROM)
+    return str(value) if value else None
+
+
+def copy_version(
+    s3_home: Any,
+    s3_source: Any,
+    source_bucket: str,
+    key: str,
+    version_id: str,
+    size: int,
+    destination: str,
+    *,
+    multipart_threshold: int,
+    part_size: int,
+) -> int:
+    """Copy one version home, keeping its metadata and marking the version it came from;
+    objects over ``multipart_threshold`` go in parts (CopyObject takes at most 5 GB). The
+    number of parts (1 for a plain copy)."""
+    head = s3_source.head_object(Bucket=source_bucket, Key=key, VersionId=version_id)
+    metadata = {**head.get("Metadata", {}), SYNCED_FROM: version_id}
+    extra = {"ContentType": head["ContentType"]} if head.get("ContentType") else {}
+    source = {"Bucket": source_bucket, "Key": key, "VersionId": version_id}
+    if size <= multipart_threshold:
+        s3_home.copy_object(
+            Bucket=destination,
+            Key=key,
+            CopySource=source,
+            Metadata=metadata,
+            MetadataDirective="REPLACE",
+            **extra,
+        )
+        return 1
+    upload = s3_home.create_multipart_upload(
+        Bucket=destination, Key=key, Metadata=metadata, **extra
+    )["UploadId"]
+    parts = []
+    try:
+        for number, start in enumerate(range(0, size, part_size), start=1):
+            end = min(start + part_size, size) - 1
+            got = s3_home.upload_part_copy(
+                Bucket=destination,
+                Key=key,
+                UploadId=upload,
+                PartNumber=number,
+                CopySource=source,
+                CopySourceRange=f"bytes={start}-{end}",
+            )
+            parts.append({"PartNumber": number, "ETag": got["CopyPartResult"]["ETag"]})
+        s3_home.complete_multipart_upload(
+            Bucket=destination, Key=key, UploadId=upload, MultipartUpload={"Parts": parts}
+        )
+    except Exception:
+        s3_home.abort_multipart_upload(Bucket=destination, Key=key, UploadId=upload)
+        raise
+    return len(parts)
+
+
+def delete_current(s3: Any, bucket: str, key: str) -> None:
+    """Hide ``key`` behind a delete marker (versions are kept), as a delete in DR did."""
+    s3.delete_object(Bucket=bucket, Key=key)
 
 
 # ------------------------------------------------------------------ replication drill canary

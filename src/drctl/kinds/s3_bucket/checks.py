@@ -1,8 +1,17 @@
 """Readiness of a replicated bucket: both buckets in their regions, versioning on, an enabled
-replication rule primary -> DR, encryption.
+replication rule primary -> DR whose IAM role exists and allows that direction, KMS settings
+that let encrypted objects replicate, no failed replication, encryption.
+
+A rule is not replication: S3 replicates through the rule's role, and an object it cannot
+replicate is marked FAILED and never retried
+(https://docs.aws.amazon.com/AmazonS3/latest/userguide/replication-status.html), so a green
+check must read the role and what happened to recent objects, not only the configuration.
 """
 
 from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
 
 from drctl.engine.context import RunContext
 from drctl.engine.step import (
@@ -12,12 +21,13 @@ from drctl.engine.step import (
     passed,
     warned,
 )
-from drctl.kinds.s3_bucket import api
+from drctl.kinds.s3_bucket import api, role_policy
 from drctl.kinds.steps import check_maker
 from drctl.plan.models import S3Bucket
 
 NAME = "s3-bucket"
 SAMPLE_SIZE = 20
+FAILED_WINDOW = timedelta(hours=1)  # how far back failed replication counts as current
 
 
 def checks(res: S3Bucket, ctx: RunContext) -> list[Check]:
@@ -68,6 +78,93 @@ def checks(res: S3Bucket, ctx: RunContext) -> list[Check]:
         ids = ", ".join(str(r.get("ID", "?")) for r in enabled)
         return passed(f"{len(enabled)} enabled rule(s) {res.primary} -> {res.dr}: {ids}")
 
+    def config() -> dict[str, Any] | None:
+        return ctx.memo.get(
+            ("s3", "replication", res.primary),
+            lambda: api.replication_config(ctx.client("s3", "primary"), res.primary),
+        )
+
+    def rules_to_dr() -> list[dict[str, Any]]:
+        return api.enabled_rules_to(list((config() or {}).get("Rules", [])), res.dr)
+
+    def role() -> CheckResult:
+        if region_of("primary") is None:
+            return failed(f"bucket {res.primary} not found")
+        arn = str((config() or {}).get("Role") or "")
+        if not arn:
+            return failed(f"{res.primary} has no replication role")
+        docs = api.role_documents(ctx.client("iam", "primary"), arn)
+        if docs is None:
+            return failed(f"replication role {arn} does not exist: S3 marks every object FAILED")
+        trust, policies = docs
+        needs = api.replication_needs(res.primary, res.dr)
+        if any(_kms_rule(r) for r in rules_to_dr()):
+            needs += [("kms:Decrypt", "*"), ("kms:Encrypt", "*")]
+        found = role_policy.problems(trust, policies, needs)
+        if found:
+            return failed(f"replication role {arn}: " + "; ".join(found))
+        return passed(
+            f"role {arn} allows {res.primary} -> {res.dr} "
+            "(from its own policies; permissions boundaries and SCPs not read)"
+        )
+
+    def kms() -> CheckResult:
+        if region_of("primary") is None:
+            return failed(f"bucket {res.primary} not found")
+        algorithm = api.default_encryption(ctx.client("s3", "primary"), res.primary)
+        rules = rules_to_dr()
+        if algorithm not in ("aws:kms", "aws:kms:dsse"):
+            return passed(f"{res.primary} default encryption {algorithm or 'none'}: no KMS rule")
+        if not rules:
+            return failed(f"no enabled rule {res.primary} -> {res.dr}")
+        wrong = [str(r.get("ID", "?")) for r in rules if not _kms_rule(r)]
+        if wrong:
+            return failed(
+                f"{res.primary} encrypts with KMS but rule(s) {', '.join(wrong)} do not replicate "
+                "SSE-KMS objects (SourceSelectionCriteria.SseKmsEncryptedObjects and "
+                "Destination.EncryptionConfiguration.ReplicaKmsKeyID)"
+            )
+        return passed("SSE-KMS objects replicate with a replica KMS key in the DR region")
+
+    def failed_replication() -> CheckResult:
+        if region_of("primary") is None:
+            return failed(f"bucket {res.primary} not found")
+        rules = rules_to_dr()
+        measured = [r for r in rules if _metrics_on(r)]
+        now = ctx.clock.now()
+        if measured:
+            cloudwatch = ctx.client("cloudwatch", "primary")
+            total = sum(
+                api.failed_replications(
+                    cloudwatch, res.primary, res.dr, str(r.get("ID", "")), now - FAILED_WINDOW, now
+                )
+                for r in measured
+            )
+            if total:
+                return failed(
+                    f"{total:g} operations failed replication to {res.dr} in the last hour "
+                    "(OperationsFailedReplication); S3 does not retry them",
+                    total,
+                    0,
+                )
+            return passed("no failed replication in the last hour (OperationsFailedReplication)")
+        s3 = ctx.client("s3", "primary")
+        keys = api.newest_keys(s3, res.primary, SAMPLE_SIZE)
+        states = {k: api.replication_status(s3, res.primary, k) for k in keys}
+        bad = sorted(k for k, v in states.items() if v == "FAILED")
+        if bad:
+            return failed(
+                f"{len(bad)} of the {len(keys)} newest objects FAILED replication "
+                f"(e.g. {bad[0]}); S3 does not retry them: re-upload or run S3 Batch Replication",
+                len(bad),
+                0,
+            )
+        pending = sum(1 for v in states.values() if v == "PENDING")
+        return passed(
+            f"none of the {len(keys)} newest objects FAILED ({pending} pending; "
+            "replication metrics off, ReplicationStatus sampled)"
+        )
+
     def encryption() -> CheckResult:
         missing = []
         for side, bucket in sides.items():
@@ -90,5 +187,22 @@ def checks(res: S3Bucket, ctx: RunContext) -> list[Check]:
         check("dr-bucket", "DR bucket exists in regions.dr", lambda: bucket_check("dr")),
         check("versioning", "versioning enabled on both buckets", versioning),
         check("replication", "enabled replication rule primary -> DR", replication),
+        check("replication-role", "the rule's IAM role exists and allows primary -> DR", role),
+        check("kms", "SSE-KMS objects replicate (when the bucket uses KMS)", kms),
+        check("failed-replication", "no object failed replication recently", failed_replication),
         check("encryption", "default encryption on both buckets", encryption),
     ]
+
+
+def _kms_rule(rule: dict[str, Any]) -> bool:
+    criteria = rule.get("SourceSelectionCriteria", {}).get("SseKmsEncryptedObjects", {})
+    replica_key = rule.get("Destination", {}).get("EncryptionConfiguration", {})
+    return criteria.get("Status") == "Enabled" and bool(replica_key.get("ReplicaKmsKeyID"))
+
+
+def _metrics_on(rule: dict[str, Any]) -> bool:
+    destination = rule.get("Destination", {})
+    return any(
+        destination.get(part, {}).get("Status") == "Enabled"
+        for part in ("Metrics", "ReplicationTime")
+    )

@@ -1,54 +1,75 @@
-"""S3 replication that actually replicates.
+"""S3 replication that replicates the way S3 does: through the rule's role, over time.
 
 moto stores a bucket's replication configuration but copies nothing and never reports
-``ReplicationStatus``, so a DR drill cannot tell whether its data reached the DR Region, nor
-measure how far behind it is. This module copies each new object as S3 replication does and
-reports the status the way ``HeadObject``/``GetObject`` do on AWS.
+``ReplicationStatus``. This module copies each new object as S3 replication does, on the
+sandbox's AWS clock (:data:`drctl.kinds.sandboxing.aws_time`), and reports what AWS reports.
 
-Behaviour, and where it comes from (S3 API reference and the botocore ``s3/2006-03-01`` model):
+Behaviour, and where it comes from (S3 user guide and API reference, botocore ``s3/2006-03-01``):
 
 - Which rules apply (``ReplicationRule``): rules with ``Status`` Enabled whose ``Filter``
-  (``Prefix``, ``Tag``, or ``And`` of both) or legacy V1 ``Prefix`` matches the object.
-  "If there are two or more rules with the same destination bucket, then objects will be
-  replicated according to the rule with the highest priority. The higher the number, the
-  higher the priority." Rules naming different buckets all apply (multi-destination).
-  Objects encrypted with SSE-KMS replicate only where the rule's ``SourceSelectionCriteria``
-  enables ``SseKmsEncryptedObjects``.
-- What is copied: body, ETag, user metadata and system headers such as Content-Type, object
-  tags, ACL, encryption and checksum; the replica keeps the source's version ID and takes the
-  rule's ``Destination.StorageClass`` if one is set.
-- ``x-amz-replication-status`` (``HeadObjectOutput.ReplicationStatus``): PENDING until every
-  destination has the copy, then COMPLETED, or FAILED if any destination could not take it
-  (missing or unversioned bucket); replicas report REPLICA.
-- Replicas are never replicated again, so two buckets replicating to each other do not loop
-  (AWS only syncs replica *metadata* changes, with replica modification sync, which is not
-  simulated here).
-- Delete markers (``DeleteMarkerReplication``): a DELETE without a version ID on a versioned
-  bucket replicates its delete marker when the matching rule enables it; never for rules whose
-  filter has a tag ("Amazon S3 does not support replicating delete markers for tag-based
-  rules"); V1 rules (no ``Filter``) replicate delete markers, per the S3 User Guide's backward
-  compatibility notes. Deleting a specific version is never replicated.
+  (``Prefix``, ``Tag``, or ``And`` of both) or legacy V1 ``Prefix`` matches the object; the
+  highest ``Priority`` wins per destination bucket; rules naming different buckets all apply.
+  SSE-KMS objects replicate only where ``SourceSelectionCriteria.SseKmsEncryptedObjects`` is
+  Enabled, and fail without a ``Destination.EncryptionConfiguration.ReplicaKmsKeyID``
+  (https://docs.aws.amazon.com/AmazonS3/latest/userguide/replication-config-for-kms-objects.html).
+- Only objects written after the rule exists replicate: rules are read when the object is
+  written, never backfilled ("objects that existed before you added the replication
+  configuration" need S3 Batch Replication,
+  https://docs.aws.amazon.com/AmazonS3/latest/userguide/replication-what-is-isnot-replicated.html).
+- The rule's IAM role does the work: S3 assumes it (its trust policy must let
+  ``s3.amazonaws.com`` call ``sts:AssumeRole``) and it needs ``s3:GetReplicationConfiguration``
+  and ``s3:ListBucket`` on the source bucket, ``s3:GetObjectVersionForReplication`` on the
+  source object and ``s3:ReplicateObject`` (``s3:ReplicateDelete`` for delete markers) on the
+  destination (https://docs.aws.amazon.com/AmazonS3/latest/userguide/setting-repl-config-perm-overview.html).
+  The policies attached to the role in moto's IAM backend are evaluated; a missing role or a
+  missing permission fails the object, and "Amazon S3 doesn't retry" a FAILED replication
+  (https://docs.aws.amazon.com/AmazonS3/latest/userguide/replication-status.html).
+- ``ReplicationStatus`` (``x-amz-replication-status``): PENDING from the write until every
+  destination has a copy, then COMPLETED, or FAILED if any destination could not take it
+  (missing or unversioned bucket, role); replicas report REPLICA and are never replicated
+  again, so two buckets replicating to each other do not loop.
+- What is copied: body, ETag, metadata, tags, ACL, encryption, checksum; the replica keeps the
+  source's version ID and takes ``Destination.StorageClass`` if set.
+- Delete markers (``DeleteMarkerReplication``) replicate when the rule enables it, never for
+  tag-based rules; V1 rules replicate them; deleting a specific version never replicates
+  (https://docs.aws.amazon.com/AmazonS3/latest/userguide/delete-marker-replication.html).
+- Time: each operation completes ``base delay + size / throughput`` AWS seconds after the
+  write (the sandbox's choice: S3 replicates most objects in seconds, RTC promises 99.99 % in
+  15 minutes, https://docs.aws.amazon.com/AmazonS3/latest/userguide/replication-time-control.html).
+  Nothing runs in the background: every S3 or CloudWatch request first applies what is due at
+  ``aws_time.now()`` (``settle``), so a reader sees the state current at that AWS time.
+- Replication metrics (rules with ``Destination.Metrics`` or ``ReplicationTime`` Enabled)
+  are published to CloudWatch in the source bucket's Region, namespace ``AWS/S3``,
+  dimensions ``SourceBucket``, ``DestinationBucket``, ``RuleId``:
+  ``OperationsPendingReplication`` and ``BytesPendingReplication`` when an operation is queued
+  or ends, ``ReplicationLatency`` (seconds) when one completes, ``OperationsFailedReplication``
+  when one fails (https://docs.aws.amazon.com/AmazonS3/latest/userguide/repl-metrics.html).
 
-Timing: ``set_replication_delay(0)`` (the default) copies before the write's response
-returns; a positive delay copies on a background ``threading.Timer`` so a drill can measure
-replication lag against a PENDING status.
+Objects written with the user metadata ``drctl-sandbox-established: true`` (the sandbox
+builder's seed data, which stands for objects written long before the sandbox's clock started)
+complete at once.
 """
 
 from __future__ import annotations
 
 import functools
+import json
 import logging
 import threading
+import time
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
 from moto.s3.models import FakeKey, S3Backend, s3_backends
 from moto.s3.responses import S3Response
 
-from drctl.kinds.sandboxing import PatchSet
+from drctl.kinds.s3_bucket.sandbox import ESTABLISHED_METADATA
+from drctl.kinds.sandboxing import PatchSet, aws_time
 
 __all__ = [
+    "ESTABLISHED_METADATA",
     "REPLICATION_STATUS_HEADER",
     "Destination",
     "get_replication_delay",
@@ -57,6 +78,7 @@ __all__ = [
     "pending_replications",
     "replication_status",
     "set_replication_delay",
+    "settle",
     "uninstall",
     "wait_for_replication",
 ]
@@ -67,14 +89,19 @@ COMPLETED: Final = "COMPLETED"
 FAILED: Final = "FAILED"
 REPLICA: Final = "REPLICA"
 
+# AWS seconds an operation takes: a fixed part, plus the bytes at this throughput.
+DEFAULT_DELAY_SECONDS: Final = 2.0
+THROUGHPUT_BYTES_PER_SECOND: Final = 100 * 1024 * 1024
+
 _STATUS_ATTR: Final = "_drctl_replication_status"
 _BUCKET_ARN_PREFIX: Final = "arn:aws:s3:::"
+_NAMESPACE: Final = "AWS/S3"
 
 _log = logging.getLogger(__name__)
 _patches = PatchSet()
 _lock = threading.RLock()
-_timers: set[threading.Timer] = set()
-_delay_seconds = 0.0
+_local = threading.local()
+_delay_seconds = DEFAULT_DELAY_SECONDS
 
 
 @dataclass(frozen=True)
@@ -84,10 +111,33 @@ class Destination:
     bucket: str
     storage_class: str | None
     priority: int
+    rule_id: str = ""
+    metrics: bool = False
+    replica_kms_key: str | None = None
+
+
+@dataclass
+class _Operation:
+    """One replication S3 owes: an object version or a delete marker, to its destinations."""
+
+    backend: Any
+    bucket: Any  # the source FakeBucket (a reset replaces it: the operation is then dropped)
+    key_name: str
+    version_id: str
+    source: Any  # the FakeKey, or None for a delete marker
+    role: str
+    destinations: list[Destination]
+    queued: datetime
+    due: datetime
+    size: int
+    failed: list[str] = field(default_factory=list)
+
+
+_queue: list[_Operation] = []
 
 
 def set_replication_delay(seconds: float) -> None:
-    """Delay each copy by ``seconds`` (0 copies synchronously, before the write returns)."""
+    """The fixed AWS seconds each replication takes from now on (before size is added)."""
     global _delay_seconds
     if seconds < 0:
         raise ValueError(f"replication delay must be >= 0, got {seconds}")
@@ -95,23 +145,25 @@ def set_replication_delay(seconds: float) -> None:
 
 
 def get_replication_delay() -> float:
-    """The delay currently applied to every copy."""
+    """The fixed delay currently applied to every replication."""
     return _delay_seconds
 
 
 def pending_replications() -> int:
-    """How many delayed copies have not run yet."""
+    """How many replications are still owed at the current AWS time."""
+    settle()
     with _lock:
-        return sum(1 for timer in _timers if timer.is_alive())
+        return len(_queue)
 
 
 def wait_for_replication(timeout: float = 5.0) -> bool:
-    """Block until scheduled copies have run; False if some were still pending at ``timeout``."""
-    with _lock:
-        timers = list(_timers)
-    for timer in timers:
-        timer.join(timeout)
-    return pending_replications() == 0
+    """Wait (real time) until nothing is owed; False if something still was at ``timeout``."""
+    deadline = time.monotonic() + timeout
+    while pending_replications():
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.01)
+    return True
 
 
 def replication_status(key: Any) -> str | None:
@@ -127,6 +179,11 @@ def _rules(bucket: Any) -> list[Mapping[str, Any]]:
     config = getattr(bucket, "replication", None) or {}
     rules = config.get("Rule") or []
     return [rules] if isinstance(rules, Mapping) else list(rules)
+
+
+def _role(bucket: Any) -> str:
+    config = getattr(bucket, "replication", None) or {}
+    return str(config.get("Role") or "")
 
 
 def _as_list(value: Any) -> list[Any]:
@@ -184,10 +241,15 @@ def _highest_priority_per_bucket(matches: list[Mapping[str, Any]]) -> list[Desti
     chosen: dict[str, Destination] = {}
     for rule in matches:
         destination = rule.get("Destination") or {}
+        encryption = destination.get("EncryptionConfiguration") or {}
         candidate = Destination(
             bucket=_bucket_name(str(destination.get("Bucket", ""))),
             storage_class=destination.get("StorageClass"),
             priority=_priority(rule),
+            rule_id=str(rule.get("ID") or ""),
+            metrics=_enabled(destination.get("Metrics"))
+            or _enabled(destination.get("ReplicationTime")),
+            replica_kms_key=encryption.get("ReplicaKmsKeyID"),
         )
         current = chosen.get(candidate.bucket)
         if current is None or candidate.priority > current.priority:
@@ -212,6 +274,126 @@ def _replicates_delete_markers(rule: Mapping[str, Any], key_name: str) -> bool:
     return not tags and _enabled(rule.get("DeleteMarkerReplication"))
 
 
+# --- the role --------------------------------------------------------------------------------
+
+
+def _iam_role(account_id: str, partition: str, arn: str) -> Any:
+    from moto.iam.models import iam_backends
+
+    try:
+        return iam_backends[account_id][partition].get_role_by_arn(arn)
+    except Exception:  # moto's NotFoundException: the role does not exist
+        return None
+
+
+def _trusts_s3(role: Any) -> bool:
+    """Whether the role's trust policy lets S3 assume it."""
+    try:
+        document = json.loads(role.assume_role_policy_document)
+    except (TypeError, ValueError):
+        return False
+    for statement in _as_list(document.get("Statement")):
+        actions = {str(a) for a in _as_list(statement.get("Action"))}
+        principal = statement.get("Principal") or {}
+        services = _as_list(principal.get("Service")) if isinstance(principal, Mapping) else []
+        if (
+            statement.get("Effect") == "Allow"
+            and actions & {"sts:AssumeRole", "sts:*", "*"}
+            and "s3.amazonaws.com" in services
+        ):
+            return True
+    return False
+
+
+def role_denial(
+    account_id: str, partition: str, role_arn: str, needs: list[tuple[str, str]]
+) -> str | None:
+    """Why the role cannot do ``needs`` ([(action, resource ARN)]), or None when it can.
+
+    Evaluates the role's inline and attached policies as IAM does: an explicit Deny in any
+    policy wins, otherwise some policy must Allow."""
+    from moto.iam.access_control import IAMPolicy, PermissionResult
+
+    if not role_arn:
+        return "the replication configuration names no role"
+    role = _iam_role(account_id, partition, role_arn)
+    if role is None:
+        return f"role {role_arn} does not exist"
+    if not _trusts_s3(role):
+        return f"role {role_arn} does not trust s3.amazonaws.com"
+    policies = [IAMPolicy(doc) for doc in role.policies.values()]
+    policies += [IAMPolicy(policy) for policy in role.managed_policies.values()]
+    for action, resource in needs:
+        results = [p.is_action_permitted(action, resource) for p in policies]
+        if PermissionResult.DENIED in results or PermissionResult.PERMITTED not in results:
+            return f"role {role_arn} is not allowed {action} on {resource}"
+    return None
+
+
+def _needs(op: _Operation, destination: str) -> list[tuple[str, str]]:
+    source = op.bucket.name
+    replicate = "s3:ReplicateObject" if op.source is not None else "s3:ReplicateDelete"
+    return [
+        ("s3:GetReplicationConfiguration", f"{_BUCKET_ARN_PREFIX}{source}"),
+        ("s3:ListBucket", f"{_BUCKET_ARN_PREFIX}{source}"),
+        ("s3:GetObjectVersionForReplication", f"{_BUCKET_ARN_PREFIX}{source}/{op.key_name}"),
+        (replicate, f"{_BUCKET_ARN_PREFIX}{destination}/{op.key_name}"),
+    ]
+
+
+# --- metrics ---------------------------------------------------------------------------------
+
+
+def _publish(op: _Operation, destination: Destination, at: datetime, **values: float) -> None:
+    """Put replication metrics for one rule in the source bucket's region (CloudWatch)."""
+    if not destination.metrics:
+        return
+    from moto.cloudwatch.models import cloudwatch_backends
+
+    dimensions = [
+        {"Name": "SourceBucket", "Value": op.bucket.name},
+        {"Name": "DestinationBucket", "Value": destination.bucket},
+        {"Name": "RuleId", "Value": destination.rule_id},
+    ]
+    units = {
+        "ReplicationLatency": "Seconds",
+        "BytesPendingReplication": "Bytes",
+        "OperationsPendingReplication": "Count",
+        "OperationsFailedReplication": "Count",
+    }
+    backend = cloudwatch_backends[op.bucket.account_id][op.bucket.region_name]
+    backend.put_metric_data(
+        _NAMESPACE,
+        [
+            {
+                "MetricName": name,
+                "Dimensions": dimensions,
+                "Timestamp": at.astimezone(UTC).replace(tzinfo=None),  # moto keeps naive UTC
+                "Value": float(value),
+                "Unit": units[name],
+            }
+            for name, value in values.items()
+        ],
+    )
+
+
+def _publish_pending(op: _Operation, at: datetime) -> None:
+    for destination in op.destinations:
+        same_rule = [
+            o
+            for o in _queue
+            if o.bucket is op.bucket
+            and any(d.rule_id == destination.rule_id for d in o.destinations)
+        ]
+        _publish(
+            op,
+            destination,
+            at,
+            OperationsPendingReplication=len(same_rule),
+            BytesPendingReplication=sum(o.size for o in same_rule),
+        )
+
+
 # --- copying ---------------------------------------------------------------------------------
 
 
@@ -222,10 +404,17 @@ def _owning_backend(backend: Any, bucket: Any) -> Any:
     return s3_backends[bucket.account_id][bucket.partition]
 
 
-def _copy_object(backend: Any, source: Any, destination: Destination) -> None:
-    bucket = backend.get_bucket(destination.bucket)
+def _destination_bucket(backend: Any, name: str) -> Any:
+    bucket = backend.get_bucket(name)
     if not bucket.is_versioned:
-        raise RuntimeError(f"destination bucket {destination.bucket} is not versioned")
+        raise RuntimeError(f"destination bucket {name} is not versioned")
+    return bucket
+
+
+def _copy_object(backend: Any, source: Any, destination: Destination) -> None:
+    bucket = _destination_bucket(backend, destination.bucket)
+    if source.encryption == "aws:kms" and not destination.replica_kms_key:
+        raise RuntimeError("SSE-KMS object and no ReplicaKmsKeyID for the destination")
     target = _owning_backend(backend, bucket)
     replica = target.put_object(
         destination.bucket,
@@ -235,7 +424,7 @@ def _copy_object(backend: Any, source: Any, destination: Destination) -> None:
         etag=source.etag.strip('"'),
         multipart=source.multipart,
         encryption=source.encryption,
-        kms_key_id=source.kms_key_id,
+        kms_key_id=destination.replica_kms_key or source.kms_key_id,
         bucket_key_enabled=source.bucket_key_enabled,
         lock_mode=source.lock_mode,
         lock_legal_status=source.lock_legal_status,
@@ -256,63 +445,73 @@ def _copy_object(backend: Any, source: Any, destination: Destination) -> None:
     setattr(replica, _STATUS_ATTR, REPLICA)
 
 
-def _replicate_object(backend: Any, source: Any, destinations: list[Destination]) -> None:
-    failed = False
-    with _lock:
-        for destination in destinations:
-            try:
-                _copy_object(backend, source, destination)
-            except Exception as exc:  # AWS reports any per-destination failure as FAILED.
-                _log.info("replication of %s to %s failed: %s", source.name, destination, exc)
-                failed = True
-        setattr(source, _STATUS_ATTR, FAILED if failed else COMPLETED)
+def _copy_delete_marker(op: _Operation, destination: Destination) -> None:
+    bucket = _destination_bucket(op.backend, destination.bucket)
+    if op.key_name not in bucket.keys:
+        return  # nothing there to hide
+    target = _owning_backend(op.backend, bucket)
+    _original_delete_object(target, destination.bucket, op.key_name)
+    bucket.keys[op.key_name]._version_id = op.version_id
 
 
-def _replicate_delete_marker(
-    delete_object: Callable[..., Any],
-    backend: Any,
-    bucket_names: list[str],
-    key_name: str,
-    version_id: str,
-) -> None:
-    with _lock:
-        for name in bucket_names:
-            try:
-                bucket = backend.get_bucket(name)
-                target = _owning_backend(backend, bucket)
-                if not bucket.is_versioned or key_name not in bucket.keys:
-                    continue
-                # The unpatched method, so the replicated marker is not replicated onward.
-                delete_object(target, name, key_name)
-                bucket.keys[key_name]._version_id = version_id
-            except Exception as exc:
-                _log.info("delete marker replication of %s to %s failed: %s", key_name, name, exc)
-
-
-def _run_later(action: Callable[[], None]) -> None:
-    """Run ``action`` now, or after the configured delay on a background timer."""
-    if _delay_seconds <= 0:
-        action()
-        return
-
-    def fire() -> None:
+def _complete(op: _Operation) -> None:
+    """Carry out ``op`` at its due time: each destination gets its copy, or the op fails."""
+    for destination in op.destinations:
+        denial = role_denial(
+            op.bucket.account_id, op.bucket.partition, op.role, _needs(op, destination.bucket)
+        )
         try:
-            action()
-        except Exception:  # a background copy must never take the process down
-            _log.exception("delayed S3 replication failed")
-        finally:
-            with _lock:
-                _timers.discard(timer)
+            if denial is not None:
+                raise PermissionError(denial)
+            if op.source is not None:
+                _copy_object(op.backend, op.source, destination)
+            else:
+                _copy_delete_marker(op, destination)
+        except Exception as exc:  # AWS reports any per-destination failure as FAILED
+            _log.info("replication of %s to %s failed: %s", op.key_name, destination.bucket, exc)
+            op.failed.append(f"{destination.bucket}: {exc}")
+            _publish(op, destination, op.due, OperationsFailedReplication=1)
+        else:
+            latency = (op.due - op.queued).total_seconds()
+            _publish(op, destination, op.due, ReplicationLatency=latency)
+    if op.source is not None:
+        setattr(op.source, _STATUS_ATTR, FAILED if op.failed else COMPLETED)
 
-    timer = threading.Timer(_delay_seconds, fire)
-    timer.daemon = True
+
+def settle() -> None:
+    """Apply every replication due at ``aws_time.now()``, oldest first."""
+    if getattr(_local, "settling", False):
+        return
+    _local.settling = True
+    try:
+        with _lock:
+            now = aws_time.now()
+            due = sorted((o for o in _queue if o.due <= now), key=lambda o: o.due)
+            for op in due:
+                _queue.remove(op)
+                if op.backend.buckets.get(op.bucket.name) is not op.bucket:
+                    continue  # the bucket was deleted or moto was reset
+                _complete(op)
+                _publish_pending(op, op.due)
+    finally:
+        _local.settling = False
+
+
+def _enqueue(op: _Operation) -> None:
     with _lock:
-        _timers.add(timer)
-    timer.start()
+        _queue.append(op)
+        _publish_pending(op, op.queued)
+    settle()
+
+
+def _duration(size: int, established: bool) -> timedelta:
+    if established:
+        return timedelta(0)
+    return timedelta(seconds=_delay_seconds + size / THROUGHPUT_BYTES_PER_SECOND)
 
 
 def replicate_new_object(backend: Any, bucket_name: str, key_name: str) -> None:
-    """Replicate the current version of ``bucket_name/key_name`` as the bucket's rules say."""
+    """Queue the current version of ``bucket_name/key_name`` as the bucket's rules say."""
     bucket = backend.get_bucket(bucket_name)
     key = bucket.keys.get(key_name)
     if not isinstance(key, FakeKey) or replication_status(key) == REPLICA:
@@ -321,12 +520,29 @@ def replicate_new_object(backend: Any, bucket_name: str, key_name: str) -> None:
     if not destinations:
         return
     setattr(key, _STATUS_ATTR, PENDING)
-    _run_later(functools.partial(_replicate_object, backend, key, destinations))
+    now = aws_time.now()
+    metadata = {str(k).lower().removeprefix("x-amz-meta-"): v for k, v in key.metadata.items()}
+    established = str(metadata.get(ESTABLISHED_METADATA, "")).lower() == "true"
+    _enqueue(
+        _Operation(
+            backend=backend,
+            bucket=bucket,
+            key_name=key_name,
+            version_id=str(key.version_id),
+            source=key,
+            role=_role(bucket),
+            destinations=destinations,
+            queued=now,
+            due=now + _duration(key.size, established),
+            size=int(key.size),
+        )
+    )
 
 
 # --- moto patches ----------------------------------------------------------------------------
 
 _Handler = Callable[..., Any]
+_original_delete_object: _Handler = S3Backend.delete_object
 
 
 def _is_success(response: Any) -> bool:
@@ -334,7 +550,7 @@ def _is_success(response: Any) -> bool:
 
 
 def _after_write(handler: _Handler) -> _Handler:
-    """Wrap an ``S3Response`` write handler so a successful write triggers replication."""
+    """Wrap an ``S3Response`` write handler so a successful write queues replication."""
 
     @functools.wraps(handler)
     def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
@@ -362,7 +578,7 @@ def _after_complete_multipart(handler: _Handler) -> _Handler:
 
 
 def _with_delete_marker_replication(delete_object: _Handler) -> _Handler:
-    """Wrap ``S3Backend.delete_object`` to replicate the delete markers it creates."""
+    """Wrap ``S3Backend.delete_object`` to queue the delete markers it creates."""
 
     @functools.wraps(delete_object)
     def wrapper(
@@ -375,24 +591,37 @@ def _with_delete_marker_replication(delete_object: _Handler) -> _Handler:
         result = delete_object(self, bucket_name, key_name, version_id=version_id, bypass=bypass)
         _, meta = result
         if version_id is None and meta.get("delete-marker") == "true":
-            rules = [
-                r
-                for r in _rules(self.get_bucket(bucket_name))
-                if _replicates_delete_markers(r, key_name)
-            ]
-            names = [d.bucket for d in _highest_priority_per_bucket(rules)]
-            if names:
-                _run_later(
-                    functools.partial(
-                        _replicate_delete_marker,
-                        delete_object,
-                        self,
-                        names,
-                        key_name,
-                        meta["version-id"],
+            bucket = self.get_bucket(bucket_name)
+            rules = [r for r in _rules(bucket) if _replicates_delete_markers(r, key_name)]
+            destinations = _highest_priority_per_bucket(rules)
+            if destinations:
+                now = aws_time.now()
+                _enqueue(
+                    _Operation(
+                        backend=self,
+                        bucket=bucket,
+                        key_name=key_name,
+                        version_id=str(meta["version-id"]),
+                        source=None,
+                        role=_role(bucket),
+                        destinations=destinations,
+                        queued=now,
+                        due=now + _duration(0, False),
+                        size=0,
                     )
                 )
         return result
+
+    return wrapper
+
+
+def _settling_first(method: _Handler) -> _Handler:
+    """Wrap a backend read so what is due at the current AWS time is applied before it."""
+
+    @functools.wraps(method)
+    def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
+        settle()
+        return method(self, *args, **kwargs)
 
     return wrapper
 
@@ -412,7 +641,47 @@ def _with_status_header(response_dict: property) -> property:
     return property(headers)
 
 
+_RULE_FIELDS: Final = (
+    "ID",
+    "Priority",
+    "Prefix",
+    "Filter",
+    "Status",
+    "SourceSelectionCriteria",
+    "ExistingObjectReplication",
+    "Destination",
+    "DeleteMarkerReplication",
+)
+
+
+def get_bucket_replication(self: Any) -> Any:
+    """``GetBucketReplication`` as stored. moto answers every rule with ``Filter`` Prefix ""
+    and ``DeleteMarkerReplication`` Disabled and drops ``SourceSelectionCriteria``, so a
+    read-modify-write of the configuration (adding the failback rule) would silently change
+    the rules already there."""
+    from moto.core.responses import ActionResult
+    from moto.s3.exceptions import ReplicationConfigurationNotFoundError
+
+    self.data["Action"] = "GetBucketReplication"
+    replication = self.backend.get_bucket_replication(self.bucket_name)
+    if not replication:
+        raise ReplicationConfigurationNotFoundError(bucket_name=self.bucket_name)
+    rules = []
+    for stored in _as_list(replication.get("Rule")):
+        rule = {name: stored[name] for name in _RULE_FIELDS if name in stored}
+        both = (rule.get("Filter") or {}).get("And")
+        if isinstance(both, Mapping) and "Tag" in both:  # the XML element; the shape's "Tags"
+            both = {k: v for k, v in both.items() if k != "Tag"} | {"Tags": _as_list(both["Tag"])}
+            rule["Filter"] = {"And": both}
+        rules.append(rule)
+    return self.serialized(
+        ActionResult({"ReplicationConfiguration": {"Role": replication["Role"], "Rules": rules}})
+    )
+
+
 def _iter_patches() -> Iterator[tuple[object, str, object]]:
+    from moto.cloudwatch.models import CloudWatchBackend
+
     yield S3Response, "put_object", _after_write(S3Response.put_object)
     yield S3Response, "copy_object", _after_write(S3Response.copy_object)
     yield (
@@ -420,12 +689,16 @@ def _iter_patches() -> Iterator[tuple[object, str, object]]:
         "_key_response_post",
         _after_complete_multipart(S3Response._key_response_post),
     )
+    yield S3Response, "get_bucket_replication", get_bucket_replication
     yield S3Backend, "delete_object", _with_delete_marker_replication(S3Backend.delete_object)
+    yield S3Backend, "get_bucket", _settling_first(S3Backend.get_bucket)
     yield FakeKey, "response_dict", _with_status_header(vars(FakeKey)["response_dict"])
+    for name in ("get_metric_statistics", "get_metric_data"):
+        yield CloudWatchBackend, name, _settling_first(getattr(CloudWatchBackend, name))
 
 
 def install() -> None:
-    """Patch moto's S3 classes; idempotent."""
+    """Patch moto's S3 (and CloudWatch reads, to publish what is due); idempotent."""
     if _patches.active:
         return
     for owner, name, replacement in _iter_patches():
@@ -433,12 +706,10 @@ def install() -> None:
 
 
 def uninstall() -> None:
-    """Restore moto's S3 behaviour, cancel delayed copies and reset the delay to 0."""
+    """Restore moto, forget what is owed and reset the delay."""
     with _lock:
-        for timer in _timers:
-            timer.cancel()
-        _timers.clear()
-    set_replication_delay(0)
+        _queue.clear()
+    set_replication_delay(DEFAULT_DELAY_SECONDS)
     _patches.restore_all()
 
 

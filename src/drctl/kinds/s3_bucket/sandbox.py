@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from botocore.exceptions import ClientError
 
+from drctl.kinds.s3_bucket import api
 from drctl.kinds.sandboxing import SandboxBuild, ignore_codes
 from drctl.plan.models import S3Bucket
 
-REPLICATION_ROLE = "drctl-sandbox-s3-replication"
 SAMPLE_OBJECTS = ("index.html", "img/logo.png", "data/catalog.json")
-_TRUST = (
-    '{"Version":"2012-10-17","Statement":[{"Effect":"Allow",'
-    '"Principal":{"Service":"s3.amazonaws.com"},"Action":"sts:AssumeRole"}]}'
-)
+# User metadata marking seed objects as older than the sandbox (moto_replication reads it).
+ESTABLISHED_METADATA = "drctl-sandbox-established"
 
 
 def build(b: SandboxBuild, res: S3Bucket) -> None:
@@ -36,7 +35,7 @@ def build(b: SandboxBuild, res: S3Bucket) -> None:
     primary.put_bucket_replication(
         Bucket=res.primary,
         ReplicationConfiguration={
-            "Role": replication_role(b),
+            "Role": replication_role(b, res),
             "Rules": [
                 {
                     "ID": f"drctl-{res.name}-to-dr",
@@ -50,18 +49,37 @@ def build(b: SandboxBuild, res: S3Bucket) -> None:
         },
     )
     for key in SAMPLE_OBJECTS:
-        primary.put_object(Bucket=res.primary, Key=key, Body=f"sandbox object {key}".encode())
+        # Seed data stands for objects written (and replicated) long before the sandbox's
+        # clock started: the extension completes them at once.
+        primary.put_object(
+            Bucket=res.primary,
+            Key=key,
+            Body=f"sandbox object {key}".encode(),
+            Metadata={ESTABLISHED_METADATA: "true"},
+        )
 
 
-def replication_role(b: SandboxBuild) -> str:
+def role_name(res: S3Bucket) -> str:
+    return f"drctl-sandbox-{res.name}-s3-replication"
+
+
+def replication_role(b: SandboxBuild, res: S3Bucket) -> str:
+    """The primary -> DR replication role, allowed exactly that direction."""
     iam = b.client("iam", "global")
+    name = role_name(res)
     try:
-        return str(
-            iam.create_role(RoleName=REPLICATION_ROLE, AssumeRolePolicyDocument=_TRUST)["Role"][
-                "Arn"
-            ]
+        arn = str(
+            iam.create_role(
+                RoleName=name, AssumeRolePolicyDocument=json.dumps(api.REPLICATION_TRUST)
+            )["Role"]["Arn"]
         )
     except ClientError as exc:
         if exc.response["Error"]["Code"] != "EntityAlreadyExists":
             raise
-        return str(iam.get_role(RoleName=REPLICATION_ROLE)["Role"]["Arn"])
+        arn = str(iam.get_role(RoleName=name)["Role"]["Arn"])
+    iam.put_role_policy(
+        RoleName=name,
+        PolicyName="replicate-to-dr",
+        PolicyDocument=json.dumps(api.replication_policy(res.primary, res.dr)),
+    )
+    return arn

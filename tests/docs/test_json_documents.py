@@ -1,0 +1,116 @@
+"""Every command's ``--output json`` document is described in its docs page, field by field
+with its type, and the real output of the command matches that description exactly: no
+undocumented field, no missing one, no wrong type."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from tests.conftest import DEMO_PLAN
+from tests.docs.json_shapes import documented, mismatches
+from tests.support import invoke
+
+PLAN = str(DEMO_PLAN)
+DRILLS = """
+drills:
+  - name: readiness
+    type: checks
+  - name: assets-lag
+    type: replication
+    resource: assets
+experiments:
+  - name: stop-web
+    region: dr
+    role_arn: arn:aws:iam::123456789012:role/drctl-fis
+    actions:
+      stop:
+        action_id: aws:ec2:stop-instances
+        targets: {Instances: web}
+    targets:
+      web:
+        resource_type: aws:ec2:instance
+        selection_mode: ALL
+        resource_tags: {app: shop}
+    stop_conditions:
+      - alarm: shop-errors
+"""
+
+
+@pytest.fixture(scope="module")
+def outputs(
+    shared_sandbox: Any, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[dict[str, Any]]:
+    """One real document per documented command, from one sandbox."""
+    tmp = tmp_path_factory.mktemp("json-docs")
+    state = str(tmp / "state")
+    plan = tmp / "shop.yaml"
+    plan.write_text(DEMO_PLAN.read_text() + DRILLS)
+
+    def run(*args: str, code: int = 0) -> Any:
+        result = invoke("-o", "json", "--state-dir", state, *args)
+        assert result.exit_code == code, result.output
+        return json.loads(result.stdout)
+
+    docs: dict[str, Any] = {
+        "plan validate": run("plan", "validate", str(plan)),
+        "plan show": run("plan", "show", str(plan)),
+        "check": run("check", "--plan", str(plan)),
+        "failover --dry-run": run("failover", "--plan", str(plan), "--dry-run"),
+        "chaos list": run("chaos", "list", "--plan", str(plan)),
+        "chaos stop": run("chaos", "stop", "--plan", str(plan), "stop-web"),
+        "test": run("test", "--plan", str(plan), "--drill", "readiness"),
+    }
+    docs["failover"] = run("failover", "--plan", str(plan), "--yes")
+    docs["runs list"] = run("runs", "list")
+    docs["runs show"] = run("runs", "show", docs["failover"]["run_id"])
+    docs["report"] = run("report", "--plan", str(plan), "-o", str(tmp / "report.html"))
+    docs["error"] = run("runs", "show", "20990101T000000Z-nope", code=2)
+    locked = tmp / "locked"
+    from drctl.engine.lock import FileLockStore, LockInfo, RunLock
+
+    RunLock(
+        FileLockStore(locked, "shop"),
+        LockInfo("deadbeef", "shop", "run-x", "failover", "host", "me", 1, "2026-01-01T00:00:00Z"),
+    ).acquire()
+    unlocked = invoke("-o", "json", "--state-dir", str(locked), "unlock", "--plan", str(plan),
+                      "deadbeef")  # fmt: skip
+    assert unlocked.exit_code == 0, unlocked.output
+    docs["unlock"] = json.loads(unlocked.stdout)
+    yield docs
+
+
+SHAPES = documented()
+
+
+def test_the_main_commands_are_documented() -> None:
+    for name in ("plan validate", "plan show", "check", "failover", "failover --dry-run",
+                 "runs list", "runs show", "test", "chaos list", "unlock", "report", "error",
+                 "demo", "sandbox up"):  # fmt: skip
+        assert name in SHAPES, f"no <!-- json: {name} --> block in docs/commands/"
+
+
+@pytest.mark.parametrize(
+    # Checked where they run anyway: sandbox up in tests/e2e/test_sandbox_subprocess.py, chaos
+    # run (it follows FIS for seconds) in tests/cli/test_chaos_cmd.py, the demo (its own moto,
+    # which must not nest inside this module's) in tests/cli/test_demo.py.
+    "name",
+    [n for n in SHAPES if n not in ("demo", "sandbox up", "chaos run")],
+)
+def test_real_output_matches_the_documented_shape(name: str, outputs: dict[str, Any]) -> None:
+    page, shape = SHAPES[name]
+    problems = mismatches(outputs[name], shape)
+    assert not problems, f"{page.name}, {name}:\n" + "\n".join(problems)
+
+
+def test_the_comparison_is_not_a_rubber_stamp() -> None:
+    shape = {"a": "integer", "b?": ["string"]}
+    assert mismatches({"a": 1, "b": ["x"]}, shape) == []
+    assert mismatches({"a": 1}, shape) == []
+    assert mismatches({"a": "1"}, shape) == ["$.a: '1' is not integer"]
+    assert mismatches({"a": 1, "c": 2}, shape) == ["$.c: not documented"]
+    assert mismatches({"b": [3]}, shape) == ["$.a: missing", "$.b[0]: 3 is not string"]
+    assert mismatches({"a": True}, shape) == ["$.a: True is not integer"]
