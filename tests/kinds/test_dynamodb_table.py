@@ -10,6 +10,7 @@ import boto3
 import pytest
 
 from drctl.engine.settings import make_context
+from drctl.kinds.sandboxing import aws_time
 from drctl.plan.loader import load_plan_text
 from drctl.sandbox.builders import SandboxBuilder
 from tests.support import collect_checks, rpo_gate, run_action
@@ -29,6 +30,7 @@ drills:
 
 @pytest.fixture
 def loaded(aws: None, settings: Any) -> Any:
+    aws_time.follow(settings.clock.now)  # replication and replica states follow the run's clock
     loaded = load_plan_text(PLAN)
     ctx = make_context(loaded.plan, settings)
     SandboxBuilder(loaded.plan, ctx.sessions, settings.clock).build()

@@ -84,6 +84,32 @@ class AwsTime:
 aws_time = AwsTime()
 
 
+class Unreachable:
+    """Which service endpoints the sandbox's outage layer has taken down, and since when.
+
+    The outage layer (``drctl.sandbox.outages``, a floor above the kinds) makes requests to a
+    dead Region fail; what AWS does *inside* while a Region is out (a DynamoDB replica going
+    ``REGION_DISABLED`` as seen from the other Regions, then leaving its global table) belongs
+    to the kinds' extensions, which cannot import the sandbox. The outage layer registers its
+    answer here when it is installed and the extensions ask through :meth:`since`.
+    """
+
+    def __init__(self) -> None:
+        self._source: Callable[[str, str], datetime | None] | None = None
+
+    def set_source(self, source: Callable[[str, str], datetime | None] | None) -> None:
+        """``source(service, region)``: the AWS time the endpoint went down, or None if up."""
+        self._source = source
+
+    def since(self, service: str, region: str) -> datetime | None:
+        """When ``service`` in ``region`` stopped answering (AWS time), None while it answers."""
+        source = self._source
+        return None if source is None else source(service, region)
+
+
+unreachable = Unreachable()
+
+
 class SandboxBuild:
     """Clients for one plan's sides (pointed at moto) and the sandbox's clock."""
 

@@ -34,11 +34,12 @@ import threading
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Final
 from urllib.parse import parse_qs, urlsplit
 
 from drctl.errors import UsageError
-from drctl.kinds.sandboxing import PatchSet
+from drctl.kinds.sandboxing import PatchSet, aws_time, unreachable
 
 API_PATH: Final = "/drctl-api/outages"
 GLOBAL_SERVICES: Final = frozenset(
@@ -89,11 +90,15 @@ class Outages:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._active: set[Outage] = set()
+        self._since: dict[Outage, datetime] = {}
         self._refused: Counter[str] = Counter()
 
     def add(self, *specs: str | Outage) -> list[Outage]:
         parsed = [s if isinstance(s, Outage) else Outage.parse(s) for s in specs]
+        now = aws_time.now()
         with self._lock:
+            for outage in parsed:
+                self._since.setdefault(outage, now)
             self._active.update(parsed)
         return self.active()
 
@@ -103,8 +108,11 @@ class Outages:
         with self._lock:
             if parsed:
                 self._active.difference_update(parsed)
+                for outage in parsed:
+                    self._since.pop(outage, None)
             else:
                 self._active.clear()
+                self._since.clear()
                 self._refused.clear()
         return self.active()
 
@@ -122,6 +130,14 @@ class Outages:
                     self._refused[f"{service}@{region}"] += 1
                     return outage
         return None
+
+    def down_since(self, service: str, region: str) -> datetime | None:
+        """When ``service`` in ``region`` stopped answering (the AWS time its earliest covering
+        outage began), or None while it answers. Not counted as a refused request: this is
+        what AWS itself sees of the Region, not a client's request."""
+        with self._lock:
+            starts = [self._since[o] for o in self._active if o.covers(service, region)]
+        return min(starts) if starts else None
 
     def refused(self) -> dict[str, int]:
         """Requests lost so far, by ``service@region`` (what a test asserts retries on)."""
@@ -232,11 +248,13 @@ def install() -> None:
         "__call__",
         _dispatch_call(DomainDispatcherApplication.__call__),
     )
+    unreachable.set_source(outages.down_since)
 
 
 def uninstall() -> None:
     """Restore moto and end every outage."""
     _patches.restore_all()
+    unreachable.set_source(None)
     outages.clear()
 
 
