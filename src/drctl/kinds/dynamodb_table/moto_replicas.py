@@ -49,6 +49,7 @@ at once.
 from __future__ import annotations
 
 import copy
+import itertools
 import json
 import threading
 import weakref
@@ -90,7 +91,10 @@ _WAS_GLOBAL: Final = "_drctl_was_global"
 _delay_seconds = DEFAULT_DELAY_SECONDS
 _local = threading.local()
 
-Stamp = tuple[datetime, str]  # (write time, Region): what last-writer-wins compares
+# What last-writer-wins compares: (write time, Region, sequence). Equal times in two Regions go
+# to the Region that sorts last; two writes in one Region at one instant keep their order.
+Stamp = tuple[datetime, str, int]
+_sequence = itertools.count()
 
 
 @dataclass(eq=False)
@@ -466,7 +470,7 @@ def _record(backend: Any, table_name: str, key: dict[str, Any]) -> None:
         return
     now = aws_time.now()
     region = table.region_name
-    stamp: Stamp = (now, region)
+    stamp: Stamp = (now, region, next(_sequence))
     ident = _key_id(key)
     group.stamps.setdefault(region, {})[ident] = stamp
     item = _current(table, key)
