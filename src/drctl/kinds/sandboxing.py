@@ -92,9 +92,10 @@ class Unreachable:
 
     Requests to a region that is out are dropped before they reach moto, but some AWS state
     also depends on what is out: Global Accelerator's health checks find the endpoints of a
-    Region that is down unhealthy. The outage layer lives in ``drctl.sandbox``, a floor above
-    the kinds, so it hands its answers down through this hook; with no layer installed nothing
-    is ever down.
+    Region that is down unhealthy; a DynamoDB replica goes ``REGION_DISABLED`` as seen from
+    the other Regions, then leaves its global table. The outage layer lives in
+    ``drctl.sandbox``, a floor above the kinds, so it hands its answers down through this
+    hook; with no layer installed nothing is ever down.
     """
 
     def __init__(self) -> None:
@@ -107,6 +108,11 @@ class Unreachable:
     def periods(self, service: str, region: str) -> DownPeriods:
         """(start, end or None while it lasts) of each outage covering ``service@region``."""
         return self._periods(service, region) if self._periods is not None else []
+
+    def since(self, service: str, region: str) -> datetime | None:
+        """When ``service`` in ``region`` stopped answering (AWS time); None while it answers."""
+        open_ = [start for start, end in self.periods(service, region) if end is None]
+        return min(open_) if open_ else None
 
 
 unreachable = Unreachable()
