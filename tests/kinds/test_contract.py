@@ -45,6 +45,7 @@ CLIENT_SERVICE = {
     "autoscaling": "autoscaling",
     "ecs": "ecs",
     "cw": "cloudwatch",
+    "appscaling": "application-autoscaling",
 }
 
 
