@@ -46,6 +46,7 @@ CLIENT_SERVICE = {
     "ecs": "ecs",
     "cw": "cloudwatch",
     "ga": "globalaccelerator",
+    "appscaling": "application-autoscaling",
 }
 
 
