@@ -18,6 +18,7 @@ def run(drill: Drill, env: DrillEnv) -> DrillResult:
                 name=f"{check.resource}.{check.name}",
                 status=outcome.status.value,
                 detail=outcome.detail,
+                seconds=outcome.seconds,
                 observed=outcome.observed,
                 expected=outcome.threshold,
             )
