@@ -38,6 +38,7 @@ class RdsInstanceKind(Kind):
         "check": (
             "rds:DescribeDBInstances",
             "rds:DescribeDBSnapshots",
+            "rds:DescribeDBInstanceAutomatedBackups",  # a restore drill's source
             "cloudwatch:GetMetricStatistics",
         ),
         "failover": (
