@@ -8,7 +8,6 @@ subprocesses against the server the way an operator or a CI job runs them.
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import boto3
@@ -17,6 +16,7 @@ import pytest
 from drctl.sandbox.server import free_port
 from tests.conftest import EXAMPLES
 from tests.e2e.test_sandbox_subprocess import drctl
+from tests.support import subprocess_env
 
 pytest.importorskip("moto.server", reason="the sandbox extra (moto[server]) is not installed")
 
@@ -24,20 +24,7 @@ FULL = EXAMPLES / "full.yaml"
 
 
 def test_full_plan_sandbox_passes_check_and_its_drills(tmp_path: Path) -> None:
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith("AWS_") and k not in ("DRCTL_STATE_DIR", "DRCTL_DEBUG")
-    }
-    env.update(
-        AWS_ACCESS_KEY_ID="testing",
-        AWS_SECRET_ACCESS_KEY="testing",
-        AWS_EC2_METADATA_DISABLED="true",
-        AWS_CONFIG_FILE=str(tmp_path / "no-config"),
-        AWS_SHARED_CREDENTIALS_FILE=str(tmp_path / "no-credentials"),
-        DRCTL_STATE_DIR=str(tmp_path / "state"),
-        NO_COLOR="1",
-    )
+    env = subprocess_env(tmp_path)
     port = free_port()
     up = drctl(env, "-o", "json", "sandbox", "up", "--plan", str(FULL), "--port", str(port))
     assert up.returncode == 0, up.stderr
