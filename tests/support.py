@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from drctl.engine.context import RunContext
@@ -101,3 +102,26 @@ def invoke(*args: str, input: str | None = None) -> Invocation:
         except SystemExit as exc:
             code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
         return Invocation(code, out.getvalue().decode(), err.getvalue().decode())
+
+
+def subprocess_env(tmp_path: Path) -> dict[str, str]:
+    """The environment for drctl run as a subprocess against a local sandbox: this process's
+    environment without any AWS or drctl setting, fake credentials, no config files, a state
+    directory of its own, no colour."""
+    import os
+
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("AWS_") and k not in ("DRCTL_STATE_DIR", "DRCTL_DEBUG")
+    }
+    env.update(
+        AWS_ACCESS_KEY_ID="testing",
+        AWS_SECRET_ACCESS_KEY="testing",
+        AWS_EC2_METADATA_DISABLED="true",
+        AWS_CONFIG_FILE=str(tmp_path / "no-config"),
+        AWS_SHARED_CREDENTIALS_FILE=str(tmp_path / "no-credentials"),
+        DRCTL_STATE_DIR=str(tmp_path / "state"),
+        NO_COLOR="1",
+    )
+    return env

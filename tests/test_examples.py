@@ -71,6 +71,13 @@ def _promoted_or_restored(plan: Any) -> None:
                 cluster=res.cluster, services=[res.service]
             )["services"][0]
             assert svc["desiredCount"] == res.desired
+        elif res.kind == "global-accelerator":
+            ga = boto3.client("globalaccelerator", region_name="us-west-2")
+            groups = ga.list_endpoint_groups(ListenerArn=res.listener)["EndpointGroups"]
+            dials = {g["EndpointGroupRegion"]: g["TrafficDialPercentage"] for g in groups}
+            assert dials == {plan.regions.primary: 0.0, dr: 100.0}, dials
+            status = ga.describe_accelerator(AcceleratorArn=res.accelerator)["Accelerator"]
+            assert status["Status"] == "DEPLOYED"
         elif res.kind == "dynamodb-table":
             table = boto3.client("dynamodb", region_name=dr).describe_table(TableName=res.table)
             assert table["Table"]["TableStatus"] == "ACTIVE"

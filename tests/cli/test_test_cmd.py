@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import xml.etree.ElementTree as ET
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -88,6 +89,19 @@ def test_checks_drill_passes_with_json_junit_and_a_run(
     assert suite is not None and suite.get("name") == "readiness"
     assert int(suite.get("tests", "0")) == len(drill["checks"])
     assert suite.get("failures") == "0"
+    # Real durations and start time: each check timed, the suite stamped when the drill began.
+    times = [float(case.get("time", "0")) for case in suite.iter("testcase")]
+    assert sum(times) > 0 and all(t >= 0 for t in times)
+    started = datetime.strptime(suite.get("timestamp", ""), "%Y-%m-%dT%H:%M:%S")
+    runs_started = json.loads(drctl("-o", "json", "runs", "show", drill["run_id"]).stdout)
+    journaled = datetime.strptime(runs_started["started_at"][:19], "%Y-%m-%dT%H:%M:%S")
+    assert abs((started - journaled).total_seconds()) <= 1
+    # And a standard JUnit reader (junitparser) reads the same numbers back.
+    from junitparser import JUnitXml
+
+    [parsed] = list(JUnitXml.fromfile(str(junit)))
+    assert parsed.name == "readiness" and parsed.tests == len(drill["checks"])
+    assert round(sum(case.time for case in parsed), 3) == round(sum(times), 3)
 
     runs = json.loads(drctl("-o", "json", "runs", "list", "--type", "drill").stdout)["runs"]
     assert [r["run_id"] for r in runs] == [drill["run_id"]]

@@ -49,6 +49,17 @@ def outputs(
     state = str(tmp / "state")
     plan = tmp / "shop.yaml"
     plan.write_text(DEMO_PLAN.read_text() + DRILLS)
+    # The experiment's prerequisites (its stop-condition alarm, its FIS role), as the sandbox
+    # builds them for a plan that names an experiment.
+    from drctl.engine.settings import default_settings, make_context
+    from drctl.kinds.sandboxing import SandboxBuild
+    from drctl.plan.loader import load_plan
+    from drctl.sandbox.prerequisites import build_experiment
+
+    extended = load_plan(plan).plan
+    sessions = make_context(extended, default_settings(state_dir=tmp / "build")).sessions
+    for experiment in extended.experiments:
+        build_experiment(SandboxBuild(extended, sessions), experiment)
 
     def run(*args: str, code: int = 0) -> Any:
         result = invoke("-o", "json", "--state-dir", state, *args)

@@ -5,7 +5,6 @@ moves on a cluster endpoint served by that same server."""
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pytest
@@ -13,6 +12,7 @@ import pytest
 from drctl.sandbox.server import free_port
 from tests.conftest import EXAMPLES
 from tests.e2e.test_sandbox_subprocess import drctl
+from tests.support import subprocess_env
 
 pytest.importorskip("moto.server", reason="the sandbox extra (moto[server]) is not installed")
 
@@ -22,20 +22,7 @@ PLAN = str(EXAMPLES / "ecommerce-warm-standby-arc.yaml")
 def test_arc_failover_from_the_cli_with_us_east_1_and_the_control_planes_out(
     tmp_path: Path,
 ) -> None:
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith("AWS_") and k not in ("DRCTL_STATE_DIR", "DRCTL_DEBUG")
-    }
-    env.update(
-        AWS_ACCESS_KEY_ID="testing",
-        AWS_SECRET_ACCESS_KEY="testing",
-        AWS_EC2_METADATA_DISABLED="true",
-        AWS_CONFIG_FILE=str(tmp_path / "no-config"),
-        AWS_SHARED_CREDENTIALS_FILE=str(tmp_path / "no-credentials"),
-        DRCTL_STATE_DIR=str(tmp_path / "state"),
-        NO_COLOR="1",
-    )
+    env = subprocess_env(tmp_path)
     up = drctl(env, "-o", "json", "sandbox", "up", "--plan", PLAN, "--port", str(free_port()))
     assert up.returncode == 0, up.stderr
     env["AWS_ENDPOINT_URL"] = json.loads(up.stdout)["endpoint_url"]

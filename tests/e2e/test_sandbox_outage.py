@@ -5,7 +5,6 @@ as an operator runs it -- it goes on in DR without waiting on the dead region --
 from __future__ import annotations
 
 import json
-import os
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,26 +17,14 @@ from botocore.exceptions import ConnectionClosedError
 from drctl.sandbox.server import free_port
 from tests.conftest import DEMO_PLAN
 from tests.e2e.test_sandbox_subprocess import drctl
+from tests.support import subprocess_env
 
 pytest.importorskip("moto.server", reason="the sandbox extra (moto[server]) is not installed")
 
 
 @pytest.fixture
 def down_sandbox(tmp_path: Path) -> Iterator[tuple[dict[str, str], str]]:
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith("AWS_") and k not in ("DRCTL_STATE_DIR", "DRCTL_DEBUG")
-    }
-    env.update(
-        AWS_ACCESS_KEY_ID="testing",
-        AWS_SECRET_ACCESS_KEY="testing",
-        AWS_EC2_METADATA_DISABLED="true",
-        AWS_CONFIG_FILE=str(tmp_path / "no-config"),
-        AWS_SHARED_CREDENTIALS_FILE=str(tmp_path / "no-credentials"),
-        DRCTL_STATE_DIR=str(tmp_path / "state"),
-        NO_COLOR="1",
-    )
+    env = subprocess_env(tmp_path)
     port = free_port()
     up = drctl(
         env, "-o", "json", "sandbox", "up", "--plan", str(DEMO_PLAN), "--port", str(port),

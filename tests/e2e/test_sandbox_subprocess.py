@@ -9,7 +9,6 @@ back through boto3 pointed at the same server.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -22,6 +21,7 @@ import pytest
 from drctl.sandbox.server import free_port
 from tests.conftest import DEMO_PLAN
 from tests.docs.json_shapes import documented, mismatches
+from tests.support import subprocess_env
 
 pytest.importorskip("moto.server", reason="the sandbox extra (moto[server]) is not installed")
 
@@ -41,20 +41,7 @@ def drctl(
 
 @pytest.fixture
 def sandbox(tmp_path: Path) -> Iterator[tuple[dict[str, str], str]]:
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith("AWS_") and k not in ("DRCTL_STATE_DIR", "DRCTL_DEBUG")
-    }
-    env.update(
-        AWS_ACCESS_KEY_ID="testing",
-        AWS_SECRET_ACCESS_KEY="testing",
-        AWS_EC2_METADATA_DISABLED="true",
-        AWS_CONFIG_FILE=str(tmp_path / "no-config"),
-        AWS_SHARED_CREDENTIALS_FILE=str(tmp_path / "no-credentials"),
-        DRCTL_STATE_DIR=str(tmp_path / "state"),
-        NO_COLOR="1",
-    )
+    env = subprocess_env(tmp_path)
     port = free_port()
     up = drctl(env, "-o", "json", "sandbox", "up", "--plan", str(DEMO_PLAN), "--port", str(port))
     assert up.returncode == 0, up.stderr

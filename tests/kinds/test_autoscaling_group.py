@@ -9,6 +9,8 @@ import boto3
 import pytest
 
 from drctl.engine.settings import make_context
+from drctl.kinds.autoscaling_group import moto_launch
+from drctl.kinds.sandboxing import aws_time
 from drctl.plan.loader import load_plan_text
 from drctl.sandbox.builders import SandboxBuilder
 from tests.support import collect_checks, run_action
@@ -27,6 +29,7 @@ resources:
 
 @pytest.fixture
 def loaded(aws: None, settings: Any) -> Any:
+    aws_time.follow(settings.clock.now)  # instances launch as the run's fake clock sleeps
     loaded = load_plan_text(PLAN)
     ctx = make_context(loaded.plan, settings)
     SandboxBuilder(loaded.plan, ctx.sessions, settings.clock).build()
@@ -38,6 +41,12 @@ def _group() -> dict[str, Any]:
     return dict(
         asg.describe_auto_scaling_groups(AutoScalingGroupNames=["web-dr"])["AutoScalingGroups"][0]
     )
+
+
+def _activities() -> list[dict[str, Any]]:
+    asg = boto3.client("autoscaling", region_name="us-west-2")
+    found = asg.describe_scaling_activities(AutoScalingGroupName="web-dr")["Activities"]
+    return [dict(a) for a in found]
 
 
 def _checks(loaded: Any, settings: Any) -> dict[str, Any]:
@@ -80,6 +89,12 @@ def test_failover_scales_up_and_failback_restores(loaded: Any, settings: Any) ->
     assert sum(i["LifecycleState"] == "InService" for i in group["Instances"]) == 3
     [step] = record.steps
     assert step.data["before"] == {"min": 0, "desired": 0, "max": 6}
+    # The instances were Pending for a while: the step waited for them, as on AWS.
+    assert step.duration_seconds is not None
+    assert step.duration_seconds >= moto_launch.PENDING_SECONDS
+    activities = _activities()
+    assert [a["StatusCode"] for a in activities] == ["Successful"] * 3
+    assert "increasing the capacity from 0 to 3" in activities[0]["Cause"]
 
     rerun = _run(loaded, settings, "failover", None)
     assert rerun.steps[0].status == "skipped" and rerun.steps[0].calls == []
@@ -135,3 +150,55 @@ def test_a_template_image_missing_in_the_dr_region_is_reported(loaded: Any, sett
     record = _run(loaded, settings, "failover", None)
     assert record.status == "failed"
     assert "does not exist in us-west-2" in record.steps[0].detail
+
+
+@pytest.fixture
+def no_capacity() -> Any:
+    moto_launch.set_insufficient_capacity("us-west-2", "t3.micro")
+    yield
+    moto_launch.clear_insufficient_capacity()
+
+
+def test_a_failed_launch_fails_the_scale_up_quickly_quoting_aws(
+    loaded: Any, settings: Any, no_capacity: None
+) -> None:
+    """EC2 has no t3.micro capacity: nothing in the group's configuration shows it, so the
+    scale-up starts; AWS reports the failed scaling activity and the step stops on it, quoting
+    AWS's message, instead of waiting out its hour."""
+    record = _run(loaded, settings, "failover", None)
+    assert record.status == "failed"
+    [step] = record.steps
+    assert "scaling activity Failed" in step.detail
+    assert "do not have sufficient t3.micro capacity" in step.detail
+    assert "Launching EC2 instance failed." in step.detail
+    assert step.duration_seconds is not None and step.duration_seconds < 60
+    group = _group()
+    assert group["DesiredCapacity"] == 3 and group["Instances"] == []
+    [activity] = _activities()
+    assert activity["StatusCode"] == "Failed"
+    assert activity["StatusMessage"].endswith("Launching EC2 instance failed.")
+
+    ready = _checks(loaded, settings)["launch-ready"]
+    assert ready.status.value == "warn"
+    assert "sufficient t3.micro capacity" in ready.detail
+
+
+def test_an_abandoned_launch_hook_fails_the_scale_up_on_the_cancelled_activity(
+    loaded: Any, settings: Any
+) -> None:
+    """A launch lifecycle hook nobody completes: the instances wait in Pending:Wait for the
+    heartbeat timeout, then ABANDON cancels the launches; the step quotes AWS's reason."""
+    asg = boto3.client("autoscaling", region_name="us-west-2")
+    asg.put_lifecycle_hook(
+        LifecycleHookName="bootstrap",
+        AutoScalingGroupName="web-dr",
+        LifecycleTransition="autoscaling:EC2_INSTANCE_LAUNCHING",
+        HeartbeatTimeout=300,
+        DefaultResult="ABANDON",
+    )
+    record = _run(loaded, settings, "failover", None)
+    assert record.status == "failed"
+    [step] = record.steps
+    assert "scaling activity Cancelled" in step.detail and "was abandoned" in step.detail
+    assert step.duration_seconds is not None
+    assert moto_launch.PENDING_SECONDS + 300 <= step.duration_seconds < 600

@@ -45,6 +45,10 @@ CLIENT_SERVICE = {
     "autoscaling": "autoscaling",
     "ecs": "ecs",
     "cw": "cloudwatch",
+    "ga": "globalaccelerator",
+    "appscaling": "application-autoscaling",
+    "config": "route53-recovery-control-config",
+    "cluster": "route53-recovery-cluster",
 }
 
 
@@ -143,8 +147,11 @@ def _api_calls(path: Path) -> set[tuple[str, str]]:
         if isinstance(target, ast.Name) and target.id in CLIENT_SERVICE:
             if method == "get_paginator" and node.args and isinstance(node.args[0], ast.Constant):
                 method = str(node.args[0].value)
+            # Names shared with plain dicts held in variables of the same name (a health
+            # check's ``config.get``) are not client calls.
+            dict_methods = {"get", "items", "keys", "values", "setdefault", "pop", "update"}
             if re.fullmatch(r"[a-z][a-z0-9]*(_[a-z0-9]+)*", method) and method not in (
-                "latest_maximum",
+                {"latest_maximum"} | dict_methods
             ):
                 operation = "".join(part.capitalize() for part in method.split("_"))
                 calls.add((CLIENT_SERVICE[target.id], operation))

@@ -1,5 +1,6 @@
-"""`ecs-service`: checks on a fresh sandbox and a missing service; failover sets the
-desired count and waits for stability; failback restores the recorded count."""
+"""`ecs-service`: checks on a fresh sandbox and a missing service; failover raises the
+Application Auto Scaling minimum with the desired count and waits for the rollout to be stable;
+failback restores the recorded bounds and count."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ import boto3
 import pytest
 
 from drctl.engine.settings import make_context
+from drctl.kinds.ecs_service import moto_deployments, moto_service_scaling
+from drctl.kinds.sandboxing import aws_time
 from drctl.plan.loader import load_plan_text
 from drctl.sandbox.builders import SandboxBuilder
 from tests.support import collect_checks, run_action
@@ -22,10 +25,13 @@ regions: {primary: us-east-1, dr: us-west-2}
 resources:
   - {kind: ecs-service, name: api, cluster: api-dr, service: api, desired: 4}
 """
+RESOURCE = "service/api-dr/api"
+DIMENSION = "ecs:service:DesiredCount"
 
 
 @pytest.fixture
 def loaded(aws: None, settings: Any) -> Any:
+    aws_time.follow(settings.clock.now)  # tasks start as the run's fake clock sleeps
     loaded = load_plan_text(PLAN)
     ctx = make_context(loaded.plan, settings)
     SandboxBuilder(loaded.plan, ctx.sessions, settings.clock).build()
@@ -37,34 +43,131 @@ def _service() -> dict[str, Any]:
     return dict(ecs.describe_services(cluster="api-dr", services=["api"])["services"][0])
 
 
+def _scaling() -> Any:
+    return boto3.client("application-autoscaling", region_name="us-west-2")
+
+
+def _bounds() -> tuple[int, int]:
+    [target] = _scaling().describe_scalable_targets(
+        ServiceNamespace="ecs", ResourceIds=[RESOURCE], ScalableDimension=DIMENSION
+    )["ScalableTargets"]
+    return int(target["MinCapacity"]), int(target["MaxCapacity"])
+
+
+def _register(**bounds: int) -> None:
+    _scaling().register_scalable_target(
+        ServiceNamespace="ecs", ResourceId=RESOURCE, ScalableDimension=DIMENSION, **bounds
+    )
+
+
+def _checks(loaded: Any, settings: Any) -> dict[str, Any]:
+    ctx = make_context(loaded.plan, settings)
+    return {c.name: c.run() for c in collect_checks(loaded.plan, ctx)}
+
+
 def _run(loaded: Any, settings: Any, action: str, from_run: str | None) -> Any:
     return run_action(loaded, settings, action, from_run=from_run)
 
 
 def test_checks_pass_then_fail_when_the_service_is_gone(loaded: Any, settings: Any) -> None:
-    ctx = make_context(loaded.plan, settings)
-    assert {c.name: c.run().status.value for c in collect_checks(loaded.plan, ctx)} == {
+    results = _checks(loaded, settings)
+    assert {n: r.status.value for n, r in results.items()} == {
         "cluster": "pass",
         "service": "pass",
         "task-definition": "pass",
+        "scaling-bounds": "pass",
     }
+    assert "min 0 / max 8" in results["scaling-bounds"].detail
     boto3.client("ecs", region_name="us-west-2").delete_service(
         cluster="api-dr", service="api", force=True
     )
-    ctx = make_context(loaded.plan, settings)
-    results = {c.name: c.run() for c in collect_checks(loaded.plan, ctx)}
+    results = _checks(loaded, settings)
     assert results["service"].status.value == "fail" and "not active" in results["service"].detail
 
 
-def test_failover_scales_the_service_and_failback_restores_it(loaded: Any, settings: Any) -> None:
+def test_failover_raises_the_minimum_waits_for_the_rollout_and_failback_restores(
+    loaded: Any, settings: Any
+) -> None:
     record = _run(loaded, settings, "failover", None)
     assert record.status == "succeeded", [(s.id, s.detail) for s in record.steps]
+    [step] = record.steps
+    assert step.data == {
+        "desired_count_before": 0,
+        "scalable_target_before": {"min": 0, "max": 8},
+    }
+    # The tasks started over time: the step waited for them, as `services-stable` would.
+    assert step.duration_seconds is not None
+    assert step.duration_seconds >= moto_deployments.TASK_START_SECONDS
     svc = _service()
     assert (svc["desiredCount"], svc["runningCount"], len(svc["deployments"])) == (4, 4, 1)
-    assert record.steps[0].data == {"desired_count_before": 0}
+    assert _bounds() == (4, 8)
+
+    # An idle DR service: its target-tracking policy would scale it in, but not below the
+    # minimum the failover raised.
+    settings.clock.advance(moto_service_scaling.SCALE_IN_SECONDS + 60)
+    assert _service()["desiredCount"] == 4
+
     rerun = _run(loaded, settings, "failover", None)
     assert rerun.steps[0].status == "skipped"
 
     back = _run(loaded, settings, "failback", record.run_id)
     assert back.status == "succeeded" and back.steps[0].id == "api.scale-back"
+    assert _bounds() == (0, 8)
+    svc = _service()
+    assert (svc["desiredCount"], svc["runningCount"]) == (0, 0)
+
+
+def test_raising_only_the_desired_count_is_undone_by_the_scaling_policy(
+    loaded: Any, settings: Any
+) -> None:
+    """What the old step did, and why it was wrong: the policy scales the idle service back
+    in to its minimum a quarter of an hour after the failover."""
+    boto3.client("ecs", region_name="us-west-2").update_service(
+        cluster="api-dr", service="api", desiredCount=4
+    )
+    settings.clock.advance(moto_service_scaling.SCALE_IN_SECONDS + 60)
     assert _service()["desiredCount"] == 0
+
+
+def test_a_maximum_below_the_plan_warns_and_failover_raises_it_and_failback_lowers_it(
+    loaded: Any, settings: Any
+) -> None:
+    _register(MinCapacity=1, MaxCapacity=2)
+    bounds = _checks(loaded, settings)["scaling-bounds"]
+    assert bounds.status.value == "warn"
+    assert "MaxCapacity is below the failover's 4 tasks" in bounds.detail
+    assert (bounds.observed, bounds.threshold) == (2, 4)
+
+    record = _run(loaded, settings, "failover", None)
+    assert record.status == "succeeded", [(s.id, s.detail) for s in record.steps]
+    assert record.steps[0].data["scalable_target_before"] == {"min": 1, "max": 2}
+    assert "min 1 -> 4, max 2 -> 4" in record.steps[0].detail
+    assert _bounds() == (4, 4) and _service()["desiredCount"] == 4
+
+    back = _run(loaded, settings, "failback", record.run_id)
+    assert back.status == "succeeded", [(s.id, s.detail) for s in back.steps]
+    assert _bounds() == (1, 2)
+    # The registered minimum keeps one task, as AWS would: the recorded count was 1 too.
+    assert _service()["desiredCount"] == 1
+
+
+def test_a_service_without_a_scalable_target_is_scaled_by_its_desired_count_alone(
+    loaded: Any, settings: Any
+) -> None:
+    _scaling().deregister_scalable_target(
+        ServiceNamespace="ecs", ResourceId=RESOURCE, ScalableDimension=DIMENSION
+    )
+    bounds = _checks(loaded, settings)["scaling-bounds"]
+    assert bounds.status.value == "pass" and "no Application Auto Scaling target" in bounds.detail
+    record = _run(loaded, settings, "failover", None)
+    assert record.status == "succeeded"
+    assert record.steps[0].data == {"desired_count_before": 0}
+    back = _run(loaded, settings, "failback", record.run_id)
+    assert back.status == "succeeded" and _service()["desiredCount"] == 0
+
+
+def test_failback_without_a_recorded_count_refuses_to_guess(loaded: Any, settings: Any) -> None:
+    back = _run(loaded, settings, "failback", None)
+    assert back.status == "failed"
+    assert "no desired count recorded" in back.steps[0].detail
+    assert _bounds() == (0, 8)

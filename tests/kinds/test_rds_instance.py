@@ -393,3 +393,24 @@ def test_failover_and_failback_twice_leave_one_writable_primary_replicated(
         dr = _instance("us-west-2", "shop-orders-dr")
         assert dr["ReadReplicaSourceDBInstanceIdentifier"].endswith(":db:shop-orders")
         assert dr["DBInstanceStatus"] == "available"
+
+
+def test_the_promote_command_printed_is_the_call_made(built_plan: Any, settings: Any) -> None:
+    """The dry run's AWS CLI text is built from the same values as the real call: the primary's
+    backup retention (here 14 days), not a constant."""
+    from tests.support import failover_graph
+
+    rds = boto3.client("rds", region_name="us-east-1")
+    rds.modify_db_instance(
+        DBInstanceIdentifier="shop-orders", BackupRetentionPeriod=14, ApplyImmediately=True
+    )
+    plan = built_plan.plan
+    steps = failover_graph(plan, make_context(plan, settings)).by_id()
+    [command, _] = steps["orders-db.promote"].cli
+    assert "--backup-retention-period 14 " in command
+    offline = make_context(plan, settings, offline=True)
+    [words, _] = failover_graph(plan, offline).by_id()["orders-db.promote"].cli
+    assert "--backup-retention-period" in words and "read when the step runs" in words
+    record = run_action(built_plan, settings, "failover", only=["orders-db"])
+    assert record.status == "succeeded", [(s.id, s.detail) for s in record.steps]
+    assert _instance("us-west-2", "shop-orders-dr")["BackupRetentionPeriod"] == 14

@@ -48,6 +48,14 @@ BASE: dict[str, Any] = {
             "zone": "shop.example.com.",
             "record": "www.shop.example.com.",
         },
+        {
+            "kind": "global-accelerator",
+            "name": "edge",
+            "accelerator": "arn:aws:globalaccelerator::123456789012:accelerator/"
+            "1234abcd-abcd-1234-abcd-1234abcdef03",
+            "listener": "arn:aws:globalaccelerator::123456789012:accelerator/"
+            "1234abcd-abcd-1234-abcd-1234abcdef03/listener/0123abcd",
+        },
         {"kind": "manual", "name": "call-partner", "instructions": "Call them."},
     ],
 }
@@ -74,6 +82,7 @@ def test_each_kind_becomes_its_model_with_defaults() -> None:
         m.EcsService,
         m.Route53Record,
         m.ArcRoutingControl,
+        m.GlobalAccelerator,
         m.Manual,
     ]
     assert set(m.RESOURCE_MODELS) == {r.kind for r in p.resources}

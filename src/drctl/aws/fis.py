@@ -21,6 +21,14 @@ def alarm_arn(cloudwatch: Any, name: str) -> str | None:
     return str(alarms[0]["AlarmArn"]) if alarms else None
 
 
+def role(iam: Any, name: str) -> dict[str, Any] | None:
+    """The IAM role an experiment template names (FIS assumes it to act), or None."""
+    try:
+        return dict(iam.get_role(RoleName=name)["Role"])
+    except iam.exceptions.NoSuchEntityException:
+        return None
+
+
 def template_body(experiment: Any, stop_condition_arns: list[str]) -> dict[str, Any]:
     """The CreateExperimentTemplate fields (less clientToken and tags) for a plan experiment."""
     targets = {}

@@ -1,4 +1,5 @@
-"""``drctl check --plan PLAN``: readiness of every resource against the objectives."""
+"""``drctl check --plan PLAN``: readiness of every resource against the objectives, and of
+what the plan's drills and experiments need (``drctl.drills.prerequisites``)."""
 
 from __future__ import annotations
 
@@ -14,10 +15,12 @@ from drctl.errors import ExitCode
 @click.option("--only", multiple=True, metavar="NAME", help="Check only these resources.")
 @pass_app
 def check(app: AppContext, plan_path: str, only: tuple[str, ...]) -> None:
-    """Readiness checks of every resource against the plan's RTO/RPO.
+    """Readiness checks of every resource against the plan's RTO/RPO, and of what the
+    plan's drills and experiments need (restore sources, stop-condition alarms, FIS roles).
 
     Exit 0 when nothing failed (warnings allowed), 1 when a check failed.
     """
+    from drctl.drills import prerequisites
     from drctl.engine.checks import summarize
     from drctl.engine.run import readiness
     from drctl.engine.settings import make_context
@@ -25,7 +28,9 @@ def check(app: AppContext, plan_path: str, only: tuple[str, ...]) -> None:
 
     loaded = load_for_command(app, plan_path)
     ctx = make_context(loaded.plan, run_settings(app), mode="planned", require_credentials=True)
-    results = readiness(loaded.plan, ctx, registry(), list(only))
+    results = readiness(
+        loaded.plan, ctx, registry(), list(only), prerequisites=prerequisites.checks
+    )
     summary = summarize(results)
     if app.json:
         from drctl.render.json_out import check_document, emit

@@ -1,4 +1,5 @@
-"""``type: checks``: every readiness check of every resource, each a test case."""
+"""``type: checks``: every readiness check of every resource, and of what the plan's drills
+and experiments need, each a test case (the same checks as ``drctl check``)."""
 
 from __future__ import annotations
 
@@ -8,16 +9,20 @@ from drctl.plan.models import Drill
 
 
 def run(drill: Drill, env: DrillEnv) -> DrillResult:
+    from drctl.drills import prerequisites
     from drctl.engine.run import readiness
     from drctl.kinds.registry import registry
 
     result = DrillResult(drill.name, drill.type.value)
-    for check, outcome in readiness(env.plan, env.context(), registry()):
+    for check, outcome in readiness(
+        env.plan, env.context(), registry(), prerequisites=prerequisites.checks
+    ):
         result.cases.append(
             Case(
                 name=f"{check.resource}.{check.name}",
                 status=outcome.status.value,
                 detail=outcome.detail,
+                seconds=outcome.seconds,
                 observed=outcome.observed,
                 expected=outcome.threshold,
             )

@@ -7,6 +7,7 @@ The shapes follow what CI reporters need: a JUnit testcase has a name, a class
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 
@@ -44,6 +45,7 @@ class DrillResult:
     measured: dict[str, float] = field(default_factory=dict)  # rto_seconds, rpo_seconds
     detail: str = ""
     run_id: str | None = None
+    started_at: datetime | None = None  # when the drill began (its JUnit testsuite timestamp)
 
     def settle(self) -> DrillResult:
         """Status from the cases, unless the drill already ended as error/skipped."""

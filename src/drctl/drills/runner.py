@@ -88,6 +88,7 @@ def run_one(drill: Drill, env: DrillEnv) -> DrillResult:
     env.events = []
     path = runs_dir(env.settings.state_dir) / f"{run_id}.jsonl"
     started = clock.monotonic()
+    began = clock.now()
     with Journal(path) as journal:
         meta = RunMeta(
             run_id=run_id,
@@ -116,6 +117,7 @@ def run_one(drill: Drill, env: DrillEnv) -> DrillResult:
                 drill.name, drill.type.value, "error", detail=f"{type(exc).__name__}: {exc}"
             )
         result.duration_seconds = round(clock.monotonic() - started, 3)
+        result.started_at = began
         result.run_id = run_id
         for event in env.events:
             journal.append(event)

@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 
 from drctl.engine.step import Check, CheckResult, CheckStatus
 from drctl.errors import DrctlError
 
 
 def run_check(check: Check) -> CheckResult:
+    """Run one check, timed; a crash is the check's own ``error``."""
+    started = time.perf_counter()
     try:
-        return check.run()
+        result = check.run()
     except DrctlError as exc:
-        return CheckResult(CheckStatus.ERROR, exc.message)
+        result = CheckResult(CheckStatus.ERROR, exc.message)
     except Exception as exc:
-        return CheckResult(CheckStatus.ERROR, f"{type(exc).__name__}: {exc}")
+        result = CheckResult(CheckStatus.ERROR, f"{type(exc).__name__}: {exc}")
+    return replace(result, seconds=round(time.perf_counter() - started, 3))
 
 
 def run_checks(

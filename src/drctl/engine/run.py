@@ -87,15 +87,28 @@ def selected_resources(plan: Plan, only: Sequence[str] | None) -> list[ResourceB
     return [r for r in plan.resources if r.name in set(only)]
 
 
+class PlanChecks(Protocol):
+    """Checks of what the plan's drills and experiments need (``drctl.drills.prerequisites``),
+    handed in like the kinds: the engine imports no drill."""
+
+    def __call__(
+        self, plan: Plan, ctx: RunContext, only: Sequence[str] | None = None
+    ) -> list[Check]: ...
+
+
 def readiness(
     plan: Plan,
     ctx: RunContext,
     kinds: Kinds,
     only: Sequence[str] | None = None,
     on_result: Callable[[Check, CheckResult], None] | None = None,
+    prerequisites: PlanChecks | None = None,
 ) -> list[tuple[Check, CheckResult]]:
-    """Every selected resource's readiness checks, run in parallel, in plan order."""
+    """Every selected resource's readiness checks, then the drills' and experiments'
+    prerequisites (when handed ``prerequisites``), run in parallel, in plan order."""
     checks = [c for res in selected_resources(plan, only) for c in kinds.checks(res, ctx)]
+    if prerequisites is not None:
+        checks.extend(prerequisites(plan, ctx, only))
     return run_checks(checks, on_result=on_result)
 
 

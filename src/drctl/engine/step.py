@@ -130,6 +130,7 @@ class CheckResult:
     detail: str
     observed: Any = None
     threshold: Any = None
+    seconds: float = 0.0  # how long the check took (its JUnit testcase time)
 
 
 @dataclass

@@ -79,6 +79,12 @@ class Restored:
 class Restore(Protocol):
     """The restore drill: restore a throw-away copy in DR, wait for it, compare, delete it."""
 
+    def checks(self, res: Any, ctx: RunContext) -> list[Check]:
+        """What a restore needs in regions.dr (the source it restores from): ``drctl check``
+        runs these for every resource a restore drill names, so a green check predicts a
+        restore that can start."""
+        ...
+
     def start(self, res: Any, ctx: RunContext, target: str, tags: dict[str, str]) -> Restored: ...
 
     def status(self, res: Any, ctx: RunContext, target: str) -> tuple[bool, str]:

@@ -9,9 +9,10 @@ ranges (RFC 5737) and the account is moto's default: nothing here names a real h
 
 from __future__ import annotations
 
+import re
 import threading
 import time
-from collections.abc import Callable, MutableMapping, MutableSequence
+from collections.abc import Callable, Mapping, MutableMapping, MutableSequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
@@ -90,6 +91,39 @@ class AwsTime:
 
 
 aws_time = AwsTime()
+
+DownPeriods = list[tuple[datetime, datetime | None]]
+
+
+class Unreachable:
+    """When the sandbox's outage layer had a service of a region down, on the AWS clock.
+
+    Requests to a region that is out are dropped before they reach moto, but some AWS state
+    also depends on what is out: Global Accelerator's health checks find the endpoints of a
+    Region that is down unhealthy; a DynamoDB replica goes ``REGION_DISABLED`` as seen from
+    the other Regions, then leaves its global table. The outage layer lives in
+    ``drctl.sandbox``, a floor above the kinds, so it hands its answers down through this
+    hook; with no layer installed nothing is ever down.
+    """
+
+    def __init__(self) -> None:
+        self._periods: Callable[[str, str], DownPeriods] | None = None
+
+    def set_source(self, periods: Callable[[str, str], DownPeriods] | None) -> None:
+        """Where :meth:`periods` reads from (the outage layer), or None."""
+        self._periods = periods
+
+    def periods(self, service: str, region: str) -> DownPeriods:
+        """(start, end or None while it lasts) of each outage covering ``service@region``."""
+        return self._periods(service, region) if self._periods is not None else []
+
+    def since(self, service: str, region: str) -> datetime | None:
+        """When ``service`` in ``region`` stopped answering (AWS time); None while it answers."""
+        open_ = [start for start, end in self.periods(service, region) if end is None]
+        return min(open_) if open_ else None
+
+
+unreachable = Unreachable()
 
 
 class AwsClock:
@@ -199,3 +233,28 @@ class PatchSet:
                     owner.pop(name, None)
                 else:
                     owner[name] = original
+
+
+def register_service(
+    patches: PatchSet, backends: Mapping[str, Any], patterns: list[tuple[str, str]]
+) -> None:
+    """Add a service moto lacks: moto dispatches ``patterns`` (service, URL regex) to
+    ``backends`` by service name.
+
+    ``moto.backend_index.backend_url_patterns`` is read on every in-process request and shared
+    by reference with the server's dispatcher, so entries go into that list; and
+    ``moto.backends.get_backend`` (looked up at call time by both) learns the names.
+    """
+    import moto.backend_index as backend_index
+    import moto.backends as moto_backends
+
+    for service, pattern in patterns:
+        patches.insert(backend_index.backend_url_patterns, 0, (service, re.compile(pattern)))
+    original = moto_backends.get_backend
+
+    def get_backend(name: str) -> Any:
+        if name in backends:
+            return backends[name]
+        return original(name)  # type: ignore[call-overload]
+
+    patches.replace(moto_backends, "get_backend", get_backend)

@@ -248,6 +248,53 @@ class ArcRoutingControl(ResourceBase):
         return self
 
 
+GA_ACCELERATOR_ARN_PATTERN = (
+    r"^arn:aws[a-z-]*:globalaccelerator::[0-9]{12}:accelerator/[A-Za-z0-9-]{1,64}$"
+)
+GA_LISTENER_ARN_PATTERN = (
+    r"^arn:aws[a-z-]*:globalaccelerator::[0-9]{12}:accelerator/[A-Za-z0-9-]{1,64}"
+    r"/listener/[A-Za-z0-9-]{1,64}$"
+)
+
+
+class GlobalAccelerator(ResourceBase):
+    """Traffic moved by the traffic dials of a Global Accelerator listener's endpoint groups."""
+
+    kind: Literal["global-accelerator"]
+    accelerator: str = Field(pattern=GA_ACCELERATOR_ARN_PATTERN, description="accelerator ARN")
+    listener: str = Field(
+        pattern=GA_LISTENER_ARN_PATTERN, description="ARN of the accelerator's listener"
+    )
+    primary_endpoint_group: str | None = Field(
+        None,
+        pattern=REGION_PATTERN,
+        description="Region of the listener's endpoint group serving today (regions.primary "
+        "when absent)",
+    )
+    dr_endpoint_group: str | None = Field(
+        None,
+        pattern=REGION_PATTERN,
+        description="Region of the endpoint group to fail over to (regions.dr when absent)",
+    )
+    dr_traffic_dial: float = Field(
+        0,
+        ge=0,
+        le=100,
+        strict=True,
+        description="the DR group's traffic dial while primary serves: 0 (active-passive) "
+        "or 100 (active-active); failback restores it",
+    )
+
+    @model_validator(mode="after")
+    def _listener_of_accelerator(self) -> GlobalAccelerator:
+        if not self.listener.startswith(self.accelerator + "/listener/"):
+            raise ValueError("listener must be a listener of the accelerator (its ARN begins so)")
+        groups = (self.primary_endpoint_group, self.dr_endpoint_group)
+        if None not in groups and groups[0] == groups[1]:
+            raise ValueError("primary and DR endpoint groups must be in two different Regions")
+        return self
+
+
 class Manual(ResourceBase):
     kind: Literal["manual"]
     instructions: str = Field(min_length=1, description="what a person does on failover")
@@ -269,6 +316,7 @@ Resource = Annotated[
     | EcsService
     | Route53Record
     | ArcRoutingControl
+    | GlobalAccelerator
     | Manual,
     Field(discriminator="kind"),
 ]
@@ -282,6 +330,7 @@ RESOURCE_MODELS: dict[str, type[ResourceBase]] = {
     "ecs-service": EcsService,
     "route53-record": Route53Record,
     "arc-routing-control": ArcRoutingControl,
+    "global-accelerator": GlobalAccelerator,
     "manual": Manual,
 }
 

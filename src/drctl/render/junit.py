@@ -60,7 +60,8 @@ def _suite(parent: ET.Element, app: str, drill: DrillResult, timestamp: str) -> 
         errors=str(sum(c.status == "error" for c in cases)),
         skipped=str(sum(c.status == "skipped" for c in cases)),
         time=f"{drill.duration_seconds:.3f}",
-        timestamp=timestamp,
+        # Each drill's own start (JUnit's xs:dateTime without a zone, in UTC).
+        timestamp=drill.started_at.strftime("%Y-%m-%dT%H:%M:%S") if drill.started_at else timestamp,
     )
     props = ET.SubElement(suite, "properties")
     for name, value in (("type", drill.type), ("run_id", drill.run_id or "")):

@@ -111,6 +111,7 @@ def run_demo(*, state_dir: Path | None, show: DemoShow | None = None) -> DemoRes
         from drctl.errors import SandboxError
 
         raise SandboxError("drctl demo needs moto: pip install 'drctl[sandbox]'") from None
+    from drctl.drills import prerequisites
     from drctl.engine.checks import summarize
     from drctl.engine.run import readiness
     from drctl.engine.settings import default_settings, make_context
@@ -147,12 +148,16 @@ def run_demo(*, state_dir: Path | None, show: DemoShow | None = None) -> DemoRes
         built = SandboxBuilder(plan, make_context(plan, settings).sessions, clock).build()
         view.built(plan, built)
         view.stage("2. Readiness check")
-        before = readiness(plan, make_context(plan, settings), kinds)
+        before = readiness(
+            plan, make_context(plan, settings), kinds, prerequisites=prerequisites.checks
+        )
         view.checks(plan, before)
         view.stage("3. Planned failover")
         record = _run(loaded, settings, "failover", view)
         view.stage("4. Readiness check after the failover")
-        after = readiness(plan, make_context(plan, settings), kinds)
+        after = readiness(
+            plan, make_context(plan, settings), kinds, prerequisites=prerequisites.checks
+        )
         view.checks(plan, after)
         view.note(
             "The failures above are the failover's effect: the replica is now a "
@@ -161,7 +166,9 @@ def run_demo(*, state_dir: Path | None, show: DemoShow | None = None) -> DemoRes
         view.stage("5. Failback: re-protect, then a planned failover home")
         back = _run(loaded, settings, "failback", view, from_run=record.run_id)
         view.stage("6. Readiness check after the failback")
-        final = readiness(plan, make_context(plan, settings), kinds)
+        final = readiness(
+            plan, make_context(plan, settings), kinds, prerequisites=prerequisites.checks
+        )
         view.checks(plan, final)
         view.note(f"Journals kept in {base}: DRCTL_STATE_DIR={base} drctl runs list")
     return DemoResult(record, summarize(before), summarize(after), base, back, summarize(final))

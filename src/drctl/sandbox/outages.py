@@ -18,6 +18,13 @@ the host name is the fallback. Global services (Route 53, IAM, CloudFront, Organ
 for us-east-1 but are not regional endpoints: a region outage leaves them up, name them to take
 them down (``--outage route53``). On AWS the Route 53 control plane is hosted in us-east-1 and
 AWS advises failing over without it (health checks, the data plane): ``route53`` models that.
+Global Accelerator is global too, but its API is served from US West (Oregon) only ("you must
+specify the US West (Oregon) Region to create, update, or otherwise work with accelerators",
+API reference): it is a regional service of us-west-2 here, down with ``--outage us-west-2``.
+
+Each outage's start and end are kept on the sandbox's AWS clock and handed to the kinds'
+extensions (:data:`drctl.kinds.sandboxing.unreachable`): Global Accelerator's health checks
+find the endpoints of a Region that is down unhealthy.
 
 Specs: ``REGION`` (``us-east-1``), ``SERVICE`` (``rds``, every region) or ``SERVICE@REGION``.
 A running sandbox takes changes at ``/drctl-api/outages`` (GET lists, POST ``{"add": [...]}`` or
@@ -34,15 +41,16 @@ import threading
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Final
 from urllib.parse import parse_qs, urlsplit
 
 from drctl.errors import UsageError
-from drctl.kinds.sandboxing import PatchSet
+from drctl.kinds.sandboxing import DownPeriods, PatchSet, aws_time, unreachable
 
 API_PATH: Final = "/drctl-api/outages"
 GLOBAL_SERVICES: Final = frozenset(
-    {"route53", "iam", "cloudfront", "organizations", "route53domains", "globalaccelerator"}
+    {"route53", "iam", "cloudfront", "organizations", "route53domains"}
 )
 _REGION: Final = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$")
 _SERVICE: Final = re.compile(r"^[a-z0-9][a-z0-9-]*$")
@@ -90,23 +98,37 @@ class Outages:
         self._lock = threading.Lock()
         self._active: set[Outage] = set()
         self._refused: Counter[str] = Counter()
+        self._history: list[tuple[Outage, datetime, datetime | None]] = []
 
     def add(self, *specs: str | Outage) -> list[Outage]:
         parsed = [s if isinstance(s, Outage) else Outage.parse(s) for s in specs]
+        now = aws_time.now()
         with self._lock:
+            self._history.extend((o, now, None) for o in set(parsed) - self._active)
             self._active.update(parsed)
         return self.active()
 
     def clear(self, *specs: str | Outage) -> list[Outage]:
         """End the outages named (all of them when none is named)."""
         parsed = [s if isinstance(s, Outage) else Outage.parse(s) for s in specs]
+        now = aws_time.now()
         with self._lock:
             if parsed:
                 self._active.difference_update(parsed)
+                self._history = [
+                    (o, start, now if end is None and o in parsed else end)
+                    for o, start, end in self._history
+                ]
             else:
                 self._active.clear()
                 self._refused.clear()
+                self._history.clear()  # a fresh start: no past outage either
         return self.active()
+
+    def down_periods(self, service: str, region: str) -> DownPeriods:
+        """When requests to ``service`` in ``region`` were lost, on the AWS clock (not counted)."""
+        with self._lock:
+            return [(start, end) for o, start, end in self._history if o.covers(service, region)]
 
     def active(self) -> list[Outage]:
         with self._lock:
@@ -232,11 +254,13 @@ def install() -> None:
         "__call__",
         _dispatch_call(DomainDispatcherApplication.__call__),
     )
+    unreachable.set_source(outages.down_periods)
 
 
 def uninstall() -> None:
     """Restore moto and end every outage."""
     _patches.restore_all()
+    unreachable.set_source(None)
     outages.clear()
 
 

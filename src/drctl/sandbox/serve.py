@@ -69,14 +69,19 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def build_plan(plan_path: str, endpoint: str) -> list[str]:
-    from drctl.aws.session import AwsOptions, AwsSessions
+    """Build the plan through the sessions drctl itself will use: each side through the role
+    its ``accounts:`` names, so every resource lands in the account drctl will look in."""
+    from dataclasses import replace
+
+    from drctl.engine.settings import default_settings, sessions_for
     from drctl.plan.loader import load_plan
     from drctl.sandbox.builders import SandboxBuilder, assert_local_endpoint
 
     assert_local_endpoint(endpoint)
     plan = load_plan(plan_path).plan
-    sessions = AwsSessions(AwsOptions(endpoint_url=endpoint, max_attempts=3))
-    return SandboxBuilder(plan, sessions).build()
+    settings = default_settings(endpoint_url=endpoint)
+    settings.aws = replace(settings.aws, max_attempts=3)
+    return SandboxBuilder(plan, sessions_for(plan, settings, "sandbox")).build()
 
 
 if __name__ == "__main__":

@@ -57,7 +57,7 @@ from moto.core.base_backend import BackendDict, BaseBackend
 from moto.core.exceptions import ServiceException
 from moto.core.responses import ActionResult, BaseResponse, EmptyResult
 
-from drctl.kinds.sandboxing import PatchSet
+from drctl.kinds.sandboxing import PatchSet, register_service
 
 __all__ = [
     "CLUSTER_SERVICE",
@@ -649,30 +649,6 @@ _OWN_BACKENDS: Final[dict[str, BackendDict[Any]]] = {
     CONFIG_SERVICE: control_config_backends,
     CLUSTER_SERVICE: cluster_backends,
 }
-
-
-def register_service(
-    patches: PatchSet, backends: dict[str, BackendDict[Any]], patterns: list[tuple[str, str]]
-) -> None:
-    """Make moto dispatch ``patterns`` (service, URL regex) to ``backends`` by service name.
-
-    ``moto.backend_index.backend_url_patterns`` is read on every in-process request and shared
-    by reference with the server's dispatcher, so entries go into that list; and
-    ``moto.backends.get_backend`` (looked up at call time by both) learns the names.
-    """
-    import moto.backend_index as backend_index
-    import moto.backends as moto_backends
-
-    for service, pattern in patterns:
-        patches.insert(backend_index.backend_url_patterns, 0, (service, re.compile(pattern)))
-    original = moto_backends.get_backend
-
-    def get_backend(name: str) -> Any:
-        if name in backends:
-            return backends[name]
-        return original(name)  # type: ignore[call-overload]
-
-    patches.replace(moto_backends, "get_backend", get_backend)
 
 
 def install() -> None:

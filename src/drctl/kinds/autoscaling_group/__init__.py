@@ -25,6 +25,7 @@ class AutoScalingGroupKind(Kind):
     iam_actions: ClassVar[IamActions] = {
         "check": (
             "autoscaling:DescribeAutoScalingGroups",
+            "autoscaling:DescribeScalingActivities",
             "ec2:DescribeLaunchTemplateVersions",
             "ec2:DescribeImages",
         ),
@@ -40,6 +41,7 @@ class AutoScalingGroupKind(Kind):
             "autoscaling:UpdateAutoScalingGroup",
         ),
     }
+    moto_extensions = ("moto_launch",)
 
     def checks(self, res: Any, ctx: RunContext) -> list[Check]:
         return checks.checks(res, ctx)

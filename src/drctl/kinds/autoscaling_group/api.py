@@ -90,13 +90,21 @@ def image_exists(ec2: Any, image_id: str) -> bool:
         raise
 
 
-def failed_activities(autoscaling: Any, name: str, since: Any = None) -> list[dict[str, Any]]:
-    """Scaling activities that ended ``Failed`` or ``Cancelled`` (after ``since``), newest
-    first, with AWS's ``StatusMessage`` (DescribeScalingActivities)."""
-    activities = autoscaling.describe_scaling_activities(AutoScalingGroupName=name, MaxRecords=20)
+def activities(autoscaling: Any, name: str) -> list[dict[str, Any]]:
+    """The group's most recent scaling activities, newest first (DescribeScalingActivities)."""
+    found = autoscaling.describe_scaling_activities(AutoScalingGroupName=name, MaxRecords=20)
+    return [dict(a) for a in found.get("Activities", [])]
+
+
+def failed_activities(
+    autoscaling: Any, name: str, known: frozenset[str] = frozenset()
+) -> list[dict[str, Any]]:
+    """Scaling activities that ended ``Failed`` or ``Cancelled``, newest first, with AWS's
+    ``StatusMessage``; those whose ``ActivityId`` is in ``known`` (already there before a
+    scale-up) are left out. Ids rather than times: the activity's ``StartTime`` is AWS's clock,
+    which need not agree with this machine's."""
     return [
-        dict(a)
-        for a in activities.get("Activities", [])
-        if a.get("StatusCode") in ("Failed", "Cancelled")
-        and (since is None or a.get("StartTime") is None or a["StartTime"] >= since)
+        a
+        for a in activities(autoscaling, name)
+        if a.get("StatusCode") in ("Failed", "Cancelled") and a.get("ActivityId") not in known
     ]

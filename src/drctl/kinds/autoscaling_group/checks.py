@@ -70,6 +70,15 @@ def checks(res: AutoScalingGroup, ctx: RunContext) -> list[Check]:
         problems = launch_blockers(res, ctx, group)
         if problems:
             return failed("; ".join(problems))
+        # The group's last word on launching: a capacity error or an abandoned launch is not
+        # visible in its configuration, only in its newest scaling activity.
+        recent = api.activities(ctx.client("autoscaling", "dr"), res.dr)
+        if recent and recent[0].get("StatusCode") in ("Failed", "Cancelled"):
+            last = recent[0]
+            return warned(
+                f"the last scaling activity of {res.dr} is {last.get('StatusCode')}: "
+                f"{last.get('StatusMessage') or last.get('Description', '')}"
+            )
         return passed(f"no suspended Launch process; the launch image exists in {region}")
 
     check = check_maker(res.name, NAME, f"{res.name} (autoscaling {region})")

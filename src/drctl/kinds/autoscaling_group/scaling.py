@@ -110,16 +110,17 @@ def _scale_step(
             f"min {want['min']} / desired {want['desired']} / max {want['max']}",
         )
 
-    started: dict[str, Any] = {}
+    # Activities already reported before this step's request: only newer ones are its own.
+    known: set[str] = set()
 
     def run() -> StepOutcome:
-        started["at"] = ctx.clock.now()
         group = _group(res, ctx)
         want = wanted(group)
         if not going_back:
             problems = launch_blockers(res, ctx, group)
             if problems:
                 raise AwsError(f"{res.name}: cannot scale up: {'; '.join(problems)}")
+            known.update(str(a.get("ActivityId")) for a in api.activities(client, res.dr))
         api.set_capacity(
             client, res.dr, minimum=want["min"], desired=want["desired"], maximum=want["max"]
         )
@@ -135,12 +136,15 @@ def _scale_step(
         if not ok and not going_back:
             # AWS reports why it launches nothing as failed scaling activities: say so now
             # instead of waiting out the timeout.
-            failed = api.failed_activities(client, res.dr, since=started.get("at"))
+            failed = api.failed_activities(client, res.dr, frozenset(known))
             if failed:
                 newest = failed[0]
                 raise AwsError(
                     f"{res.name}: {res.dr} scaling activity {newest.get('StatusCode')}: "
-                    f"{newest.get('StatusMessage') or newest.get('Description', '')}"
+                    f"{newest.get('StatusMessage') or newest.get('Description', '')} "
+                    f"({ready} InService of {want} wanted; aws autoscaling "
+                    f"describe-scaling-activities --auto-scaling-group-name {res.dr} "
+                    f"--region {region})"
                 )
         return Verification(ok, f"{ready} InService of {want} wanted")
 

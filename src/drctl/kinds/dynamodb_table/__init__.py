@@ -1,10 +1,13 @@
 """``dynamodb-table``: a global table (version 2019.11.21) with a replica in regions.dr.
 
 Readiness: the table is a 2019.11.21 global table with an ACTIVE replica in
-regions.dr, point-in-time recovery is on in both regions, and replication
-latency (CloudWatch ``ReplicationLatency``) is within the RPO. Failover has no
+regions.dr (a REGION_DISABLED or missing replica fails, saying what it means),
+point-in-time recovery is on in both regions, and replication latency
+(CloudWatch ``ReplicationLatency``) is within the RPO. Failover has no
 promotion -- every replica takes writes -- so it proves the DR replica writable:
-a marked probe item is written, read back and removed.
+a probe item keyed ``drctl-probe#<run id>`` is written, read back and removed.
+Failback refuses a home replica that left the global table (with the commands
+that re-add it), waits for one being added, then probes home the same way.
 """
 
 from __future__ import annotations
@@ -28,8 +31,20 @@ class DynamoDbTableKind(Kind):
             "dynamodb:DescribeContinuousBackups",
             "cloudwatch:GetMetricStatistics",
         ),
-        "failover": ("dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:DeleteItem"),
-        "failback": ("dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:DeleteItem"),
+        # DescribeTable: the serving replica ACTIVE, its key schema for the probe item, and
+        # on failback the home replica's membership as the DR Region sees it.
+        "failover": (
+            "dynamodb:DescribeTable",
+            "dynamodb:PutItem",
+            "dynamodb:GetItem",
+            "dynamodb:DeleteItem",
+        ),
+        "failback": (
+            "dynamodb:DescribeTable",
+            "dynamodb:PutItem",
+            "dynamodb:GetItem",
+            "dynamodb:DeleteItem",
+        ),
         "canary": (
             "dynamodb:DescribeTable",
             "dynamodb:PutItem",

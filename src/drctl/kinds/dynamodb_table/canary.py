@@ -24,8 +24,8 @@ class DynamoDbCanary:
         api.canary_put(ctx.client("dynamodb", "primary"), res.table, mark.key, iso(ctx.clock.now()))
 
     def arrived(self, res: DynamoDbTable, ctx: RunContext, mark: CanaryMark) -> bool:
-        return api.canary_exists(ctx.client("dynamodb", "dr"), res.table, mark.key)
+        return api.item_exists(ctx.client("dynamodb", "dr"), res.table, mark.key)
 
     def remove(self, res: DynamoDbTable, ctx: RunContext, mark: CanaryMark) -> None:
-        api.canary_delete(ctx.client("dynamodb", "primary"), res.table, mark.key)
-        api.canary_delete(ctx.client("dynamodb", "dr"), res.table, mark.key)
+        api.delete_item(ctx.client("dynamodb", "primary"), res.table, mark.key)
+        api.delete_item(ctx.client("dynamodb", "dr"), res.table, mark.key)

@@ -4,8 +4,10 @@ latency within the RPO.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
+from drctl.engine.clock import iso
 from drctl.engine.context import RunContext
 from drctl.engine.gate import LagReading
 from drctl.engine.step import (
@@ -35,11 +37,28 @@ def checks(res: DynamoDbTable, ctx: RunContext) -> list[Check]:
         if desc is None:
             return failed(f"table {res.table} not found in {p_region}")
         version = desc.get("GlobalTableVersion")
-        if version != "2019.11.21":
-            return failed(f"{res.table} is not a 2019.11.21 global table ({version or 'none'})")
-        status = api.replica_status(desc, d_region)
+        if version and version != "2019.11.21":
+            return failed(f"{res.table} is a {version} global table, not 2019.11.21")
+        replica = api.replica(desc, d_region)
+        if replica is None:
+            return failed(
+                f"{res.table} has no replica in {d_region}: nothing written in {p_region} "
+                f"reaches {d_region} (never added, or removed from the global table after "
+                f"{d_region} was unreachable for 20 hours); add it: aws dynamodb update-table "
+                f"--table-name {res.table} --replica-updates "
+                f"""'[{{"Create":{{"RegionName":"{d_region}"}}}}]' --region {p_region}"""
+            )
+        status = replica.get("ReplicaStatus")
+        if status == "REGION_DISABLED":
+            since = replica.get("ReplicaInaccessibleDateTime")
+            when = f" since {iso(since)}" if isinstance(since, datetime) else ""
+            return failed(
+                f"replica in {d_region} is REGION_DISABLED{when}: {p_region} cannot reach "
+                f"{d_region}, writes are not replicating to it, and after 20 hours DynamoDB "
+                "removes it from the global table"
+            )
         if status != "ACTIVE":
-            return failed(f"replica in {d_region}: {status or 'none'}")
+            return failed(f"replica in {d_region} is {status}, not ACTIVE yet")
         return passed(f"global table {version}, replica in {d_region} ACTIVE")
 
     def dr_table() -> CheckResult:

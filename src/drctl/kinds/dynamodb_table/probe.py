@@ -1,5 +1,11 @@
-"""The failover and failback step of a global table: prove the replica on the serving side
-writable.
+"""The failover and failback steps of a global table: prove the replica on the serving side
+writable with a dedicated probe item, and on failback first make sure the home replica is
+still in the global table.
+
+A Region that was unreachable for more than 20 hours has left the global table (DynamoDB
+removes a ``REGION_DISABLED`` replica then, without deleting it): writes made in DR since then
+never reach it, so failing back to it would serve stale data. Failback refuses, with the
+commands that re-add it; a replica being re-added (``CREATING``) is waited for.
 """
 
 from __future__ import annotations
@@ -11,6 +17,7 @@ from drctl.engine.step import (
     Precheck,
     Step,
     StepOutcome,
+    Verification,
 )
 from drctl.errors import AwsError
 from drctl.kinds.dynamodb_table import api
@@ -18,6 +25,8 @@ from drctl.kinds.steps import aws_step
 from drctl.plan.models import DynamoDbTable
 
 NAME = "dynamodb-table"
+# Adding a replica copies the whole table: minutes for a small one, hours for a large one.
+REPLICA_CREATE_TIMEOUT_SECONDS = 6 * 3600.0
 
 
 def _latency_seconds(res: DynamoDbTable, ctx: RunContext) -> float | None:
@@ -36,11 +45,118 @@ def failover(res: DynamoDbTable, ctx: RunContext) -> list[Step]:
 
 
 def failback(res: DynamoDbTable, ctx: RunContext) -> list[Step]:
-    return [probe_step(res, ctx, "primary", "probe-home")]
+    home = home_replica_step(res, ctx)
+    return [home, probe_step(res, ctx, "primary", "probe-home", depends_on=[home.id])]
 
 
-def probe_step(res: DynamoDbTable, ctx: RunContext, side: str, action: str) -> Step:
-    """Write a marked item to ``side``'s replica, read it back, remove it."""
+def readd_commands(res: DynamoDbTable, ctx: RunContext, stale_table: bool) -> list[str]:
+    """The AWS CLI commands that put the home Region back into the global table."""
+    home, dr = ctx.region("primary"), ctx.region("dr")
+    commands = []
+    if stale_table:
+        commands += [
+            f"aws dynamodb create-backup --table-name {res.table} "
+            f"--backup-name {res.table}-left-group --region {home}",
+            f"aws dynamodb delete-table --table-name {res.table} --region {home}",
+        ]
+    commands.append(
+        f"aws dynamodb update-table --table-name {res.table} "
+        f'--replica-updates \'[{{"Create":{{"RegionName":"{home}"}}}}]\' --region {dr}'
+    )
+    return commands
+
+
+def home_replica_step(res: DynamoDbTable, ctx: RunContext) -> Step:
+    """Failback only to a home replica that is in the global table: refuse one that left it,
+    wait for one being (re-)added."""
+    home, dr = ctx.region("primary"), ctx.region("dr")
+    client = ctx.client("dynamodb", "dr")
+
+    def status() -> str | None:
+        desc = api.describe_table(client, res.table)
+        if desc is None:
+            raise AwsError(f"{res.name}: no table {res.table} in {dr}")
+        entry = api.replica(desc, home)
+        return None if entry is None else str(entry.get("ReplicaStatus"))
+
+    def stale_table_at_home() -> bool:
+        present = api.table_present(ctx.client("dynamodb", "primary"), res.table)
+        return present is not False  # unknown: name the backup and delete too
+
+    def refuse(state: str | None) -> AwsError:
+        if state is None:
+            commands = " && ".join(readd_commands(res, ctx, stale_table_at_home()))
+            return AwsError(
+                f"{res.name}: {res.table} in {home} is no longer a replica of the global table "
+                f"(as {dr} describes it): a Region unreachable for more than 20 hours is "
+                f"removed from the group, and nothing written in {dr} since has reached it, so "
+                "failing back would serve stale data. Re-add it, then run failback again (it "
+                f"waits while the replica is CREATING): {commands}",
+                hint=commands,
+            )
+        if state == "REGION_DISABLED":
+            return AwsError(
+                f"{res.name}: the {home} replica of {res.table} is REGION_DISABLED: {dr} "
+                f"cannot reach {home}, so writes made in {dr} are not replicating home",
+                hint=f"fail back once {home} answers again and its replica is ACTIVE",
+            )
+        return AwsError(
+            f"{res.name}: the {home} replica of {res.table} is {state}",
+            hint=f"wait until it is ACTIVE: aws dynamodb describe-table --table-name "
+            f"{res.table} --region {dr}",
+        )
+
+    def precheck() -> Precheck:
+        state = status()
+        return Precheck(state == "ACTIVE", f"{home} replica {state or 'not in the group'}",
+                        f"{home} replica ACTIVE")  # fmt: skip
+
+    def run() -> StepOutcome:
+        state = status()
+        if state in ("CREATING", "UPDATING"):
+            return StepOutcome(detail=f"the {home} replica is {state}: waiting until ACTIVE")
+        if state != "ACTIVE":
+            raise refuse(state)
+        return StepOutcome(detail=f"the {home} replica is ACTIVE")
+
+    def verify() -> Verification:
+        state = status()
+        if state == "ACTIVE":
+            return Verification(True, f"{home} replica ACTIVE")
+        if state in ("CREATING", "UPDATING"):
+            return Verification(False, f"{home} replica {state}")
+        raise refuse(state)
+
+    return aws_step(
+        resource=res.name,
+        kind=NAME,
+        action="await-home-replica",
+        phase=Phase.DATA,
+        description=f"Make sure {res.table} in {home} is still a replica of the global table "
+        f"(refuse one removed after an outage, wait for one being added) as {dr} sees it",
+        cli=[
+            f"aws dynamodb describe-table --table-name {res.table} "
+            f"--query 'Table.Replicas[?RegionName==`{home}`].ReplicaStatus' --region {dr}"
+        ],
+        where=f"{res.name} (dynamodb {dr})",
+        precheck=precheck,
+        run=run,
+        verify=verify,
+        mutating=False,
+        timeout_seconds=REPLICA_CREATE_TIMEOUT_SECONDS,
+        poll_seconds=30.0,
+    )
+
+
+def probe_step(
+    res: DynamoDbTable,
+    ctx: RunContext,
+    side: str,
+    action: str,
+    depends_on: list[str] | None = None,
+) -> Step:
+    """Write the probe item (key ``drctl-probe#<run id>`` in the table's own key schema) to
+    ``side``'s replica, read it back, remove it."""
     region = ctx.region(side)
     client = ctx.client("dynamodb", side)
 
@@ -53,32 +169,37 @@ def probe_step(res: DynamoDbTable, ctx: RunContext, side: str, action: str) -> S
         desc = api.describe_table(client, res.table)
         if desc is None or desc.get("TableStatus") != "ACTIVE":
             raise AwsError(f"{res.name}: {res.table} not ACTIVE in {region}")
-        key = api.canary_key(
-            api.canary_key_schema(client, res.table), f"probe-{ctx.run_id or 'manual'}"
-        )
-        api.canary_put(client, res.table, key, ctx.clock.now().isoformat())
+        key = api.probe_key(api.key_schema_of(desc), ctx.run_id or "manual")
+        api.probe_put(client, res.table, key, ctx.clock.now().isoformat())
         try:
-            readable = api.canary_exists(client, res.table, key)
+            readable = api.item_exists(client, res.table, key)
         finally:
-            api.canary_delete(client, res.table, key)
+            api.delete_item(client, res.table, key)
         if not readable:
             raise AwsError(f"{res.name}: the probe item written to {region} could not be read")
-        return StepOutcome(detail=f"{res.table} in {region} took a write", data={"probe": key})
+        marked = f"{api.PROBE_MARK}{ctx.run_id or 'manual'}"
+        return StepOutcome(
+            detail=f"{res.table} in {region} took a write (probe item {marked}, removed)",
+            data={"probe": marked},
+        )
 
     return aws_step(
         resource=res.name,
         kind=NAME,
         action=action,
         phase=Phase.DATA,
-        description=f"Prove {res.table} writable in {region}: write a marked probe item, "
-        "read it back, remove it",
+        description=f"Prove {res.table} writable in {region}: write the probe item "
+        f"{api.PROBE_MARK}<run id>, read it back, remove it",
         cli=[
             f"aws dynamodb describe-table --table-name {res.table} --region {region}",
-            f"aws dynamodb put-item --table-name {res.table} --item '<probe>' --region {region}",
-            f"aws dynamodb delete-item --table-name {res.table} --key '<probe>' --region {region}",
+            f"aws dynamodb put-item --table-name {res.table} "
+            f"--item '<key {api.PROBE_MARK}<run id>>' --region {region}",
+            f"aws dynamodb delete-item --table-name {res.table} "
+            f"--key '<key {api.PROBE_MARK}<run id>>' --region {region}",
         ],
         where=f"{res.name} (dynamodb {region})",
         precheck=precheck,
         run=run,
         poll_seconds=5.0,
+        depends_on=depends_on,
     )

@@ -1,9 +1,11 @@
 """``ecs-service``: a service in regions.dr whose desired count is raised on failover.
 
-Readiness: the DR cluster and service are active and the task definition is registered.
-Failover records the count, sets ``desired`` and waits for the service to be stable
-(botocore's ``services_stable`` condition). Failback restores the recorded count after
-traffic is home.
+Readiness: the DR cluster and service are active, the task definition is registered, and an
+Application Auto Scaling target (if any) is reported against ``desired``. Failover records the
+count and the target's bounds, raises the target's minimum to ``desired`` (so a scaling policy
+cannot scale the service back in), sets ``desired`` and waits for the service to be stable
+(botocore's ``services_stable`` condition). Failback restores the recorded bounds and count
+after traffic is home.
 """
 
 from __future__ import annotations
@@ -22,10 +24,26 @@ class EcsServiceKind(Kind):
     name = "ecs-service"
     model = EcsService
     iam_actions: ClassVar[IamActions] = {
-        "check": ("ecs:DescribeClusters", "ecs:DescribeServices", "ecs:DescribeTaskDefinition"),
-        "failover": ("ecs:DescribeServices", "ecs:UpdateService"),
-        "failback": ("ecs:DescribeServices", "ecs:UpdateService"),
+        "check": (
+            "ecs:DescribeClusters",
+            "ecs:DescribeServices",
+            "ecs:DescribeTaskDefinition",
+            "application-autoscaling:DescribeScalableTargets",
+        ),
+        "failover": (
+            "ecs:DescribeServices",
+            "ecs:UpdateService",
+            "application-autoscaling:DescribeScalableTargets",
+            "application-autoscaling:RegisterScalableTarget",
+        ),
+        "failback": (
+            "ecs:DescribeServices",
+            "ecs:UpdateService",
+            "application-autoscaling:DescribeScalableTargets",
+            "application-autoscaling:RegisterScalableTarget",
+        ),
     }
+    moto_extensions = ("moto_deployments", "moto_service_scaling")
 
     def checks(self, res: Any, ctx: RunContext) -> list[Check]:
         return checks.checks(res, ctx)

@@ -30,3 +30,35 @@ def set_desired_count(ecs: Any, cluster: str, service: str, count: int) -> None:
 def describe_task_definition(ecs: Any, arn: str) -> dict[str, Any]:
     """The service's task definition (its ``status`` says whether it can still launch)."""
     return dict(ecs.describe_task_definition(taskDefinition=arn)["taskDefinition"])
+
+
+# Application Auto Scaling names an ECS service's desired count this way
+# (RegisterScalableTarget: ResourceId, ScalableDimension).
+SCALABLE_DIMENSION = "ecs:service:DesiredCount"
+
+
+def resource_id(cluster: str, service: str) -> str:
+    return f"service/{cluster}/{service}"
+
+
+def scalable_target(appscaling: Any, cluster: str, service: str) -> dict[str, Any] | None:
+    """The service's Application Auto Scaling target (MinCapacity, MaxCapacity), if any."""
+    found = appscaling.describe_scalable_targets(
+        ServiceNamespace="ecs",
+        ResourceIds=[resource_id(cluster, service)],
+        ScalableDimension=SCALABLE_DIMENSION,
+    ).get("ScalableTargets", [])
+    return dict(found[0]) if found else None
+
+
+def set_scalable_bounds(
+    appscaling: Any, cluster: str, service: str, *, minimum: int, maximum: int
+) -> None:
+    """Update the target's min and max (AWS moves the desired count into the new range)."""
+    appscaling.register_scalable_target(
+        ServiceNamespace="ecs",
+        ResourceId=resource_id(cluster, service),
+        ScalableDimension=SCALABLE_DIMENSION,
+        MinCapacity=minimum,
+        MaxCapacity=maximum,
+    )

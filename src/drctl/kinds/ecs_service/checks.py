@@ -1,4 +1,5 @@
-"""Readiness of a DR ECS service: cluster and service active, task definition registered."""
+"""Readiness of a DR ECS service: cluster and service active, task definition registered, and
+the Application Auto Scaling bounds (if any) against the plan's ``desired``."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from drctl.engine.step import (
     CheckResult,
     failed,
     passed,
+    warned,
 )
 from drctl.kinds.ecs_service import api
 from drctl.kinds.ecs_service.desired_count import NAME
@@ -44,10 +46,44 @@ def checks(res: EcsService, ctx: RunContext) -> list[Check]:
             return failed(f"task definition {arn} is {described.get('status')}")
         return passed(f"task definition {arn.rsplit('/', 1)[-1]} ACTIVE")
 
+    def scaling_bounds() -> CheckResult:
+        target = api.scalable_target(
+            ctx.client("application-autoscaling", "dr"), res.cluster, res.service
+        )
+        if target is None:
+            return passed("no Application Auto Scaling target: only drctl sets the desired count")
+        low, high = int(target["MinCapacity"]), int(target["MaxCapacity"])
+        bounds = f"scalable target min {low} / max {high}"
+        if high < res.desired:
+            return warned(
+                f"{bounds}: MaxCapacity is below the failover's {res.desired} tasks "
+                "(failover raises it; raise it here so scaling can reach the plan's capacity)",
+                high,
+                res.desired,
+            )
+        if low > res.desired:
+            return passed(
+                f"{bounds}: the minimum already keeps {low} tasks, more than the plan's "
+                f"{res.desired}",
+                high,
+                res.desired,
+            )
+        return passed(
+            f"{bounds}: failover raises the minimum to {res.desired} so scaling cannot take "
+            "the tasks away",
+            high,
+            res.desired,
+        )
+
     check = check_maker(res.name, NAME, f"{res.name} (ecs {region})")
 
     return [
         check("cluster", "DR cluster active", cluster),
         check("service", "DR service active", service),
         check("task-definition", "task definition registered", task_definition),
+        check(
+            "scaling-bounds",
+            "Application Auto Scaling bounds allow the plan's count",
+            scaling_bounds,
+        ),
     ]

@@ -3,8 +3,11 @@
 Readiness: the cluster and the service exist and are ACTIVE, and the service's
 task definition is registered. Failover records the desired count, sets it to
 ``desired`` and waits until the service is stable (one deployment, running =
-desired -- the condition of AWS's ``services_stable`` waiter). Failback restores
-the recorded count after traffic is home.
+desired -- the condition of AWS's ``services_stable`` waiter). A service with an
+Application Auto Scaling target first gets its ``MinCapacity`` raised to
+``desired`` (and ``MaxCapacity`` if below): otherwise a target-tracking policy
+scales an idle DR service back in to its old minimum minutes after the failover.
+Failback restores the recorded bounds and count after traffic is home.
 """
 
 from __future__ import annotations
@@ -35,19 +38,38 @@ def _service(res: EcsService, ctx: RunContext) -> dict[str, Any]:
 
 
 def failover(res: EcsService, ctx: RunContext) -> list[Step]:
-    return [_count_step(res, ctx, "scale-up", Phase.COMPUTE, res.desired)]
+    return [_count_step(res, ctx, "scale-up", Phase.COMPUTE, res.desired, None)]
 
 
 def failback(res: EcsService, ctx: RunContext) -> list[Step]:
-    before = ctx.recorded.get(f"{res.name}.scale-up", {}).get("desired_count_before")
-    return [_count_step(res, ctx, "scale-back", Phase.NOTIFY, before)]
+    recorded = ctx.recorded.get(f"{res.name}.scale-up", {})
+    before = recorded.get("desired_count_before")
+    bounds = recorded.get("scalable_target_before")
+    return [_count_step(res, ctx, "scale-back", Phase.NOTIFY, before, bounds)]
+
+
+def _bounds(target: dict[str, Any] | None) -> dict[str, int] | None:
+    if target is None:
+        return None
+    return {"min": int(target["MinCapacity"]), "max": int(target["MaxCapacity"])}
 
 
 def _count_step(
-    res: EcsService, ctx: RunContext, action: str, phase: Phase, count: int | None
+    res: EcsService,
+    ctx: RunContext,
+    action: str,
+    phase: Phase,
+    count: int | None,
+    restore_bounds: dict[str, int] | None,
 ) -> Step:
+    """Scale up to ``count`` (raising the scalable target's minimum with it, so a scaling
+    policy cannot scale the service back in), or back to a recorded count and bounds."""
     region = ctx.region("dr")
     client = ctx.client("ecs", "dr")
+    going_back = action == "scale-back"
+
+    def appscaling() -> Any:
+        return ctx.client("application-autoscaling", "dr")
 
     def wanted() -> int:
         if count is None:
@@ -57,18 +79,61 @@ def _count_step(
             )
         return count
 
+    def wanted_bounds(target: dict[str, Any] | None) -> dict[str, int] | None:
+        """The scalable target's bounds this step leaves: min raised to the count (never
+        lowered), max raised if below; on failback, the bounds recorded before the failover."""
+        now = _bounds(target)
+        if now is None:
+            return None
+        if going_back:
+            return dict(restore_bounds) if restore_bounds is not None else now
+        low = max(now["min"], wanted())
+        return {"min": low, "max": max(now["max"], low)}
+
+    def target_count(bounds: dict[str, int] | None) -> int:
+        # With a minimum above the plan's count, AWS would scale the service up to it anyway.
+        if bounds is not None and not going_back:
+            return max(wanted(), bounds["min"])
+        return wanted()
+
+    def describe_bounds(bounds: dict[str, int] | None) -> str:
+        return f", scaling min {bounds['min']} / max {bounds['max']}" if bounds else ""
+
     def precheck() -> Precheck:
         svc = _service(res, ctx)
-        now = f"desired {svc.get('desiredCount')}, running {svc.get('runningCount')}"
-        done = svc.get("desiredCount") == wanted() and api.is_stable(svc)
-        return Precheck(done, now, f"desired {wanted()}, stable")
+        target = api.scalable_target(appscaling(), res.cluster, res.service)
+        bounds, want = _bounds(target), wanted_bounds(target)
+        now = (
+            f"desired {svc.get('desiredCount')}, running {svc.get('runningCount')}"
+            f"{describe_bounds(bounds)}"
+        )
+        done = (
+            svc.get("desiredCount") == target_count(want) and api.is_stable(svc) and bounds == want
+        )
+        return Precheck(done, now, f"desired {target_count(want)}, stable{describe_bounds(want)}")
 
     def run() -> StepOutcome:
         before = int(_service(res, ctx).get("desiredCount", 0))
-        api.set_desired_count(client, res.cluster, res.service, wanted())
+        target = api.scalable_target(appscaling(), res.cluster, res.service)
+        want = wanted_bounds(target)
+        data: dict[str, Any] = {"desired_count_before": before}
+        detail = ""
+        if target is not None and want is not None:
+            data["scalable_target_before"] = _bounds(target)
+            # Bounds first: once the minimum is up, no scale-in can undo the new count.
+            api.set_scalable_bounds(
+                appscaling(), res.cluster, res.service, minimum=want["min"], maximum=want["max"]
+            )
+            old = _bounds(target)
+            assert old is not None
+            detail = (
+                f"; scalable target min {old['min']} -> {want['min']}, "
+                f"max {old['max']} -> {want['max']}"
+            )
+        api.set_desired_count(client, res.cluster, res.service, target_count(want))
         return StepOutcome(
-            detail=f"{res.service}: desired {before} -> {wanted()}",
-            data={"desired_count_before": before},
+            detail=f"{res.service}: desired {before} -> {target_count(want)}{detail}",
+            data=data,
         )
 
     def verify() -> Verification:
@@ -77,17 +142,40 @@ def _count_step(
             f"{len(svc.get('deployments', []))} deployment(s), running "
             f"{svc.get('runningCount')} of {svc.get('desiredCount')}"
         )
-        return Verification(api.is_stable(svc), detail)
+        ok = api.is_stable(svc)
+        if not going_back:
+            # A scaling policy may add tasks, never take the failover's away.
+            ok = ok and int(svc.get("desiredCount", 0)) >= wanted()
+        return Verification(ok, detail)
 
     target = str(count) if count is not None else "<recorded>"
+    resource = api.resource_id(res.cluster, res.service)
+    if going_back:
+        scaling_cli = (
+            "aws application-autoscaling register-scalable-target --service-namespace ecs "
+            f"--resource-id {resource} --scalable-dimension {api.SCALABLE_DIMENSION} "
+            f"--min-capacity <recorded> --max-capacity <recorded> --region {region}"
+        )
+    else:
+        scaling_cli = (
+            "aws application-autoscaling register-scalable-target --service-namespace ecs "
+            f"--resource-id {resource} --scalable-dimension {api.SCALABLE_DIMENSION} "
+            f"--min-capacity {target} --region {region}"
+        )
+    bounds_words = (
+        "restore its Application Auto Scaling bounds, "
+        if going_back
+        else "raise its Application Auto Scaling minimum with it (if it has a scalable target), "
+    )
     return aws_step(
         resource=res.name,
         kind=NAME,
         action=action,
         phase=phase,
-        description=f"Set {res.service} in {res.cluster} ({region}) to {target} tasks and wait "
-        "until the service is stable",
+        description=f"Set {res.service} in {res.cluster} ({region}) to {target} tasks, "
+        f"{bounds_words}and wait until the service is stable",
         cli=[
+            f"{scaling_cli}  # only if the service has a scalable target",
             f"aws ecs update-service --cluster {res.cluster} --service {res.service} "
             f"--desired-count {target} --region {region}",
             f"aws ecs wait services-stable --cluster {res.cluster} --services {res.service} "

@@ -1,9 +1,13 @@
-"""Sandbox: an ECS cluster, a task definition and a service at 0 tasks in regions.dr."""
+"""Sandbox: an ECS cluster, a task definition and a service at 0 tasks in regions.dr, scaled
+by Application Auto Scaling as a DR service usually is (a scalable target from 0 to twice the
+plan's count, with a CPU target-tracking policy)."""
 
 from __future__ import annotations
 
 from drctl.kinds.sandboxing import SandboxBuild
 from drctl.plan.models import EcsService
+
+DIMENSION = "ecs:service:DesiredCount"
 
 
 def build(b: SandboxBuild, res: EcsService) -> None:
@@ -18,4 +22,26 @@ def build(b: SandboxBuild, res: EcsService) -> None:
     )
     ecs.create_service(
         cluster=res.cluster, serviceName=res.service, taskDefinition=family, desiredCount=0
+    )
+    scaling = b.client("application-autoscaling", "dr")
+    resource = f"service/{res.cluster}/{res.service}"
+    scaling.register_scalable_target(
+        ServiceNamespace="ecs",
+        ResourceId=resource,
+        ScalableDimension=DIMENSION,
+        MinCapacity=0,
+        MaxCapacity=max(res.desired, 1) * 2,
+    )
+    scaling.put_scaling_policy(
+        PolicyName=f"{res.service}-cpu",
+        ServiceNamespace="ecs",
+        ResourceId=resource,
+        ScalableDimension=DIMENSION,
+        PolicyType="TargetTrackingScaling",
+        TargetTrackingScalingPolicyConfiguration={
+            "TargetValue": 60.0,
+            "PredefinedMetricSpecification": {
+                "PredefinedMetricType": "ECSServiceAverageCPUUtilization"
+            },
+        },
     )

@@ -44,6 +44,7 @@ class RdsInstanceKind(Kind):
             "rds:DescribeDBInstances",
             "rds:DescribeDBParameters",
             "rds:DescribeDBSnapshots",
+            "rds:DescribeDBInstanceAutomatedBackups",  # a restore drill's source
             "cloudwatch:GetMetricStatistics",
         ),
         "failover": (

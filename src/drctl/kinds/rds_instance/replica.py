@@ -102,7 +102,12 @@ def promote_step(res: RdsInstance, ctx: RunContext) -> Step:
         "instance",
         cli=[
             f"aws rds promote-read-replica --db-instance-identifier {res.dr} "
-            f"--backup-retention-period {DEFAULT_BACKUP_RETENTION_DAYS} --region {d_region}",
+            + (
+                f"--backup-retention-period {_backup_retention(res, ctx)} --region {d_region}"
+                if not ctx.offline
+                else f"--region {d_region}  # drctl adds --backup-retention-period with the "
+                "primary's retention, read when the step runs"
+            ),
             f"aws rds wait db-instance-available --db-instance-identifier {res.dr} "
             f"--region {d_region}",
         ],
@@ -125,6 +130,11 @@ def primary_if_reachable(res: RdsInstance, ctx: RunContext) -> dict[str, Any]:
 
 
 def _backup_retention(res: RdsInstance, ctx: RunContext) -> int:
+    """One value, read once per run, for both the printed command and the call."""
+    return ctx.memo.get(("rds", "retention", res.primary), lambda: _read_retention(res, ctx))
+
+
+def _read_retention(res: RdsInstance, ctx: RunContext) -> int:
     """Keep the primary's backup retention on the promoted instance (replicas have none)."""
     days = int(primary_if_reachable(res, ctx).get("BackupRetentionPeriod") or 0)
     return days or DEFAULT_BACKUP_RETENTION_DAYS

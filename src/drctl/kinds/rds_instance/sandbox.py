@@ -1,4 +1,9 @@
-"""Sandbox: an encrypted MySQL primary with backups, and its cross-region read replica."""
+"""Sandbox: an encrypted MySQL primary with backups, and its cross-region read replica.
+
+A plan whose ``restore`` drill names the instance also gets what that drill restores from:
+the primary's automated backups replicated to regions.dr (``recovery: replica``), or a
+snapshot copied there (``recovery: snapshot``, built for every such instance).
+"""
 
 from __future__ import annotations
 
@@ -33,6 +38,27 @@ def build(b: SandboxBuild, res: RdsInstance) -> None:
         Tags=[{"Key": ESTABLISHED_TAG, "Value": "true"}],
     )
     publish_replica_lag(b, res.dr, REPLICA_LAG_SECONDS)
+    if restore_drilled(b, res):
+        replicate_backups(b, arn)
+
+
+def restore_drilled(b: SandboxBuild, res: RdsInstance) -> bool:
+    """Whether a ``restore`` drill of the plan names this instance."""
+    return any(d.type.value == "restore" and d.resource == res.name for d in b.plan.drills)
+
+
+def replicate_backups(b: SandboxBuild, primary_arn: str) -> None:
+    """Replicate the primary's automated backups to regions.dr (encrypted with the DR key), as
+    the restore drill needs: without it the drill has nothing to restore from."""
+    from drctl.kinds.rds_instance import api
+
+    ignore_codes(
+        api.start_replication,
+        "InvalidDBInstanceAutomatedBackupState",  # already replicating to regions.dr
+        rds_dr=b.client("rds", "dr"),
+        source_arn=primary_arn,
+        kms_key_id=kms_key(b, "dr"),
+    )
 
 
 def copy_snapshot_to_dr(b: SandboxBuild, res: RdsInstance, primary_arn: str) -> None:

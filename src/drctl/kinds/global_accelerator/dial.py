@@ -1,0 +1,164 @@
+"""Failover and failback by traffic dial: ``UpdateEndpointGroup`` on the listener's endpoint
+groups, verified with ``DescribeEndpointGroup`` and ``DescribeAccelerator``.
+
+The side gaining traffic is dialled up first and the side losing it down second, so there is
+never a moment where both dials are down (capacity never drops to zero between the two calls).
+Verification waits until the dials read as wanted, the accelerator has deployed the change
+(``Status`` DEPLOYED) and the serving group has a healthy endpoint to take the traffic.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drctl.engine.context import RunContext
+from drctl.engine.step import Phase, Precheck, Step, StepOutcome, Verification
+from drctl.errors import AwsError
+from drctl.kinds.global_accelerator import api
+from drctl.kinds.steps import aws_step
+from drctl.plan.models import GlobalAccelerator
+
+NAME = "global-accelerator"
+FULL = 100.0
+
+
+def regions(res: GlobalAccelerator, ctx: RunContext) -> tuple[str, str]:
+    """(primary, DR) Regions of the two endpoint groups."""
+    return (
+        res.primary_endpoint_group or ctx.region("primary"),
+        res.dr_endpoint_group or ctx.region("dr"),
+    )
+
+
+def groups(res: GlobalAccelerator, ctx: RunContext, *, fresh: bool = False) -> dict[str, Any]:
+    """The listener's endpoint groups by Region (memoised for checks; ``fresh`` for steps)."""
+
+    def read() -> dict[str, Any]:
+        found = api.endpoint_groups(api.client(ctx.sessions), res.listener)
+        if found is None:
+            raise AwsError(f"{res.name}: listener {res.listener} not found")
+        return found
+
+    if fresh:
+        return read()
+    return ctx.memo.get(("ga", "groups", res.name), read)
+
+
+def pair(res: GlobalAccelerator, ctx: RunContext, found: dict[str, Any]) -> tuple[Any, Any]:
+    """(primary group, DR group), failing with what is missing."""
+    primary, dr = regions(res, ctx)
+    missing = [r for r in (primary, dr) if r not in found]
+    if missing:
+        raise AwsError(
+            f"{res.name}: listener {res.listener} has no endpoint group in {', '.join(missing)}"
+            f" (groups in: {', '.join(sorted(found)) or 'none'})"
+        )
+    return found[primary], found[dr]
+
+
+def dials_text(res: GlobalAccelerator, ctx: RunContext, dials: dict[str, float]) -> str:
+    def pct(region: str) -> str:
+        value = dials.get(region)
+        return "?" if value is None else f"{value:g}%"
+
+    primary, dr = regions(res, ctx)
+    return f"{primary} {pct(primary)}, {dr} {pct(dr)}"
+
+
+def failover(res: GlobalAccelerator, ctx: RunContext) -> list[Step]:
+    return [dial_step(res, ctx, to="dr")]
+
+
+def failback(res: GlobalAccelerator, ctx: RunContext) -> list[Step]:
+    return [dial_step(res, ctx, to="primary")]
+
+
+def dial_step(res: GlobalAccelerator, ctx: RunContext, *, to: str) -> Step:
+    primary, dr = regions(res, ctx)
+    # (region, dial) in the order the calls are made: the side gaining traffic first.
+    if to == "dr":
+        order = [(dr, FULL), (primary, 0.0)]
+    else:
+        order = [(primary, FULL), (dr, float(res.dr_traffic_dial))]
+    wanted = dict(order)
+    serving = dr if to == "dr" else primary
+    side = "DR" if to == "dr" else "PRIMARY"
+
+    def read() -> tuple[dict[str, float], dict[str, Any]]:
+        found = groups(res, ctx, fresh=True)
+        pair(res, ctx, found)
+        ga = api.client(ctx.sessions)
+        described = {r: api.endpoint_group(ga, found[r]["EndpointGroupArn"]) for r in wanted}
+        return {r: float(g["TrafficDialPercentage"]) for r, g in described.items()}, described
+
+    def precheck() -> Precheck:
+        dials, _ = read()
+        return Precheck(
+            dials == wanted,
+            dials_text(res, ctx, dials),
+            f"{side} serving: {dials_text(res, ctx, wanted)}",
+        )
+
+    def run() -> StepOutcome:
+        found = groups(res, ctx, fresh=True)
+        pair(res, ctx, found)
+        ga = api.client(ctx.sessions)
+        changed = []
+        for region, percent in order:
+            group = found[region]
+            if float(group["TrafficDialPercentage"]) != percent:
+                api.set_dial(ga, group["EndpointGroupArn"], percent)
+                changed.append(f"{region} -> {percent:g}%")
+        return StepOutcome(
+            detail=f"dials {', '.join(changed) or 'already set'}",
+            data={"dials": {r: p for r, p in order}},
+        )
+
+    def verify() -> Verification:
+        dials, described = read()
+        if dials != wanted:
+            return Verification(False, f"dials read {dials_text(res, ctx, dials)}")
+        accelerator = api.accelerator(api.client(ctx.sessions), res.accelerator)
+        status = accelerator.get("Status") if accelerator else "missing"
+        if status != "DEPLOYED":
+            return Verification(False, f"accelerator {status}: the dial change is deploying")
+        healthy = api.healthy_endpoints(described[serving])
+        if not healthy:
+            return Verification(
+                False,
+                f"no healthy endpoint in {serving} to take the traffic "
+                f"({api.health_text(described[serving])})",
+            )
+        return Verification(
+            True,
+            f"{side} serving: {dials_text(res, ctx, dials)}, deployed; healthy in {serving}: "
+            f"{', '.join(healthy)}",
+        )
+
+    cli = [
+        f"aws globalaccelerator update-endpoint-group --region {api.API_REGION} "
+        f"--endpoint-group-arn <{region} endpoint group of {res.listener}> "
+        f"--traffic-dial-percentage {percent:g}"
+        for region, percent in order
+    ]
+    cli.append(
+        f"aws globalaccelerator describe-accelerator --region {api.API_REGION} "
+        f"--accelerator-arn {res.accelerator}"
+    )
+    return aws_step(
+        resource=res.name,
+        kind=NAME,
+        action="route-to-dr" if to == "dr" else "route-to-primary",
+        phase=Phase.TRAFFIC,
+        description=(
+            f"Send the accelerator's traffic to {side}: dial the {serving} endpoint group up to "
+            f"100% first, then {order[1][0]} to {order[1][1]:g}%, and wait until the change "
+            f"is deployed and {serving} has a healthy endpoint"
+        ),
+        cli=cli,
+        where=f"{res.name} (global accelerator, {api.API_REGION} API)",
+        precheck=precheck,
+        run=run,
+        verify=verify,
+        poll_seconds=5.0,
+    )
