@@ -45,11 +45,11 @@ class ScaledClock:
     demo``): the sandbox's AWS clock follows it, so a 5 s poll is 5 AWS seconds and a state
     AWS holds for a minute is seen after 0.1 real seconds at 600, none skipped."""
 
-    def __init__(self, scale: float) -> None:
+    def __init__(self, scale: float, start: datetime | None = None) -> None:
         if scale <= 0:
             raise ValueError(f"time scale must be > 0, got {scale}")
         self.scale = scale
-        self._start = datetime.now(UTC)
+        self._start = start or datetime.now(UTC)
         self._real = time.monotonic()
 
     def monotonic(self) -> float:
