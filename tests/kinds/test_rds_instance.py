@@ -14,7 +14,7 @@ import boto3
 import pytest
 
 from drctl.aws import cloudwatch
-from drctl.engine.clock import FakeClock, SystemClock
+from drctl.engine.clock import FakeClock
 from drctl.engine.gate import enforce
 from drctl.engine.settings import default_settings, make_context
 from drctl.errors import GateRefused
@@ -186,12 +186,11 @@ def test_rpo_gate_refuses_a_planned_failover_when_lag_exceeds_the_rpo(
 def test_rpo_gate_through_the_cli(built_now: Any, tmp_path: Any) -> None:
     import json
 
-    from drctl.engine.clock import SystemClock
     from drctl.engine.settings import default_settings
     from tests.conftest import DEMO_PLAN
     from tests.support import invoke as drctl
 
-    _lag(default_settings(clock=SystemClock()), 900.0)
+    _lag(default_settings(), 900.0)
     refused = drctl("failover", "--plan", str(DEMO_PLAN), "--yes")
     assert refused.exit_code == 3 and "replication lag is above the RPO" in refused.stderr
     assert "ReadReplicaSourceDBInstanceIdentifier" in _instance("us-west-2", "shop-orders-dr")
@@ -248,7 +247,7 @@ def test_failback_reprotects_moves_home_and_reprotects_dr(built_plan: Any, setti
 @pytest.fixture
 def built(aws: None, tmp_path: Path) -> tuple[Any, Any]:
     loaded = load_plan(SNAPSHOT_PLAN)
-    settings = default_settings(state_dir=tmp_path / "state", clock=SystemClock())
+    settings = default_settings(state_dir=tmp_path / "state")
     ctx = make_context(loaded.plan, settings)
     SandboxBuilder(loaded.plan, ctx.sessions, settings.clock).build()
     return loaded, settings

@@ -28,6 +28,10 @@ Modelled from the RDS API Reference and User Guide:
 * ``ModifyDBInstance`` on an instance that is not ``available`` is refused with
   ``InvalidDBInstanceState``, as AWS does for an instance already being modified.
 
+Every timestamp RDS reports (instance and snapshot creation, restorable times, backup
+windows) is read from the same AWS clock: moto stamps them with the machine's wall time, so at
+a time scale above 1 a snapshot taken a moment ago would look hours old, or hours young.
+
 Whether an instance takes writes is derived from the same state
 (:func:`writes_stopped_at`): ``read_only=1`` (MySQL/MariaDB) or
 ``default_transaction_read_only=on`` (PostgreSQL) in an ``in-sync`` group, or the instance
@@ -364,11 +368,19 @@ def _wrap_modify_group(original: Any) -> Any:
     return modify_db_parameter_group
 
 
+def _aws_utcnow() -> datetime:
+    """moto's naive-UTC ``utcnow``, on the sandbox's AWS clock."""
+    return aws_time.now().replace(tzinfo=None)
+
+
 def install() -> None:
     """Patch moto's RDS classes; idempotent."""
     if _patches.active:
         return
+    import moto.rds.models as rds_models
     from moto.rds.models import DBInstance, RDSBackend
+
+    _patches.replace(rds_models, "utcnow", _aws_utcnow)
 
     _patches.replace(DBInstance, "status", property(_get_status, _set_status))
     _patches.replace(DBInstance, "db_parameter_group_status_list", property(_status_list))
