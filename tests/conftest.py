@@ -141,20 +141,18 @@ def built_plan(aws: None, demo_plan: Any, settings: Any) -> Any:
 
 @pytest.fixture
 def built_now(aws: None, tmp_path: object) -> object:
-    """The demo plan built in moto on the system clock, as the CLI commands will read it.
+    """The demo plan built in moto on the clock the CLI commands will read it with.
 
-    (The shared ``built_plan`` fixture builds on a fake clock, so metrics it publishes
-    would be hours away from the CLI's "now".)
+    In this process that is the sandbox's AWS clock (``AwsClock``: wall time, and a wait lets
+    that much AWS time pass at once), for the build and for every ``drctl`` invoked after it.
+    (The shared ``built_plan`` fixture builds on a fake clock instead.)
     """
-    from drctl.engine.clock import SystemClock
     from drctl.engine.settings import default_settings, make_context
-    from drctl.kinds.sandboxing import aws_time
     from drctl.plan.loader import load_plan
     from drctl.sandbox.builders import SandboxBuilder
 
-    aws_time.set_scale(600.0)  # as in `drctl sandbox up`: an AWS minute passes in 0.1 s
     loaded = load_plan(DEMO_PLAN)
-    settings = default_settings(clock=SystemClock())
+    settings = default_settings()
     ctx = make_context(loaded.plan, settings)
     SandboxBuilder(loaded.plan, ctx.sessions, settings.clock).build()
     return loaded
@@ -162,7 +160,7 @@ def built_now(aws: None, tmp_path: object) -> object:
 
 @pytest.fixture(scope="module")
 def shared_sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    """The demo plan built once for a whole module, on the system clock.
+    """The demo plan built once for a whole module, on the sandbox's AWS clock.
 
     For modules whose tests only read (dry runs, refused or declined runs, bad input):
     each of them asserts that AWS is unchanged afterwards, so sharing one build is safe and
@@ -172,7 +170,6 @@ def shared_sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     """
     from moto import mock_aws
 
-    from drctl.engine.clock import SystemClock
     from drctl.engine.settings import default_settings
     from drctl.plan.loader import load_plan
     from drctl.sandbox.extensions import install
@@ -184,5 +181,5 @@ def shared_sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
         install()
         with mock_aws(config={"core": {"reset_boto3_session": False}}):
             loaded = load_plan(DEMO_PLAN)
-            build_sandbox(loaded.plan, default_settings(clock=SystemClock()))
+            build_sandbox(loaded.plan, default_settings())
             yield loaded

@@ -27,7 +27,7 @@ def dead_endpoint(monkeypatch: pytest.MonkeyPatch) -> str:
     "argv",
     [
         ["check", "--plan", str(DEMO_PLAN)],
-        ["failover", "--plan", str(DEMO_PLAN), "--yes"],
+        ["failover", "--plan", str(DEMO_PLAN), "--yes", "--accept-data-loss"],
     ],
     ids=["check", "failover"],
 )
@@ -41,6 +41,19 @@ def test_a_dead_endpoint_fails_fast_naming_it(
     assert f"cannot reach rds in us-east-1 at {dead_endpoint}" in result.output
     assert "internal error" not in result.output
     assert took < 10, f"took {took:.1f} s"
+
+
+def test_the_rpo_gate_fails_closed_on_a_dead_endpoint_and_names_it(
+    dead_endpoint: str, tmp_path: Path
+) -> None:
+    """Lag that cannot be read is not zero: a planned failover is refused (exit 3), saying
+    which endpoint could not be reached, and nothing was changed."""
+    result = invoke("--state-dir", str(tmp_path), "failover", "--plan", str(DEMO_PLAN), "--yes")
+    assert result.exit_code == 3, result.output
+    assert "replication lag cannot be measured" in result.output
+    assert f"cannot reach rds in us-west-2 at {dead_endpoint}" in result.output
+    assert "--accept-data-loss" in result.output
+    assert "running" not in result.output
 
 
 def test_connection_retries_and_timeout_are_configurable(monkeypatch: pytest.MonkeyPatch) -> None:

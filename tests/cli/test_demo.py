@@ -40,8 +40,9 @@ def test_demo_fails_over_and_reports_rto(tmp_path: Path) -> None:
     assert statuses["orders-db.reprotect-dr"] == "succeeded"
     # After the failback the plan is protected again, exactly as before.
     assert doc["checks_final"]["fail"] == 0 and doc["checks_final"]["error"] == 0
-    # Before: all ready. After: the promoted replica and the inverted health check show.
+    # Before: all ready. After: the promoted replica, the fenced (read-only) old primary and
+    # the inverted health check show.
     assert doc["checks_before"]["fail"] == 0 and doc["checks_before"]["error"] == 0
-    assert doc["checks_after"]["fail"] == 2
+    assert doc["checks_after"]["fail"] == 3
     # The run was journaled where we asked.
     assert list((tmp_path / "runs").glob("*.jsonl"))

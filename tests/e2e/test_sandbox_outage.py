@@ -63,7 +63,10 @@ def test_unplanned_failover_with_the_primary_region_out(
     assert steps["orders-db.promote"][0] == "succeeded", steps
     assert steps["orders-db.fence-old-primary"][0] == "waiting", steps
     assert "unreachable" in steps["orders-db.fence-old-primary"][1]
-    assert record["rto_seconds"] is not None and record["rto_seconds"] < 10, record
+    # The RTO is on the sandbox's AWS clock (the CLI shares the server's): the DR work only,
+    # the promotion's minutes, well inside the objective; no retry budget burnt on the dead side.
+    rto = record["rto_seconds"]
+    assert rto is not None and rto < record["objective_rto_seconds"], record
     assert wall < 30, f"{wall:.1f}s"
 
     listed = drctl(env, "-o", "json", "sandbox", "outage", "list")

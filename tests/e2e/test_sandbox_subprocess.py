@@ -128,3 +128,20 @@ def test_a_second_sandbox_up_says_where_the_first_runs_and_how_to_stop_it(
     other = {**env, "DRCTL_STATE_DIR": str(tmp_path / "other")}
     clash = drctl(other, "sandbox", "up", "--plan", str(DEMO_PLAN), "--port", port)
     assert clash.returncode == 1 and "a moto server" in clash.stderr, clash.stderr
+
+
+def test_the_cli_shares_the_sandbox_servers_clock(sandbox: tuple[dict[str, str], str]) -> None:
+    """The server models AWS time faster than the wall; a drctl process talking to it takes
+    that clock, so CloudWatch windows and polls line up with what the server stamps."""
+    import urllib.request
+
+    from drctl.engine.clock import ScaledClock
+    from drctl.engine.settings import default_settings
+
+    _, endpoint = sandbox
+    with urllib.request.urlopen(f"{endpoint}/drctl-api/clock", timeout=5) as answer:
+        served = json.loads(answer.read())
+    assert served["scale"] > 1
+    clock = default_settings(endpoint_url=endpoint).clock
+    assert isinstance(clock, ScaledClock) and clock.scale == served["scale"]
+    assert default_settings(endpoint_url="http://127.0.0.1:9").clock.__class__ is not ScaledClock

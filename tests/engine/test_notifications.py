@@ -84,7 +84,8 @@ def test_a_failed_step_gets_its_own_message(built_plan: Any, settings: Any) -> N
     subjects = [m["Subject"] for m in _messages(queue)]
     assert subjects == [
         "drctl failover started: shop",
-        "drctl failover step failed: shop orders-db.promote",
+        # The missing replica is found by the drain, before anything is promoted.
+        "drctl failover step failed: shop orders-db.drain",
         "drctl failover failed: shop",
     ]
 

@@ -5,6 +5,7 @@ restore on failover) -- each with the AWS state described back."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -13,16 +14,27 @@ import boto3
 import pytest
 
 from drctl.aws import cloudwatch
-from drctl.engine.clock import SystemClock
+from drctl.engine.clock import FakeClock
 from drctl.engine.gate import enforce
 from drctl.engine.settings import default_settings, make_context
 from drctl.errors import GateRefused
+from drctl.kinds.sandboxing import aws_time
 from drctl.plan.loader import load_plan
 from drctl.sandbox.builders import SandboxBuilder
 from tests.conftest import EXAMPLES
 from tests.support import collect_checks, invoke, rpo_gate, run_action
 
 SNAPSHOT_PLAN = EXAMPLES / "startup-backup-restore.yaml"
+
+
+@pytest.fixture(autouse=True)
+def aws_follows_the_clock(clock: FakeClock, request: pytest.FixtureRequest) -> Iterator[None]:
+    """The sandbox's AWS time is the engine's fake clock: a poll's sleep moves AWS on.
+    (Tests on the system clock -- the CLI's -- keep AWS on wall time.)"""
+    if not {"built_now", "built"} & set(request.fixturenames):
+        aws_time.follow(clock.now)
+    yield
+    aws_time.reset()
 
 
 def _results(loaded: Any, settings: Any, resource: str) -> dict[str, Any]:
@@ -85,9 +97,12 @@ def test_rds_backups_off_and_lag_above_the_rpo_fail(built_plan: Any, settings: A
     assert lag.status.value == "fail" and lag.observed == 600.0 and lag.threshold == 300
 
 
-def test_rds_replica_of_another_primary_fails(built_plan: Any, settings: Any) -> None:
+def test_rds_replica_of_another_primary_fails(
+    built_plan: Any, settings: Any, clock: FakeClock
+) -> None:
     rds = boto3.client("rds", region_name="us-west-2")
     rds.promote_read_replica(DBInstanceIdentifier="shop-orders-dr")
+    clock.advance(600)
     results = _results(built_plan, settings, "orders-db")
     failing = {n for n, r in results.items() if r.status.value == "fail"}
     assert "replica-source" in failing
@@ -101,9 +116,10 @@ def test_planned_failover_fences_the_primary_before_promoting(
     steps = {s.id: s for s in record.steps}
     assert steps["orders-db.fence"].finished_at <= steps["orders-db.promote"].started_at
     primary = _instance("us-east-1", "shop-orders")
-    assert _group(primary) == "drctl-readonly-mysql8-0"
+    assert _group(primary) == "drctl-fenced-shop-orders"
+    assert primary["DBParameterGroups"][0]["ParameterApplyStatus"] == "in-sync"
     params = _rds("us-east-1").describe_db_parameters(
-        DBParameterGroupName="drctl-readonly-mysql8-0", Source="user"
+        DBParameterGroupName="drctl-fenced-shop-orders", Source="user"
     )["Parameters"]
     assert {(p["ParameterName"], p["ParameterValue"]) for p in params} == {("read_only", "1")}
     assert steps["orders-db.fence"].data["original_parameter_group"] == "default.mysql8.0"
@@ -118,7 +134,7 @@ def test_unplanned_failover_promotes_first_and_fences_the_old_primary_after(
     order = [s.id for s in sorted(record.steps, key=lambda s: s.started_at or "")]
     assert order.index("orders-db.promote") < order.index("api.shift-traffic")
     assert order.index("api.shift-traffic") < order.index("orders-db.fence-old-primary")
-    assert _group(_instance("us-east-1", "shop-orders")) == "drctl-readonly-mysql8-0"
+    assert _group(_instance("us-east-1", "shop-orders")) == "drctl-fenced-shop-orders"
 
 
 def test_unreachable_old_primary_leaves_the_fence_pending(
@@ -170,12 +186,11 @@ def test_rpo_gate_refuses_a_planned_failover_when_lag_exceeds_the_rpo(
 def test_rpo_gate_through_the_cli(built_now: Any, tmp_path: Any) -> None:
     import json
 
-    from drctl.engine.clock import SystemClock
     from drctl.engine.settings import default_settings
     from tests.conftest import DEMO_PLAN
     from tests.support import invoke as drctl
 
-    _lag(default_settings(clock=SystemClock()), 900.0)
+    _lag(default_settings(), 900.0)
     refused = drctl("failover", "--plan", str(DEMO_PLAN), "--yes")
     assert refused.exit_code == 3 and "replication lag is above the RPO" in refused.stderr
     assert "ReadReplicaSourceDBInstanceIdentifier" in _instance("us-west-2", "shop-orders-dr")
@@ -232,7 +247,7 @@ def test_failback_reprotects_moves_home_and_reprotects_dr(built_plan: Any, setti
 @pytest.fixture
 def built(aws: None, tmp_path: Path) -> tuple[Any, Any]:
     loaded = load_plan(SNAPSHOT_PLAN)
-    settings = default_settings(state_dir=tmp_path / "state", clock=SystemClock())
+    settings = default_settings(state_dir=tmp_path / "state")
     ctx = make_context(loaded.plan, settings)
     SandboxBuilder(loaded.plan, ctx.sessions, settings.clock).build()
     return loaded, settings
@@ -314,6 +329,69 @@ def test_backup_of_a_plan_without_snapshot_recovery_is_bad_input(aws: None) -> N
 
     result = invoke("backup", "--plan", str(DEMO_PLAN), "--yes")
     assert result.exit_code == 2 and "nothing drctl backup applies to" in result.stderr
+
+
+# ------------------------------------------------------------------ fail closed, fencing, home
+
+
+def test_rpo_gate_refuses_when_replication_is_not_running(
+    built_plan: Any, settings: Any, clock: FakeClock
+) -> None:
+    _rds("us-east-1").stop_db_instance(DBInstanceIdentifier="shop-orders")
+    clock.advance(120)  # the next minutes' datapoints are -1
+    gate = rpo_gate(built_plan.plan, make_context(built_plan.plan, settings))
+    reading = {r.resource: r for r in gate.readings}["orders-db"]
+    assert reading.seconds is None and "-1" in reading.detail
+    with pytest.raises(GateRefused) as refused:
+        enforce(gate, mode="planned", accept_data_loss=False)
+    assert "orders-db (rds-instance): lag unknown (ReplicaLag is -1" in refused.value.message
+    enforce(gate, mode="planned", accept_data_loss=True)
+    enforce(gate, mode="unplanned", accept_data_loss=False)
+
+
+def test_check_fails_on_a_fenced_primary(built_plan: Any, settings: Any) -> None:
+    rds = _rds("us-east-1")
+    rds.create_db_parameter_group(
+        DBParameterGroupName="ro", DBParameterGroupFamily="mysql8.0", Description="read only"
+    )
+    rds.modify_db_parameter_group(
+        DBParameterGroupName="ro",
+        Parameters=[
+            {"ParameterName": "read_only", "ParameterValue": "1", "ApplyMethod": "immediate"}
+        ],
+    )
+    assert _results(built_plan, settings, "orders-db")["primary-writable"].status.value == "pass"
+    rds.modify_db_instance(DBInstanceIdentifier="shop-orders", DBParameterGroupName="ro")
+    result = _results(built_plan, settings, "orders-db")["primary-writable"]
+    assert result.status.value == "fail" and "read_only=1" in result.detail
+
+
+def _topology() -> tuple[list[str], list[str]]:
+    """(writable primaries, fenced instances) among shop-orders / shop-orders-dr, described."""
+    writable, fenced = [], []
+    for region, name in (("us-east-1", "shop-orders"), ("us-west-2", "shop-orders-dr")):
+        inst = _instance(region, name)
+        group = _group(inst)
+        if group.startswith("drctl-"):
+            fenced.append(name)
+        elif "ReadReplicaSourceDBInstanceIdentifier" not in inst:
+            writable.append(name)
+    return writable, fenced
+
+
+def test_failover_and_failback_twice_leave_one_writable_primary_replicated(
+    built_plan: Any, settings: Any
+) -> None:
+    for _ in range(2):
+        over = _run(built_plan, settings, "failover")
+        assert over.status == "succeeded", [(s.id, s.status, s.detail) for s in over.steps]
+        assert _topology() == (["shop-orders-dr"], ["shop-orders"])
+        back = _run(built_plan, settings, "failback", from_run=over.run_id)
+        assert back.status == "succeeded", [(s.id, s.status, s.detail) for s in back.steps]
+        assert _topology() == (["shop-orders"], [])
+        dr = _instance("us-west-2", "shop-orders-dr")
+        assert dr["ReadReplicaSourceDBInstanceIdentifier"].endswith(":db:shop-orders")
+        assert dr["DBInstanceStatus"] == "available"
 
 
 def test_the_promote_command_printed_is_the_call_made(built_plan: Any, settings: Any) -> None:

@@ -116,3 +116,18 @@ def server(installed: None, boto_session: boto3.session.Session) -> Iterator[Cli
     finally:
         requests.post(f"{endpoint}/moto-api/reset", timeout=5)
         moto_server.stop()
+
+
+@pytest.fixture
+def aws_clock() -> Iterator[Any]:
+    """A fake clock the sandbox's AWS time follows: ``aws_clock.advance(60)`` is one AWS
+    minute for every extension that models time (and nothing else moves it)."""
+    from drctl.engine.clock import FakeClock
+    from drctl.kinds.sandboxing import aws_time
+
+    clock = FakeClock()
+    aws_time.follow(clock.now)
+    try:
+        yield clock
+    finally:
+        aws_time.reset()

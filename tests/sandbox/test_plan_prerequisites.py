@@ -4,7 +4,7 @@ so before they run.
 For every example plan, on a fresh sandbox: ``drctl check`` is green and ``drctl test
 --allow-disruptive`` passes every drill. Then one prerequisite is broken the way it breaks on
 AWS (the stop-condition alarm deleted, backup replication stopped) and both ``check`` and the
-drill fail, naming it. Runs as the CLI does (system clock, the sandbox's time scale of 600).
+drill fail, naming it. Runs as the CLI does in this process: on the sandbox's AWS clock.
 """
 
 from __future__ import annotations
@@ -15,9 +15,8 @@ from typing import Any
 
 import pytest
 
-from drctl.engine.clock import SystemClock
 from drctl.engine.settings import default_settings, make_context
-from drctl.kinds.sandboxing import SANDBOX_ACCOUNT, aws_time
+from drctl.kinds.sandboxing import SANDBOX_ACCOUNT
 from drctl.plan.loader import load_plan
 from tests.conftest import EXAMPLES
 from tests.support import build_sandbox, invoke
@@ -28,9 +27,8 @@ WORKLOAD_ACCOUNT = "210987654321"  # full.yaml's accounts:
 
 
 def _built(path: Path) -> Any:
-    aws_time.set_scale(600.0)  # as in `drctl sandbox up`
     loaded = load_plan(path)
-    build_sandbox(loaded.plan, default_settings(clock=SystemClock()))
+    build_sandbox(loaded.plan, default_settings())  # on the sandbox's AWS clock, as the CLI
     return loaded
 
 
@@ -48,7 +46,7 @@ def _test(path: Path, *drills: str) -> tuple[int, dict[str, dict[str, Any]]]:
 
 def _ctx(loaded: Any) -> Any:
     """Clients as drctl makes them: through the plan's roles, in each side's account."""
-    return make_context(loaded.plan, default_settings(clock=SystemClock()))
+    return make_context(loaded.plan, default_settings())
 
 
 @pytest.mark.parametrize("path", PLANS, ids=lambda p: p.stem)

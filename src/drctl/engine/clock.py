@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
@@ -25,16 +26,30 @@ class SystemClock:
         time.sleep(seconds)
 
 
+_default_clock: Callable[[], Clock] | None = None
+
+
+def set_default_clock(factory: Callable[[], Clock] | None) -> None:
+    """Which clock runs use when none is given: the sandbox installs its AWS clock while it
+    runs in this process (its extensions model time); None returns to the system clock."""
+    global _default_clock
+    _default_clock = factory
+
+
+def default_clock() -> Clock:
+    return _default_clock() if _default_clock is not None else SystemClock()
+
+
 class ScaledClock:
     """Wall time running ``scale`` times faster, for a whole run inside a sandbox (``drctl
     demo``): the sandbox's AWS clock follows it, so a 5 s poll is 5 AWS seconds and a state
     AWS holds for a minute is seen after 0.1 real seconds at 600, none skipped."""
 
-    def __init__(self, scale: float) -> None:
+    def __init__(self, scale: float, start: datetime | None = None) -> None:
         if scale <= 0:
             raise ValueError(f"time scale must be > 0, got {scale}")
         self.scale = scale
-        self._start = datetime.now(UTC)
+        self._start = start or datetime.now(UTC)
         self._real = time.monotonic()
 
     def monotonic(self) -> float:

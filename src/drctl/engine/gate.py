@@ -7,9 +7,10 @@ to catch up is cheaper than losing the orders it has not seen yet. In unplanned
 mode, or with ``--accept-data-loss``, the run proceeds and the measured window
 (the largest lag) is journaled as the data lost.
 
-A lag that cannot be measured (no recent datapoint) is shown but does not
-refuse: it is unknown, not large, and refusing on missing metrics would block a
-failover during the very outage that stopped the metrics.
+A lag that cannot be measured where the kind says it must be (``fail_closed``:
+an RDS ReplicaLag of -1, no datapoint, a stale one) refuses a planned run like a
+lag above the RPO, and the message says which: unknown is not zero. An unplanned
+run (the outage that stopped the metrics) or ``--accept-data-loss`` goes on.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ class LagReading:
     seconds: float | None  # None: not measurable now
     source: str  # e.g. "CloudWatch AWS/RDS ReplicaLag of shop-orders-dr"
     detail: str = ""
+    fail_closed: bool = False  # unknown (seconds None) refuses a planned run
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -43,6 +45,10 @@ class GateResult:
     @property
     def over(self) -> list[LagReading]:
         return [r for r in self.readings if r.seconds is not None and r.seconds > self.rpo_seconds]
+
+    @property
+    def unknown(self) -> list[LagReading]:
+        return [r for r in self.readings if r.seconds is None and r.fail_closed]
 
     @property
     def data_loss_window_seconds(self) -> float | None:
@@ -76,10 +82,17 @@ def measure(sources: list[LagSource], max_workers: int = 8) -> list[LagReading]:
         try:
             reading = source.read()
         except DrctlError as exc:
-            return LagReading(source.resource, source.kind, None, "error", exc.message)
+            return LagReading(
+                source.resource, source.kind, None, "error", exc.message, fail_closed=True
+            )
         except Exception as exc:  # an unreadable lag is unknown, not a crashed run
             return LagReading(
-                source.resource, source.kind, None, "error", f"{type(exc).__name__}: {exc}"
+                source.resource,
+                source.kind,
+                None,
+                "error",
+                f"{type(exc).__name__}: {exc}",
+                fail_closed=True,
             )
         return reading or LagReading(source.resource, source.kind, None, "not replicated")
 
@@ -90,17 +103,24 @@ def measure(sources: list[LagSource], max_workers: int = 8) -> list[LagReading]:
 
 
 def enforce(result: GateResult, *, mode: str, accept_data_loss: bool) -> None:
-    """Refuse (exit 3) a planned run whose lag exceeds the RPO."""
-    if mode != "planned" or accept_data_loss or not result.over:
+    """Refuse (exit 3) a planned run whose lag exceeds the RPO or cannot be known."""
+    if mode != "planned" or accept_data_loss or not (result.over or result.unknown):
         return
     lines = [
         f"  {r.resource} ({r.kind}): lag {human_seconds(r.seconds or 0)} > RPO "
         f"{format_seconds(result.rpo_seconds)}  [{r.source}]"
         for r in result.over
+    ] + [
+        f"  {r.resource} ({r.kind}): lag unknown ({r.detail or 'no reading'})  [{r.source}]"
+        for r in result.unknown
     ]
+    what = []
+    if result.over:
+        what.append("replication lag is above the RPO")
+    if result.unknown:
+        what.append("replication lag cannot be measured (unknown is not zero)")
     raise GateRefused(
-        "replication lag is above the RPO; a planned failover now would lose data:\n"
-        + "\n".join(lines),
+        "; ".join(what) + "; a planned failover now could lose data:\n" + "\n".join(lines),
         hint="wait for the replicas to catch up and retry; or, to fail over anyway and "
         "record the data loss: --accept-data-loss (or --mode unplanned)",
     )

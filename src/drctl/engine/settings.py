@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from drctl.aws.session import AwsOptions, AwsSessions, RoleSpec, role_session_name
-from drctl.engine.clock import Clock, SystemClock
+from drctl.engine.clock import Clock, default_clock
 from drctl.engine.context import RunContext
 from drctl.plan.models import Plan
 
@@ -34,8 +34,36 @@ def default_settings(
     return RunSettings(
         aws=AwsOptions.from_env(profile=profile, endpoint_url=endpoint_url, dry_run=dry_run),
         state_dir=state_dir or resolve_state_dir(),
-        clock=clock or SystemClock(),
+        clock=clock or _sandbox_clock(endpoint_url) or default_clock(),
     )
+
+
+def _sandbox_clock(endpoint_url: str | None) -> Clock | None:
+    """The clock of the local drctl sandbox this process talks to, if it is one.
+
+    The sandbox server runs AWS time faster than the wall (``sandbox up --time-scale``): its
+    metrics are stamped, and its promotions finish, on that time. A CLI that polled and queried
+    CloudWatch on the wall clock would look for datapoints hours in the past. So against a
+    loopback endpoint that answers ``/drctl-api/clock``, runs share the server's clock; any
+    other endpoint (real AWS, LocalStack) keeps the system clock.
+    """
+    import json
+    import os
+    import urllib.request
+    from datetime import datetime
+    from urllib.parse import urlparse
+
+    from drctl.engine.clock import ScaledClock
+
+    endpoint = endpoint_url or os.environ.get("AWS_ENDPOINT_URL")
+    if not endpoint or urlparse(endpoint).hostname not in ("127.0.0.1", "localhost", "::1"):
+        return None
+    try:
+        with urllib.request.urlopen(endpoint.rstrip("/") + "/drctl-api/clock", timeout=1) as r:
+            data = json.loads(r.read())
+        return ScaledClock(float(data["scale"]), start=datetime.fromisoformat(data["now"]))
+    except Exception:
+        return None  # not a drctl sandbox (or an old one): the system clock
 
 
 def sessions_for(

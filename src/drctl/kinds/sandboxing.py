@@ -47,6 +47,7 @@ class AwsTime:
         self._real_epoch = time.monotonic()
         self._aws_epoch = datetime.now(UTC)
         self._follow: Callable[[], datetime] | None = None
+        self._waited = 0.0  # AWS seconds the sandbox's engine clock has waited (AwsClock)
 
     @property
     def scale(self) -> float:
@@ -55,9 +56,15 @@ class AwsTime:
     def now(self) -> datetime:
         with self._lock:
             if self._follow is not None:
-                return self._follow()
-            elapsed = (time.monotonic() - self._real_epoch) * self._scale
+                return self._follow() + timedelta(seconds=self._waited)
+            elapsed = (time.monotonic() - self._real_epoch) * self._scale + self._waited
             return self._aws_epoch + timedelta(seconds=elapsed)
+
+    def wait(self, seconds: float) -> None:
+        """Let ``seconds`` of AWS time pass at once (nothing else happens in between, so no
+        state is skipped: a poll after it sees whatever state is current then)."""
+        with self._lock:
+            self._waited += max(0.0, seconds)
 
     def set_scale(self, scale: float) -> None:
         """AWS seconds per real second from now on (time already passed is kept)."""
@@ -66,19 +73,20 @@ class AwsTime:
         current = self.now()
         with self._lock:
             self._aws_epoch, self._real_epoch, self._scale = current, time.monotonic(), scale
+            self._waited = 0.0  # already in current
 
     def follow(self, now: Callable[[], datetime] | None) -> None:
         """Read time from ``now`` (a test's fake clock); None returns to scaled wall time."""
         current = self.now()
         with self._lock:
-            self._follow = now
+            self._follow, self._waited = now, 0.0
             if now is None:
                 self._aws_epoch, self._real_epoch = current, time.monotonic()
 
     def reset(self) -> None:
         """Wall time at scale 1 (tests restore this between cases)."""
         with self._lock:
-            self._scale, self._follow = 1.0, None
+            self._scale, self._follow, self._waited = 1.0, None, 0.0
             self._aws_epoch, self._real_epoch = datetime.now(UTC), time.monotonic()
 
 
@@ -116,6 +124,31 @@ class Unreachable:
 
 
 unreachable = Unreachable()
+
+
+class AwsClock:
+    """The engine's clock while the sandbox runs in this process (``drctl demo``, the tests'
+    in-process moto): "now" is the AWS clock's, and a poll's sleep lets that much AWS time
+    pass instead of real time, so a promotion that takes AWS minutes is polled through in
+    milliseconds, every state seen as AWS would show it."""
+
+    def now(self) -> datetime:
+        return aws_time.now()
+
+    def monotonic(self) -> float:
+        return (aws_time.now() - _EPOCH).total_seconds()
+
+    def sleep(self, seconds: float) -> None:
+        if seconds <= 1.0:
+            # Short waits pass in real time: some sandbox work (delayed S3 copies) runs on
+            # real timers, and wall time flows into the AWS clock anyway.
+            time.sleep(seconds)
+            return
+        aws_time.wait(seconds)
+        time.sleep(0)  # let other threads run
+
+
+_EPOCH: Final = datetime(2000, 1, 1, tzinfo=UTC)
 
 
 class SandboxBuild:

@@ -17,10 +17,10 @@ from urllib.parse import urlparse
 from botocore.exceptions import BotoCoreError, ClientError
 
 from drctl.aws.session import AwsSessions
-from drctl.engine.clock import Clock
+from drctl.engine.clock import Clock, SystemClock
 from drctl.errors import SandboxError
 from drctl.kinds.registry import registry
-from drctl.kinds.sandboxing import SANDBOX_ACCOUNT, SandboxBuild
+from drctl.kinds.sandboxing import SANDBOX_ACCOUNT, AwsClock, SandboxBuild, aws_time
 from drctl.plan.models import Plan
 from drctl.sandbox import prerequisites
 
@@ -35,6 +35,10 @@ class SandboxBuilder:
     def __init__(self, plan: Plan, sessions: AwsSessions, clock: Clock | None = None) -> None:
         self.context = SandboxBuild(plan, sessions, clock)
         self.built: list[str] = []
+        if clock is not None and not isinstance(clock, SystemClock | AwsClock):
+            # A test's fake clock: the sandbox's AWS time is that clock, so the extensions
+            # move AWS state as the engine's polls sleep on it (``aws`` fixtures reset it).
+            aws_time.follow(clock.now)
         self.prerequisites: list[str] = []  # roles, alarms, topics: not plan resources
 
     def build(self) -> list[str]:

@@ -56,6 +56,12 @@ def install() -> None:
             module.install()
         outages.install()
         _installed = True
+        # The extensions move AWS state over the sandbox's AWS clock: runs in this process
+        # poll on that clock too (see drctl.kinds.sandboxing.AwsClock).
+        from drctl.engine.clock import set_default_clock
+        from drctl.kinds.sandboxing import AwsClock
+
+        set_default_clock(AwsClock)
 
 
 def uninstall() -> None:
@@ -65,6 +71,9 @@ def uninstall() -> None:
         outages.uninstall()
         for module in reversed(_modules()):
             module.uninstall()
+        from drctl.engine.clock import set_default_clock
+
+        set_default_clock(None)
         _installed = False
 
 

@@ -49,6 +49,9 @@ from drctl.errors import UsageError
 from drctl.kinds.sandboxing import DownPeriods, PatchSet, aws_time, unreachable
 
 API_PATH: Final = "/drctl-api/outages"
+# The sandbox's AWS clock (now, scale), so a drctl process talking to this server polls and
+# stamps on the same time the server's extensions model (drctl.engine.settings reads it).
+CLOCK_PATH: Final = "/drctl-api/clock"
 GLOBAL_SERVICES: Final = frozenset(
     {"route53", "iam", "cloudfront", "organizations", "route53domains"}
 )
@@ -196,6 +199,10 @@ def _dispatch_call(original: Callable[..., Any]) -> Callable[..., Any]:
         path = str(environ.get("PATH_INFO", ""))
         if path == API_PATH:
             return _api(environ, start_response)
+        if path == CLOCK_PATH:
+            body = json.dumps({"now": aws_time.now().isoformat(), "scale": aws_time.scale})
+            start_response("200 OK", [("Content-Type", "application/json")])
+            return [body.encode()]
         if not path.startswith("/moto-api"):
             headers = {"Authorization": environ.get("HTTP_AUTHORIZATION", "")}
             url = f"http://{environ.get('HTTP_HOST', '')}{path}?{environ.get('QUERY_STRING', '')}"

@@ -33,10 +33,16 @@ def _lag(res: RdsInstance, ctx: RunContext) -> LagReading | None:
 class RdsInstanceKind(Kind):
     name = "rds-instance"
     model = RdsInstance
-    moto_extensions = ("moto_promote", "moto_replica_metrics", "moto_backup_replication")
+    moto_extensions = (
+        "moto_lifecycle",
+        "moto_promote",
+        "moto_replica_metrics",
+        "moto_backup_replication",
+    )
     iam_actions: ClassVar[IamActions] = {
         "check": (
             "rds:DescribeDBInstances",
+            "rds:DescribeDBParameters",
             "rds:DescribeDBSnapshots",
             "rds:DescribeDBInstanceAutomatedBackups",  # a restore drill's source
             "cloudwatch:GetMetricStatistics",
@@ -45,8 +51,11 @@ class RdsInstanceKind(Kind):
             "rds:DescribeDBInstances",
             "rds:DescribeDBParameterGroups",
             "rds:CreateDBParameterGroup",
+            "rds:CopyDBParameterGroup",
+            "rds:DescribeDBParameters",
             "rds:ModifyDBParameterGroup",
             "rds:ModifyDBInstance",
+            "rds:RebootDBInstance",
             "rds:PromoteReadReplica",
             "rds:DescribeDBSnapshots",
             "rds:RestoreDBInstanceFromDBSnapshot",
@@ -56,8 +65,11 @@ class RdsInstanceKind(Kind):
             "rds:DescribeDBInstances",
             "rds:DescribeDBParameterGroups",
             "rds:CreateDBParameterGroup",
+            "rds:CopyDBParameterGroup",
+            "rds:DescribeDBParameters",
             "rds:ModifyDBParameterGroup",
             "rds:ModifyDBInstance",
+            "rds:RebootDBInstance",
             "rds:CreateDBInstanceReadReplica",
             "rds:PromoteReadReplica",
             "kms:DescribeKey",

@@ -4,7 +4,7 @@ restore. Small functions named for what they do; the only file of the kind that 
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -50,6 +50,9 @@ def promote_read_replica(
     return dict(rds.promote_read_replica(**kwargs)["DBInstance"])
 
 
+PROMOTING_STATES = ("modifying", "rebooting", "backing-up")
+
+
 def promote_once(rds: Any, instance_id: str, *, backup_retention_days: int | None = None) -> bool:
     """Promote; False when RDS refuses because the instance is already standalone.
 
@@ -64,7 +67,12 @@ def promote_once(rds: Any, instance_id: str, *, backup_retention_days: int | Non
         if exc.response.get("Error", {}).get("Code") != "InvalidDBInstanceState":
             raise
         inst = describe_instance(rds, instance_id)
-        if inst is None or replica_source(inst) is not None:
+        if inst is None:
+            raise
+        # Standalone already, or the first attempt's promotion is under way (AWS refuses a
+        # second call while the instance is modifying/rebooting/backing-up).
+        under_way = inst.get("DBInstanceStatus") in PROMOTING_STATES
+        if replica_source(inst) is not None and not under_way:
             raise
         return False
     return True
@@ -172,6 +180,81 @@ def family_of(rds: Any, group: str) -> str:
     return str(found[0]["DBParameterGroupFamily"])
 
 
+FENCE_PREFIX = "drctl-fenced-"
+ORIGINAL_GROUP_TAG = "drctl:original-parameter-group"
+
+
+def is_fence_group(group: str | None) -> bool:
+    """A read-only group drctl made (``drctl-fenced-<instance>``, or the older shared
+    ``drctl-readonly-<family>``)."""
+    return bool(group) and str(group).startswith((FENCE_PREFIX, "drctl-readonly-"))
+
+
+def parameter_apply_status(instance: dict[str, Any]) -> str | None:
+    groups = instance.get("DBParameterGroups") or []
+    return str(groups[0].get("ParameterApplyStatus")) if groups else None
+
+
+def user_parameters(rds: Any, group: str) -> dict[str, str]:
+    """The parameters set in ``group`` (Source=user), name -> value."""
+    paginator = rds.get_paginator("describe_db_parameters")
+    return {
+        str(p["ParameterName"]): str(p.get("ParameterValue", ""))
+        for page in paginator.paginate(DBParameterGroupName=group, Source="user")
+        for p in page.get("Parameters", [])
+    }
+
+
+def fence_group_for(rds: Any, instance_id: str, current: str, parameter: tuple[str, str]) -> str:
+    """A copy of the instance's current group (custom parameters kept) with the read-only
+    parameter set: ``drctl-fenced-<instance>``, tagged with the group it replaces."""
+    name = (FENCE_PREFIX + instance_id)[:255]
+    try:
+        exists = bool(
+            rds.describe_db_parameter_groups(DBParameterGroupName=name)["DBParameterGroups"]
+        )
+    except ClientError as exc:
+        if not is_not_found(exc, "DBParameterGroupNotFound"):
+            raise
+        exists = False
+    if not exists:
+        rds.copy_db_parameter_group(
+            SourceDBParameterGroupIdentifier=current,
+            TargetDBParameterGroupIdentifier=name,
+            TargetDBParameterGroupDescription=f"drctl fencing of {instance_id}: no writes",
+            Tags=[
+                {"Key": "drctl:purpose", "Value": "fencing"},
+                {"Key": ORIGINAL_GROUP_TAG, "Value": current},
+            ],
+        )
+    key, value = parameter
+    rds.modify_db_parameter_group(
+        DBParameterGroupName=name,
+        Parameters=[{"ParameterName": key, "ParameterValue": value, "ApplyMethod": "immediate"}],
+    )
+    return name
+
+
+def reboot(rds: Any, instance_id: str) -> None:
+    rds.reboot_db_instance(DBInstanceIdentifier=instance_id)
+
+
+def writable(rds: Any, instance: dict[str, Any]) -> tuple[bool, str]:
+    """Whether the instance takes writes, read from AWS: standalone, not on a drctl fence
+    group, and no read-only parameter set in its group."""
+    if replica_source(instance) is not None:
+        return False, f"a read replica of {replica_source(instance)}"
+    group = parameter_group(instance)
+    if is_fence_group(group):
+        return False, f"fenced: parameter group {group}"
+    if group and not group.startswith("default."):
+        params = user_parameters(rds, group)
+        for key, value in READ_ONLY_PARAMETERS.values():
+            if params.get(key, "").lower() == value:
+                return False, f"{key}={value} in parameter group {group}"
+    return True, f"writable ({group or 'no parameter group'})"
+
+
 def read_only_group_name(family: str) -> str:
     """``drctl-readonly-mysql8-0``: one shared group per engine family and region."""
     return "drctl-readonly-" + re.sub(r"[^a-zA-Z0-9-]", "-", family).strip("-").lower()
@@ -269,6 +352,25 @@ def copy_to_region(
 
 
 # ------------------------------------------------------------------ metrics
+
+
+def replica_lag_datapoint(
+    cw: Any, instance_id: str, now: datetime, window_seconds: int = 600
+) -> tuple[float, datetime] | None:
+    """The newest ``AWS/RDS ReplicaLag`` datapoint (Maximum, timestamp), or None."""
+    response = cw.get_metric_statistics(
+        Namespace="AWS/RDS",
+        MetricName="ReplicaLag",
+        Dimensions=[{"Name": "DBInstanceIdentifier", "Value": instance_id}],
+        StartTime=now - timedelta(seconds=window_seconds),
+        EndTime=now + timedelta(seconds=60),
+        Period=60,
+        Statistics=["Maximum"],
+    )
+    points = sorted(response.get("Datapoints", []), key=lambda p: p["Timestamp"])
+    if not points:
+        return None
+    return float(points[-1]["Maximum"]), points[-1]["Timestamp"]
 
 
 def replica_lag_seconds(cw: Any, instance_id: str, now: datetime) -> float | None:

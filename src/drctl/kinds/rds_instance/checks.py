@@ -95,6 +95,13 @@ def checks(res: RdsInstance, ctx: RunContext) -> list[Check]:
             return failed(f"storage not encrypted: {', '.join(plain)}")
         return passed("storage encrypted on both instances")
 
+    def primary_writable() -> CheckResult:
+        inst = _primary(res, ctx)
+        if inst is None:
+            return failed(f"primary instance {res.primary} not found in {p_region}")
+        ok, why = api.writable(ctx.client("rds", "primary"), inst)
+        return passed(f"{res.primary} {why}") if ok else failed(f"{res.primary} is {why}")
+
     def replica_lag() -> CheckResult:
         lag = api.replica_lag_seconds(ctx.client("cloudwatch", "dr"), res.dr, ctx.clock.now())
         return lag_within_rpo(
@@ -121,6 +128,12 @@ def checks(res: RdsInstance, ctx: RunContext) -> list[Check]:
         ),
         check("available", "both instances available", available, "dr"),
         check("backups", "automated backups enabled on the primary", backups, "primary"),
+        check(
+            "primary-writable",
+            "the primary takes writes (not fenced, not read-only)",
+            primary_writable,
+            "primary",
+        ),
         check("encryption", "storage encrypted", encryption, "dr"),
         check("replica-lag", "replica lag within the RPO", replica_lag, "dr"),
     ]

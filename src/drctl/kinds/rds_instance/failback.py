@@ -17,6 +17,7 @@ home without losing what it wrote meanwhile:
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from drctl.engine.context import RunContext
@@ -49,25 +50,25 @@ def _replicates_from(inst: dict[str, Any] | None, source_id: str) -> bool:
 
 
 def _fenced(inst: dict[str, Any] | None) -> bool:
-    groups = (inst or {}).get("DBParameterGroups") or []
-    return bool(groups) and str(groups[0]["DBParameterGroupName"]).startswith("drctl-readonly-")
+    return api.is_fence_group(api.parameter_group(inst or {}))
 
 
 def _home_state(res: RdsInstance, ctx: RunContext) -> tuple[str, str]:
-    """Where this deployment stands, read from AWS (what makes reruns and resumes safe):
-    ("protected", ...) -- the DR instance replicates from the home primary: nothing to do;
-    ("home", ...)      -- the home primary is standalone and DR is fenced or a replica;
+    """Where this deployment stands, read from AWS alone -- who is writable, who replicates
+    from whom, what is fenced -- never from a tag (a drill's tag once made a fenced home
+    look like the primary and discarded what was written in DR):
+    ("protected", ...) -- home is standalone and writable and DR replicates from it;
+    ("home", ...)      -- home is standalone and writable, DR takes no writes (fenced, or a
+                          replica): only re-protecting DR is left;
     ("away", ...)      -- otherwise (the failover's state, or part of the way back)."""
-    home = api.describe_instance(ctx.client("rds", "primary"), res.primary)
+    rds_home = ctx.client("rds", "primary")
+    home = api.describe_instance(rds_home, res.primary)
     away = api.describe_instance(ctx.client("rds", "dr"), res.dr)
-    if _replicates_from(away, res.primary):
-        return "protected", f"{res.dr} replicates from {res.primary}"
-    if (
-        home is not None
-        and api.replica_source(home) is None
-        and (_fenced(away) or REPROTECT_TAG in _tags(home))
-        and REPROTECT_TAG in _tags(home)
-    ):
+    home_writable = home is not None and api.writable(rds_home, home)[0]
+    if home_writable and _replicates_from(away, res.primary):
+        return "protected", f"{res.dr} replicates from {res.primary}, which is writable"
+    dr_takes_writes = away is not None and api.replica_source(away) is None and not _fenced(away)
+    if home_writable and not dr_takes_writes:
         return "home", f"{res.primary} is the writable primary again"
     return "away", ""
 
@@ -75,10 +76,24 @@ def _home_state(res: RdsInstance, ctx: RunContext) -> tuple[str, str]:
 def failback_steps(res: RdsInstance, ctx: RunContext) -> list[Step]:
     steps = [_retire_old_primary(res, ctx), _reprotect(res, ctx)]
     if ctx.mode == "planned":
+        fenced_at: dict[str, datetime] = {}
         steps.append(
-            fence_step(res, ctx, side="dr", instance_id=res.dr, action="fence-dr", phase=Phase.DATA)
+            fence_step(
+                res,
+                ctx,
+                side="dr",
+                instance_id=res.dr,
+                action="fence-dr",
+                phase=Phase.DATA,
+                fenced_at=fenced_at,
+            )
         )
-        steps.append(drain_step(res, ctx, replica_side="primary", replica=res.primary))
+        steps.append(
+            drain_step(
+                res, ctx, replica_side="primary", replica=res.primary, fenced_at=fenced_at,
+                source=res.dr,
+            )
+        )  # fmt: skip
     steps.append(_promote_home(res, ctx))
     steps.append(_reprotect_dr(res, ctx))
     return steps

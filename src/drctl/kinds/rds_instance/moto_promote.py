@@ -24,17 +24,24 @@ cross-Region replica no longer fails inside moto.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, Final
 
-from moto.rds.exceptions import InvalidParameterValue, RDSClientError
+from moto.rds.exceptions import InvalidParameterValue
 from moto.rds.models import DBInstance, RDSBackend, rds_backends
 
-from drctl.kinds.sandboxing import PatchSet
+from drctl.kinds.rds_instance import moto_lifecycle as lifecycle
+from drctl.kinds.rds_instance.moto_lifecycle import InvalidDBInstanceState
+from drctl.kinds.sandboxing import PatchSet, aws_time
 
 __all__ = [
+    "BACKING_UP_SECONDS",
     "DEFAULT_BACKUP_RETENTION_DAYS",
+    "MODIFYING_SECONDS",
     "NOT_A_REPLICA_MESSAGE",
+    "PROMOTED_AT",
+    "PROMOTING_SINCE",
+    "REBOOTING_SECONDS",
     "install",
     "is_installed",
     "uninstall",
@@ -44,15 +51,14 @@ NOT_A_REPLICA_MESSAGE: Final = "DB Instance is not a read replica."
 DEFAULT_BACKUP_RETENTION_DAYS: Final = 1
 _MAX_BACKUP_RETENTION_DAYS: Final = 35
 _ARN_PREFIX: Final = "arn:"
+# AWS: a promotion takes a few minutes ("modifying", a reboot, then a backup when kept).
+MODIFYING_SECONDS: Final = 60.0
+REBOOTING_SECONDS: Final = 90.0
+BACKING_UP_SECONDS: Final = 120.0
+PROMOTING_SINCE: Final = "_drctl_promoting_since"  # replication stopped at this moment
+PROMOTED_AT: Final = "_drctl_promoted_at"
 
 _patches = PatchSet()
-
-
-class InvalidDBInstanceState(RDSClientError):
-    """The wire error AWS returns for a promotion the instance's state does not allow."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__("InvalidDBInstanceState", message)
 
 
 def _param(db_kwargs: Mapping[str, Any], snake: str, camel: str) -> Any:
@@ -101,28 +107,45 @@ def _backup_retention(db_kwargs: Mapping[str, Any], replica: Any) -> int:
 def promote_read_replica(self: Any, db_kwargs: Mapping[str, Any]) -> Any:
     """Replacement for ``RDSBackend.promote_read_replica`` (same signature).
 
-    Rejects non-replicas, detaches the replica from its source (also across Regions),
-    applies the backup settings and leaves the instance ``available``.
+    Rejects non-replicas and instances that are not ``available`` (a promotion already under
+    way included), stops replication at once, and then moves the instance through
+    ``modifying`` -> ``rebooting`` -> ``backing-up`` (when backups are kept) -> ``available``
+    on the sandbox's AWS clock. Only at the end is the replica detached from its source
+    (also across Regions) and standalone.
     """
     identifier = _param(db_kwargs, "db_instance_identifier", "DBInstanceIdentifier")
     replica = self.describe_db_instances(identifier)[0]  # raises DBInstanceNotFound
     if not replica.is_replica:
         raise InvalidDBInstanceState(NOT_A_REPLICA_MESSAGE)
     if replica.status != "available":
-        raise InvalidDBInstanceState(f"DB Instance is not in available state: {replica.status}.")
-
+        raise InvalidDBInstanceState(f"DB Instance is not in an available state: {replica.status}.")
     retention = _backup_retention(db_kwargs, replica)
-    source = _find_source(replica)
-    if source is not None:
-        _unlink(source, replica)
-
-    replica.is_replica = False
-    replica.source_db_instance_identifier = None
-    replica.backup_retention_period = retention
     window = _param(db_kwargs, "preferred_backup_window", "PreferredBackupWindow")
-    if window:
-        replica.preferred_backup_window = window
-    replica.status = "available"
+
+    def finish(instance: Any) -> None:
+        source = _find_source(instance)
+        if source is not None:
+            _unlink(source, instance)
+        instance.is_replica = False
+        instance.source_db_instance_identifier = None
+        instance.backup_retention_period = retention
+        if window:
+            instance.preferred_backup_window = window
+        instance.__dict__[PROMOTED_AT] = aws_time.now()
+        lifecycle.set_status("available")(instance)
+        lifecycle.writes_stopped_at(instance)
+
+    steps: list[tuple[float, Callable[[Any], None]]] = [
+        (MODIFYING_SECONDS, lifecycle.set_status("rebooting")),
+    ]
+    if retention:
+        steps.append((REBOOTING_SECONDS, lifecycle.set_status("backing-up")))
+        steps.append((BACKING_UP_SECONDS, finish))
+    else:
+        steps.append((REBOOTING_SECONDS, finish))
+    replica.status = "modifying"
+    replica.__dict__[PROMOTING_SINCE] = aws_time.now()
+    lifecycle.schedule(replica, steps)
     return replica
 
 

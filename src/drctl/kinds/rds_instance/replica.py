@@ -7,6 +7,7 @@ once, fence the old primary when it answers again.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from drctl.engine.context import RunContext
@@ -31,12 +32,16 @@ def failover(res: RdsInstance, ctx: RunContext) -> list[Step]:
     """Promote the cross-region read replica: fenced and drained first when planned."""
     if ctx.mode == "planned":
         # Writes stop on the primary, the replica catches up, then it is promoted.
+        fenced_at: dict[str, datetime] = {}
         return [
             fence_step(
                 res, ctx, side="primary", instance_id=res.primary, action="fence",
-                phase=Phase.FENCE,
+                phase=Phase.FENCE, fenced_at=fenced_at,
             ),
-            drain_step(res, ctx, replica_side="dr", replica=res.dr),
+            drain_step(
+                res, ctx, replica_side="dr", replica=res.dr, fenced_at=fenced_at,
+                source=res.primary,
+            ),
             promote_step(res, ctx),
         ]  # fmt: skip
     # Unplanned: the primary may be gone; promote now, fence it once it answers.

@@ -12,6 +12,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from drctl.aws.cloudwatch import put_metric
+from drctl.kinds.rds_instance.moto_lifecycle import ESTABLISHED_TAG
 from drctl.kinds.sandboxing import SandboxBuild, ignore_codes
 from drctl.plan.models import RdsInstance
 
@@ -33,6 +34,8 @@ def build(b: SandboxBuild, res: RdsInstance) -> None:
         DBInstanceClass="db.t3.medium",
         KmsKeyId=kms_key(b, "dr"),  # an encrypted replica needs a key in its own region
         SourceRegion=b.region("primary"),
+        # A deployment that already exists: replicating, not being created.
+        Tags=[{"Key": ESTABLISHED_TAG, "Value": "true"}],
     )
     publish_replica_lag(b, res.dr, REPLICA_LAG_SECONDS)
     if restore_drilled(b, res):
