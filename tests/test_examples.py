@@ -1,5 +1,6 @@
-"""Every plan in examples/ validates, builds in the sandbox, passes its checks, and
-fails over -- the AWS state after the failover described back per resource kind."""
+"""Every plan in examples/ validates, builds in the sandbox, passes its checks, fails over
+and fails back -- the AWS state after each described back per resource kind, and the checks
+green again once home."""
 
 from __future__ import annotations
 
@@ -83,8 +84,54 @@ def _promoted_or_restored(plan: Any) -> None:
             assert table["Table"]["TableStatus"] == "ACTIVE"
 
 
+def _dials(plan: Any) -> dict[str, dict[str, float]]:
+    """Global Accelerator traffic dials per listener, by endpoint group Region."""
+    ga = boto3.client("globalaccelerator", region_name="us-west-2")
+    return {
+        res.listener: {
+            g["EndpointGroupRegion"]: g["TrafficDialPercentage"]
+            for g in ga.list_endpoint_groups(ListenerArn=res.listener)["EndpointGroups"]
+        }
+        for res in plan.resources
+        if res.kind == "global-accelerator"
+    }
+
+
+def _home_again(plan: Any, dials_before: dict[str, dict[str, float]]) -> None:
+    """Describe both sides back after failback: the primary region serves, DR protects it,
+    traffic is dialled as it was before the failover (active-active: both at 100)."""
+    primary, dr = plan.regions.primary, plan.regions.dr
+    for res in plan.resources:
+        if res.kind == "rds-instance" and res.recovery == "replica":
+            home = boto3.client("rds", region_name=primary).describe_db_instances(
+                DBInstanceIdentifier=res.primary
+            )["DBInstances"][0]
+            assert home["DBInstanceStatus"] == "available"
+            assert "ReadReplicaSourceDBInstanceIdentifier" not in home
+            replica = boto3.client("rds", region_name=dr).describe_db_instances(
+                DBInstanceIdentifier=res.dr
+            )["DBInstances"][0]
+            assert replica["ReadReplicaSourceDBInstanceIdentifier"] == home["DBInstanceArn"]
+        elif res.kind == "aurora-global":
+            glob = boto3.client("rds", region_name=primary).describe_global_clusters(
+                GlobalClusterIdentifier=res.global_cluster
+            )["GlobalClusters"][0]
+            writer = next(m for m in glob["GlobalClusterMembers"] if m["IsWriter"])
+            assert f":{primary}:" in writer["DBClusterArn"]
+    assert _dials(plan) == dials_before
+
+
+def _not_passing(plan: Any, settings: Any) -> list[tuple[str, str, str, str]]:
+    results = run_checks(collect_checks(plan, make_context(plan, settings)))
+    return [
+        (c.resource, c.name, r.status.value, r.detail)
+        for c, r in results
+        if r.status.value in ("fail", "error")
+    ]
+
+
 @pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.stem)
-def test_scenario_builds_checks_and_fails_over_in_the_sandbox(
+def test_scenario_builds_checks_fails_over_and_back_in_the_sandbox(
     path: Path, aws: None, tmp_path: Path
 ) -> None:
     loaded = load_plan(path)
@@ -99,7 +146,14 @@ def test_scenario_builds_checks_and_fails_over_in_the_sandbox(
     assert summary["fail"] == 0 and summary["error"] == 0, failing
 
     manual = [r.name for r in plan.resources if r.kind == "manual"]
+    dials_before = _dials(plan)
     record = run_action(loaded, settings, "failover", approve=manual, accept_data_loss=False)
     assert record.status == "succeeded", [(s.id, s.status, s.detail) for s in record.steps]
     assert record.rto_seconds is not None
     _promoted_or_restored(plan)
+
+    back = run_action(loaded, settings, "failback", approve=manual, accept_data_loss=False)
+    assert back.status == "succeeded", [(s.id, s.status, s.detail) for s in back.steps]
+    _home_again(plan, dials_before)
+    settings.clock.sleep(600)  # fresh metrics for the checks (a replica publishes per minute)
+    assert _not_passing(plan, settings) == []

@@ -14,9 +14,14 @@ from drctl.plan.models import RdsInstance
 NAME = "rds-instance"
 
 
-def backup_steps(res: RdsInstance, ctx: RunContext) -> list[Step]:
-    stamp = ctx.clock.now().strftime("%Y%m%d-%H%M%S")
-    snapshot_id = f"drctl-{ctx.plan.app}-{res.name}-{stamp}"[:255]
+def backup_steps(
+    res: RdsInstance, ctx: RunContext, *, snapshot_id: str | None = None
+) -> list[Step]:
+    """Snapshot the primary, then copy it to DR. ``snapshot_id`` defaults to a timestamped
+    name; a failback passes one derived from its run id, so a resumed run finds its own."""
+    if snapshot_id is None:
+        stamp = ctx.clock.now().strftime("%Y%m%d-%H%M%S")
+        snapshot_id = f"drctl-{ctx.plan.app}-{res.name}-{stamp}"[:255]
     copy_id = f"{snapshot_id}-dr"[:255]
     p_region, d_region = ctx.region("primary"), ctx.region("dr")
     primary, dr = ctx.client("rds", "primary"), ctx.client("rds", "dr")

@@ -4,8 +4,8 @@ There is no replica. ``drctl backup`` snapshots the primary and copies the
 snapshot to regions.dr; readiness checks that the newest copy there is no
 older than the RPO; failover restores it as the instance named ``dr``. The age
 of the restored snapshot is the data-loss window, recorded with the step.
-Failback of a restored instance is a migration (dump/replicate back), which
-drctl leaves to people: it refuses with that said.
+Failback of a restored instance is a migration back: fence, snapshot, copy home,
+restore (``snapshot_failback``).
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from drctl.engine.step import (
     passed,
     warned,
 )
-from drctl.errors import AwsError, UsageError
+from drctl.errors import AwsError
 from drctl.kinds.rds_instance import api
 from drctl.kinds.steps import aws_step, check_maker
 from drctl.plan.durations import format_seconds, human_seconds
@@ -161,8 +161,7 @@ def _instance_class(res: RdsInstance, ctx: RunContext) -> str:
 
 
 def failback(res: RdsInstance, ctx: RunContext) -> list[Step]:
-    raise UsageError(
-        f"{res.name}: failback of a database restored from a snapshot is a migration back "
-        "(snapshot the DR instance, copy it home, restore, switch) that drctl does not automate",
-        hint="use --only to fail back the other resources",
-    )
+    """Bring the restored DR instance home (see :mod:`.snapshot_failback`)."""
+    from drctl.kinds.rds_instance.snapshot_failback import failback_steps
+
+    return failback_steps(res, ctx)

@@ -1,0 +1,344 @@
+"""Failback of an ``rds-instance`` with ``recovery: snapshot`` (backup and restore).
+
+After a backup-and-restore failover the application writes to ``dr``, an instance restored
+from a snapshot, with no replica anywhere. Going home is a migration, done in the order that
+loses nothing:
+
+1. ``fence-dr``: ``dr`` stops taking writes (the read-only copy of its parameter group, as a
+   planned failover fences the primary). From here until traffic is home the application
+   cannot write: this is the failback's downtime.
+2. ``snapshot-dr``: a snapshot of ``dr``, taken after the fence, so it holds every write.
+3. ``copy-home``: that snapshot copied to regions.primary.
+4. ``retire-old-primary``: the stale old primary (if it survived the outage) renamed aside,
+   kept, so its name is free; its data is older than the snapshot's.
+5. ``restore-home``: the copy restored as ``primary``, with the DR instance's class.
+   Traffic steps (other resources) move home after it.
+6. After traffic, not counted in the RTO: ``retire-dr`` renames ``dr`` aside (kept) so the
+   next failover restores a fresh snapshot instead of "using as is" this stale instance, and
+   ``snapshot``/``copy-to-dr`` re-protect home with a first snapshot copied to DR, as
+   ``drctl backup`` does (the plan's RPO is measured from it).
+
+Each step decides from AWS state alone whether it is done (``dr`` gone and ``primary``
+writable: home), so a rerun or a resume after a crash repeats nothing. The snapshot ids
+derive from the run id, so a resumed run finds the snapshot its first attempt started.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from drctl.engine.context import RunContext
+from drctl.engine.step import Phase, Precheck, Step, StepOutcome, Verification
+from drctl.errors import AwsError
+from drctl.kinds.rds_instance import api
+from drctl.kinds.rds_instance.backup import backup_steps
+from drctl.kinds.rds_instance.failback import _aside, _suffix
+from drctl.kinds.rds_instance.fencing import fence_step
+from drctl.kinds.steps import aws_step
+from drctl.plan.models import RdsInstance
+
+NAME = "rds-instance"
+RESTORED_FROM_TAG = "drctl:restored-from"
+
+
+def _is_home(res: RdsInstance, ctx: RunContext) -> tuple[bool, str]:
+    """Home when ``dr`` no longer exists and ``primary`` takes writes (read from AWS)."""
+    if api.describe_instance(ctx.client("rds", "dr"), res.dr) is not None:
+        return False, ""
+    rds_home = ctx.client("rds", "primary")
+    home = api.describe_instance(rds_home, res.primary)
+    if home is None or not api.writable(rds_home, home)[0]:
+        return False, ""
+    return True, f"{res.primary} is the writable primary and {res.dr} is retired"
+
+
+def _when_home(step: Step, res: RdsInstance, ctx: RunContext) -> Step:
+    """``step`` with a precheck that first asks whether failback is already complete."""
+    inner = step.precheck
+
+    def precheck() -> Precheck:
+        home, why = _is_home(res, ctx)
+        return Precheck(True, why, "") if home else inner()
+
+    return dataclasses.replace(step, precheck=precheck)
+
+
+def _unless_reprotected(step: Step, res: RdsInstance, ctx: RunContext) -> Step:
+    """``step`` (re-protecting home) with a precheck that is done once DR holds a copy of
+    the current home instance: a snapshot of ``primary`` taken after that instance was
+    created (an older one is of the stale instance renamed aside)."""
+    inner = step.precheck
+
+    def precheck() -> Precheck:
+        home = api.describe_instance(ctx.client("rds", "primary"), res.primary)
+        newest = api.newest_snapshot(ctx.client("rds", "dr"), res.primary)
+        created = (home or {}).get("InstanceCreateTime")
+        taken = (newest or {}).get("OriginalSnapshotCreateTime") or (newest or {}).get(
+            "SnapshotCreateTime"
+        )
+        if newest is not None and created is not None and taken is not None and taken >= created:
+            name = newest["DBSnapshotIdentifier"]
+            return Precheck(True, f"{name} in {ctx.region('dr')} is a copy of {res.primary}", "")
+        return inner()
+
+    return dataclasses.replace(step, precheck=precheck)
+
+
+def _snapshot_status(client: Any, snapshot_id: str) -> str:
+    snap = api.describe_snapshot(client, snapshot_id)
+    return str(snap.get("Status")) if snap else "missing"
+
+
+def _snapshot_step(
+    res: RdsInstance,
+    ctx: RunContext,
+    *,
+    action: str,
+    side: str,
+    snapshot_id: str,
+    description: str,
+    cli: str,
+    run: Any,
+) -> Step:
+    region = ctx.region(side)
+    client = ctx.client("rds", side)
+
+    def precheck() -> Precheck:
+        status = _snapshot_status(client, snapshot_id)
+        return Precheck(status == "available", f"{snapshot_id} {status}", "available")
+
+    def verify() -> Verification:
+        status = _snapshot_status(client, snapshot_id)
+        return Verification(status == "available", f"{snapshot_id} {status} in {region}")
+
+    return _when_home(
+        aws_step(
+            resource=res.name,
+            kind=NAME,
+            action=action,
+            phase=Phase.DATA,
+            description=description,
+            cli=[
+                cli,
+                f"aws rds wait db-snapshot-available --db-snapshot-identifier {snapshot_id} "
+                f"--region {region}",
+            ],
+            where=f"{res.name} (rds {region})",
+            precheck=precheck,
+            run=run,
+            verify=verify,
+            poll_seconds=30.0,
+        ),
+        res,
+        ctx,
+    )
+
+
+def failback_steps(res: RdsInstance, ctx: RunContext) -> list[Step]:
+    p_region, d_region = ctx.region("primary"), ctx.region("dr")
+    rds_home, rds_dr = ctx.client("rds", "primary"), ctx.client("rds", "dr")
+    suffix = _suffix(ctx)
+    dr_snapshot = f"drctl-{ctx.plan.app}-{res.name}-failback-{suffix}"[:255]
+    home_copy = f"{dr_snapshot}-home"[:255]
+    tags = {"drctl:app": ctx.plan.app, "drctl:resource": res.name}
+
+    def snapshot_dr() -> StepOutcome:
+        if api.describe_instance(rds_dr, res.dr) is None:
+            raise AwsError(f"{res.name}: {res.dr} not found in {d_region}: nothing to bring home")
+        api.create_snapshot(rds_dr, res.dr, dr_snapshot, tags)
+        return StepOutcome(
+            detail=f"snapshot {dr_snapshot} of {res.dr} (taken after the fence)",
+            data={"snapshot": dr_snapshot},
+        )
+
+    def copy_home() -> StepOutcome:
+        snap = api.describe_snapshot(rds_dr, dr_snapshot)
+        if snap is None:
+            raise AwsError(f"{res.name}: snapshot {dr_snapshot} not found in {d_region}")
+        api.copy_to_region(
+            rds_home, str(snap["DBSnapshotArn"]), d_region, home_copy, bool(snap.get("Encrypted"))
+        )
+        return StepOutcome(
+            detail=f"copying {dr_snapshot} to {p_region} as {home_copy}",
+            data={"snapshot": home_copy},
+        )
+
+    fence = _when_home(
+        fence_step(res, ctx, side="dr", instance_id=res.dr, action="fence-dr", phase=Phase.DATA),
+        res,
+        ctx,
+    )
+    reprotect = [
+        _unless_reprotected(dataclasses.replace(step, phase=Phase.NOTIFY), res, ctx)
+        for step in backup_steps(res, ctx, snapshot_id=f"drctl-{ctx.plan.app}-{res.name}-{suffix}")
+    ]
+    return [
+        fence,
+        _snapshot_step(
+            res, ctx, action="snapshot-dr", side="dr", snapshot_id=dr_snapshot,
+            description=f"Snapshot {res.dr} in {d_region} now that it takes no writes",
+            cli=f"aws rds create-db-snapshot --db-instance-identifier {res.dr} "
+            f"--db-snapshot-identifier {dr_snapshot} --region {d_region}",
+            run=snapshot_dr,
+        ),
+        _snapshot_step(
+            res, ctx, action="copy-home", side="primary", snapshot_id=home_copy,
+            description=f"Copy {dr_snapshot} from {d_region} to {p_region} as {home_copy}",
+            cli="aws rds copy-db-snapshot --source-db-snapshot-identifier "
+            f"\"$(aws rds describe-db-snapshots --db-snapshot-identifier {dr_snapshot} "
+            f"--region {d_region} --query 'DBSnapshots[0].DBSnapshotArn' --output text)\" "
+            f"--target-db-snapshot-identifier {home_copy} --source-region {d_region} "
+            f"--copy-tags --region {p_region}",
+            run=copy_home,
+        ),
+        _retire_stale_primary(res, ctx, home_copy),
+        _restore_home(res, ctx, home_copy),
+        _retire_dr(res, ctx),
+        *reprotect,
+    ]  # fmt: skip
+
+
+def _restored_by_us(inst: dict[str, Any] | None, home_copy: str) -> bool:
+    tags = {t["Key"]: t["Value"] for t in (inst or {}).get("TagList") or []}
+    return tags.get(RESTORED_FROM_TAG) == home_copy
+
+
+def _retire_stale_primary(res: RdsInstance, ctx: RunContext, home_copy: str) -> Step:
+    region = ctx.region("primary")
+    client = ctx.client("rds", "primary")
+    aside = _aside(res.primary, ctx)
+
+    def precheck() -> Precheck:
+        inst = api.describe_instance(client, res.primary)
+        if inst is None:
+            return Precheck(True, f"no {res.primary} in {region}", "name free for the restore")
+        if _restored_by_us(inst, home_copy):
+            return Precheck(True, f"{res.primary} is the instance restored from {home_copy}", "")
+        return Precheck(False, f"stale old primary {res.primary}", f"renamed to {aside}")
+
+    def run() -> StepOutcome:
+        api.rename_instance(client, res.primary, aside)
+        return StepOutcome(
+            detail=f"renamed {res.primary} to {aside} (kept; delete it when satisfied)",
+            data={"renamed_to": aside},
+        )
+
+    def verify() -> Verification:
+        free = api.describe_instance(client, res.primary) is None
+        kept = api.describe_instance(client, aside) is not None
+        return Verification(free and kept, f"{aside} exists in {region}, {res.primary} free")
+
+    return _when_home(
+        aws_step(
+            resource=res.name,
+            kind=NAME,
+            action="retire-old-primary",
+            phase=Phase.DATA,
+            description=f"Rename the stale old primary {res.primary} in {region} to {aside} "
+            "(kept, not deleted) so the name can carry the restored instance",
+            cli=[
+                f"aws rds modify-db-instance --db-instance-identifier {res.primary} "
+                f"--new-db-instance-identifier {aside} --apply-immediately --region {region}"
+            ],
+            where=f"{res.name} (rds {region})",
+            precheck=precheck,
+            run=run,
+            verify=verify,
+            poll_seconds=15.0,
+        ),
+        res,
+        ctx,
+    )
+
+
+def _restore_home(res: RdsInstance, ctx: RunContext, home_copy: str) -> Step:
+    region = ctx.region("primary")
+    client = ctx.client("rds", "primary")
+
+    def precheck() -> Precheck:
+        inst = api.describe_instance(client, res.primary)
+        if _restored_by_us(inst, home_copy):
+            status = (inst or {}).get("DBInstanceStatus")
+            return Precheck(status == "available", f"{res.primary} {status}", "available")
+        return Precheck(False, f"{res.primary} not restored yet", f"restored from {home_copy}")
+
+    def run() -> StepOutcome:
+        away = api.describe_instance(ctx.client("rds", "dr"), res.dr) or {}
+        instance_class = str(away.get("DBInstanceClass") or "db.t3.micro")
+        api.restore_snapshot(
+            client, home_copy, res.primary, instance_class, {RESTORED_FROM_TAG: home_copy}
+        )
+        return StepOutcome(
+            detail=f"restoring {res.primary} in {region} from {home_copy} ({instance_class})",
+            data={"snapshot": home_copy, "data_loss_window_seconds": 0.0},
+        )
+
+    def verify() -> Verification:
+        inst = api.describe_instance(client, res.primary)
+        status = inst.get("DBInstanceStatus") if inst else "missing"
+        return Verification(status == "available", f"{res.primary} {status}")
+
+    return _when_home(
+        aws_step(
+            resource=res.name,
+            kind=NAME,
+            action="restore-home",
+            phase=Phase.DATA,
+            description=f"Restore {res.primary} in {region} from {home_copy}: every write "
+            "made in DR up to the fence",
+            cli=[
+                f"aws rds restore-db-instance-from-db-snapshot --db-instance-identifier "
+                f"{res.primary} --db-snapshot-identifier {home_copy} --region {region}",
+                f"aws rds wait db-instance-available --db-instance-identifier {res.primary} "
+                f"--region {region}",
+            ],
+            where=f"{res.name} (rds {region})",
+            precheck=precheck,
+            run=run,
+            verify=verify,
+            poll_seconds=30.0,
+        ),
+        res,
+        ctx,
+    )
+
+
+def _retire_dr(res: RdsInstance, ctx: RunContext) -> Step:
+    region = ctx.region("dr")
+    client = ctx.client("rds", "dr")
+    aside = _aside(res.dr, ctx)
+
+    def precheck() -> Precheck:
+        if api.describe_instance(client, res.dr) is None:
+            return Precheck(True, f"no {res.dr} in {region}", "free for the next restore")
+        return Precheck(False, f"{res.dr} still holds the name", f"renamed to {aside}")
+
+    def run() -> StepOutcome:
+        api.rename_instance(client, res.dr, aside)
+        return StepOutcome(
+            detail=f"renamed {res.dr} to {aside} (kept, read-only; delete it when satisfied)",
+            data={"renamed_to": aside},
+        )
+
+    def verify() -> Verification:
+        free = api.describe_instance(client, res.dr) is None
+        return Verification(free, f"{res.dr} {'free' if free else 'still present'} in {region}")
+
+    return aws_step(
+        resource=res.name,
+        kind=NAME,
+        action="retire-dr",
+        phase=Phase.NOTIFY,
+        description=f"Rename {res.dr} in {region} to {aside} (kept) so the next failover "
+        "restores a fresh snapshot rather than reusing this one",
+        cli=[
+            f"aws rds modify-db-instance --db-instance-identifier {res.dr} "
+            f"--new-db-instance-identifier {aside} --apply-immediately --region {region}"
+        ],
+        where=f"{res.name} (rds {region})",
+        precheck=precheck,
+        run=run,
+        verify=verify,
+        poll_seconds=15.0,
+    )
