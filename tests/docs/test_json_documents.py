@@ -78,6 +78,7 @@ def outputs(
     docs["failover"] = run("failover", "--plan", str(plan), "--yes")
     docs["runs list"] = run("runs", "list")
     docs["runs show"] = run("runs", "show", docs["failover"]["run_id"])
+    docs["cleanup"] = run("cleanup", "--plan", str(plan), "--dry-run")
     docs["report"] = run("report", "--plan", str(plan), "-o", str(tmp / "report.html"))
     docs["error"] = run("runs", "show", "20990101T000000Z-nope", code=2)
     locked = tmp / "locked"

@@ -30,6 +30,7 @@ COMMANDS = {
     "sandbox": "sandbox_cmd:sandbox",
     "demo": "sandbox_cmd:demo",
     "unlock": "unlock_cmd:unlock",
+    "cleanup": "cleanup_cmd:cleanup",
     "test": "test_cmd:test",
     "chaos": "chaos_cmd:chaos",
     "report": "report_cmd:report",

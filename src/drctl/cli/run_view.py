@@ -145,6 +145,12 @@ def report(app: AppContext, record: RunRecord, action: str, plan_path: str) -> N
 
     console = out()
     console.print(rto_line(record))
+    kept = [str(s.data["renamed_to"]) for s in record.steps if s.data.get("renamed_to")]
+    if kept:
+        console.print(
+            f"  kept aside, not deleted: {', '.join(kept)} "
+            f"(drctl cleanup --plan {plan_path} lists and deletes them)"
+        )
     for step in record.steps:
         if step.status == "waiting":
             console.print(

@@ -14,6 +14,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, ClassVar, Protocol
 
 from drctl.engine.context import RunContext
@@ -23,7 +24,7 @@ from drctl.kinds.sandboxing import SandboxBuild
 from drctl.plan.models import Capability, ResourceBase
 
 # What a kind's IAM lists are keyed by: the commands and capabilities that call AWS.
-IAM_USES = ("check", "failover", "failback", "backup", "canary", "restore")
+IAM_USES = ("check", "failover", "failback", "backup", "canary", "restore", "cleanup")
 IamActions = Mapping[str, tuple[str, ...]]
 
 
@@ -102,6 +103,31 @@ class Restore(Protocol):
     def target_name(self, res: Any, suffix: str) -> str: ...
 
 
+@dataclass(frozen=True)
+class Leftover:
+    """Something a failback kept instead of deleting (an old primary renamed aside): kept so
+    nothing is lost in the night, listed by ``drctl cleanup`` for a person to remove."""
+
+    resource: str  # the plan's resource name
+    side: str  # "primary" | "dr"
+    region: str
+    identifier: str
+    what: str  # "RDS DB instance"
+    since: datetime | None  # when it was set aside (or created, when that is all AWS says)
+    detail: str = ""
+
+
+class Cleanup(Protocol):
+    """``drctl cleanup``: list and delete what failbacks kept aside."""
+
+    def leftovers(self, res: Any, ctx: RunContext) -> list[Leftover]: ...
+
+    def remove(self, res: Any, ctx: RunContext, leftover: Leftover, *, final_snapshot: bool) -> str:
+        """Delete ``leftover`` (a final snapshot first when asked and the kind has them);
+        returns what was done, in words."""
+        ...
+
+
 class Kind(ABC):
     """One resource kind: what drctl knows about it, all in its folder."""
 
@@ -117,6 +143,7 @@ class Kind(ABC):
     backup: Backup | None = None
     canary: Canary | None = None
     restore: Restore | None = None
+    cleanup: Cleanup | None = None
 
     @abstractmethod
     def checks(self, res: Any, ctx: RunContext) -> list[Check]:
@@ -141,5 +168,6 @@ class Kind(ABC):
             Capability.BACKUP: self.backup,
             Capability.CANARY: self.canary,
             Capability.RESTORE: self.restore,
+            Capability.CLEANUP: self.cleanup,
         }
         return frozenset(cap for cap, impl in offered.items() if impl is not None)

@@ -121,6 +121,7 @@ class Capability(StrEnum):
     BACKUP = "backup"  # drctl backup takes and copies its recovery points
     CANARY = "canary"  # replication drill: a marked write timed primary -> DR
     RESTORE = "restore"  # restore drill: a throw-away copy restored in DR
+    CLEANUP = "cleanup"  # drctl cleanup: what a failback kept aside, deleted on request
 
 
 class ResourceBase(StrictModel):
@@ -150,7 +151,7 @@ class S3Bucket(ResourceBase):
 
 class RdsInstance(ResourceBase):
     capabilities: ClassVar[frozenset[Capability]] = frozenset(
-        {Capability.LAG, Capability.BACKUP, Capability.RESTORE}
+        {Capability.LAG, Capability.BACKUP, Capability.RESTORE, Capability.CLEANUP}
     )
 
     kind: Literal["rds-instance"]

@@ -113,6 +113,22 @@ def rto_line(record: RunRecord) -> str:
     )
 
 
+def leftovers_table(app: str, rows: list[dict[str, Any]]) -> None:
+    """What failbacks kept aside (``drctl cleanup``), oldest first."""
+    from rich.table import Table
+
+    if not rows:
+        out().print(f"{app}: nothing kept aside by failbacks")
+        return
+    table = Table(title=f"Kept aside by failbacks of {app}", title_justify="left")
+    for column in ("resource", "region", "id", "what", "age", "detail"):
+        table.add_column(column, overflow="fold")
+    for row in sorted(rows, key=lambda r: -(r["age_seconds"] or 0)):
+        age = human_seconds(row["age_seconds"]) if row["age_seconds"] is not None else "?"
+        table.add_row(row["resource"], row["region"], row["id"], row["what"], age, row["detail"])
+    out().print(table)
+
+
 def runs_table(records: list[RunRecord]) -> None:
     """Runs, newest first; for drills this is the RTO/RPO trend against the objectives."""
     from rich.table import Table

@@ -8,7 +8,8 @@ failback re-protects and comes home (``failback.py``).
 
 ``recovery: snapshot`` (backup and restore): ``drctl backup`` snapshots the primary and
 copies the snapshot to regions.dr (``backup.py``); failover restores the newest copy
-(``snapshot.py``).
+(``snapshot.py``); failback fences it, snapshots it and restores the copy home
+(``snapshot_failback.py``). ``drctl cleanup`` deletes what failbacks kept aside (``cleanup.py``).
 """
 
 from __future__ import annotations
@@ -19,7 +20,16 @@ from drctl.engine.context import RunContext
 from drctl.engine.gate import LagReading
 from drctl.engine.step import Check, Step
 from drctl.kinds.contract import IamActions, Kind
-from drctl.kinds.rds_instance import backup, checks, failback, fencing, replica, restore, snapshot
+from drctl.kinds.rds_instance import (
+    backup,
+    checks,
+    cleanup,
+    failback,
+    fencing,
+    replica,
+    restore,
+    snapshot,
+)
 from drctl.kinds.sandboxing import SandboxBuild
 from drctl.plan.models import RdsInstance
 
@@ -72,6 +82,11 @@ class RdsInstanceKind(Kind):
             "rds:RebootDBInstance",
             "rds:CreateDBInstanceReadReplica",
             "rds:PromoteReadReplica",
+            "rds:CreateDBSnapshot",  # recovery: snapshot -- the DR instance's data, home
+            "rds:DescribeDBSnapshots",
+            "rds:CopyDBSnapshot",
+            "rds:RestoreDBInstanceFromDBSnapshot",
+            "rds:AddTagsToResource",
             "kms:DescribeKey",
             "kms:CreateGrant",
             "cloudwatch:GetMetricStatistics",
@@ -92,11 +107,17 @@ class RdsInstanceKind(Kind):
             "rds:DeleteDBInstance",
             "rds:AddTagsToResource",
         ),
+        "cleanup": (
+            "rds:DescribeDBInstances",
+            "rds:DeleteDBInstance",
+            "rds:CreateDBSnapshot",  # the final snapshot DeleteDBInstance takes
+        ),
     }
 
     lag = staticmethod(_lag)
     backup = backup.SnapshotBackup()
     restore = restore.RdsRestore()
+    cleanup = cleanup.RdsCleanup()
 
     def checks(self, res: RdsInstance, ctx: RunContext) -> list[Check]:
         if res.recovery == "snapshot":

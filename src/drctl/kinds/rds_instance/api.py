@@ -291,6 +291,28 @@ def apply_parameter_group(rds: Any, instance_id: str, group: str) -> None:
     )
 
 
+def instances_named(rds: Any, prefix: str) -> list[dict[str, Any]]:
+    """Every instance in the client's region whose identifier starts with ``prefix``."""
+    paginator = rds.get_paginator("describe_db_instances")
+    return [
+        dict(inst)
+        for page in paginator.paginate()
+        for inst in page.get("DBInstances", [])
+        if str(inst.get("DBInstanceIdentifier", "")).startswith(prefix)
+    ]
+
+
+def delete_instance(rds: Any, instance_id: str, final_snapshot_id: str | None) -> None:
+    """Delete an instance, with a final snapshot unless ``final_snapshot_id`` is None;
+    automated backups are kept (AWS retains them for their retention period)."""
+    kwargs: dict[str, Any] = {"DBInstanceIdentifier": instance_id, "DeleteAutomatedBackups": False}
+    if final_snapshot_id is None:
+        kwargs["SkipFinalSnapshot"] = True
+    else:
+        kwargs.update(SkipFinalSnapshot=False, FinalDBSnapshotIdentifier=final_snapshot_id)
+    rds.delete_db_instance(**kwargs)
+
+
 def rename_instance(rds: Any, instance_id: str, new_id: str) -> None:
     rds.modify_db_instance(
         DBInstanceIdentifier=instance_id, NewDBInstanceIdentifier=new_id, ApplyImmediately=True
