@@ -134,22 +134,22 @@ def attack_inputs(directory: Path) -> dict[str, tuple[Path, str]]:
 
 _PROBE = r"""
 import json, resource, sys, time
-start = time.perf_counter()
+start, cpu_start = time.perf_counter(), time.process_time()
 code = 0
 try:
     from drctl.cli.main import main
     main(["plan", "validate", sys.argv[1]])
 except SystemExit as exc:
     code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
-elapsed = time.perf_counter() - start
+elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu_start
 try:  # this process's own high-water mark; ru_maxrss also counts the parent's (see below)
     with open("/proc/self/status") as fh:
         peak_kib = next(int(l.split()[1]) for l in fh if l.startswith("VmHWM:"))
 except OSError:
     peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 sys.stdout.flush()
-print("\n@@measure " + json.dumps({"exit": code, "main_s": elapsed, "peak_kib": peak_kib}),
-      file=sys.stderr)
+measured = {"exit": code, "main_s": elapsed, "cpu_s": cpu, "peak_kib": peak_kib}
+print("\n@@measure " + json.dumps(measured), file=sys.stderr)
 """
 
 
@@ -171,6 +171,7 @@ def measure(path: Path, timeout: float = 30.0) -> dict[str, Any]:
     return {
         "exit": data["exit"],
         "main_s": data["main_s"],
+        "cpu_s": data["cpu_s"],
         "wall_s": wall,
         "peak_mib": data["peak_kib"] / 1024,
         "stdout": proc.stdout,

@@ -88,9 +88,12 @@ def test_hostile_input_is_refused_fast_small_and_positioned(
     assert HOSTILE.re.match(HOSTILE.re.escape(f"{path}:") + expected, lines[0]), lines[0]
     assert result["stderr"] == ""
     assert "internal error" not in result["stdout"]
-    assert result["main_s"] < HOSTILE.BUDGET_SECONDS, result
+    # CPU time, not wall time: the suite shares its cores with other workers, and a refusal
+    # that does its work in under a second of CPU does so on an idle machine too (the wall
+    # time on an idle machine is measured in benchmarks/hostile_plans.py, docs/performance.md).
+    assert result["cpu_s"] < HOSTILE.BUDGET_SECONDS, result
     assert result["peak_mib"] < HOSTILE.BUDGET_MIB, result
-    assert HOSTILE.verdict(path, expected, result) == []
+    assert HOSTILE.verdict(path, expected, result, timed=False) == []
 
 
 def test_the_billion_laughs_plan_is_small_and_would_be_billions() -> None:
