@@ -89,7 +89,12 @@ def test_check_and_failover_against_a_moto_server(sandbox: tuple[dict[str, str],
     run = drctl(env, "-o", "json", "failover", "--plan", str(DEMO_PLAN), "--yes")
     assert run.returncode == 0, run.stdout + run.stderr
     record = json.loads(run.stdout)
-    assert record["status"] == "succeeded" and record["rto_met"] is True
+    assert record["status"] == "succeeded"
+    # Measured on the server's scaled AWS clock, where every real second of this machine's
+    # work is 600 AWS seconds: whether it meets the objective depends on the machine's load,
+    # so only that it was measured is asserted here (tests/engine on fake clocks hold the
+    # RTO arithmetic).
+    assert record["rto_seconds"] > 0 and isinstance(record["rto_met"], bool)
 
     promoted = rds.describe_db_instances(DBInstanceIdentifier="shop-orders-dr")["DBInstances"][0]
     assert "ReadReplicaSourceDBInstanceIdentifier" not in promoted
