@@ -114,6 +114,60 @@ def test_a_role_allowed_only_the_reverse_direction_fails(built_plan: Any, settin
     assert "s3:ReplicateObject on arn:aws:s3:::shop-assets-usw2/* is not allowed" in role.detail
 
 
+def _boundary(role: str, *actions: str) -> None:
+    iam = boto3.client("iam", region_name="us-east-1")
+    document = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": list(actions), "Resource": "*"}],
+    }
+    arn = iam.create_policy(PolicyName=f"{role}-boundary", PolicyDocument=json.dumps(document))
+    iam.put_role_permissions_boundary(RoleName=role, PermissionsBoundary=arn["Policy"]["Arn"])
+
+
+def test_a_permissions_boundary_that_leaves_out_replication_fails(
+    built_plan: Any, settings: Any
+) -> None:
+    name = "drctl-sandbox-assets-s3-replication"
+    _boundary(name, "s3:GetReplicationConfiguration", "s3:ListBucket", "s3:GetObjectVersion*")
+    role = _results(built_plan, settings, "assets")["replication-role"]
+    assert role.status.value == "fail"
+    assert (
+        "s3:ReplicateObject on arn:aws:s3:::shop-assets-usw2/* is outside the role's "
+        "permissions boundary"
+    ) in role.detail
+
+
+def test_a_permissions_boundary_that_allows_replication_passes_and_says_it_was_read(
+    built_plan: Any, settings: Any
+) -> None:
+    _boundary("drctl-sandbox-assets-s3-replication", "s3:*", "kms:*")
+    role = _results(built_plan, settings, "assets")["replication-role"]
+    assert role.status.value == "pass"
+    assert "its policies and permissions boundary; SCPs not evaluated" in role.detail
+
+
+def test_failback_refuses_a_reverse_role_held_back_by_its_boundary(
+    built_plan: Any, settings: Any
+) -> None:
+    iam = boto3.client("iam", region_name="us-east-1")
+    iam.create_role(
+        RoleName="assets-home", AssumeRolePolicyDocument=json.dumps(api.REPLICATION_TRUST)
+    )
+    iam.put_role_policy(
+        RoleName="assets-home",
+        PolicyName="home",
+        PolicyDocument=json.dumps(api.replication_policy("shop-assets-usw2", "shop-assets-use1")),
+    )
+    _boundary("assets-home", "s3:Get*", "s3:List*")
+    plan = built_plan.plan
+    assets = next(r for r in plan.resources if r.name == "assets")
+    object.__setattr__(assets, "reverse_role", "assets-home")
+    record = run_action(built_plan, settings, "failback", only=["assets"])
+    step = next(s for s in record.steps if s.id == "assets.reprotect")
+    assert step.status == "failed"
+    assert "outside the role's permissions boundary" in step.detail
+
+
 def test_kms_bucket_needs_a_rule_that_replicates_kms_objects(
     built_plan: Any, settings: Any
 ) -> None:

@@ -242,6 +242,53 @@ def test_an_explicit_deny_beats_the_allow(aws: ClientFactory, clock: FakeClock) 
     assert primary.head_object(Bucket=SOURCE, Key="a")["ReplicationStatus"] == "FAILED"
 
 
+def _boundary(aws: ClientFactory, *actions: str) -> None:
+    """Give the role a permissions boundary allowing only ``actions`` (on every resource)."""
+    iam = aws("iam", PRIMARY_REGION)
+    document = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": list(actions), "Resource": "*"}],
+    }
+    arn = iam.create_policy(PolicyName="boundary", PolicyDocument=json.dumps(document))
+    iam.put_role_permissions_boundary(RoleName=ROLE_NAME, PermissionsBoundary=arn["Policy"]["Arn"])
+
+
+def test_a_permissions_boundary_without_the_action_fails_the_allowed_role(
+    aws: ClientFactory, clock: FakeClock
+) -> None:
+    """Effective permissions are the intersection of the identity policies and the boundary
+    (IAM User Guide, access_policies_boundaries): the role's own Allow is not enough."""
+    primary, dr = aws("s3", PRIMARY_REGION), aws("s3", DR_REGION)
+    _role(aws, (SOURCE, REPLICA))
+    _boundary(aws, "s3:GetReplicationConfiguration", "s3:ListBucket", "s3:GetObjectVersion*")
+    _bucket(primary, SOURCE, PRIMARY_REGION)
+    _bucket(dr, REPLICA, DR_REGION)
+    _replicate(primary, SOURCE, _rule("all", REPLICA))
+
+    primary.put_object(Bucket=SOURCE, Key="a", Body=b"a")
+    _settled(clock)
+
+    assert primary.head_object(Bucket=SOURCE, Key="a")["ReplicationStatus"] == "FAILED"
+    assert dr.list_objects_v2(Bucket=REPLICA).get("KeyCount") == 0
+
+
+def test_a_permissions_boundary_that_allows_it_lets_replication_through(
+    aws: ClientFactory, clock: FakeClock
+) -> None:
+    primary, dr = aws("s3", PRIMARY_REGION), aws("s3", DR_REGION)
+    _role(aws, (SOURCE, REPLICA))
+    _boundary(aws, "s3:*")
+    _bucket(primary, SOURCE, PRIMARY_REGION)
+    _bucket(dr, REPLICA, DR_REGION)
+    _replicate(primary, SOURCE, _rule("all", REPLICA))
+
+    primary.put_object(Bucket=SOURCE, Key="a", Body=b"a")
+    _settled(clock)
+
+    assert primary.head_object(Bucket=SOURCE, Key="a")["ReplicationStatus"] == "COMPLETED"
+    assert dr.get_object(Bucket=REPLICA, Key="a")["Body"].read() == b"a"
+
+
 def test_objects_that_predate_the_rule_are_not_replicated(
     aws: ClientFactory, clock: FakeClock
 ) -> None:

@@ -3,7 +3,7 @@ sampling, failback (DR -> primary rule, copying home) and the replication-drill 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 from botocore.exceptions import ClientError
 
@@ -132,8 +132,17 @@ def role_name_of(role: str) -> str:
     return role.rsplit("/", 1)[-1] if role.startswith("arn:") else role
 
 
-def role_documents(iam: Any, role: str) -> tuple[dict[str, Any], list[dict[str, Any]]] | None:
-    """(trust policy, identity policies: inline then attached) of a role, or None if absent."""
+class RoleDocuments(NamedTuple):
+    """What IAM evaluates for a role's requests (SCPs aside: they live in Organizations)."""
+
+    trust: dict[str, Any]
+    policies: list[dict[str, Any]]  # identity policies: inline, then attached
+    boundary_arn: str | None  # the permissions boundary, when one is set
+    boundary: dict[str, Any] | None
+
+
+def role_documents(iam: Any, role: str) -> RoleDocuments | None:
+    """A role's trust policy, identity policies and permissions boundary; None if absent."""
     name = role_name_of(role)
     try:
         found = iam.get_role(RoleName=name)["Role"]
@@ -149,11 +158,22 @@ def role_documents(iam: Any, role: str) -> tuple[dict[str, Any], list[dict[str, 
             documents.append(_document(got.get("PolicyDocument")))
     for page in iam.get_paginator("list_attached_role_policies").paginate(RoleName=name):
         for attached in page.get("AttachedPolicies", []):
-            arn = attached["PolicyArn"]
-            version = iam.get_policy(PolicyArn=arn)["Policy"]["DefaultVersionId"]
-            got = iam.get_policy_version(PolicyArn=arn, VersionId=version)["PolicyVersion"]
-            documents.append(_document(got.get("Document")))
-    return trust, documents
+            documents.append(_policy_document(iam, attached["PolicyArn"]))
+    boundary_arn = (found.get("PermissionsBoundary") or {}).get("PermissionsBoundaryArn")
+    boundary = _policy_document(iam, boundary_arn) if boundary_arn else None
+    return RoleDocuments(trust, documents, boundary_arn, boundary)
+
+
+def _policy_document(iam: Any, arn: str) -> dict[str, Any]:
+    """A managed policy's default version (an empty document if it is gone: allows nothing)."""
+    try:
+        version = iam.get_policy(PolicyArn=arn)["Policy"]["DefaultVersionId"]
+        got = iam.get_policy_version(PolicyArn=arn, VersionId=version)["PolicyVersion"]
+    except ClientError as exc:
+        if is_not_found(exc, "NoSuchEntity"):
+            return {}
+        raise
+    return _document(got.get("Document"))
 
 
 def _document(value: Any) -> dict[str, Any]:

@@ -96,16 +96,15 @@ def checks(res: S3Bucket, ctx: RunContext) -> list[Check]:
         docs = api.role_documents(ctx.client("iam", "primary"), arn)
         if docs is None:
             return failed(f"replication role {arn} does not exist: S3 marks every object FAILED")
-        trust, policies = docs
         needs = api.replication_needs(res.primary, res.dr)
         if any(_kms_rule(r) for r in rules_to_dr()):
             needs += [("kms:Decrypt", "*"), ("kms:Encrypt", "*")]
-        found = role_policy.problems(trust, policies, needs)
+        found = role_policy.problems(docs.trust, docs.policies, needs, docs.boundary)
         if found:
             return failed(f"replication role {arn}: " + "; ".join(found))
+        read = "its policies and permissions boundary" if docs.boundary_arn else "its policies"
         return passed(
-            f"role {arn} allows {res.primary} -> {res.dr} "
-            "(from its own policies; permissions boundaries and SCPs not read)"
+            f"role {arn} allows {res.primary} -> {res.dr} (from {read}; SCPs not evaluated)"
         )
 
     def kms() -> CheckResult:

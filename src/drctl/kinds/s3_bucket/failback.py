@@ -55,7 +55,8 @@ def _reverse_role(res: S3Bucket, ctx: RunContext) -> str:
             f"{res.name}: reverse_role {res.reverse_role} does not exist",
             hint="create it, or remove reverse_role and drctl creates one",
         )
-    found = role_policy.problems(docs[0], docs[1], api.replication_needs(res.dr, res.primary))
+    needs = api.replication_needs(res.dr, res.primary)
+    found = role_policy.problems(docs.trust, docs.policies, needs, docs.boundary)
     if found:
         raise AwsError(
             f"{res.name}: reverse_role {res.reverse_role} cannot replicate {res.dr} -> "

@@ -311,7 +311,8 @@ def role_denial(
     """Why the role cannot do ``needs`` ([(action, resource ARN)]), or None when it can.
 
     Evaluates the role's inline and attached policies as IAM does: an explicit Deny in any
-    policy wins, otherwise some policy must Allow."""
+    policy wins, otherwise some policy must Allow; and a permissions boundary, when the role
+    has one, must allow the action too (the effective permissions are the intersection)."""
     from moto.iam.access_control import IAMPolicy, PermissionResult
 
     if not role_arn:
@@ -323,11 +324,29 @@ def role_denial(
         return f"role {role_arn} does not trust s3.amazonaws.com"
     policies = [IAMPolicy(doc) for doc in role.policies.values()]
     policies += [IAMPolicy(policy) for policy in role.managed_policies.values()]
+    boundary = _boundary(account_id, partition, role)
     for action, resource in needs:
         results = [p.is_action_permitted(action, resource) for p in policies]
         if PermissionResult.DENIED in results or PermissionResult.PERMITTED not in results:
             return f"role {role_arn} is not allowed {action} on {resource}"
+        if boundary is not None and boundary.is_action_permitted(action, resource) != (
+            PermissionResult.PERMITTED
+        ):
+            return f"role {role_arn}'s permissions boundary does not allow {action} on {resource}"
     return None
+
+
+def _boundary(account_id: str, partition: str, role: Any) -> Any:
+    """The role's permissions boundary as moto's IAMPolicy, or None when it has none (a
+    boundary whose policy is gone allows nothing)."""
+    from moto.iam.access_control import IAMPolicy
+    from moto.iam.models import iam_backends
+
+    arn = getattr(role, "permissions_boundary_arn", None)
+    if not arn:
+        return None
+    policy = iam_backends[account_id][partition].managed_policies.get(arn)
+    return IAMPolicy(policy if policy is not None else json.dumps({"Statement": []}))
 
 
 def _needs(op: _Operation, destination: str) -> list[tuple[str, str]]:

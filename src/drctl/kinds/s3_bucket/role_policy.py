@@ -9,7 +9,10 @@ these ARNs?" -- so drctl evaluates the trust policy and the identity policies it
 an explicit Deny anywhere wins, otherwise some statement must Allow. Statements with a
 ``Condition`` cannot be decided without the request context: an Allow with one is not counted
 (the check says so rather than pass on a guess); a Deny with one is reported as possible.
-Permissions boundaries and SCPs are outside what this reads, and the check says that too.
+A permissions boundary, when the role has one, must allow each action too ("the effective
+permissions are the intersection": reference_policies_evaluation-logic, and
+access_policies_boundaries). SCPs live in AWS Organizations, which a workload account cannot
+read: the check says they were not evaluated.
 """
 
 from __future__ import annotations
@@ -83,9 +86,13 @@ def trusts_service(trust: Document, service: str) -> bool:
 
 
 def problems(
-    trust: Document, documents: Sequence[Document], needs: Iterable[tuple[str, str]]
+    trust: Document,
+    documents: Sequence[Document],
+    needs: Iterable[tuple[str, str]],
+    boundary: Document | None = None,
 ) -> list[str]:
-    """What stops the role doing ``needs`` ([(action, resource ARN)]); empty when nothing."""
+    """What stops the role doing ``needs`` ([(action, resource ARN)]); empty when nothing.
+    ``boundary``: the role's permissions boundary, which must allow each action as well."""
     found = []
     if not trusts_service(trust, "s3.amazonaws.com"):
         found.append("its trust policy does not let s3.amazonaws.com assume it")
@@ -97,4 +104,6 @@ def problems(
             found.append(f"{action} on {resource} may be denied (a Deny with a Condition)")
         elif verdict == "implicit-deny":
             found.append(f"{action} on {resource} is not allowed")
+        elif boundary is not None and decide([boundary], action, resource) != "allow":
+            found.append(f"{action} on {resource} is outside the role's permissions boundary")
     return found
