@@ -50,7 +50,9 @@ def _ctx(loaded: Any) -> Any:
 
 
 @pytest.mark.parametrize("path", PLANS, ids=lambda p: p.stem)
-def test_a_fresh_sandbox_passes_its_checks_and_every_drill(path: Path, aws: None) -> None:
+def test_a_fresh_sandbox_passes_checks_drills_failover_failback_and_checks_again(
+    path: Path, aws: None
+) -> None:
     loaded = _built(path)
     assert loaded.plan.drills, f"{path.name} has no drills to prove"
     code, checks = _check(path)
@@ -84,6 +86,19 @@ def test_a_fresh_sandbox_passes_its_checks_and_every_drill(path: Path, aws: None
         role = ctx.client("iam", exp.region.value).get_role(RoleName="shop-fis")["Role"]
         assert role["Arn"] == exp.role_arn
         assert checks[(exp.name, "fis-role")]["status"] == "pass"
+    # Then the story goes on, from the command line as an operator runs it: failover,
+    # failback, and the checks green again once home (tests/test_examples.py reads each
+    # state back resource by resource).
+    approve = [
+        a for r in loaded.plan.resources if r.kind == "manual" for a in ("--approve", r.name)
+    ]
+    for action in ("failover", "failback"):
+        ran = invoke("-o", "json", action, "--plan", str(path), "--yes", *approve)
+        assert ran.exit_code == 0, ran.output
+        assert json.loads(ran.stdout)["status"] == "succeeded"
+    code, checks = _check(path)
+    failing = {k: c["detail"] for k, c in checks.items() if c["status"] in ("fail", "error")}
+    assert code == 0 and not failing, failing
 
 
 def test_full_plan_resources_land_in_the_accounts_of_its_roles(aws: None) -> None:
