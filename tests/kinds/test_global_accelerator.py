@@ -194,3 +194,26 @@ def test_plan_rejects_a_listener_of_another_accelerator() -> None:
         load_plan_text(
             PLAN.replace(f"listener: {LISTENER}", f"listener: {ACCELERATOR}x/listener/a")
         )
+
+
+def test_failover_with_the_ga_api_region_down_fails_fast_naming_the_dependency(
+    aws: None, tmp_path: Path
+) -> None:
+    """The Global Accelerator API is served from us-west-2 only: with it out, the dials cannot
+    move. The step fails at once (no retry budget) and says what still works: GA's own health
+    checks send traffic to a healthy endpoint of another group, dial or not."""
+    import time
+
+    loaded, settings = _built(tmp_path)
+    before = _dials()
+    outages.add("us-west-2")
+    started = time.monotonic()
+    record = run_action(loaded, settings, "failover", mode="unplanned")
+    took = time.monotonic() - started
+    step = record.steps[0]
+    assert record.status == "failed" and step.status == "failed"
+    assert "globalaccelerator in us-west-2" in step.detail
+    assert "health checks" in step.detail
+    assert took < 10, f"took {took:.1f} s"
+    outages.clear()
+    assert _dials() == before  # nothing half-moved

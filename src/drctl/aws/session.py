@@ -30,16 +30,26 @@ from drctl.aws.errors import translate
 from drctl.errors import DrctlError, EndpointUnreachable
 
 # Services whose API is a control plane hosted in one region: what losing it means for a run.
-CONTROL_PLANE_NOTES = {
-    "route53": (
-        "the Route 53 control plane (hosted in us-east-1) does not answer, so traffic moved "
-        "by editing Route 53 records or health checks cannot move until it is back"
-    ),
-}
 CONTROL_PLANE_HINT = (
     "move traffic through a data plane instead: kind arc-routing-control (Route 53 ARC "
     "routing controls) or global-accelerator"
 )
+# Control planes served from one Region, whatever the plan's: (what it means, what to do).
+CONTROL_PLANE_NOTES = {
+    "route53": (
+        "the Route 53 control plane (hosted in us-east-1) does not answer, so traffic moved "
+        "by editing Route 53 records or health checks cannot move until it is back",
+        CONTROL_PLANE_HINT,
+    ),
+    "globalaccelerator": (
+        "the Global Accelerator API (served from us-west-2 only) does not answer, so the "
+        "traffic dials cannot move until it is back",
+        "Global Accelerator's data plane still fails over on its own: when a group has no "
+        "healthy endpoint with a weight above 0, its health checks send traffic to a healthy "
+        "endpoint in another group whatever the dials (keep DR endpoints' weights above 0); "
+        "for a switch you control in such an event, move traffic with arc-routing-control",
+    ),
+}
 
 
 class DryRunViolation(DrctlError):
@@ -211,9 +221,10 @@ class AwsSessions:
 
         def gone(why: str) -> EndpointUnreachable:
             if service in CONTROL_PLANE_NOTES:
+                note, hint = CONTROL_PLANE_NOTES[service]
+                where = "" if service == "route53" else f" in {region}"
                 return EndpointUnreachable(
-                    f"{service} unreachable ({why}): {CONTROL_PLANE_NOTES[service]}; not retried",
-                    hint=CONTROL_PLANE_HINT,
+                    f"{service}{where} unreachable ({why}): {note}; not retried", hint=hint
                 )
             return EndpointUnreachable(
                 f"{service} in {region} unreachable ({why}); not retried: the region may be down",

@@ -345,7 +345,9 @@ class Executor:
         except StepWaiting as exc:
             return result(StepStatus.WAITING, exc.message, calls, data)
         except DrctlError as exc:
-            return result(StepStatus.FAILED, exc.message, calls, data)
+            # The hint is what the operator can do about it: keep it with the step.
+            detail = f"{exc.message} (hint: {exc.hint})" if exc.hint else exc.message
+            return result(StepStatus.FAILED, detail, calls, data)
         except Exception as exc:
             return result(StepStatus.FAILED, f"{type(exc).__name__}: {exc}", calls, data)
 
