@@ -11,12 +11,12 @@ import boto3
 import pytest
 
 from drctl.engine.settings import make_context
+from drctl.errors import PlanError
 from drctl.kinds.sandboxing import aws_time
 from drctl.plan.loader import load_plan_text
 from drctl.plan.models import EventBridgeRules
 from drctl.sandbox.builders import SandboxBuilder
 from drctl.sandbox.outages import outages
-from drctl.errors import PlanError
 from tests.support import collect_checks, run_action
 
 HOME, DR = "us-east-1", "us-west-2"

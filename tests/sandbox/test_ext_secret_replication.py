@@ -56,9 +56,7 @@ def test_a_key_missing_in_the_replica_region_fails_the_replication(
         dr.describe_secret(SecretId="app/db")
 
 
-def test_stop_replication_promotes_the_replica_in_place(
-    aws: ClientFactory, aws_clock: Any
-) -> None:
+def test_stop_replication_promotes_the_replica_in_place(aws: ClientFactory, aws_clock: Any) -> None:
     key = aws("kms", DR_REGION).create_key()["KeyMetadata"]["Arn"]
     home, dr = _replicated(aws, key)
     arn = dr.describe_secret(SecretId="app/db")["ARN"]

@@ -45,7 +45,7 @@ PATTERN_HELP = {
     "max 64)",
     EVENT_BUS_PATTERN: "not a valid event bus name (letters, digits, '/', '.', '-', '_')",
     LAMBDA_NAME_PATTERN: "not a valid function name (letters, digits, '-', '_'; max 64)",
-    LAMBDA_ALIAS_PATTERN: "not a valid alias name (letters, digits, '-', '_', not only digits; max 128)",
+    LAMBDA_ALIAS_PATTERN: "not a valid alias name (letters, digits, '-', '_'; not only digits)",
 }
 
 Name = Annotated[str, Field(pattern=NAME_PATTERN, description="lowercase letters, digits, '-'")]
@@ -327,7 +327,9 @@ class EventBridgeRules(ResourceBase):
         description="event bus holding the rules, by the same name in both Regions",
     )
     primary: list[Annotated[str, Field(pattern=EVENT_RULE_PATTERN)]] = Field(
-        min_length=1, max_length=100, description="rules in regions.primary, enabled while it serves"
+        min_length=1,
+        max_length=100,
+        description="rules in regions.primary, enabled while it serves",
     )
     dr: list[Annotated[str, Field(pattern=EVENT_RULE_PATTERN)]] = Field(
         min_length=1,
