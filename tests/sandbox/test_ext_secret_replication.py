@@ -109,3 +109,11 @@ def test_uninstall_restores_moto(aws: ClientFactory) -> None:
         assert _status(home)["Status"] == "InSync"  # moto's own: at once
     finally:
         ext.install()
+
+
+def test_stop_replication_is_served_by_the_sandbox_server(server: ClientFactory) -> None:
+    home = server("secretsmanager", PRIMARY_REGION)
+    home.create_secret(Name="s", SecretString="v", AddReplicaRegions=[{"Region": DR_REGION}])
+    dr = server("secretsmanager", DR_REGION)
+    dr.stop_replication_to_replica(SecretId="s")
+    assert "PrimaryRegion" not in dr.describe_secret(SecretId="s")
