@@ -30,13 +30,13 @@ def failover(res: EventBridgeRules, ctx: RunContext) -> list[Step]:
             res, ctx, side="primary", enable=False, phase=Phase.NOTIFY, wait_if_unreachable=True
         )
         return [on, off]
-    off = switch_step(res, ctx, side="primary", enable=False, phase=Phase.FENCE)
+    off = switch_step(res, ctx, side="primary", enable=False, phase=Phase.COMPUTE)
     on = switch_step(res, ctx, side="dr", enable=True, phase=Phase.TRAFFIC, depends_on=[off.id])
     return [off, on]
 
 
 def failback(res: EventBridgeRules, ctx: RunContext) -> list[Step]:
-    off = switch_step(res, ctx, side="dr", enable=False, phase=Phase.FENCE)
+    off = switch_step(res, ctx, side="dr", enable=False, phase=Phase.COMPUTE)
     on = switch_step(
         res, ctx, side="primary", enable=True, phase=Phase.TRAFFIC, depends_on=[off.id]
     )

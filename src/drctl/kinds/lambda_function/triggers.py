@@ -34,7 +34,7 @@ def failover(res: LambdaFunction, ctx: RunContext) -> list[Step]:
         )
         return [*steps, on, off]
     off = sources_step(
-        res, ctx, side="primary", enable=False, phase=Phase.FENCE, depends_on=ids(steps)
+        res, ctx, side="primary", enable=False, phase=Phase.COMPUTE, depends_on=ids(steps)
     )
     on = sources_step(res, ctx, side="dr", enable=True, phase=Phase.TRAFFIC, depends_on=[off.id])
     return [*steps, off, on]
@@ -45,7 +45,7 @@ def ids(steps: list[Step]) -> list[str]:
 
 
 def failback(res: LambdaFunction, ctx: RunContext) -> list[Step]:
-    off = sources_step(res, ctx, side="dr", enable=False, phase=Phase.FENCE)
+    off = sources_step(res, ctx, side="dr", enable=False, phase=Phase.COMPUTE)
     on = sources_step(
         res, ctx, side="primary", enable=True, phase=Phase.TRAFFIC, depends_on=[off.id]
     )
@@ -170,9 +170,9 @@ def concurrency_step(res: LambdaFunction, ctx: RunContext) -> Step:
         resource=res.name,
         kind=NAME,
         action="set-concurrency",
-        # First of all: a reservation the Region refuses stops the failover before any
-        # trigger is switched, instead of leaving the primary's off and DR's not yet on.
-        phase=Phase.FENCE,
+        # Before the triggers (they depend on it): a reservation the Region refuses stops the
+        # failover before any trigger is switched, not with the primary's off and DR's not on.
+        phase=Phase.COMPUTE,
         description=f"Reserve {target} concurrent executions for {res.function} in {region} "
         "(recording its reservation for failback)",
         cli=[
