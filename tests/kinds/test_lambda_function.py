@@ -203,3 +203,25 @@ def test_unplanned_failover_turns_the_primary_off_once_it_is_back(
     assert back.status == "succeeded", [(s.id, s.detail) for s in back.steps]
     assert (_states(HOME), _states(DR)) == (["Enabled"], ["Disabled"])
     assert _reserved(DR) is None
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("    alias: '42'", "not a valid alias name"),
+        ("    function: orders.worker", "not a valid function name"),
+        ("    reserved_concurrency: '50'", "valid integer"),
+    ],
+)
+def test_bad_fields_are_reported_with_their_position(
+    tmp_path: Any, line: str, expected: str
+) -> None:
+    from tests.support import invoke
+
+    field = line.split(":")[0]
+    text = "\n".join(line if row.startswith(field + ":") else row for row in PLAN.splitlines())
+    path = tmp_path / "plan.yaml"
+    path.write_text(text)
+    result = invoke("plan", "validate", str(path))
+    assert result.exit_code == 2, result.output
+    assert expected in result.output and "plan.yaml:" in result.output

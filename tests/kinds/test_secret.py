@@ -182,3 +182,13 @@ def test_unplanned_failover_promotes_and_failback_brings_dr_writes_home_twice(
 def test_promoting_a_secret_that_is_not_a_replica_is_refused(loaded: Any) -> None:
     with pytest.raises(_sm(HOME).exceptions.InvalidRequestException):
         _sm(HOME).stop_replication_to_replica(SecretId=SECRET)
+
+
+def test_a_bad_secret_name_is_reported_with_its_position(tmp_path: Any) -> None:
+    from tests.support import invoke
+
+    path = tmp_path / "plan.yaml"
+    path.write_text(PLAN.replace(SECRET, "prod orders"))
+    result = invoke("plan", "validate", str(path))
+    assert result.exit_code == 2
+    assert "plan.yaml:9:" in result.output and "not a valid secret name" in result.output
