@@ -225,3 +225,19 @@ def test_bad_fields_are_reported_with_their_position(
     result = invoke("plan", "validate", str(path))
     assert result.exit_code == 2, result.output
     assert expected in result.output and "plan.yaml:" in result.output
+
+
+def test_a_mapping_still_changing_state_is_waited_for_then_switched(
+    loaded: Any, settings: Any
+) -> None:
+    """A DR mapping caught Disabling refuses an update (ResourceInUseException): the step waits
+    until it is Disabled, then enables it."""
+    dr = _lambda(DR)
+    [mapping] = dr.list_event_source_mappings()["EventSourceMappings"]
+    dr.update_event_source_mapping(UUID=mapping["UUID"], Enabled=True)
+    settings.clock.advance(moto_event_source_states.TRANSITION_SECONDS)
+    dr.update_event_source_mapping(UUID=mapping["UUID"], Enabled=False)
+    assert _states(DR) == ["Disabling"]
+    record = run_action(loaded, settings, "failover")
+    assert record.status == "succeeded", [(s.id, s.detail) for s in record.steps]
+    assert (_states(HOME), _states(DR)) == (["Disabled"], ["Enabled"])

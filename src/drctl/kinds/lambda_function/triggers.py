@@ -22,6 +22,8 @@ from drctl.kinds.steps import aws_step
 from drctl.plan.models import LambdaFunction
 
 NAME = "lambda-function"
+# States in which a mapping refuses an update (ResourceInUseException): wait them out.
+TRANSITIONAL = ("Creating", "Enabling", "Disabling", "Updating", "Deleting")
 SETTLE_TIMEOUT_SECONDS = 600.0
 
 
@@ -68,7 +70,6 @@ def sources_step(
     region = ctx.region(side)
     client = ctx.client("lambda", side)
     wanted = "Enabled" if enable else "Disabled"
-    moving = "Enabling" if enable else "Disabling"
 
     def current() -> list[dict[str, Any]]:
         return api.mappings(client, res.function)
@@ -79,8 +80,9 @@ def sources_step(
         return ", ".join(f"{m['UUID'][:8]} {m.get('State')}" for m in found)
 
     def settled_wrong(found: list[dict[str, Any]]) -> list[str]:
-        """Mappings at rest in the other state: the ones to update."""
-        return [str(m["UUID"]) for m in found if m.get("State") not in (wanted, moving)]
+        """Mappings at rest in the other state: the ones to update (one still changing state
+        would refuse the update; it is updated once it has settled)."""
+        return [str(m["UUID"]) for m in found if m.get("State") not in (wanted, *TRANSITIONAL)]
 
     def precheck() -> Precheck:
         try:
