@@ -169,6 +169,10 @@ def test_unplanned_failover_promotes_and_failback_brings_dr_writes_home_twice(
             "db-credentials.promote-home": "succeeded",
             "db-credentials.replicate-dr": "succeeded",
         }
+        for step in back.steps:  # each new replica was InProgress first, as on AWS
+            if step.action.startswith("replicate"):
+                assert step.duration_seconds is not None
+                assert step.duration_seconds >= moto_secret_replication.REPLICATION_SECONDS
         _original_topology()
         assert _value(HOME) == _value(DR) == f"rotated in DR {cycle}"
         assert f":{HOME}:" in _describe(HOME)["KmsKeyId"], "home keeps its own key"

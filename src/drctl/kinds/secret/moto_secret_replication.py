@@ -27,8 +27,9 @@ Sources (Secrets Manager API reference and User Guide; botocore ``secretsmanager
 * ``DescribeSecret`` of a replica (https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_DescribeSecret.html):
   ``PrimaryRegion`` names the primary's Region; its ``KmsKeyId`` is the replica's key.
 
-A secret carrying the tag ``drctl-sandbox-established: true`` stands for one replicated long
-before the sandbox's clock started: its first replicas are ``InSync`` at once.
+A secret created with the tag ``drctl-sandbox-established: true`` stands for one replicated long
+before the sandbox's clock started: the replicas it is created with are ``InSync`` at once
+(replicas added later, or of a promoted copy that kept the tag, take their time).
 
 Not modelled: a value changed in the primary reaching the replica later (moto's replica reads
 the primary's versions, so it is never behind), replication stopping while the primary's Region
@@ -88,8 +89,10 @@ def _replica_init(
     status: str | None = None,
     message: str | None = None,
     kms_key_id: str | None = None,
+    established: bool = False,
 ) -> None:
-    """Replacement for ``ReplicaSecret.__init__``: the replica's key, and when it started."""
+    """Replacement for ``ReplicaSecret.__init__``: the replica's key, and when it started
+    (long ago for the first replicas of an established secret)."""
     self.source = source
     self.arn = source.arn.replace(f":{source.region}:", f":{region}:")
     self.region = region
@@ -103,7 +106,7 @@ def _replica_init(
             f"Replication failed: the KMS key {self.kms_key_id} does not exist in {region} "
             "or is not usable."
         )
-    self.started = _LONG_AGO if _established(source) else aws_time.now()
+    self.started = _LONG_AGO if established else aws_time.now()
 
 
 def _replica_config(self: Any) -> dict[str, Any]:
@@ -145,6 +148,10 @@ def _create_replicas(
     replica_class: Any = models.ReplicaSecret
     secretsmanager_backends = models.secretsmanager_backends
 
+    # Called from the constructor (CreateSecret's AddReplicaRegions) before ``replicas`` is
+    # set: only those first replicas of an established secret are in sync already.
+    first = not hasattr(self, "replicas")
+    established = first and _established(self)
     current = {r.region for r in getattr(self, "replicas", [])}
     for config in replica_regions or []:
         if config["Region"] == self.region:
@@ -168,7 +175,7 @@ def _create_replicas(
             )
         else:
             _drop(backend.secrets, self.name)
-            replica = replica_class(self, region, kms_key_id=key)
+            replica = replica_class(self, region, kms_key_id=key, established=established)
             if replica.has_replica:
                 backend.secrets[replica.arn] = replica
         replicas.append(replica)
