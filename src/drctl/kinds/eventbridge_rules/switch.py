@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from drctl.engine.context import RunContext
 from drctl.engine.step import Phase, Precheck, Step, StepOutcome, StepWaiting, Verification
-from drctl.errors import AwsError, DrctlError
+from drctl.errors import AwsError, EndpointUnreachable
 from drctl.kinds.eventbridge_rules import api
 from drctl.kinds.steps import aws_step
 from drctl.plan.models import EventBridgeRules
@@ -77,7 +77,7 @@ def switch_step(
     def precheck() -> Precheck:
         try:
             found = states()
-        except DrctlError as exc:
+        except EndpointUnreachable as exc:
             if wait_if_unreachable:
                 return Precheck(False, f"unreachable ({exc.message})", f"all {wanted}")
             raise
@@ -88,7 +88,7 @@ def switch_step(
             todo = pending(states())
             for name in todo:
                 (api.enable if enable else api.disable)(client, name, bus)
-        except DrctlError as exc:
+        except EndpointUnreachable as exc:
             if wait_if_unreachable:
                 raise StepWaiting(
                     f"{res.name}: rules in {region} could not be {wanted.lower()} "

@@ -16,7 +16,7 @@ from typing import Any
 
 from drctl.engine.context import RunContext
 from drctl.engine.step import Phase, Precheck, Step, StepOutcome, StepWaiting, Verification
-from drctl.errors import DrctlError
+from drctl.errors import DrctlError, EndpointUnreachable
 from drctl.kinds.lambda_function import api
 from drctl.kinds.steps import aws_step
 from drctl.plan.models import LambdaFunction
@@ -87,7 +87,7 @@ def sources_step(
     def precheck() -> Precheck:
         try:
             found = current()
-        except DrctlError as exc:
+        except EndpointUnreachable as exc:
             if wait_if_unreachable:
                 return Precheck(False, f"unreachable ({exc.message})", f"all {wanted}")
             raise
@@ -99,7 +99,7 @@ def sources_step(
             todo = settled_wrong(current())
             for uuid in todo:
                 api.set_mapping(client, uuid, enable)
-        except DrctlError as exc:
+        except EndpointUnreachable as exc:
             if wait_if_unreachable:
                 raise StepWaiting(
                     f"{res.name}: event source mappings in {region} could not be set "
