@@ -167,3 +167,17 @@ def test_the_plan_pairs_rules_one_to_one() -> None:
         load_plan_text(PLAN.replace(f"dr: {DR_RULES}", "dr: [only-one]"))
     assert "same number of rules" in str(err.value.diagnostics)
     assert EventBridgeRules.model_fields["event_bus"].default == "default"
+
+
+def test_a_missing_primary_rule_fails_the_step_instead_of_waiting(
+    loaded: Any, settings: Any
+) -> None:
+    """Only an unreachable Region is waited for: a rule that is not there is an error."""
+    home = _events(HOME)
+    home.remove_targets(Rule="sync-orders", EventBusName="orders", Ids=["jobs"])
+    home.delete_rule(Name="sync-orders", EventBusName="orders")
+    record = run_action(loaded, settings, "failover", mode="unplanned")
+    assert _statuses(record)["jobs.disable-primary"] == "failed"
+    failed = next(s for s in record.steps if s.id == "jobs.disable-primary")
+    assert "rule sync-orders not found" in failed.detail
+    assert _states(DR, DR_RULES) == {"ENABLED"}
