@@ -181,3 +181,19 @@ def test_a_missing_primary_rule_fails_the_step_instead_of_waiting(
     failed = next(s for s in record.steps if s.id == "jobs.disable-primary")
     assert "rule sync-orders not found" in failed.detail
     assert _states(DR, DR_RULES) == {"ENABLED"}
+
+
+def test_dry_run_lists_the_switches_and_changes_nothing(loaded: Any, tmp_path: Any) -> None:
+    import json
+
+    from tests.support import invoke
+
+    path = tmp_path / "plan.yaml"
+    path.write_text(PLAN)
+    state = str(tmp_path / "dry")
+    result = invoke("-o", "json", "--state-dir", state, "failover", "--plan", str(path),
+                    "--dry-run")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    steps = json.loads(result.stdout)["steps"]
+    assert [s["action"] for s in steps] == ["disable-primary", "enable-dr"]
+    _serving("primary")  # nothing was switched

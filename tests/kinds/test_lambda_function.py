@@ -241,3 +241,22 @@ def test_a_mapping_still_changing_state_is_waited_for_then_switched(
     record = run_action(loaded, settings, "failover")
     assert record.status == "succeeded", [(s.id, s.detail) for s in record.steps]
     assert (_states(HOME), _states(DR)) == (["Disabled"], ["Enabled"])
+
+
+def test_dry_run_lists_every_step_and_changes_nothing(loaded: Any, tmp_path: Any) -> None:
+    import json
+
+    from tests.support import invoke
+
+    path = tmp_path / "plan.yaml"
+    path.write_text(PLAN)
+    result = invoke("-o", "json", "--state-dir", str(tmp_path / "dry"), "failover", "--plan",
+                    str(path), "--dry-run")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert [s["action"] for s in json.loads(result.stdout)["steps"]] == [
+        "set-concurrency",
+        "disable-primary-sources",
+        "enable-dr-sources",
+    ]
+    assert (_states(HOME), _states(DR)) == (["Enabled"], ["Disabled"])
+    assert _reserved(DR) is None

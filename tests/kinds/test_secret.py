@@ -196,3 +196,17 @@ def test_a_bad_secret_name_is_reported_with_its_position(tmp_path: Any) -> None:
     result = invoke("plan", "validate", str(path))
     assert result.exit_code == 2
     assert "plan.yaml:9:" in result.output and "not a valid secret name" in result.output
+
+
+def test_dry_run_of_an_unplanned_failover_promotes_nothing(loaded: Any, tmp_path: Any) -> None:
+    import json
+
+    from tests.support import invoke
+
+    path = tmp_path / "plan.yaml"
+    path.write_text(PLAN)
+    result = invoke("-o", "json", "--state-dir", str(tmp_path / "dry"), "failover", "--plan",
+                    str(path), "--mode", "unplanned", "--dry-run")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert [s["action"] for s in json.loads(result.stdout)["steps"]] == ["promote-dr"]
+    assert _describe(DR)["PrimaryRegion"] == HOME, "still a replica"
