@@ -29,6 +29,7 @@ def test_the_four_scenarios_of_the_guide_are_there() -> None:
         "ecommerce-warm-standby-arc",  # the same scenario, traffic on ARC routing controls
         "hipaa-healthcare",
         "global-active-active",
+        "serverless-warm-standby",  # secret, Lambda triggers, EventBridge jobs
         "startup-backup-restore",
     }
 
@@ -82,6 +83,27 @@ def _promoted_or_restored(plan: Any) -> None:
         elif res.kind == "dynamodb-table":
             table = boto3.client("dynamodb", region_name=dr).describe_table(TableName=res.table)
             assert table["Table"]["TableStatus"] == "ACTIVE"
+        elif res.kind == "secret":
+            # Planned: replication stays; the DR replica follows the primary, InSync.
+            home = boto3.client("secretsmanager", region_name=plan.regions.primary)
+            status = home.describe_secret(SecretId=res.secret)["ReplicationStatus"]
+            assert [(s["Region"], s["Status"]) for s in status] == [(dr, "InSync")]
+        elif res.kind == "eventbridge-rules":
+            for region, names, state in (
+                (dr, res.dr, "ENABLED"),
+                (plan.regions.primary, res.primary, "DISABLED"),
+            ):
+                events = boto3.client("events", region_name=region)
+                states = {
+                    events.describe_rule(Name=n, EventBusName=res.event_bus)["State"] for n in names
+                }
+                assert states == {state}, (region, states)
+        elif res.kind == "lambda-function":
+            lam = boto3.client("lambda", region_name=dr)
+            mappings = lam.list_event_source_mappings()["EventSourceMappings"]
+            assert {m["State"] for m in mappings} == {"Enabled"}
+            concurrency = lam.get_function_concurrency(FunctionName=res.function)
+            assert concurrency.get("ReservedConcurrentExecutions") == res.reserved_concurrency
 
 
 def _dials(plan: Any) -> dict[str, dict[str, float]]:

@@ -49,6 +49,10 @@ CLIENT_SERVICE = {
     "appscaling": "application-autoscaling",
     "config": "route53-recovery-control-config",
     "cluster": "route53-recovery-cluster",
+    "secretsmanager": "secretsmanager",
+    "kms": "kms",
+    "events": "events",
+    "lambda_client": "lambda",
 }
 
 

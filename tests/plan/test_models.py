@@ -56,6 +56,14 @@ BASE: dict[str, Any] = {
             "listener": "arn:aws:globalaccelerator::123456789012:accelerator/"
             "1234abcd-abcd-1234-abcd-1234abcdef03/listener/0123abcd",
         },
+        {"kind": "secret", "name": "db-credentials", "secret": "shop/db"},
+        {
+            "kind": "eventbridge-rules",
+            "name": "jobs",
+            "primary": ["nightly"],
+            "dr": ["nightly-dr"],
+        },
+        {"kind": "lambda-function", "name": "worker", "function": "shop-worker", "alias": "live"},
         {"kind": "manual", "name": "call-partner", "instructions": "Call them."},
     ],
 }
@@ -83,6 +91,9 @@ def test_each_kind_becomes_its_model_with_defaults() -> None:
         m.Route53Record,
         m.ArcRoutingControl,
         m.GlobalAccelerator,
+        m.Secret,
+        m.EventBridgeRules,
+        m.LambdaFunction,
         m.Manual,
     ]
     assert set(m.RESOURCE_MODELS) == {r.kind for r in p.resources}
@@ -93,6 +104,10 @@ def test_each_kind_becomes_its_model_with_defaults() -> None:
     assert p.resource("api").depends_on == ["orders-db", "web"]
     assert p.state.backend is m.StateBackend.LOCAL
     assert p.state.bucket is None
+    jobs = p.resource("jobs")
+    assert isinstance(jobs, m.EventBridgeRules) and jobs.event_bus == "default"
+    worker = p.resource("worker")
+    assert isinstance(worker, m.LambdaFunction) and worker.reserved_concurrency is None
     assert p.experiments == [] and p.drills == []
     assert p.tier is None and p.accounts is None and p.notifications is None
     assert p.strategy is Strategy.WARM_STANDBY

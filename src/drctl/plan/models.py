@@ -25,6 +25,12 @@ BUCKET_PATTERN = r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$"
 # RDS/Aurora identifiers: letter first, letters/digits/hyphens, at most 63 chars.
 DB_ID_PATTERN = r"^[a-zA-Z][a-zA-Z0-9-]{0,62}$"
 DNS_NAME_PATTERN = r"^([a-zA-Z0-9_*]([a-zA-Z0-9_-]{0,61}[a-zA-Z0-9])?\.)*[a-zA-Z0-9-]{1,63}\.?$"
+# Secrets Manager names; EventBridge rule and bus names; Lambda function and alias names.
+SECRET_NAME_PATTERN = r"^[A-Za-z0-9/_+=.@-]{1,512}$"
+EVENT_RULE_PATTERN = r"^[.\-_A-Za-z0-9]{1,64}$"
+EVENT_BUS_PATTERN = r"^[/.\-_A-Za-z0-9]{1,256}$"
+LAMBDA_NAME_PATTERN = r"^[a-zA-Z0-9_-]{1,64}$"
+LAMBDA_ALIAS_PATTERN = r"^[a-zA-Z0-9_-]*[a-zA-Z_-][a-zA-Z0-9_-]*$"  # not only digits
 
 PATTERN_HELP = {
     NAME_PATTERN: "use lowercase letters, digits and '-' (at most 63)",
@@ -34,6 +40,12 @@ PATTERN_HELP = {
     BUCKET_PATTERN: "not a valid S3 bucket name (3-63 lowercase letters, digits, '.', '-')",
     DB_ID_PATTERN: "not a valid DB identifier (a letter, then letters, digits, '-'; max 63)",
     DNS_NAME_PATTERN: "not a valid DNS name",
+    SECRET_NAME_PATTERN: "not a valid secret name (letters, digits, /_+=.@-; max 512)",
+    EVENT_RULE_PATTERN: "not a valid EventBridge rule name (letters, digits, '.', '-', '_'; "
+    "max 64)",
+    EVENT_BUS_PATTERN: "not a valid event bus name (letters, digits, '/', '.', '-', '_')",
+    LAMBDA_NAME_PATTERN: "not a valid function name (letters, digits, '-', '_'; max 64)",
+    LAMBDA_ALIAS_PATTERN: "not a valid alias name (letters, digits, '-', '_'; not only digits)",
 }
 
 Name = Annotated[str, Field(pattern=NAME_PATTERN, description="lowercase letters, digits, '-'")]
@@ -296,6 +308,69 @@ class GlobalAccelerator(ResourceBase):
         return self
 
 
+class Secret(ResourceBase):
+    """A Secrets Manager secret replicated to regions.dr (a replica keeps its primary's name)."""
+
+    kind: Literal["secret"]
+    secret: str = Field(
+        pattern=SECRET_NAME_PATTERN,
+        description="secret name, the same in both Regions (a replica keeps its primary's name)",
+    )
+
+
+class EventBridgeRules(ResourceBase):
+    """Named EventBridge rules, enabled in the serving Region and disabled in the other."""
+
+    kind: Literal["eventbridge-rules"]
+    event_bus: str = Field(
+        "default",
+        pattern=EVENT_BUS_PATTERN,
+        description="event bus holding the rules, by the same name in both Regions",
+    )
+    primary: list[Annotated[str, Field(pattern=EVENT_RULE_PATTERN)]] = Field(
+        min_length=1,
+        max_length=100,
+        description="rules in regions.primary, enabled while it serves",
+    )
+    dr: list[Annotated[str, Field(pattern=EVENT_RULE_PATTERN)]] = Field(
+        min_length=1,
+        max_length=100,
+        description="their twins in regions.dr, in the same order, enabled while DR serves",
+    )
+
+    @model_validator(mode="after")
+    def _pairs(self) -> EventBridgeRules:
+        if len(self.primary) != len(self.dr):
+            raise ValueError("primary and dr list the same number of rules (pairs, in order)")
+        for side, names in (("primary", self.primary), ("dr", self.dr)):
+            if len(set(names)) != len(names):
+                raise ValueError(f"{side} names a rule twice")
+        return self
+
+
+class LambdaFunction(ResourceBase):
+    """A Lambda function deployed in both Regions; its triggers follow the serving Region."""
+
+    kind: Literal["lambda-function"]
+    function: str = Field(
+        pattern=LAMBDA_NAME_PATTERN, description="function name, the same in both Regions"
+    )
+    alias: str = Field(
+        pattern=LAMBDA_ALIAS_PATTERN,
+        max_length=128,
+        description="alias the event sources invoke; its version's code must match across "
+        "Regions (CodeSha256)",
+    )
+    reserved_concurrency: int | None = Field(
+        None,
+        ge=0,
+        le=100000,
+        strict=True,
+        description="reserved concurrency set on the DR function on failover (failback "
+        "restores what it had); none: left as it is",
+    )
+
+
 class Manual(ResourceBase):
     kind: Literal["manual"]
     instructions: str = Field(min_length=1, description="what a person does on failover")
@@ -318,6 +393,9 @@ Resource = Annotated[
     | Route53Record
     | ArcRoutingControl
     | GlobalAccelerator
+    | Secret
+    | EventBridgeRules
+    | LambdaFunction
     | Manual,
     Field(discriminator="kind"),
 ]
@@ -332,6 +410,9 @@ RESOURCE_MODELS: dict[str, type[ResourceBase]] = {
     "route53-record": Route53Record,
     "arc-routing-control": ArcRoutingControl,
     "global-accelerator": GlobalAccelerator,
+    "secret": Secret,
+    "eventbridge-rules": EventBridgeRules,
+    "lambda-function": LambdaFunction,
     "manual": Manual,
 }
 

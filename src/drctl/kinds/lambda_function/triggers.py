@@ -1,0 +1,244 @@
+"""The steps of ``lambda-function``: turn one side's event source mappings on or off, and set
+(then restore) the DR function's reserved concurrency.
+
+Only mappings not already in the wanted state are updated, so a rerun changes nothing. A
+mapping goes through ``Enabling`` / ``Disabling`` before it polls or stops, and refuses an
+update meanwhile (``ResourceInUseException``): the step waits for the final state, and one
+found settling the other way is updated once it has settled.
+
+The side being turned off may be the Region that is down (unplanned failover): that step comes
+last (notify phase) and waits for the Region instead of failing the run.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drctl.engine.context import RunContext
+from drctl.engine.step import Phase, Precheck, Step, StepOutcome, StepWaiting, Verification
+from drctl.errors import DrctlError, EndpointUnreachable
+from drctl.kinds.lambda_function import api
+from drctl.kinds.steps import aws_step
+from drctl.plan.models import LambdaFunction
+
+NAME = "lambda-function"
+# States in which a mapping refuses an update (ResourceInUseException): wait them out.
+TRANSITIONAL = ("Creating", "Enabling", "Disabling", "Updating", "Deleting")
+SETTLE_TIMEOUT_SECONDS = 600.0
+
+
+def failover(res: LambdaFunction, ctx: RunContext) -> list[Step]:
+    steps = [concurrency_step(res, ctx)] if res.reserved_concurrency is not None else []
+    if ctx.mode == "unplanned":
+        on = sources_step(res, ctx, side="dr", enable=True, phase=Phase.TRAFFIC)
+        off = sources_step(
+            res, ctx, side="primary", enable=False, phase=Phase.NOTIFY, wait_if_unreachable=True
+        )
+        return [*steps, on, off]
+    off = sources_step(
+        res, ctx, side="primary", enable=False, phase=Phase.COMPUTE, depends_on=ids(steps)
+    )
+    on = sources_step(res, ctx, side="dr", enable=True, phase=Phase.TRAFFIC, depends_on=[off.id])
+    return [*steps, off, on]
+
+
+def ids(steps: list[Step]) -> list[str]:
+    return [s.id for s in steps]
+
+
+def failback(res: LambdaFunction, ctx: RunContext) -> list[Step]:
+    off = sources_step(res, ctx, side="dr", enable=False, phase=Phase.COMPUTE)
+    on = sources_step(
+        res, ctx, side="primary", enable=True, phase=Phase.TRAFFIC, depends_on=[off.id]
+    )
+    steps = [off, on]
+    if res.reserved_concurrency is not None:
+        steps.append(restore_concurrency_step(res, ctx))
+    return steps
+
+
+def sources_step(
+    res: LambdaFunction,
+    ctx: RunContext,
+    *,
+    side: str,
+    enable: bool,
+    phase: Phase,
+    wait_if_unreachable: bool = False,
+    depends_on: list[str] | None = None,
+) -> Step:
+    region = ctx.region(side)
+    client = ctx.client("lambda", side)
+    wanted = "Enabled" if enable else "Disabled"
+
+    def current() -> list[dict[str, Any]]:
+        return api.mappings(client, res.function)
+
+    def text(found: list[dict[str, Any]]) -> str:
+        if not found:
+            return f"no event source mappings of {res.function} in {region}"
+        return ", ".join(f"{m['UUID'][:8]} {m.get('State')}" for m in found)
+
+    def settled_wrong(found: list[dict[str, Any]]) -> list[str]:
+        """Mappings at rest in the other state: the ones to update (one still changing state
+        would refuse the update; it is updated once it has settled)."""
+        return [str(m["UUID"]) for m in found if m.get("State") not in (wanted, *TRANSITIONAL)]
+
+    def precheck() -> Precheck:
+        try:
+            found = current()
+        except EndpointUnreachable as exc:
+            if wait_if_unreachable:
+                return Precheck(False, f"unreachable ({exc.message})", f"all {wanted}")
+            raise
+        done = all(m.get("State") == wanted for m in found)
+        return Precheck(done, text(found), f"every mapping {wanted} in {region}")
+
+    def run() -> StepOutcome:
+        try:
+            todo = settled_wrong(current())
+            for uuid in todo:
+                api.set_mapping(client, uuid, enable)
+        except EndpointUnreachable as exc:
+            if wait_if_unreachable:
+                raise StepWaiting(
+                    f"{res.name}: event source mappings in {region} could not be set "
+                    f"{wanted} ({exc.message}); resume this run when the Region is back"
+                ) from None
+            raise
+        return StepOutcome(
+            detail=f"{len(todo)} mapping(s) of {res.function} in {region} set {wanted}",
+            data={"mappings": todo, "region": region, "state": wanted},
+        )
+
+    def verify() -> Verification:
+        found = current()
+        late = [
+            str(m["UUID"]) for m in found if m.get("State") not in (wanted, "Enabling", "Disabling")
+        ]
+        for uuid in late:  # settled the other way since the run: update it now
+            api.set_mapping(client, uuid, enable)
+        return Verification(all(m.get("State") == wanted for m in found), text(found))
+
+    verb = "enable" if enable else "disable"
+    action = f"{verb}-{'dr' if side == 'dr' else 'primary'}-sources"
+    why = " (after recovery; waits while the Region is down)" if wait_if_unreachable else ""
+    return aws_step(
+        resource=res.name,
+        kind=NAME,
+        action=action,
+        phase=phase,
+        description=f"{verb.capitalize()} the event source mappings of {res.function} in "
+        f"{region} and wait until they are {wanted}{why}",
+        cli=[
+            f"aws lambda list-event-source-mappings --function-name {res.function} "
+            f"--region {region}",
+            f"aws lambda update-event-source-mapping --uuid <UUID> "
+            f"{'--enabled' if enable else '--no-enabled'} --region {region}",
+        ],
+        where=f"{res.name} (lambda {region})",
+        precheck=precheck,
+        run=run,
+        verify=verify,
+        timeout_seconds=SETTLE_TIMEOUT_SECONDS,
+        poll_seconds=5.0,
+        depends_on=depends_on,
+    )
+
+
+def concurrency_step(res: LambdaFunction, ctx: RunContext) -> Step:
+    """Reserve the plan's concurrency for the DR function, recording what it had."""
+    region = ctx.region("dr")
+    client = ctx.client("lambda", "dr")
+    target = res.reserved_concurrency
+
+    def precheck() -> Precheck:
+        now = api.reserved(client, res.function)
+        return Precheck(now == target, f"reserved {_words(now)}", f"reserved {_words(target)}")
+
+    def run() -> StepOutcome:
+        before = api.reserved(client, res.function)
+        api.reserve(client, res.function, target)
+        return StepOutcome(
+            detail=f"{res.function} in {region}: reserved {_words(before)} -> {_words(target)}",
+            data={"before": before},
+        )
+
+    def verify() -> Verification:
+        now = api.reserved(client, res.function)
+        return Verification(now == target, f"reserved {_words(now)}")
+
+    return aws_step(
+        resource=res.name,
+        kind=NAME,
+        action="set-concurrency",
+        # Before the triggers (they depend on it): a reservation the Region refuses stops the
+        # failover before any trigger is switched, not with the primary's off and DR's not on.
+        phase=Phase.COMPUTE,
+        description=f"Reserve {target} concurrent executions for {res.function} in {region} "
+        "(recording its reservation for failback)",
+        cli=[
+            f"aws lambda put-function-concurrency --function-name {res.function} "
+            f"--reserved-concurrent-executions {target} --region {region}"
+        ],
+        where=f"{res.name} (lambda {region})",
+        precheck=precheck,
+        run=run,
+        verify=verify,
+    )
+
+
+def restore_concurrency_step(res: LambdaFunction, ctx: RunContext) -> Step:
+    """Put back the DR function's reservation the failover recorded (after traffic is home)."""
+    region = ctx.region("dr")
+    client = ctx.client("lambda", "dr")
+    recorded = ctx.recorded.get(f"{res.name}.set-concurrency")
+
+    def target() -> int | None:
+        if recorded is None or "before" not in recorded:
+            raise DrctlError(
+                f"{res.name}: no reservation recorded by a failover to restore "
+                f"{res.function} in {region} to",
+                hint="fail back with --from-run RUN_ID of the failover, or set it by hand: "
+                f"aws lambda delete-function-concurrency --function-name {res.function} "
+                f"--region {region}",
+            )
+        value = recorded["before"]
+        return None if value is None else int(value)
+
+    def precheck() -> Precheck:
+        want = target()
+        now = api.reserved(client, res.function)
+        return Precheck(now == want, f"reserved {_words(now)}", f"reserved {_words(want)}")
+
+    def run() -> StepOutcome:
+        want = target()
+        api.reserve(client, res.function, want)
+        return StepOutcome(detail=f"{res.function} in {region}: reserved {_words(want)}")
+
+    def verify() -> Verification:
+        now = api.reserved(client, res.function)
+        return Verification(now == target(), f"reserved {_words(now)}")
+
+    return aws_step(
+        resource=res.name,
+        kind=NAME,
+        action="restore-concurrency",
+        phase=Phase.NOTIFY,
+        description=f"Restore the reserved concurrency {res.function} had in {region} before "
+        "the failover (removed when it had none)",
+        cli=[
+            f"aws lambda put-function-concurrency --function-name {res.function} "
+            f"--reserved-concurrent-executions <recorded> --region {region}",
+            "# or, when it had none: aws lambda delete-function-concurrency --function-name "
+            f"{res.function} --region {region}",
+        ],
+        where=f"{res.name} (lambda {region})",
+        precheck=precheck,
+        run=run,
+        verify=verify,
+    )
+
+
+def _words(value: int | None) -> str:
+    return "none" if value is None else str(value)

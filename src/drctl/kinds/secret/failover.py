@@ -1,0 +1,135 @@
+"""Failover of a replicated secret.
+
+Unplanned (the primary's Region is down): promote the DR replica (``StopReplicationToReplica``,
+called in DR, the only Region that must answer) so that it can be rotated and changed there.
+
+Planned: replication stays. The primary's Region answers, so the replica keeps following its
+primary -- a rotation made there still reaches DR -- and applications in DR read the replica as
+they read the primary. Promoting would fork the secret into two copies that drift apart, and
+failback would have to overwrite one of them. The step only waits until the replica is
+``InSync``, so DR starts on the current value.
+"""
+
+from __future__ import annotations
+
+from drctl.engine.context import RunContext
+from drctl.engine.step import Phase, Precheck, Step, StepOutcome, Verification
+from drctl.errors import AwsError
+from drctl.kinds.secret import api
+from drctl.kinds.secret.topology import NAME, read, require
+from drctl.kinds.steps import aws_step
+from drctl.plan.models import Secret
+
+# A new replica is copied within minutes; a replica being brought in sync is waited this long.
+SYNC_TIMEOUT_SECONDS = 900.0
+
+
+def failover(res: Secret, ctx: RunContext) -> list[Step]:
+    if ctx.mode == "unplanned":
+        return [promote_step(res, ctx, side="dr", action="promote-dr", phase=Phase.DATA)]
+    return [in_sync_step(res, ctx)]
+
+
+def promote_step(
+    res: Secret,
+    ctx: RunContext,
+    *,
+    side: str,
+    action: str,
+    phase: Phase,
+    depends_on: list[str] | None = None,
+) -> Step:
+    """Promote the replica on ``side`` to a standalone primary; done when it is one."""
+    region = ctx.region(side)
+    client = ctx.client("secretsmanager", side)
+
+    def precheck() -> Precheck:
+        here = read(res, ctx, side)
+        require(here, res)
+        return Precheck(here.is_primary, here.text(), f"standalone primary in {region}")
+
+    def run() -> StepOutcome:
+        here = read(res, ctx, side)
+        require(here, res)
+        if here.is_primary:
+            return StepOutcome(detail=f"{res.secret} is already a primary in {region}")
+        api.promote(client, res.secret)
+        return StepOutcome(
+            detail=f"{res.secret} in {region} promoted from a replica of {here.primary_region}",
+            data={"promoted_from": here.primary_region, "region": region},
+        )
+
+    def verify() -> Verification:
+        here = read(res, ctx, side)
+        return Verification(here.is_primary, here.text())
+
+    return aws_step(
+        resource=res.name,
+        kind=NAME,
+        action=action,
+        phase=phase,
+        description=f"Promote the replica of {res.secret} in {region} to a standalone primary "
+        "secret (stop replication to it)",
+        cli=[
+            f"aws secretsmanager stop-replication-to-replica --secret-id {res.secret} "
+            f"--region {region}"
+        ],
+        where=f"{res.name} (secretsmanager {region})",
+        precheck=precheck,
+        run=run,
+        verify=verify,
+        poll_seconds=5.0,
+        depends_on=depends_on,
+    )
+
+
+def in_sync_step(res: Secret, ctx: RunContext) -> Step:
+    """Planned failover: leave replication as it is, wait until the DR replica is InSync."""
+    home, dr = ctx.region("primary"), ctx.region("dr")
+
+    def state() -> tuple[bool, str]:
+        there = read(res, ctx, "dr")
+        require(there, res)
+        if there.is_primary:
+            return True, f"{there.text()} (promoted earlier: nothing follows a primary)"
+        origin = read(res, ctx, "primary")
+        entry = origin.replica_in(dr)
+        if entry is None:
+            raise AwsError(
+                f"{res.name}: {res.secret} in {dr} is a replica, but {origin.text()}",
+                hint=f"aws secretsmanager describe-secret --secret-id {res.secret} --region {home}",
+            )
+        if entry.get("Status") == "Failed":
+            raise AwsError(
+                f"{res.name}: replication of {res.secret} to {dr} Failed: "
+                f"{entry.get('StatusMessage', '')}"
+            )
+        return entry.get("Status") == "InSync", f"replica in {dr} {entry.get('Status')}"
+
+    def precheck() -> Precheck:
+        done, text = state()
+        return Precheck(done, text, f"replica in {dr} InSync (replication left in place)")
+
+    def verify() -> Verification:
+        done, text = state()
+        return Verification(done, text)
+
+    return aws_step(
+        resource=res.name,
+        kind=NAME,
+        action="replica-in-sync",
+        phase=Phase.DATA,
+        description=f"Leave {res.secret} replicating from {home} (planned: the primary answers, "
+        f"rotations keep reaching {dr}); wait until the {dr} replica is InSync",
+        cli=[
+            f"aws secretsmanager describe-secret --secret-id {res.secret} "
+            f"--query 'ReplicationStatus[?Region==`{dr}`].Status' --region {home}"
+        ],
+        where=f"{res.name} (secretsmanager {home})",
+        precheck=precheck,
+        run=lambda: StepOutcome(detail=f"waiting for the {dr} replica to be InSync"),
+        verify=verify,
+        mutating=False,
+        timeout_seconds=SYNC_TIMEOUT_SECONDS,
+        poll_seconds=10.0,
+    )
