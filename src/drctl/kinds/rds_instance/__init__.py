@@ -19,7 +19,17 @@ from drctl.engine.context import RunContext
 from drctl.engine.gate import LagReading
 from drctl.engine.step import Check, Step
 from drctl.kinds.contract import IamActions, Kind
-from drctl.kinds.rds_instance import backup, checks, failback, fencing, replica, restore, snapshot
+from drctl.kinds.rds_instance import (
+    alarms,
+    backup,
+    checks,
+    compliance,
+    failback,
+    fencing,
+    replica,
+    restore,
+    snapshot,
+)
 from drctl.kinds.sandboxing import SandboxBuild
 from drctl.plan.models import RdsInstance
 
@@ -97,6 +107,8 @@ class RdsInstanceKind(Kind):
     lag = staticmethod(_lag)
     backup = backup.SnapshotBackup()
     restore = restore.RdsRestore()
+    alarms = staticmethod(alarms.alarms)
+    compliance = compliance.RdsCompliance()
 
     def checks(self, res: RdsInstance, ctx: RunContext) -> list[Check]:
         if res.recovery == "snapshot":
