@@ -16,11 +16,11 @@ from tests.support import build_sandbox
 
 TOPIC = "arn:aws:sns:us-west-2:123456789012:shop-dr"
 COMPANION = "arn:aws:sns:us-east-1:123456789012:shop-dr"
-EXTRA = """
+EXTRA = f"""
 notifications:
-  sns_topic_arn: {topic}
+  sns_topic_arn: {TOPIC}
 
-""".format(topic=TOPIC)
+"""
 MORE_RESOURCES = """
   - kind: dynamodb-table
     name: profiles
