@@ -93,11 +93,14 @@ def put(config: Any, spec: ConfigRuleSpec) -> None:
     config.put_config_rule(**put_request(spec))
 
 
-def recorder_running(config: Any) -> bool:
-    """Whether a configuration recorder records in this region: managed rules evaluate only
-    resources the recorder records."""
+def recorder_state(config: Any) -> str:
+    """``recording``, ``stopped`` or ``absent``: a managed rule cannot be put without a
+    configuration recorder (NoAvailableConfigurationRecorderException), and evaluates only
+    what a recording one records."""
+    if not config.describe_configuration_recorders().get("ConfigurationRecorders"):
+        return "absent"
     status = config.describe_configuration_recorder_status().get("ConfigurationRecordersStatus")
-    return any(s.get("recording") for s in status or [])
+    return "recording" if any(s.get("recording") for s in status or []) else "stopped"
 
 
 def evaluations(config: Any, name: str) -> list[dict[str, Any]]:

@@ -42,7 +42,7 @@ def rules(app: AppContext, plan_path: str, policy_name: str, dry_run: bool, yes:
     plan = loaded.plan
     chosen = plan_compliance.policy(policy_name)
     ctx = make_context(plan, run_settings(app, dry_run=dry_run), require_credentials=True)
-    changes, unrecorded = plan_compliance.plan_changes(plan, ctx, chosen)
+    changes, recorders = plan_compliance.plan_changes(plan, ctx, chosen)
     pending = [c for c in changes if c.action != "unchanged"]
     applied = False
     if not dry_run and pending:
@@ -51,7 +51,7 @@ def rules(app: AppContext, plan_path: str, policy_name: str, dry_run: bool, yes:
             yes=yes,
             what=f"deploy the AWS Config rules of {plan.app}",
         )
-        plan_compliance.apply(ctx, changes)
+        plan_compliance.apply(ctx, changes, recorders)
         applied = True
     if app.json:
         from drctl.render.json_out import emit
@@ -63,13 +63,13 @@ def rules(app: AppContext, plan_path: str, policy_name: str, dry_run: bool, yes:
                 "dry_run": dry_run,
                 "changed": applied,
                 "rules": [c.document() for c in changes],
-                "unrecorded_regions": unrecorded,
+                "recorders": recorders,
             }
         )
         return
     from drctl.render.readiness import rule_changes
 
-    rule_changes(plan.app, chosen.name, changes, unrecorded, dry_run=dry_run, applied=applied)
+    rule_changes(plan.app, chosen.name, changes, recorders, dry_run=dry_run, applied=applied)
 
 
 @compliance.command("status")

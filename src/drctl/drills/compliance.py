@@ -21,7 +21,7 @@ from drctl.aws.errors import aws_errors
 from drctl.engine.context import RunContext
 from drctl.engine.run import selected_resources
 from drctl.engine.step import Check
-from drctl.errors import UsageError
+from drctl.errors import AwsError, UsageError
 from drctl.kinds.registry import registry
 from drctl.plan.models import Plan
 from drctl.plan.policies import POLICIES, Policy
@@ -81,19 +81,21 @@ def wanted(plan: Plan, ctx: RunContext, chosen: Policy) -> list[ConfigRuleSpec]:
     return found
 
 
-def plan_changes(plan: Plan, ctx: RunContext, chosen: Policy) -> tuple[list[RuleChange], list[str]]:
-    """Every wanted rule compared with AWS Config, and the regions recording nothing."""
+def plan_changes(
+    plan: Plan, ctx: RunContext, chosen: Policy
+) -> tuple[list[RuleChange], dict[str, str]]:
+    """Every wanted rule compared with AWS Config, and each region's configuration recorder
+    (``recording``, ``stopped`` or ``absent``)."""
     specs = wanted(plan, ctx, chosen)
     changes: list[RuleChange] = []
-    unrecorded: list[str] = []
+    recorders: dict[str, str] = {}
     for side in dict.fromkeys(s.side for s in specs):
         region = ctx.region(side)
         mine = [s for s in specs if s.side == side]
         with aws_errors(f"reading AWS Config rules in {region}"):
             client = ctx.client("config", side)
             existing = config_rules.describe(client, [s.name for s in mine])
-            if not config_rules.recorder_running(client):
-                unrecorded.append(region)
+            recorders[region] = config_rules.recorder_state(client)
         for spec in mine:
             rule = existing.get(spec.name)
             if rule is None:
@@ -103,10 +105,22 @@ def plan_changes(plan: Plan, ctx: RunContext, chosen: Policy) -> tuple[list[Rule
             changes.append(RuleChange(spec, region, "update" if diff else "unchanged", diff))
     order = {s.name: i for i, s in enumerate(specs)}
     changes.sort(key=lambda c: order[c.spec.name])
-    return changes, unrecorded
+    return changes, recorders
 
 
-def apply(ctx: RunContext, changes: list[RuleChange]) -> None:
+def apply(ctx: RunContext, changes: list[RuleChange], recorders: dict[str, str]) -> None:
+    """Put every rule that is missing or different; refused up front (nothing put) when a
+    region that needs one has no configuration recorder, as AWS Config would refuse it."""
+    absent = sorted(
+        {c.region for c in changes if c.action != "unchanged" and recorders[c.region] == "absent"}
+    )
+    if absent:
+        raise AwsError(
+            f"no AWS Config configuration recorder in {', '.join(absent)}: managed rules "
+            "cannot be put there (NoAvailableConfigurationRecorderException)",
+            hint="create and start one: aws configservice put-configuration-recorder ... and "
+            "start-configuration-recorder (see docs/commands/compliance.md)",
+        )
     for change in changes:
         if change.action != "unchanged":
             with aws_errors(f"putting AWS Config rule {change.spec.name} in {change.region}"):

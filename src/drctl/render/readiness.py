@@ -70,7 +70,7 @@ def rule_changes(
     app: str,
     policy: str,
     changes: list[Any],
-    unrecorded: list[str],
+    recorders: dict[str, str],
     *,
     dry_run: bool,
     applied: bool,
@@ -96,12 +96,12 @@ def rule_changes(
         console.print(f"applied {len(pending)} rule(s)")
     else:
         console.print(f"all {len(changes)} rule(s) already as wanted; nothing changed")
-    for region in unrecorded:
-        console.print(
-            f"[yellow]![/] no configuration recorder records in {region}: managed rules "
-            "evaluate nothing there until one does (aws configservice "
-            f"start-configuration-recorder --region {region})"
-        )
+    for region, state in recorders.items():
+        if state != "recording":
+            console.print(
+                f"[yellow]![/] the configuration recorder in {region} is {state}: managed "
+                "rules evaluate nothing there until one records (docs/commands/compliance.md)"
+            )
 
 
 def rule_status(app: str, policy: str, statuses: list[Any]) -> None:
