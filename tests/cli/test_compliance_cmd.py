@@ -71,7 +71,10 @@ def test_dry_run_shows_every_put_config_rule_and_changes_nothing(
     assert doc["dry_run"] is True and doc["changed"] is False and doc["policy"] == "baseline"
     assert {r["rule"] for r in doc["rules"]} == EXPECTED_EAST | EXPECTED_WEST
     assert {r["action"] for r in doc["rules"]} == {"create"}
-    assert doc["recorders"] == {"us-east-1": "recording", "us-west-2": "recording"}
+    assert doc["recorders"] == [
+        {"region": "us-east-1", "state": "recording"},
+        {"region": "us-west-2", "state": "recording"},
+    ]
     for region in REGIONS:
         assert _rules(region) == {}
     text = drctl("compliance", "rules", "--plan", str(DEMO_PLAN), "--dry-run")
@@ -148,6 +151,9 @@ def test_status_reads_the_evaluations_back(built_now: Any, drctl: Any) -> None:
     assert verdicts["drctl-shop-assets-s3-bucket-replication-enabled"] == "COMPLIANT"
     assert doc["ok"] is False
     assert sum(doc["summary"].values()) == len(doc["rules"])
+    assert doc["summary"]["NON_COMPLIANT"] == sum(
+        1 for r in doc["rules"] if r["compliance"] == "NON_COMPLIANT"
+    )
 
     boto3.client("rds", region_name="us-east-1").modify_db_instance(
         DBInstanceIdentifier="shop-orders", DeletionProtection=True
@@ -169,7 +175,10 @@ def test_without_a_recorder_nothing_is_put_and_it_says_where(built_now: Any, drc
     dry = json.loads(
         drctl("-o", "json", "compliance", "rules", "--plan", str(DEMO_PLAN), "--dry-run").stdout
     )
-    assert dry["recorders"] == {"us-east-1": "absent", "us-west-2": "absent"}
+    assert dry["recorders"] == [
+        {"region": "us-east-1", "state": "absent"},
+        {"region": "us-west-2", "state": "absent"},
+    ]
 
 
 def test_a_stopped_recorder_is_named(built_now: Any, drctl: Any) -> None:

@@ -63,7 +63,9 @@ def rules(app: AppContext, plan_path: str, policy_name: str, dry_run: bool, yes:
                 "dry_run": dry_run,
                 "changed": applied,
                 "rules": [c.document() for c in changes],
-                "recorders": recorders,
+                "recorders": [
+                    {"region": region, "state": state} for region, state in recorders.items()
+                ],
             }
         )
         return
@@ -93,9 +95,9 @@ def status(app: AppContext, plan_path: str, policy_name: str) -> None:
     if app.json:
         from drctl.render.json_out import emit
 
-        summary: dict[str, int] = {}
+        summary = {kind: 0 for kind in plan_compliance.COMPLIANCE_TYPES}
         for s in statuses:
-            summary[s.compliance] = summary.get(s.compliance, 0) + 1
+            summary[s.compliance] += 1
         emit(
             {
                 "app": plan.app,

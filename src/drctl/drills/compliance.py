@@ -29,6 +29,14 @@ from drctl.plan.policies import POLICIES, Policy
 # Evaluations that count as "holds": NOT_APPLICABLE is Config's verdict on a resource the
 # rule does not judge (e.g. Multi-AZ on an engine without it).
 HOLDING = ("COMPLIANT", "NOT_APPLICABLE")
+# What ``status`` reports: Config's ComplianceType values, and drctl's own NOT_DEPLOYED.
+COMPLIANCE_TYPES = (
+    "COMPLIANT",
+    "NON_COMPLIANT",
+    "NOT_APPLICABLE",
+    "INSUFFICIENT_DATA",
+    "NOT_DEPLOYED",
+)
 
 
 def policy(name: str) -> Policy:
