@@ -26,7 +26,9 @@ WORKFLOW = CI / "readiness-github-actions.yml"
 def _parses_as_drctl(args: list[str]) -> None:
     """Parse ``drctl ARGS`` (global options, then the command's) without running anything."""
     root = click.Context(cli, info_name="drctl")
-    name, *rest = cli.parse_args(root, list(args))  # the global options, then the rest
+    rest = cli.parse_args(root, list(args))  # parses the global options
+    # click keeps the command name apart (``protected_args``, private from click 8.2 on)
+    name, *rest = [*root._protected_args, *rest]
     assert name == "check" and "--publish" in rest
     command = cli.get_command(root, name)
     assert command is not None
