@@ -250,3 +250,21 @@ def test_an_aws_error_exits_1_naming_the_alarm(
     assert result.exit_code == 1
     assert "putting alarm drctl-shop-" in result.stderr and "LimitExceeded" in result.stderr
     assert "Traceback" not in result.output
+
+
+def test_alarms_that_cannot_be_read_are_a_warning_not_a_failure(
+    plan: Path, drctl: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from moto.cloudwatch.models import CloudWatchBackend
+    from moto.core.exceptions import JsonRESTError
+
+    def refuse(*args: Any, **kwargs: Any) -> None:
+        raise JsonRESTError("AccessDenied", "not authorized to perform cloudwatch:DescribeAlarms")
+
+    monkeypatch.setattr(CloudWatchBackend, "get_alarms_by_alarm_names", refuse)
+    doc = json.loads(drctl("-o", "json", "check", "--plan", str(plan)).stdout)
+    alarm_checks = [c for c in doc["checks"] if c["check"] == "alarms"]
+    assert alarm_checks and {c["status"] for c in alarm_checks} == {"warn"}
+    assert all("AccessDenied" in c["detail"] for c in alarm_checks), [
+        c["detail"] for c in alarm_checks
+    ]
