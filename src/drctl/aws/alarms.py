@@ -9,7 +9,7 @@ makes a second ``apply`` a no-op: an alarm is rewritten only when a field drctl 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 # PutMetricAlarm takes at most this many AlarmActions (CloudWatch API Reference).
@@ -36,7 +36,7 @@ class AlarmSpec:
     actions: tuple[str, ...] = field(default=())
 
     def with_actions(self, actions: tuple[str, ...]) -> AlarmSpec:
-        return AlarmSpec(**{**self.__dict__, "actions": actions})
+        return replace(self, actions=actions)
 
 
 def put_request(spec: AlarmSpec) -> dict[str, Any]:

@@ -136,7 +136,8 @@ def topics_for(plan: Plan, ctx: RunContext, specs: list[AlarmSpec]) -> dict[str,
             continue
         with aws_errors(f"finding the SNS topic for alarms in {region}"):
             account = sns.caller_account(ctx.client("sts", side))
-            companion = f"arn:aws:sns:{region}:{account}:{sns.topic_name(arn)}"
+            partition = arn.split(":")[1]
+            companion = f"arn:{partition}:sns:{region}:{account}:{sns.topic_name(arn)}"
             exists = sns.topic_exists(ctx.client("sns", side), companion)
         found[side] = TopicChange(companion, side, region, "unchanged" if exists else "create")
     return found
