@@ -95,3 +95,26 @@ def test_rule_names_fit_configs_128_characters() -> None:
     assert len(name) == 128
     other = config_rules.rule_name(long_app, "r" * 63, "RDS_STORAGE_ENCRYPTED", "dr")
     assert other != name and len(other) == 128
+
+
+def test_the_declared_iam_actions_name_real_operations() -> None:
+    """Each IAM action the readiness modules declare is an operation of its service."""
+    import re
+
+    import botocore.session
+
+    from drctl.drills import alarms as plan_alarms
+    from drctl.drills import compliance
+    from drctl.engine import publish
+
+    declared = {
+        a
+        for actions in [*plan_alarms.IAM_ACTIONS.values(), *compliance.IAM_ACTIONS.values()]
+        for a in actions
+    } | set(publish.IAM_ACTIONS)
+    session = botocore.session.get_session()
+    for action in sorted(declared):
+        service, operation = action.split(":")
+        model = session.get_service_model({"cloudwatch": "cloudwatch"}.get(service, service))
+        assert operation in model.operation_names, action
+        assert re.fullmatch(r"[A-Z][A-Za-z]+", operation), action

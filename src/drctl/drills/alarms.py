@@ -36,6 +36,18 @@ from drctl.kinds.steps import check_maker
 from drctl.plan.durations import format_seconds
 from drctl.plan.models import Plan
 
+# The IAM actions of this module's own calls, by command (the kinds' reads are in their
+# ``iam_actions["check"]``), for ``drctl iam-policy``.
+IAM_ACTIONS: dict[str, tuple[str, ...]] = {
+    "check": ("cloudwatch:DescribeAlarms", "sns:GetTopicAttributes", "sts:GetCallerIdentity"),
+    "alarms apply": (
+        "cloudwatch:DescribeAlarms",
+        "cloudwatch:PutMetricAlarm",
+        "sns:GetTopicAttributes",
+        "sns:CreateTopic",
+        "sts:GetCallerIdentity",
+    ),
+}
 DEFAULT_SCORE_PERIOD = 900  # check --publish every 15 minutes, or say so with --every
 # The readiness score's period is the operator's schedule: drctl check does not judge it.
 OPERATOR_FIELDS = ("Period",)

@@ -26,6 +26,17 @@ from drctl.kinds.registry import registry
 from drctl.plan.models import Plan
 from drctl.plan.policies import POLICIES, Policy
 
+# The IAM actions of this module's own calls, by command (the kinds' reads are in their
+# ``iam_actions["check"]``), for ``drctl iam-policy``.
+IAM_ACTIONS: dict[str, tuple[str, ...]] = {
+    "compliance rules": (
+        "config:DescribeConfigRules",
+        "config:DescribeConfigurationRecorders",
+        "config:DescribeConfigurationRecorderStatus",
+        "config:PutConfigRule",
+    ),
+    "compliance status": ("config:DescribeConfigRules", "config:GetComplianceDetailsByConfigRule"),
+}
 # Evaluations that count as "holds": NOT_APPLICABLE is Config's verdict on a resource the
 # rule does not judge (e.g. Multi-AZ on an engine without it).
 HOLDING = ("COMPLIANT", "NOT_APPLICABLE")

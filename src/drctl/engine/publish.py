@@ -27,6 +27,7 @@ from drctl.engine.clock import iso
 from drctl.engine.context import RunContext
 from drctl.engine.step import Check, CheckResult, CheckStatus
 
+IAM_ACTIONS = ("cloudwatch:PutMetricData",)  # check --publish, in regions.dr
 NAMESPACE = "drctl/Readiness"
 CHECK_METRIC = "CheckPassed"
 SCORE_METRIC = "ReadinessScore"
