@@ -94,7 +94,10 @@ def test_dry_run_shows_every_put_metric_alarm_and_changes_nothing(plan: Path, dr
     health = by_name["drctl-shop-api-primary-health"]
     assert health["region"] == "us-east-1"
     assert health["request"]["AlarmActions"] == [COMPANION]
-    assert {"topic": COMPANION, "region": "us-east-1", "action": "create"} in doc["topics"]
+    assert doc["topics"] == [
+        {"topic": TOPIC, "region": "us-west-2", "action": "unchanged"},
+        {"topic": COMPANION, "region": "us-east-1", "action": "create"},
+    ]
     # Nothing was created anywhere.
     for region in ("us-east-1", "us-west-2"):
         assert _alarms(region) == {}

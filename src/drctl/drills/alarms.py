@@ -177,7 +177,8 @@ def plan_changes(
             changes.append(AlarmChange(spec, region, "update" if diff else "unchanged", diff))
     order = {s.name: i for i, s in enumerate(specs)}
     changes.sort(key=lambda c: order[c.spec.name])
-    return changes, list(topics.values())
+    # Two sides in one Region and account (global and primary in us-east-1) share a topic.
+    return changes, list({t.arn: t for t in topics.values()}.values())
 
 
 def apply(ctx: RunContext, changes: list[AlarmChange], topics: list[TopicChange]) -> None:
