@@ -69,7 +69,7 @@ def outputs(
     docs: dict[str, Any] = {
         "plan validate": run("plan", "validate", str(plan)),
         "plan show": run("plan", "show", str(plan)),
-        "check": run("check", "--plan", str(plan)),
+        "check": run("check", "--plan", str(plan), "--publish"),
         "failover --dry-run": run("failover", "--plan", str(plan), "--dry-run"),
         "chaos list": run("chaos", "list", "--plan", str(plan)),
         "chaos stop": run("chaos", "stop", "--plan", str(plan), "stop-web"),
@@ -80,6 +80,12 @@ def outputs(
     docs["runs show"] = run("runs", "show", docs["failover"]["run_id"])
     docs["cleanup"] = run("cleanup", "--plan", str(plan), "--dry-run")
     docs["report"] = run("report", "--plan", str(plan), "-o", str(tmp / "report.html"))
+    topic = "notifications:\n  sns_topic_arn: arn:aws:sns:us-west-2:123456789012:shop-dr\n"
+    notified = tmp / "notified.yaml"
+    notified.write_text(topic + plan.read_text())
+    docs["alarms apply"] = run("alarms", "apply", "--plan", str(notified), "--dry-run")
+    docs["compliance rules"] = run("compliance", "rules", "--plan", str(plan), "--dry-run")
+    docs["compliance status"] = run("compliance", "status", "--plan", str(plan), code=1)
     docs["error"] = run("runs", "show", "20990101T000000Z-nope", code=2)
     locked = tmp / "locked"
     from drctl.engine.lock import FileLockStore, LockInfo, RunLock

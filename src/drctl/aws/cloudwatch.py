@@ -53,3 +53,18 @@ def put_metric(
             }
         ],
     )
+
+
+# PutMetricData takes at most 1000 metrics a request (CloudWatch API Reference).
+MAX_METRICS_PER_CALL = 1000
+
+
+def put_metric_batch(cloudwatch: Any, *, namespace: str, data: list[dict[str, Any]]) -> int:
+    """Put every datum, 1000 a call; returns the number of calls made."""
+    calls = 0
+    for start in range(0, len(data), MAX_METRICS_PER_CALL):
+        cloudwatch.put_metric_data(
+            Namespace=namespace, MetricData=data[start : start + MAX_METRICS_PER_CALL]
+        )
+        calls += 1
+    return calls

@@ -25,3 +25,26 @@ def publish(
         },
     )
     return str(response["MessageId"])
+
+
+def topic_name(topic_arn: str) -> str:
+    return topic_arn.split(":")[5]
+
+
+def topic_exists(sns: Any, topic_arn: str) -> bool:
+    """Whether the topic exists (GetTopicAttributes answers NotFound otherwise)."""
+    try:
+        sns.get_topic_attributes(TopicArn=topic_arn)
+    except sns.exceptions.NotFoundException:
+        return False
+    return True
+
+
+def create_topic(sns: Any, name: str) -> str:
+    """Create the topic (CreateTopic returns the existing one's ARN when it exists)."""
+    return str(sns.create_topic(Name=name)["TopicArn"])
+
+
+def caller_account(sts: Any) -> str:
+    """The account the credentials of a side act in (where its alarms and topics live)."""
+    return str(sts.get_caller_identity()["Account"])

@@ -34,6 +34,8 @@ COMMANDS = {
     "test": "test_cmd:test",
     "chaos": "chaos_cmd:chaos",
     "report": "report_cmd:report",
+    "alarms": "alarms_cmd:alarms",
+    "compliance": "compliance_cmd:compliance",
 }
 
 

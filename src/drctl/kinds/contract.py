@@ -17,11 +17,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, ClassVar, Protocol
 
+from drctl.aws.alarms import AlarmSpec
+from drctl.aws.config_rules import ConfigRuleSpec
 from drctl.engine.context import RunContext
 from drctl.engine.gate import LagReading
 from drctl.engine.step import Check, Step
 from drctl.kinds.sandboxing import SandboxBuild
 from drctl.plan.models import Capability, ResourceBase
+from drctl.plan.policies import Policy
 
 # What a kind's IAM lists are keyed by: the commands and capabilities that call AWS.
 IAM_USES = ("check", "failover", "failback", "backup", "canary", "restore", "cleanup")
@@ -128,6 +131,25 @@ class Cleanup(Protocol):
         ...
 
 
+class Alarms(Protocol):
+    """``drctl alarms apply``: the CloudWatch alarms that say this resource's DR is at risk
+    (replication lag above the RPO, the primary's health check failing). ``drctl check``
+    warns about each one missing or different."""
+
+    def __call__(self, res: Any, ctx: RunContext) -> list[AlarmSpec]: ...
+
+
+class Compliance(Protocol):
+    """``drctl check --policy`` and ``drctl compliance rules``: a policy's controls on this
+    resource, as checks read from AWS and as the AWS Config managed rules that watch them."""
+
+    def checks(self, res: Any, ctx: RunContext, policy: Policy) -> list[Check]: ...
+
+    def rules(self, res: Any, ctx: RunContext, policy: Policy) -> list[ConfigRuleSpec]:
+        """The managed rules for ``res`` (reads AWS for the ids Config knows it by)."""
+        ...
+
+
 class Kind(ABC):
     """One resource kind: what drctl knows about it, all in its folder."""
 
@@ -144,6 +166,9 @@ class Kind(ABC):
     canary: Canary | None = None
     restore: Restore | None = None
     cleanup: Cleanup | None = None
+    # Operator tooling, not drill capabilities (no plan-model counterpart).
+    alarms: Alarms | None = None
+    compliance: Compliance | None = None
 
     @abstractmethod
     def checks(self, res: Any, ctx: RunContext) -> list[Check]:

@@ -54,6 +54,9 @@ def install() -> None:
             return
         for module in _modules():
             module.install()
+        from drctl.sandbox import moto_config_rules  # account-level (AWS Config): no kind's
+
+        moto_config_rules.install()
         outages.install()
         _installed = True
         # The extensions move AWS state over the sandbox's AWS clock: runs in this process
@@ -69,6 +72,9 @@ def uninstall() -> None:
     global _installed
     with _lock:
         outages.uninstall()
+        from drctl.sandbox import moto_config_rules
+
+        moto_config_rules.uninstall()
         for module in reversed(_modules()):
             module.uninstall()
         from drctl.engine.clock import set_default_clock

@@ -32,6 +32,18 @@ def pitr_status(dynamodb: Any, table: str) -> str:
     return str(desc.get("PointInTimeRecoveryDescription", {}).get("PointInTimeRecoveryStatus", ""))
 
 
+def pitr_description(dynamodb: Any, table: str) -> dict[str, Any] | None:
+    """``PointInTimeRecoveryDescription`` (status, and ``RecoveryPeriodInDays`` where AWS
+    reports it), or None when the table is not there."""
+    try:
+        desc = dynamodb.describe_continuous_backups(TableName=table)["ContinuousBackupsDescription"]
+    except ClientError as exc:
+        if is_not_found(exc, "TableNotFoundException", "ResourceNotFoundException"):
+            return None
+        raise
+    return dict(desc.get("PointInTimeRecoveryDescription", {}))
+
+
 def table_present(dynamodb: Any, table: str) -> bool | None:
     """Whether ``table`` exists on this client's Region; None when the Region does not answer
     (the question is asked of a Region that may still be recovering)."""

@@ -21,9 +21,11 @@ from drctl.engine.gate import LagReading
 from drctl.engine.step import Check, Step
 from drctl.kinds.contract import IamActions, Kind
 from drctl.kinds.rds_instance import (
+    alarms,
     backup,
     checks,
     cleanup,
+    compliance,
     failback,
     fencing,
     replica,
@@ -118,6 +120,8 @@ class RdsInstanceKind(Kind):
     backup = backup.SnapshotBackup()
     restore = restore.RdsRestore()
     cleanup = cleanup.RdsCleanup()
+    alarms = staticmethod(alarms.alarms)
+    compliance = compliance.RdsCompliance()
 
     def checks(self, res: RdsInstance, ctx: RunContext) -> list[Check]:
         if res.recovery == "snapshot":

@@ -19,7 +19,7 @@ from typing import Any, ClassVar
 from drctl.engine.context import RunContext
 from drctl.engine.step import Check, Step
 from drctl.kinds.contract import IamActions, Kind
-from drctl.kinds.route53_record import checks, failback, traffic
+from drctl.kinds.route53_record import alarms, checks, failback, traffic
 from drctl.kinds.sandboxing import SandboxBuild
 from drctl.plan.models import Route53Record
 
@@ -54,6 +54,7 @@ class Route53RecordKind(Kind):
         ),
     }
     moto_extensions = ("moto_health",)
+    alarms = staticmethod(alarms.alarms)
 
     def checks(self, res: Any, ctx: RunContext) -> list[Check]:
         return checks.checks(res, ctx)

@@ -14,7 +14,7 @@ from typing import Any, ClassVar
 from drctl.engine.context import RunContext
 from drctl.engine.step import Check, Step
 from drctl.kinds.contract import IamActions, Kind
-from drctl.kinds.s3_bucket import canary, checks, failback, failover
+from drctl.kinds.s3_bucket import canary, checks, compliance, failback, failover
 from drctl.kinds.sandboxing import SandboxBuild
 from drctl.plan.models import S3Bucket
 
@@ -28,6 +28,7 @@ class S3BucketKind(Kind):
             "s3:GetBucketVersioning",
             "s3:GetReplicationConfiguration",
             "s3:GetEncryptionConfiguration",
+            "s3:GetBucketLogging",
             "s3:ListBucket",
             "s3:GetObject",
             "iam:GetRole",
@@ -75,6 +76,7 @@ class S3BucketKind(Kind):
     moto_extensions = ("moto_replication",)
     lag = staticmethod(failover.lag)
     canary = canary.S3Canary()
+    compliance = compliance.S3Compliance()
 
     def checks(self, res: Any, ctx: RunContext) -> list[Check]:
         return checks.checks(res, ctx)

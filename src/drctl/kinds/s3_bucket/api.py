@@ -107,6 +107,14 @@ def default_encryption(s3: Any, bucket: str) -> str | None:
     return str(rules[0].get("ApplyServerSideEncryptionByDefault", {}).get("SSEAlgorithm"))
 
 
+def access_log_target(s3: Any, bucket: str) -> str | None:
+    """Where server access logs go (``bucket/prefix``), or None when logging is off."""
+    logging = s3.get_bucket_logging(Bucket=bucket).get("LoggingEnabled")
+    if not logging:
+        return None
+    return f"{logging.get('TargetBucket')}/{logging.get('TargetPrefix', '')}"
+
+
 def newest_keys(s3: Any, bucket: str, limit: int = 20) -> list[str]:
     """Up to ``limit`` most recently modified keys, from a full (paginated) listing: the first
     page holds the first 1,000 keys in key order, not the newest."""
