@@ -217,3 +217,78 @@ def test_failover_with_the_ga_api_region_down_fails_fast_naming_the_dependency(
     assert took < 10, f"took {took:.1f} s"
     outages.clear()
     assert _dials() == before  # nothing half-moved
+
+
+WEIGHTS_PLAN = PLAN + "    move: weights\n"
+
+
+def _weights(region: str) -> dict[str, int]:
+    return {e["EndpointId"]: e["Weight"] for e in _groups()[region]["EndpointDescriptions"]}
+
+
+def test_failover_by_weights_moves_traffic_with_the_dials_untouched(
+    aws: None, tmp_path: Path
+) -> None:
+    """Weight 0 on every primary endpoint: GA fails over to DR's healthy endpoints whatever
+    the dials; failback restores the weights the failover recorded -- read back each time."""
+    loaded, settings = _built(tmp_path, WEIGHTS_PLAN)
+    dials, home = _dials(), _weights("us-east-1")
+    assert set(home.values()) == {128}
+    group = _groups()["us-east-1"]
+    custom = {e: 200 for e in home}
+    _ga().update_endpoint_group(
+        EndpointGroupArn=group["EndpointGroupArn"],
+        EndpointConfigurations=[{"EndpointId": e, "Weight": w} for e, w in custom.items()],
+    )
+    settings.clock.sleep(120)  # the change deploys
+
+    over = run_action(loaded, settings, "failover")
+    step = over.steps[0]
+    assert over.status == "succeeded", (step.status, step.detail)
+    assert set(_weights("us-east-1").values()) == {0}
+    assert _dials() == dials  # the dials did not move: GA's failover ignores them
+    assert "traffic to eu-west-1 only" in step.detail
+    assert step.data["weights_before"] == custom
+    during = _check(loaded, settings)["primary-serving"]
+    assert during.status.value == "warn" and "failover by weights is in effect" in during.detail
+
+    again = run_action(loaded, settings, "failover")
+    assert again.steps[0].status == "skipped"
+
+    back = run_action(loaded, settings, "failback", from_run=over.run_id)
+    assert back.status == "succeeded", back.steps[0].detail
+    assert _weights("us-east-1") == custom  # as recorded, not AWS's default
+    assert "traffic to us-east-1 only" in back.steps[0].detail
+    results = _check(loaded, settings)
+    assert results["primary-serving"].status.value == "pass"
+
+
+def test_failover_by_weights_waits_for_a_healthy_dr_endpoint(aws: None, tmp_path: Path) -> None:
+    loaded, settings = _built(tmp_path, WEIGHTS_PLAN)
+    [dr_endpoint] = _weights("eu-west-1")
+    ext.set_endpoint_health(dr_endpoint, False)
+    settings.clock.sleep(300)  # its health checks find it down
+    record = run_action(loaded, settings, "failover")
+    assert record.status != "succeeded"
+    assert "traffic would go to nowhere" in record.steps[0].detail
+
+
+def test_serving_regions_follow_gas_documented_failover_rule() -> None:
+    from drctl.kinds.global_accelerator.api import serving_regions
+
+    def group(dial: float, *endpoints: tuple[str, int]) -> dict[str, Any]:
+        return {
+            "TrafficDialPercentage": dial,
+            "EndpointDescriptions": [
+                {"EndpointId": f"e{i}", "HealthState": health, "Weight": weight}
+                for i, (health, weight) in enumerate(endpoints)
+            ],
+        }
+
+    up, down = ("HEALTHY", 128), ("UNHEALTHY", 128)
+    zero = ("HEALTHY", 0)
+    assert serving_regions({"a": group(100, up), "b": group(0, up)}) == ["a"]
+    assert serving_regions({"a": group(100, up), "b": group(100, up)}) == ["a", "b"]
+    assert serving_regions({"a": group(100, down), "b": group(0, up)}) == ["b"]  # dial ignored
+    assert serving_regions({"a": group(100, zero), "b": group(0, up)}) == ["b"]
+    assert serving_regions({"a": group(100, zero), "b": group(0, zero)}) == []

@@ -297,6 +297,13 @@ class GlobalAccelerator(ResourceBase):
         description="the DR group's traffic dial while primary serves: 0 (active-passive) "
         "or 100 (active-active); failback restores it",
     )
+    move: Literal["dial", "weights"] = Field(
+        "dial",
+        description="dial: failover dials the primary group to 0% and DR to 100%; weights: "
+        "failover sets the primary group's endpoint weights to 0, and Global Accelerator "
+        "sends the traffic to DR's healthy endpoints whatever the dials (failback restores "
+        "the weights the failover recorded)",
+    )
 
     @model_validator(mode="after")
     def _listener_of_accelerator(self) -> GlobalAccelerator:

@@ -10,6 +10,8 @@ The dials are changed through the Global Accelerator API, which is served from u
 independent of us-east-1 (where Route 53's control plane lives), but not of us-west-2. Global
 Accelerator's own data plane also fails over without any call when a group has no healthy
 endpoint, after its health checks' interval x threshold -- which readiness holds to the RTO.
+With ``move: weights`` failover sets the primary group's endpoint weights to 0 instead, which
+makes that same failover happen at once, whatever the dials (``weights.py``).
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from typing import Any, ClassVar
 from drctl.engine.context import RunContext
 from drctl.engine.step import Check, Step
 from drctl.kinds.contract import IamActions, Kind
-from drctl.kinds.global_accelerator import checks, dial
+from drctl.kinds.global_accelerator import checks, dial, weights
 from drctl.kinds.sandboxing import SandboxBuild
 from drctl.plan.models import GlobalAccelerator
 
@@ -49,9 +51,13 @@ class GlobalAcceleratorKind(Kind):
         return checks.checks(res, ctx)
 
     def failover(self, res: Any, ctx: RunContext) -> list[Step]:
+        if res.move == "weights":
+            return weights.failover(res, ctx)
         return dial.failover(res, ctx)
 
     def failback(self, res: Any, ctx: RunContext) -> list[Step]:
+        if res.move == "weights":
+            return weights.failback(res, ctx)
         return dial.failback(res, ctx)
 
     def build_sandbox(self, b: SandboxBuild, res: Any) -> None:

@@ -77,6 +77,45 @@ def set_dial(ga: Any, arn: str, percent: float) -> dict[str, Any]:
     )
 
 
+def set_weights(ga: Any, group: dict[str, Any], weights: dict[str, int]) -> dict[str, Any]:
+    """UpdateEndpointGroup with every endpoint of ``group`` listed (the call replaces the
+    list), each keeping its settings and taking its weight from ``weights`` when named."""
+    configs = [
+        {
+            "EndpointId": e["EndpointId"],
+            "Weight": int(weights.get(str(e["EndpointId"]), e.get("Weight", 128))),
+            "ClientIPPreservationEnabled": bool(e.get("ClientIPPreservationEnabled", False)),
+        }
+        for e in group.get("EndpointDescriptions", [])
+    ]
+    response = ga.update_endpoint_group(
+        EndpointGroupArn=group["EndpointGroupArn"], EndpointConfigurations=configs
+    )
+    return dict(response["EndpointGroup"])
+
+
+def weights(group: dict[str, Any]) -> dict[str, int]:
+    """Endpoint id -> weight, as described."""
+    return {
+        str(e["EndpointId"]): int(e.get("Weight", 128))
+        for e in group.get("EndpointDescriptions", [])
+    }
+
+
+def serving_regions(groups: dict[str, dict[str, Any]]) -> list[str]:
+    """Where Global Accelerator sends traffic, by its documented rules: to the groups whose
+    dial is above 0 and that have a healthy endpoint with a weight above 0; when none has,
+    it "fails over to a healthy endpoint with a weight greater than zero in another endpoint
+    group" and "ignores the traffic dial setting" (Global Accelerator Developer Guide,
+    "Failover for unhealthy endpoints")."""
+    dialled = [
+        region
+        for region, g in groups.items()
+        if float(g.get("TrafficDialPercentage", 100)) > 0 and healthy_endpoints(g)
+    ]
+    return dialled or [region for region, g in groups.items() if healthy_endpoints(g)]
+
+
 def healthy_endpoints(group: dict[str, Any]) -> list[str]:
     """Endpoints that take traffic: HEALTHY and with a weight above zero."""
     return [

@@ -93,6 +93,12 @@ def checks(res: GlobalAccelerator, ctx: RunContext) -> list[Check]:
             dr_region: float(found[1]["TrafficDialPercentage"]),
         }
         text = dial.dials_text(res, ctx, dials)
+        weighted = [w for w in api.weights(found[0]).values() if w > 0]
+        if res.move == "weights" and found[0].get("EndpointDescriptions") and not weighted:
+            return warned(
+                f"DR serving (a failover by weights is in effect): every {primary_region} "
+                f"endpoint has weight 0; {text}"
+            )
         if dials == {primary_region: dial.FULL, dr_region: float(res.dr_traffic_dial)}:
             return passed(f"primary serving: {text}")
         if dials == {primary_region: 0.0, dr_region: dial.FULL}:
