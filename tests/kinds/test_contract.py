@@ -49,6 +49,8 @@ CLIENT_SERVICE = {
     "appscaling": "application-autoscaling",
     "config": "route53-recovery-control-config",
     "cluster": "route53-recovery-cluster",
+    "awslambda": "lambda",
+    "ssm": "ssm",
 }
 
 
@@ -161,6 +163,8 @@ def _api_calls(path: Path) -> set[tuple[str, str]]:
 def _iam(service: str, operation: str) -> str:
     if service == "s3":
         operation = S3_IAM.get(operation, operation)
+    if service == "lambda":
+        operation = {"Invoke": "InvokeFunction"}.get(operation, operation)
     fixed = {"ListObjectsV2": "ListBucket", "TestDnsAnswer": "TestDNSAnswer"}
     operation = fixed.get(operation, operation)
     operation = re.sub(r"Db(?=[A-Z])", "DB", operation)

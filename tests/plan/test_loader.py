@@ -20,7 +20,7 @@ from tests.conftest import DEMO_PLAN, EXAMPLES
 CONTRACT = Path("/work/shared/design/plan-v1.yaml")
 KINDS = (
     "s3-bucket, rds-instance, aurora-global, dynamodb-table, autoscaling-group, "
-    "ecs-service, route53-record, arc-routing-control, global-accelerator, manual"
+    "ecs-service, route53-record, arc-routing-control, global-accelerator, manual, custom"
 )
 VALID_TAIL = """\
 regions: {primary: us-east-1, dr: us-west-2}

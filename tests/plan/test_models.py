@@ -57,6 +57,7 @@ BASE: dict[str, Any] = {
             "1234abcd-abcd-1234-abcd-1234abcdef03/listener/0123abcd",
         },
         {"kind": "manual", "name": "call-partner", "instructions": "Call them."},
+        {"kind": "custom", "name": "flags", "failover": {"run": {"command": {"argv": ["true"]}}}},
     ],
 }
 
@@ -84,6 +85,7 @@ def test_each_kind_becomes_its_model_with_defaults() -> None:
         m.ArcRoutingControl,
         m.GlobalAccelerator,
         m.Manual,
+        m.Custom,
     ]
     assert set(m.RESOURCE_MODELS) == {r.kind for r in p.resources}
     db = p.resource("orders-db")

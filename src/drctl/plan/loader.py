@@ -85,7 +85,9 @@ def load_plan(path: str | FsPath) -> LoadedPlan:
         )
     if text.startswith("\ufeff"):  # a byte-order mark some editors write; YAML allows it
         text = text[1:]
-    return load_plan_text(text, name)
+    loaded = load_plan_text(text, name)
+    loaded.plan.located_in(FsPath(name).resolve().parent)
+    return loaded
 
 
 def _read_plan_bytes(name: str) -> bytes:
