@@ -3,11 +3,16 @@ what the plan's drills and experiments need (``drctl.drills.prerequisites``)."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 
 from drctl.cli.app import AppContext, pass_app
 from drctl.cli.common import load_for_command, plan_option, run_settings
 from drctl.errors import ExitCode
+
+if TYPE_CHECKING:
+    from drctl.engine.context import RunContext
 
 
 @click.command()
@@ -22,14 +27,20 @@ def check(app: AppContext, plan_path: str, only: tuple[str, ...]) -> None:
     """
     from drctl.drills import prerequisites
     from drctl.engine.checks import summarize
-    from drctl.engine.run import readiness
+    from drctl.engine.run import plan_readiness
     from drctl.engine.settings import make_context
     from drctl.kinds.registry import registry
+    from drctl.plan.models import Plan
 
     loaded = load_for_command(app, plan_path)
-    ctx = make_context(loaded.plan, run_settings(app), mode="planned", require_credentials=True)
-    results = readiness(
-        loaded.plan, ctx, registry(), list(only), prerequisites=prerequisites.checks
+    settings = run_settings(app)
+
+    def context(plan: Plan) -> RunContext:
+        return make_context(plan, settings, mode="planned", require_credentials=True)
+
+    # With include: every included plan's checks too, named under its app.
+    results = plan_readiness(
+        loaded, context(loaded.plan), context, registry(), list(only), prerequisites.checks
     )
     summary = summarize(results)
     if app.json:

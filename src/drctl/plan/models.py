@@ -499,6 +499,16 @@ class EffectiveObjectives(BaseModel):
     rpo_source: str
 
 
+class Include(StrictModel):
+    """Another plan failed over in the same run (plans of plans)."""
+
+    plan: str = Field(min_length=1, description="path of the plan file, relative to this one")
+    depends_on: list[Name] = Field(
+        default_factory=list,
+        description="apps of other included plans whose steps all finish before this one's start",
+    )
+
+
 class Plan(StrictModel):
     version: Version = Field(description="plan format version")
     app: Name
@@ -510,9 +520,15 @@ class Plan(StrictModel):
     accounts: Accounts | None = None
     notifications: Notifications | None = None
     state: State = Field(default_factory=State)
-    resources: list[Resource] = Field(min_length=1)
+    # At least one, unless the plan includes others (checked in plan/semantics.py, where
+    # the message can say so and point at the right place).
+    resources: list[Resource] = Field(default_factory=list)
     experiments: list[Experiment] = Field(default_factory=list)
     drills: list[Drill] = Field(default_factory=list)
+    include: list[Include] = Field(
+        default_factory=list,
+        description="other plans failed over in the same run, each under its app's name",
+    )
     # Where the plan file is: what a custom command's working directory and an include's
     # path are relative to (set by the loader; None for a plan given as text: the cwd).
     _directory: str | None = PrivateAttr(None)
