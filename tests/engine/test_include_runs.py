@@ -171,3 +171,72 @@ def test_check_covers_every_included_plan(aws: None, tmp_path: Path) -> None:
     doc = json.loads(result.stdout)
     resources = {c["resource"] for c in doc["checks"]}
     assert {"platform/sessions", "platform/platform-flags", "storefront/web"} <= resources
+
+
+PARTNER = """\
+version: 1
+app: partner
+tier: gold
+strategy: warm-standby
+regions: {primary: us-east-1, dr: us-west-2}
+resources:
+  - {kind: manual, name: call, instructions: "Ask the partner to switch"}
+"""
+
+TOP = """\
+version: 1
+app: org
+tier: gold
+strategy: warm-standby
+regions: {primary: us-east-1, dr: us-west-2}
+include:
+  - plan: plans/platform.yaml
+  - {plan: plans/partner.yaml, depends_on: [platform]}
+"""
+
+
+def test_an_included_manual_step_waits_and_resumes_under_its_app(aws: None, tmp_path: Path) -> None:
+    (tmp_path / "plans").mkdir()
+    (tmp_path / "plans" / "platform.yaml").write_text(
+        (EXAMPLES / "organisation" / "platform.yaml").read_text()
+    )
+    (tmp_path / "plans" / "partner.yaml").write_text(PARTNER)
+    (tmp_path / "org.yaml").write_text(TOP)
+    loaded = load_plan(tmp_path / "org.yaml")
+    settings = default_settings(state_dir=tmp_path / "state", clock=FakeClock())
+    aws_time.follow(settings.clock.now)
+    _build(loaded, settings)
+
+    first = run_action(loaded, settings, "failover")
+    status = {s.id: s.status for s in first.steps}
+    assert first.status == "waiting" and status["partner/call.confirm"] == "waiting"
+    assert status["platform/platform-flags.run"] == "succeeded"
+    # The run keeps every lock while it waits for the person.
+    for app in ("org", "platform", "partner"):
+        held = FileLockStore(settings.state_dir, app).read()
+        assert held is not None and held.run_id == first.run_id
+    # The gate read the platform's table against the platform's RPO, named under its app.
+    [start] = [e for e in read_journal(_journal(settings)) if e["event"] == "run-start"][:1]
+    readings = start["rpo_gate"]["readings"]
+    assert [r["resource"] for r in readings] == ["platform/sessions"]
+
+    # An included file changed since: the resume is refused.
+    partner = tmp_path / "plans" / "partner.yaml"
+    partner.write_text(PARTNER.replace("switch", "switch now"))
+    result = invoke(
+        "--state-dir", str(settings.state_dir), "failover", "--plan", str(tmp_path / "org.yaml"),
+        "--resume", first.run_id, "--approve", "partner/call", "--yes",
+    )  # fmt: skip
+    assert result.exit_code == 2 and "changed since run" in result.stderr, result.output
+    partner.write_text(PARTNER)
+
+    done = run_action(loaded, settings, "failover", resume=first.run_id, approve=["partner/call"])
+    assert done.status == "succeeded", [(s.id, s.status, s.detail) for s in done.steps]
+    assert [a["step"] for a in done.approvals] == ["partner/call"]
+    for app in ("org", "platform", "partner"):
+        assert FileLockStore(settings.state_dir, app).read() is None
+
+
+def _journal(settings: Any) -> Path:
+    [journal] = list(runs_dir(settings.state_dir).glob("*.jsonl"))
+    return journal
