@@ -271,3 +271,20 @@ def test_a_command_past_its_timeout_is_killed_with_its_process_group(tmp_path: P
         time.sleep(0.1)
     else:
         pytest.fail(f"the command's child {child} still runs")
+
+
+def test_an_action_is_exactly_one_of_three_and_argv_is_a_list(tmp_path: Path) -> None:
+    from drctl.errors import PlanError
+
+    text = (
+        FAILING.replace("RUN", "{invoke: {function: f}, command: {argv: [echo]}}")
+        + "    failback:\n      run: {command: {argv: 'rm -rf /tmp/x'}}\n"
+    )
+    with pytest.raises(PlanError) as info:
+        load_plan(_plan_file(tmp_path, text))
+    path = tmp_path / "plan.yaml"
+    assert info.value.diagnostics == [
+        f"{path}:10:12: resources[0].failover.run: give exactly one of invoke, automation "
+        "or command",
+        f"{path}:12:29: resources[0].failback.run.command.argv: Input should be a valid list",
+    ]

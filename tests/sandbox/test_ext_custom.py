@@ -163,3 +163,33 @@ def test_invoke_of_a_raising_function_is_200_with_function_error(aws: ClientFact
     with pytest.raises(ClientError) as missing:
         client.invoke(FunctionName="nope")
     assert missing.value.response["Error"]["Code"] == "ResourceNotFoundException"
+
+
+def test_sandbox_up_builds_each_included_plan_and_the_extensions_answer_over_http(
+    server: ClientFactory, fake: FakeClock
+) -> None:
+    from drctl.sandbox.serve import build_plan
+    from tests.conftest import EXAMPLES
+
+    endpoint = server("ssm").meta.endpoint_url
+    built = build_plan(str(EXAMPLES / "organisation.yaml"), endpoint)
+    assert built == [
+        "platform/sessions",
+        "platform/platform-flags",
+        "storefront/web",
+        "storefront/warm-caches",
+    ]
+    client = server("lambda", REGION)
+    answer = client.invoke(FunctionName="platform-flags-switch", Payload=b'{"serving": "dr"}')
+    assert json.loads(answer["Payload"].read()) == {
+        "parameter": "/drctl-sandbox/platform-flags",
+        "value": "dr",
+    }
+    ssm = server("ssm", REGION)
+    execution_id = ssm.start_automation_execution(
+        DocumentName="storefront-warm-caches", Parameters={"Pages": ["home", "search"]}
+    )["AutomationExecutionId"]
+    fake.advance(60)
+    assert _status(ssm, execution_id)["AutomationExecutionStatus"] == "Success"
+    flag = ssm.get_parameter(Name="/drctl-sandbox/warm-caches")["Parameter"]["Value"]
+    assert flag == "dr"
