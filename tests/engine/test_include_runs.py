@@ -161,6 +161,10 @@ def test_dry_run_and_plan_show_give_the_combined_graph(aws: None, tmp_path: Path
     ]
     assert steps["storefront/warm-caches.run"]["depends_on"] == ["storefront/web.scale-up"]
     assert steps["platform/platform-flags.run"]["resource"] == "platform/platform-flags"
+    text = invoke("plan", "show", str(ORG))
+    assert text.exit_code == 0, text.output
+    assert "Included plans" in text.stdout and "organisation/storefront.yaml" in text.stdout
+    assert "waits for: platform/platform-flags.run, platform/sessions.probe-dr" in text.stdout
 
 
 def test_check_covers_every_included_plan(aws: None, tmp_path: Path) -> None:
