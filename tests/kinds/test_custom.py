@@ -288,3 +288,17 @@ def test_an_action_is_exactly_one_of_three_and_argv_is_a_list(tmp_path: Path) ->
         "or command",
         f"{path}:12:29: resources[0].failback.run.command.argv: Input should be a valid list",
     ]
+
+
+@pytest.mark.filterwarnings("error")
+def test_a_child_left_holding_the_output_does_not_hold_the_step(tmp_path: Path) -> None:
+    text = FAILING.replace(
+        "RUN", "{command: {argv: [sh, -c, 'sleep 8 & echo started'], timeout: 1m}}"
+    )
+    loaded = load_plan(_plan_file(tmp_path, text))
+    started = time.monotonic()
+    record = run_action(loaded, _settings(tmp_path), "failover")
+    [step] = record.steps
+    assert step.status == "succeeded", step.detail
+    assert step.data["output"] == "started\n" and step.data["exit_status"] == 0
+    assert time.monotonic() - started < 8  # the reader's grace, not the child's sleep

@@ -31,7 +31,7 @@ def captured(text: str, limit: int = KEEP_BYTES) -> str:
 
 class TailReader:
     """Reads a stream to its end in a thread, holding only its last ``READ_LIMIT`` bytes, so
-    a command that prints gigabytes costs drctl no more than that."""
+    a command that prints gigabytes costs drctl no more than that; closes it at the end."""
 
     def __init__(self, stream: IO[bytes]) -> None:
         self._chunks: deque[bytes] = deque()
@@ -41,13 +41,21 @@ class TailReader:
         self._thread.start()
 
     def _read(self, stream: IO[bytes]) -> None:
-        for chunk in iter(lambda: stream.read1(8192) if hasattr(stream, "read1") else b"", b""):
-            self._chunks.append(chunk)
-            self._size += len(chunk)
-            while self._size - len(self._chunks[0]) >= READ_LIMIT:
-                dropped = self._chunks.popleft()
-                self._size -= len(dropped)
-                self._dropped += len(dropped)
+        try:
+            for chunk in iter(lambda: stream.read1(8192), b""):  # type: ignore[attr-defined]
+                self._chunks.append(chunk)
+                self._size += len(chunk)
+                while self._size - len(self._chunks[0]) >= READ_LIMIT:
+                    dropped = self._chunks.popleft()
+                    self._size -= len(dropped)
+                    self._dropped += len(dropped)
+        except (OSError, ValueError):
+            return  # the pipe broke: what was read is what there is
+        finally:
+            # Closed here, by the reader, once the pipe ends: a child the command left behind
+            # may hold it open long after drctl stopped waiting (closing it from another
+            # thread would wait for this read to return).
+            stream.close()
 
     def text(self, wait: float = 5.0) -> str:
         """What was read (call once the process has ended)."""
