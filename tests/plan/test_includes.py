@@ -140,3 +140,11 @@ def test_a_plan_needs_resources_or_includes(tmp_path: Path) -> None:
     path = tmp_path / "org.yaml"
     path.write_text(ORG.replace("include:\n", ""))
     assert _errors(path) == [f"{path}:1:1: missing required key 'resources'"]
+
+
+def test_an_included_plans_warnings_are_the_including_plans_too(tmp_path: Path) -> None:
+    (tmp_path / "shop.yaml").write_text(APP.format(app="shop") + "# key AKIAABCDEFGHIJKLMNOP\n")
+    path = _write(tmp_path, "  - plan: shop.yaml\n")
+    warnings = [str(w) for w in load_plan(path).warnings]
+    assert len(warnings) == 1
+    assert warnings[0].startswith(f"{tmp_path / 'shop.yaml'}:7:7: warning: this looks like an AWS")

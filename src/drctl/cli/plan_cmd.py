@@ -94,6 +94,7 @@ def validate(app: AppContext, plan_path: str | None, plan_opt: str | None) -> No
         click.echo(
             f"{plan_path}: valid -- app {p.app}, {len(p.resources)} resources, "
             f"{len(p.experiments)} experiments, {len(p.drills)} drills"
+            + (f", {len(loaded.includes)} included plans" if loaded.includes else "")
             + (f", {len(loaded.warnings)} warnings" if loaded.warnings else "")
         )
 

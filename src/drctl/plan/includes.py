@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path as FsPath
-from typing import Protocol
+from typing import Any, Protocol
 
 from drctl.errors import PlanError
 from drctl.plan.models import Plan
@@ -36,6 +36,9 @@ class LoadedPlan(Protocol):
 
     @property
     def text(self) -> str: ...
+
+    @property
+    def warnings(self) -> list[Any]: ...
 
 
 SEPARATOR = "/"  # between an included plan's app and its resource or step names

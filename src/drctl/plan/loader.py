@@ -179,6 +179,8 @@ def load_plan_text(
     loaded.plan.located_in(where)
     if loaded.plan.include and includes:
         loaded.includes = _includes(loaded, where)
+        # Their warnings are the run's too (each in its own file).
+        loaded.warnings += [w for inc in loaded.includes for w in inc.loaded.warnings]
     return loaded
 
 
