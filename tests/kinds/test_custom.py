@@ -302,3 +302,38 @@ def test_a_child_left_holding_the_output_does_not_hold_the_step(tmp_path: Path) 
     assert step.status == "succeeded", step.detail
     assert step.data["output"] == "started\n" and step.data["exit_status"] == 0
     assert time.monotonic() - started < 8  # the reader's grace, not the child's sleep
+
+
+RESUMABLE = """\
+version: 1
+app: shop
+tier: gold
+strategy: warm-standby
+regions: {primary: us-east-1, dr: us-west-2}
+resources:
+  - kind: custom
+    name: first
+    phase: data
+    failover:
+      run: {command: {argv: [sh, -c, 'echo ran >> first.log']}}
+  - kind: custom
+    name: second
+    depends_on: [first]
+    failover:
+      run: {command: {argv: [sh, -c, 'test -f ready || { echo not ready; exit 1; }']}}
+"""
+
+
+def test_a_failed_custom_step_resumes_without_rerunning_the_ones_done(tmp_path: Path) -> None:
+    loaded = load_plan(_plan_file(tmp_path, RESUMABLE))
+    settings = _settings(tmp_path)
+    failed = run_action(loaded, settings, "failover")
+    assert [(s.id, s.status) for s in failed.steps] == [
+        ("first.run", "succeeded"),
+        ("second.run", "failed"),
+    ]
+    assert failed.steps[1].detail == "second: sh exited with status 1: not ready"
+    (tmp_path / "ready").write_text("")
+    resumed = run_action(loaded, settings, "failover", resume=failed.run_id)
+    assert resumed.status == "succeeded"
+    assert (tmp_path / "first.log").read_text() == "ran\n"  # done once, not again
