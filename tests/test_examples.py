@@ -31,6 +31,8 @@ def test_the_four_scenarios_of_the_guide_are_there() -> None:
         "global-active-active",
         "serverless-warm-standby",  # secret, Lambda triggers, EventBridge jobs
         "startup-backup-restore",
+        "payments-custom-steps",  # custom steps: a Lambda function, a runbook, a command
+        "organisation",  # plans of plans: organisation/platform.yaml, then storefront.yaml
     }
 
 
@@ -104,6 +106,19 @@ def _promoted_or_restored(plan: Any) -> None:
             assert {m["State"] for m in mappings} == {"Enabled"}
             concurrency = lam.get_function_concurrency(FunctionName=res.function)
             assert concurrency.get("ReservedConcurrentExecutions") == res.reserved_concurrency
+        elif res.kind == "custom" and res.failover.run.command is None:
+            assert _custom_flag(plan, res) == "dr"  # what the sandbox's function/runbook set
+
+
+def _custom_flag(plan: Any, res: Any) -> str | None:
+    """The flag the sandbox's stand-in for a custom resource's function or runbook flips."""
+    action = res.failover.run.invoke or res.failover.run.automation
+    region = plan.regions.dr if action.side.value == "dr" else plan.regions.primary
+    ssm = boto3.client("ssm", region_name=region)
+    try:
+        return str(ssm.get_parameter(Name=f"/drctl-sandbox/{res.name}")["Parameter"]["Value"])
+    except ssm.exceptions.ParameterNotFound:
+        return None
 
 
 def _dials(plan: Any) -> dict[str, dict[str, float]]:
@@ -140,6 +155,8 @@ def _home_again(plan: Any, dials_before: dict[str, dict[str, float]]) -> None:
             )["GlobalClusters"][0]
             writer = next(m for m in glob["GlobalClusterMembers"] if m["IsWriter"])
             assert f":{primary}:" in writer["DBClusterArn"]
+        elif res.kind == "custom" and res.failback and res.failback.run.command is None:
+            assert _custom_flag(plan, res) == "primary"
     assert _dials(plan) == dials_before
 
 
@@ -157,25 +174,32 @@ def test_scenario_builds_checks_fails_over_and_back_in_the_sandbox(
     path: Path, aws: None, tmp_path: Path
 ) -> None:
     loaded = load_plan(path)
-    plan = loaded.plan
+    # A plan of plans runs its included plans too (each built, checked, read back).
+    plans = [(inc.prefix, inc.loaded.plan) for inc in loaded.includes] + [("", loaded.plan)]
     settings = default_settings(state_dir=tmp_path / "state", clock=FakeClock())
     aws_time.follow(settings.clock.now)  # AWS moves through its states as the run waits
-    build_sandbox(plan, settings)
+    for _, plan in plans:
+        build_sandbox(plan, settings)
 
-    results = run_checks(collect_checks(plan, make_context(plan, settings)))
+    results = run_checks(
+        [c for _, plan in plans for c in collect_checks(plan, make_context(plan, settings))]
+    )
     summary = summarize(results)
     failing = [(c.resource, c.name, r.detail) for c, r in results if r.status.value != "pass"]
     assert summary["fail"] == 0 and summary["error"] == 0, failing
 
-    manual = [r.name for r in plan.resources if r.kind == "manual"]
-    dials_before = _dials(plan)
+    manual = [p + r.name for p, plan in plans for r in plan.resources if r.kind == "manual"]
+    dials_before = [_dials(plan) for _, plan in plans]
     record = run_action(loaded, settings, "failover", approve=manual, accept_data_loss=False)
     assert record.status == "succeeded", [(s.id, s.status, s.detail) for s in record.steps]
     assert record.rto_seconds is not None
-    _promoted_or_restored(plan)
+    for _, plan in plans:
+        _promoted_or_restored(plan)
 
     back = run_action(loaded, settings, "failback", approve=manual, accept_data_loss=False)
     assert back.status == "succeeded", [(s.id, s.status, s.detail) for s in back.steps]
-    _home_again(plan, dials_before)
+    for (_, plan), dials in zip(plans, dials_before, strict=True):
+        _home_again(plan, dials)
     settings.clock.sleep(600)  # fresh metrics for the checks (a replica publishes per minute)
-    assert _not_passing(plan, settings) == []
+    for _, plan in plans:
+        assert _not_passing(plan, settings) == []

@@ -34,10 +34,12 @@ def _failover(path: Path, tmp_path: Path, *, outage: bool) -> tuple[object, floa
     plan = loaded.plan
     settings = default_settings(state_dir=tmp_path / ("out" if outage else "up"), clock=FakeClock())
     aws_time.follow(settings.clock.now)
-    build_sandbox(plan, settings)
+    plans = [(inc.prefix, inc.loaded.plan) for inc in loaded.includes] + [("", plan)]
+    for _, each in plans:  # a plan of plans: its included plans are built too
+        build_sandbox(each, settings)
     if outage:
         outages.add(plan.regions.primary)
-    manual = [r.name for r in plan.resources if r.kind == "manual"]
+    manual = [p + r.name for p, each in plans for r in each.resources if r.kind == "manual"]
     started = time.monotonic()
     record = run_action(loaded, settings, "failover", mode="unplanned", approve=manual)
     return record, time.monotonic() - started

@@ -53,6 +53,8 @@ CLIENT_SERVICE = {
     "kms": "kms",
     "events": "events",
     "lambda_client": "lambda",
+    "awslambda": "lambda",
+    "ssm": "ssm",
 }
 
 
@@ -165,6 +167,8 @@ def _api_calls(path: Path) -> set[tuple[str, str]]:
 def _iam(service: str, operation: str) -> str:
     if service == "s3":
         operation = S3_IAM.get(operation, operation)
+    if service == "lambda":
+        operation = {"Invoke": "InvokeFunction"}.get(operation, operation)
     fixed = {"ListObjectsV2": "ListBucket", "TestDnsAnswer": "TestDNSAnswer"}
     operation = fixed.get(operation, operation)
     operation = re.sub(r"Db(?=[A-Z])", "DB", operation)

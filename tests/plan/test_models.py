@@ -65,6 +65,7 @@ BASE: dict[str, Any] = {
         },
         {"kind": "lambda-function", "name": "worker", "function": "shop-worker", "alias": "live"},
         {"kind": "manual", "name": "call-partner", "instructions": "Call them."},
+        {"kind": "custom", "name": "flags", "failover": {"run": {"command": {"argv": ["true"]}}}},
     ],
 }
 
@@ -95,6 +96,7 @@ def test_each_kind_becomes_its_model_with_defaults() -> None:
         m.EventBridgeRules,
         m.LambdaFunction,
         m.Manual,
+        m.Custom,
     ]
     assert set(m.RESOURCE_MODELS) == {r.kind for r in p.resources}
     db = p.resource("orders-db")

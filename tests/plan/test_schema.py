@@ -37,7 +37,9 @@ def test_schema_header() -> None:
     assert schema["title"] == "drctl DR plan (format version 1)"
     assert schema["type"] == "object"
     assert schema["additionalProperties"] is False
-    assert sorted(schema["required"]) == ["app", "regions", "resources", "strategy", "version"]
+    assert sorted(schema["required"]) == ["app", "regions", "strategy", "version"]
+    # resources, unless the plan includes others
+    assert schema["anyOf"] == [{"required": ["resources"]}, {"required": ["include"]}]
     json.dumps(schema)  # plain JSON all the way down
 
 
@@ -141,6 +143,7 @@ def test_bad_duration_fails(validator: jsonschema.Draft202012Validator) -> None:
                 "resources",
                 "experiments",
                 "drills",
+                "include",
             ],
         ),
         (("objectives",), {}, ["rto", "rpo"]),

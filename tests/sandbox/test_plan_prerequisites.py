@@ -28,6 +28,8 @@ WORKLOAD_ACCOUNT = "210987654321"  # full.yaml's accounts:
 
 def _built(path: Path) -> Any:
     loaded = load_plan(path)
+    for inc in loaded.includes:  # a plan of plans: its included plans are built too
+        build_sandbox(inc.loaded.plan, default_settings())
     build_sandbox(loaded.plan, default_settings())  # on the sandbox's AWS clock, as the CLI
     return loaded
 

@@ -51,13 +51,16 @@ def check(
     """
     from drctl.drills import alarms, compliance, prerequisites
     from drctl.engine.checks import summarize
-    from drctl.engine.run import readiness
+    from drctl.engine.run import plan_readiness
     from drctl.engine.settings import make_context
     from drctl.kinds.registry import registry
 
     loaded = load_for_command(app, plan_path)
-    ctx = make_context(loaded.plan, run_settings(app), mode="planned", require_credentials=True)
+    settings = run_settings(app)
     chosen = compliance.policy(policy_name) if policy_name else None
+
+    def context(plan: Plan) -> RunContext:
+        return make_context(plan, settings, mode="planned", require_credentials=True)
 
     def plan_checks(plan: Plan, ctx: RunContext, only: Sequence[str] | None = None) -> list[Check]:
         found = prerequisites.checks(plan, ctx, only)
@@ -66,7 +69,9 @@ def check(
             found += compliance.checks(plan, ctx, chosen, only)
         return found
 
-    results = readiness(loaded.plan, ctx, registry(), list(only), prerequisites=plan_checks)
+    # With include: every included plan's checks too, named under its app.
+    ctx = context(loaded.plan)
+    results = plan_readiness(loaded, ctx, context, registry(), list(only), plan_checks)
     summary = summarize(results)
     published = None
     if publish:

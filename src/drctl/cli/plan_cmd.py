@@ -94,6 +94,7 @@ def validate(app: AppContext, plan_path: str | None, plan_opt: str | None) -> No
         click.echo(
             f"{plan_path}: valid -- app {p.app}, {len(p.resources)} resources, "
             f"{len(p.experiments)} experiments, {len(p.drills)} drills"
+            + (f", {len(loaded.includes)} included plans" if loaded.includes else "")
             + (f", {len(loaded.warnings)} warnings" if loaded.warnings else "")
         )
 
@@ -128,15 +129,14 @@ def show(app: AppContext, plan_path: str | None, plan_opt: str | None, mode: str
     resolves them.
     """
     from drctl.cli.common import run_settings
-    from drctl.engine.run import step_graph
-    from drctl.engine.settings import make_context
+    from drctl.engine.run import plan_graph
     from drctl.kinds.registry import registry
 
     plan_path = _one_plan(plan_path, plan_opt)
     loaded = load_for_command(app, plan_path)
     plan_model = loaded.plan
-    ctx = make_context(plan_model, run_settings(app, dry_run=True), mode=mode, offline=True)
-    graph = step_graph(plan_model, ctx, registry(), "failover")
+    # With include: the combined graph, each included plan's steps under its app.
+    graph = plan_graph(loaded, run_settings(app, dry_run=True), registry(), "failover", mode)
     steps = [
         {
             **s.summary(),

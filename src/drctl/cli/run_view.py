@@ -83,7 +83,9 @@ def _execute_live(
     )
     with LiveStepView(run.graph.steps, title) as view:
         if common.interactive():
-            run.ctx.ask = _prompter(view)
+            ask = _prompter(view)
+            for ctx in run.contexts:  # the plan's and each included plan's manual steps
+                ctx.ask = ask
         return run.execute(
             confirm=confirm,
             observer=view,

@@ -3,7 +3,8 @@
 Scheduling rules, in the order they matter during an incident:
 
 * A step starts only when the steps it depends on succeeded or were skipped and
-  every step of a lower phase rank has finished (see :class:`~drctl.engine.step.Phase`).
+  every step of a lower phase rank has finished (see :class:`~drctl.engine.step.Phase`;
+  with included plans, every step of an earlier stage too: :attr:`Step.order`).
 * The first failure stops new steps from starting: moving traffic after a failed
   promotion is how a disaster becomes a worse one. Steps already running finish and
   are journaled; steps never started stay ``pending``.
@@ -269,16 +270,16 @@ class Executor:
         ok = _DONE
         steps = self.graph.by_id()
         # A step waiting for a person holds back every higher phase, like a running one.
-        unfinished_ranks = {
-            steps[sid].phase.rank
+        unfinished = {
+            steps[sid].order
             for sid in steps
             if sid not in results or results[sid].status is StepStatus.WAITING
         }
-        lowest_open = min(unfinished_ranks, default=99)
+        lowest_open = min(unfinished, default=(99, 99))
         ready = []
         for sid in waiting:
             step = steps[sid]
-            if step.phase.rank > lowest_open:
+            if step.order > lowest_open:
                 continue
             if all(d in results and results[d].status in ok for d in self.graph.deps[sid]):
                 ready.append(sid)

@@ -29,10 +29,10 @@ class StepGraph:
     def critical_path_seconds(self, durations: Mapping[str, float]) -> float:
         """Wall time with unlimited workers: longest chain through edges and phase barriers."""
         finish: dict[str, float] = {}
-        rank_done: dict[int, float] = {}
-        for rank in sorted({s.phase.rank for s in self.steps}):
+        rank_done: dict[tuple[int, int], float] = {}
+        for rank in sorted({s.order for s in self.steps}):
             barrier = max((v for r, v in rank_done.items() if r < rank), default=0.0)
-            level = [s for s in self.steps if s.phase.rank == rank]
+            level = [s for s in self.steps if s.order == rank]
             for step in level:  # self.steps is topological, so deps are known
                 start = max([barrier, *(finish[d] for d in self.deps[step.id])])
                 finish[step.id] = start + durations.get(step.id, 0.0)
@@ -58,9 +58,9 @@ def build_graph(steps: Sequence[Step], resource_deps: Mapping[str, Sequence[str]
             # A resource waits for the steps of what it depends on -- up to its own phase:
             # a later-phase follow-up of the upstream resource (re-protecting DR after
             # traffic moved, fencing an old primary once it answers) is not a prerequisite.
-            reachable = {u.id for u in upstream if u.phase.rank <= step.phase.rank}
+            reachable = {u.id for u in upstream if u.order <= step.order}
             if upstream and not reachable:
-                first = min(upstream, key=lambda u: u.phase.rank)
+                first = min(upstream, key=lambda u: u.order)
                 raise _phase_error(step, first)
             deps[step.id] = own | reachable
     known = set(ids)
@@ -71,7 +71,7 @@ def build_graph(steps: Sequence[Step], resource_deps: Mapping[str, Sequence[str]
     by_id = {s.id: s for s in steps}
     for sid, dset in deps.items():
         for d in dset:
-            if by_id[d].phase.rank > by_id[sid].phase.rank:
+            if by_id[d].order > by_id[sid].order:
                 raise _phase_error(by_id[sid], by_id[d])
     ordered = _topological(steps, deps)
     return StepGraph(steps=ordered, deps=deps)
@@ -97,7 +97,7 @@ def _topological(steps: Sequence[Step], deps: dict[str, set[str]]) -> list[Step]
     ordered: list[Step] = []
     ready = sorted(
         (sid for sid, d in remaining.items() if not d),
-        key=lambda i: (by_id[i].phase.rank, position[i]),
+        key=lambda i: (by_id[i].order, position[i]),
     )
     while ready:
         sid = ready.pop(0)
@@ -106,12 +106,12 @@ def _topological(steps: Sequence[Step], deps: dict[str, set[str]]) -> list[Step]
             remaining[nxt].discard(sid)
             if not remaining[nxt]:
                 ready.append(nxt)
-        ready.sort(key=lambda i: (by_id[i].phase.rank, position[i]))
+        ready.sort(key=lambda i: (by_id[i].order, position[i]))
     if len(ordered) != len(steps):
         stuck = sorted(set(by_id) - {s.id for s in ordered})
         raise DrctlError(f"step dependency cycle among {stuck}")
     memo: dict[str, int] = {}
-    return sorted(ordered, key=lambda s: (s.phase.rank, _depth(s.id, deps, memo), position[s.id]))
+    return sorted(ordered, key=lambda s: (s.order, _depth(s.id, deps, memo), position[s.id]))
 
 
 def _depth(sid: str, deps: dict[str, set[str]], memo: dict[str, int]) -> int:

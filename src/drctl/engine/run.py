@@ -9,6 +9,7 @@ the engine imports no kind: the kinds are handed in as :class:`Kinds`.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
 import socket
@@ -26,6 +27,7 @@ from drctl.engine.executor import Executor, RunObserver, dry_run
 from drctl.engine.gate import GateResult, LagRead, LagSource, enforce, measure
 from drctl.engine.graph import StepGraph, build_graph
 from drctl.engine.journal import Journal, read_journal
+from drctl.engine.lock import RunLock
 from drctl.engine.notify import notifier_for
 from drctl.engine.runs import (
     RunRecord,
@@ -38,6 +40,15 @@ from drctl.engine.runs import (
 from drctl.engine.settings import RunSettings, make_context, operator, user
 from drctl.engine.state import fetch_remote_journal, journal_mirror, run_lock
 from drctl.engine.step import Check, CheckResult, Step
+from drctl.engine.units import (
+    Unit,
+    qualified,
+    renamed,
+    renamed_reading,
+    selection,
+    split,
+    units_of,
+)
 from drctl.errors import UsageError
 from drctl.plan.loader import LoadedPlan
 from drctl.plan.models import Plan, ResourceBase
@@ -112,6 +123,30 @@ def readiness(
     return run_checks(checks, on_result=on_result)
 
 
+def plan_readiness(
+    loaded: LoadedPlan,
+    ctx: RunContext,
+    context: Callable[[Plan], RunContext],
+    kinds: Kinds,
+    only: Sequence[str] = (),
+    prerequisites: PlanChecks | None = None,
+) -> list[tuple[Check, CheckResult]]:
+    """:func:`readiness` of ``loaded`` and of every plan it includes (each in a context made
+    by ``context``), an included plan's checks named under its app."""
+    units = units_of(loaded, ctx, context)
+    chosen_by_unit = selection(units, only)
+    checks: list[Check] = []
+    for unit in units:
+        names = [r.name for r in chosen_by_unit[unit.prefix]]
+        if only and not names:
+            continue
+        own = [c for res in chosen_by_unit[unit.prefix] for c in kinds.checks(res, unit.ctx)]
+        if prerequisites is not None:
+            own.extend(prerequisites(unit.plan, unit.ctx, names if only else None))
+        checks.extend(dataclasses.replace(c, resource=qualified(unit, c.resource)) for c in own)
+    return run_checks(checks)
+
+
 def step_graph(
     plan: Plan, ctx: RunContext, kinds: Kinds, action: str, only: Sequence[str] | None = None
 ) -> StepGraph:
@@ -128,6 +163,73 @@ def step_graph(
     chosen = {r.name for r in resources if any(s.resource == r.name for s in steps)}
     deps = {r.name: [d for d in r.depends_on if d in chosen] for r in resources}
     return build_graph(steps, deps)
+
+
+def units_graph(
+    units: Sequence[Unit], kinds: Kinds, action: str, only: Sequence[str] = ()
+) -> StepGraph:
+    """:func:`step_graph` over the plans of a run: each included plan's steps named under
+    its app and placed in its stage (a plan without includes: exactly step_graph)."""
+    chosen_by_unit = selection(units, only)
+    steps: list[Step] = []
+    deps: dict[str, list[str]] = {}
+    by_unit: dict[str, list[Step]] = {}
+    for unit in units:
+        resources = chosen_by_unit[unit.prefix]
+        own = [renamed(unit, s) for res in resources for s in kinds.steps(action, res, unit.ctx)]
+        stepped = {
+            r.name for r in resources if any(s.resource == qualified(unit, r.name) for s in own)
+        }
+        for res in resources:
+            deps[qualified(unit, res.name)] = [
+                qualified(unit, d) for d in res.depends_on if d in stepped
+            ]
+        # An include's first steps wait for every step of the includes it depends on: the
+        # stages enforce it; the edges say it (plan show, dry run).
+        upstream = [s.id for prefix in unit.after for s in by_unit.get(prefix, [])]
+        if upstream:
+            started: set[str] = set()
+            for step in own:  # the first step of each resource that waits for no other
+                first = step.resource not in started
+                started.add(step.resource)
+                if first and not step.depends_on and not deps.get(step.resource):
+                    step.depends_on = upstream
+        by_unit[unit.prefix] = own
+        steps.extend(own)
+    if action == "backup" and not steps:
+        app = units[-1].plan.app
+        raise UsageError(
+            f"{app} has nothing drctl backup applies to"
+            + (f" among {', '.join(only)}" if only else ""),
+            hint="drctl backup takes the snapshots that backup-and-restore "
+            "(rds-instance recovery: snapshot) plans restore from",
+        )
+    return build_graph(steps, deps)
+
+
+def units_gates(units: Sequence[Unit], kinds: Kinds, only: Sequence[str] = ()) -> list[GateResult]:
+    """The RPO gate of each plan of a run, against that plan's own RPO."""
+    chosen_by_unit = selection(units, only)
+    gates = []
+    for unit in units:
+        names = [r.name for r in chosen_by_unit[unit.prefix]]
+        if not names:
+            continue
+        gate = rpo_gate(unit.plan, unit.ctx, kinds, names)
+        gate.readings = [renamed_reading(unit, r) for r in gate.readings]
+        gates.append(gate)
+    return gates
+
+
+def plan_graph(
+    loaded: LoadedPlan, settings: RunSettings, kinds: Kinds, action: str, mode: str
+) -> StepGraph:
+    """The step graph of ``loaded`` and the plans it includes, built offline (``plan show``)."""
+
+    def offline(plan: Plan) -> RunContext:
+        return make_context(plan, settings, mode=mode, offline=True)
+
+    return units_graph(units_of(loaded, offline(loaded.plan), offline), kinds, action)
 
 
 def rpo_gate(
@@ -151,13 +253,21 @@ def plan_digest(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def manual_approvals(plan: Plan, names: Sequence[str], who: str) -> dict[str, str]:
-    """``--approve NAME`` values, checked against the plan's manual steps."""
-    manual = {r.name for r in plan.resources if r.kind == "manual"}
+def loaded_digest(loaded: LoadedPlan) -> str:
+    """The digest of the plan and of every plan it includes (a changed include is a
+    changed plan for ``--resume``)."""
+    return plan_digest(loaded.text + "".join(inc.loaded.text for inc in loaded.includes))
+
+
+def unit_approvals(units: Sequence[Unit], names: Sequence[str], who: str) -> dict[str, str]:
+    """``--approve NAME`` values, checked against the manual steps of every plan of the run
+    (an included plan's written ``app/name``)."""
+    manual = {qualified(u, r.name) for u in units for r in u.plan.resources if r.kind == "manual"}
     unknown = [n for n in names if n not in manual]
     if unknown:
+        app = units[-1].plan.app
         raise UsageError(
-            f"--approve {', '.join(unknown)}: not a manual step of {plan.app}",
+            f"--approve {', '.join(unknown)}: not a manual step of {app}",
             hint=f"manual steps: {', '.join(sorted(manual)) or 'none'}",
         )
     return dict.fromkeys(names, who)
@@ -181,7 +291,7 @@ def check_resumable(loaded: LoadedPlan, record: RunRecord, action: str) -> None:
             hint=f"start a new run: drctl {action} --plan {loaded.path}",
         )
     journaled = record.meta.get("plan_sha256")
-    if journaled and journaled != plan_digest(loaded.text):
+    if journaled and journaled != loaded_digest(loaded):
         raise UsageError(
             f"{loaded.path} changed since run {record.run_id} started",
             hint="resume with the plan as it was, or start a new run",
@@ -212,20 +322,26 @@ class Run:
             self.run_id = self.previous.run_id
         else:
             self.run_id = new_run_id(settings.clock.now(), self.plan.app, self.action)
-        self.new_approvals = manual_approvals(self.plan, request.approve, operator())
+
+        def context(plan: Plan) -> RunContext:
+            return make_context(
+                plan, settings, mode=self.mode, run_id=self.run_id, require_credentials=True
+            )
+
+        self.ctx = context(self.plan)
+        # The plan and the plans it includes: one context, lock and stage each.
+        self.units = units_of(loaded, self.ctx, context)
+        self.new_approvals = unit_approvals(self.units, request.approve, operator())
         approvals = {a["step"]: a["by"] for a in self.previous.approvals} if self.previous else {}
         approvals.update(self.new_approvals)
-        self.ctx = make_context(
-            self.plan, settings, mode=self.mode, run_id=self.run_id, require_credentials=True
-        )
-        self.ctx.approvals = approvals
-        if self.action == "failback":
-            self.ctx.recorded = self._recorded_by_failover(request.from_run)
-        self.graph = step_graph(self.plan, self.ctx, kinds, self.action, self.only)
-        self.gate = (
-            rpo_gate(self.plan, self.ctx, kinds, self.only)
-            if self.action != "backup"
-            else GateResult(self.ctx.objectives.rpo_seconds)
+        recorded = self._recorded_by_failover(request.from_run) if self.action == "failback" else {}
+        for unit in self.units:
+            unit.ctx.approvals = split(unit, approvals)
+            unit.ctx.recorded = split(unit, recorded)
+        self.graph = units_graph(self.units, kinds, self.action, self.only)
+        self.gates = units_gates(self.units, kinds, self.only) if self.action != "backup" else []
+        self.gate = GateResult(
+            self.ctx.objectives.rpo_seconds, [r for g in self.gates for r in g.readings]
         )
 
     # ------------------------------------------------------------------ what it would do
@@ -295,24 +411,45 @@ class Run:
         paused or interrupted run keeps the lock (it is not over; ``--resume`` takes it over);
         anything else -- done, failed, refused -- lets go.
         """
-        enforce(self.gate, mode=self.mode, accept_data_loss=self.request.accept_data_loss)
-        lock = run_lock(
-            self.plan,
-            self.settings,
-            run_id=self.run_id,
-            action=self.action,
-            takeover=self.run_id if self.previous else None,
-            plan_path=self.loaded.path,
-        )
-        lock.acquire()
+        for gate in self.gates:
+            enforce(gate, mode=self.mode, accept_data_loss=self.request.accept_data_loss)
+        locks = self._lock_all()
         record: RunRecord | None = None
         try:
             confirm(self.question())
             record = self._execute(observer, before_step, warn)
         finally:
             if record is None or record.status not in UNFINISHED:
-                lock.release()
+                for lock in reversed(locks):
+                    lock.release()
         return record
+
+    @property
+    def contexts(self) -> list[RunContext]:
+        """The context of every plan of the run (the plan's own last)."""
+        return [unit.ctx for unit in self.units]
+
+    def _lock_all(self) -> list[RunLock]:
+        """One lock per plan of the run, all taken before anything starts; when one is held
+        the ones already taken are let go and the error names the held one (exit 4)."""
+        taken: list[RunLock] = []
+        try:
+            for unit in self.units:
+                lock = run_lock(
+                    unit.plan,
+                    self.settings,
+                    run_id=self.run_id,
+                    action=self.action,
+                    takeover=self.run_id if self.previous else None,
+                    plan_path=unit.path,
+                )
+                lock.acquire()
+                taken.append(lock)
+        except BaseException:
+            for lock in reversed(taken):
+                lock.release()
+            raise
+        return taken
 
     def _execute(
         self,
@@ -332,7 +469,7 @@ class Run:
             objective_rpo_seconds=objectives.rpo_seconds,
             plan=str(Path(loaded.path).resolve()) if loaded.path != "<plan>" else loaded.path,
             extra={
-                "plan_sha256": plan_digest(loaded.text),
+                "plan_sha256": loaded_digest(loaded),
                 "host": socket.gethostname(),
                 "user": user(),
                 "pid": os.getpid(),

@@ -103,6 +103,14 @@ class Step:
     mutating: bool = True
     timeout_seconds: float | None = None
     poll_seconds: float = 5.0
+    # Plans of plans: the included plan's place in the run (0 first). Every step of a stage
+    # finishes before the next stage starts, as phases do within one plan.
+    stage: int = 0
+
+    @property
+    def order(self) -> tuple[int, int]:
+        """(stage, phase rank): a step starts when every step of a lower order finished."""
+        return (self.stage, self.phase.rank)
 
     def summary(self) -> dict[str, Any]:
         return {

@@ -21,6 +21,7 @@ from typing import Any, NoReturn
 from pydantic import ValidationError
 
 from drctl.errors import PlanError
+from drctl.plan.includes import IncludedPlan, resolve_includes
 from drctl.plan.limits import MAX_PLAN_BYTES
 from drctl.plan.models import PATTERN_HELP, RESOURCE_MODELS, Plan
 from drctl.plan.secretscan import secret_findings
@@ -62,9 +63,10 @@ class LoadedPlan:
     path: str
     text: str
     warnings: list[Diagnostic] = field(default_factory=list)
+    includes: list[IncludedPlan] = field(default_factory=list)  # plans it ``include:``s
 
 
-def load_plan(path: str | FsPath) -> LoadedPlan:
+def load_plan(path: str | FsPath, *, includes: bool = True) -> LoadedPlan:
     """Read, parse and validate the plan at ``path``; raise PlanError listing every error.
 
     Every refusal, down to "no such file", is a ``PLAN:LINE:COL: message`` line, so
@@ -85,7 +87,7 @@ def load_plan(path: str | FsPath) -> LoadedPlan:
         )
     if text.startswith("\ufeff"):  # a byte-order mark some editors write; YAML allows it
         text = text[1:]
-    return load_plan_text(text, name)
+    return load_plan_text(text, name, directory=FsPath(name).resolve().parent, includes=includes)
 
 
 def _read_plan_bytes(name: str) -> bytes:
@@ -164,10 +166,45 @@ def _raise_one(name: str, line: int, col: int, message: str) -> NoReturn:
     raise PlanError(diag, diagnostics=[diag]) from None
 
 
-def load_plan_text(text: str, name: str = "<plan>") -> LoadedPlan:
-    """Validate plan ``text``; ``name`` is used in diagnostics."""
+def load_plan_text(
+    text: str, name: str = "<plan>", directory: FsPath | None = None, *, includes: bool = True
+) -> LoadedPlan:
+    """Validate plan ``text``; ``name`` is used in diagnostics, ``directory`` (the current
+    one when None) is what its relative paths (includes, command directories) start from.
+    ``includes=False`` leaves the plans it includes unread (an included plan is read so:
+    one level of include, and no include cycle can recurse)."""
     with _collector_paused():
-        return _load(text, name)
+        loaded = _load(text, name)
+    where = directory or FsPath.cwd()
+    loaded.plan.located_in(where)
+    if loaded.plan.include and includes:
+        loaded.includes = _includes(loaded, where)
+        # Their warnings are the run's too (each in its own file).
+        loaded.warnings += [w for inc in loaded.includes for w in inc.loaded.warnings]
+    return loaded
+
+
+def _includes(loaded: LoadedPlan, directory: FsPath) -> list[IncludedPlan]:
+    """The plans ``loaded`` includes; every problem with them is raised at once, positioned
+    in this plan, followed by the included files' own errors."""
+
+    def read(path: FsPath) -> LoadedPlan:
+        return load_plan(path, includes=False)
+
+    included, problems, foreign = resolve_includes(loaded, directory, read)
+    if not problems and not foreign:
+        return included
+    doc = parse(loaded.text)
+    errors = [
+        Diagnostic(loaded.path, *_lc(doc.position(path)), message) for path, message in problems
+    ]
+    lines = [str(d) for d in sorted(set(errors), key=lambda d: (d.line, d.col, d.message))]
+    lines += [line for line in foreign if line not in lines]
+    count = len(lines)
+    raise PlanError(
+        f"{loaded.path}: {count} error{'s' if count != 1 else ''}\n" + "\n".join(lines),
+        diagnostics=lines,
+    )
 
 
 @contextmanager
@@ -205,6 +242,9 @@ def _load(text: str, name: str) -> LoadedPlan:
         plan = Plan.model_validate(doc.data)
     except ValidationError as exc:
         errors.extend(_pydantic_diagnostics(exc, doc, name))
+    if "resources" not in doc.data and not doc.data.get("include"):
+        pos = doc.position(())
+        errors.append(Diagnostic(name, pos.line, pos.col, "missing required key 'resources'"))
     for path, message, at_key in semantic_problems(doc.data):
         pos = doc.position(path, key=at_key)
         errors.append(Diagnostic(name, pos.line, pos.col, message))

@@ -8,9 +8,10 @@ These models only describe and validate; what a resource *does* lives in
 from __future__ import annotations
 
 from enum import StrEnum
+from pathlib import Path
 from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, model_validator
 from pydantic_core import PydanticCustomError
 
 from drctl.plan.durations import Duration
@@ -390,6 +391,97 @@ class Manual(ResourceBase):
     )
 
 
+class Side(StrEnum):
+    PRIMARY = "primary"
+    DR = "dr"
+
+
+class LambdaInvoke(StrictModel):
+    """A Lambda function invoked synchronously (``RequestResponse``)."""
+
+    function: str = Field(
+        pattern=r"^(arn:aws[a-z-]*:lambda:[a-z0-9-]+:[0-9]{12}:function:)?[A-Za-z0-9_-]{1,64}"
+        r"(:[A-Za-z0-9$_-]{1,128})?$",
+        description="function name or ARN (a qualifier after ':' picks a version or alias)",
+    )
+    payload: dict[str, Any] = Field(
+        default_factory=dict, description="JSON event handed to the function"
+    )
+    side: Side = Field(Side.DR, description="the Region it runs in: regions.dr or .primary")
+
+
+class AutomationRun(StrictModel):
+    """An SSM Automation runbook execution, waited for until it ends."""
+
+    document: str = Field(
+        pattern=r"^[A-Za-z0-9_.:/-]{3,128}$", description="Automation document name or ARN"
+    )
+    parameters: dict[str, list[str]] = Field(
+        default_factory=dict, description="runbook parameters, each a list of strings"
+    )
+    side: Side = Field(Side.DR, description="the Region it runs in: regions.dr or .primary")
+
+
+class LocalCommand(StrictModel):
+    """A program run on the operator's machine: an argument list, never a shell string."""
+
+    argv: list[Annotated[str, Field(min_length=1)]] = Field(
+        min_length=1, description="program and arguments (no shell: write sh -c ... to want one)"
+    )
+    timeout: Duration = Field(
+        default_factory=lambda: Duration(300, "5m"),
+        description="killed (its whole process group) when it runs longer",
+    )
+    env: dict[str, str] = Field(
+        default_factory=dict, description="environment added to drctl's own"
+    )
+    cwd: str | None = Field(
+        None, min_length=1, description="working directory, relative to the plan file"
+    )
+
+
+class CustomAction(StrictModel):
+    """One of: a Lambda invocation, an SSM Automation execution, a local command."""
+
+    invoke: LambdaInvoke | None = Field(None, description="invoke a Lambda function")
+    automation: AutomationRun | None = Field(None, description="run an SSM Automation document")
+    command: LocalCommand | None = Field(None, description="run a local command")
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> CustomAction:
+        given = [k for k in ("invoke", "automation", "command") if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError("give exactly one of invoke, automation or command")
+        return self
+
+
+class CustomSteps(StrictModel):
+    """What a custom resource does in one direction (failover or failback)."""
+
+    check: CustomAction | None = Field(
+        None,
+        description="is it already done? (exit 0, a truthy result, Success): the step is "
+        "skipped, so reruns are no-ops",
+    )
+    run: CustomAction = Field(description="what does it")
+    verify: CustomAction | None = Field(
+        None, description="polled after run until it succeeds (within the RTO)"
+    )
+
+
+class Custom(ResourceBase):
+    """A step a team supplies: Lambda, SSM Automation or a local command."""
+
+    kind: Literal["custom"]
+    phase: Literal["data", "compute", "traffic", "notify"] = Field(
+        "compute", description="where the step runs in the failover order"
+    )
+    failover: CustomSteps = Field(description="actions of the failover")
+    failback: CustomSteps | None = Field(
+        None, description="actions of the failback (none: failback has no step here)"
+    )
+
+
 Resource = Annotated[
     S3Bucket
     | RdsInstance
@@ -403,7 +495,8 @@ Resource = Annotated[
     | Secret
     | EventBridgeRules
     | LambdaFunction
-    | Manual,
+    | Manual
+    | Custom,
     Field(discriminator="kind"),
 ]
 
@@ -421,6 +514,7 @@ RESOURCE_MODELS: dict[str, type[ResourceBase]] = {
     "eventbridge-rules": EventBridgeRules,
     "lambda-function": LambdaFunction,
     "manual": Manual,
+    "custom": Custom,
 }
 
 
@@ -450,11 +544,6 @@ class ExperimentTarget(StrictModel):
 
 class StopCondition(StrictModel):
     alarm: str = Field(min_length=1, max_length=255, description="CloudWatch alarm name")
-
-
-class Side(StrEnum):
-    PRIMARY = "primary"
-    DR = "dr"
 
 
 class Experiment(StrictModel):
@@ -498,6 +587,16 @@ class EffectiveObjectives(BaseModel):
     rpo_source: str
 
 
+class Include(StrictModel):
+    """Another plan failed over in the same run (plans of plans)."""
+
+    plan: str = Field(min_length=1, description="path of the plan file, relative to this one")
+    depends_on: list[Name] = Field(
+        default_factory=list,
+        description="apps of other included plans whose steps all finish before this one's start",
+    )
+
+
 class Plan(StrictModel):
     version: Version = Field(description="plan format version")
     app: Name
@@ -509,9 +608,26 @@ class Plan(StrictModel):
     accounts: Accounts | None = None
     notifications: Notifications | None = None
     state: State = Field(default_factory=State)
-    resources: list[Resource] = Field(min_length=1)
+    # At least one, unless the plan includes others (checked in plan/semantics.py, where
+    # the message can say so and point at the right place).
+    resources: list[Resource] = Field(default_factory=list)
     experiments: list[Experiment] = Field(default_factory=list)
     drills: list[Drill] = Field(default_factory=list)
+    include: list[Include] = Field(
+        default_factory=list,
+        description="other plans failed over in the same run, each under its app's name",
+    )
+    # Where the plan file is: what a custom command's working directory and an include's
+    # path are relative to (set by the loader; None for a plan given as text: the cwd).
+    _directory: str | None = PrivateAttr(None)
+
+    @property
+    def directory(self) -> Path:
+        return Path(self._directory) if self._directory else Path.cwd()
+
+    def located_in(self, directory: Path) -> None:
+        """Record the directory of the file this plan was read from."""
+        self._directory = str(directory)
 
     def effective_objectives(self) -> EffectiveObjectives:
         """RTO/RPO in force; the loader guarantees each comes from objectives or tier."""

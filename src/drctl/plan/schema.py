@@ -30,6 +30,7 @@ _SECTIONS: dict[tuple[str, ...], type[BaseModel]] = {
     ("experiments", "*", "targets", "*"): m.ExperimentTarget,
     ("experiments", "*", "stop_conditions", "*"): m.StopCondition,
     ("drills", "*"): m.Drill,
+    ("include", "*"): m.Include,
 }
 
 
@@ -39,6 +40,8 @@ def plan_json_schema() -> dict[str, Any]:
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["$id"] = SCHEMA_ID
     schema["title"] = "drctl DR plan (format version 1)"
+    # Resources of its own, or other plans included (a plan of plans): one of the two.
+    schema["anyOf"] = [{"required": ["resources"]}, {"required": ["include"]}]
     return schema
 
 

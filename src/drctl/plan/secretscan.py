@@ -72,3 +72,21 @@ def _matches(text: str) -> Iterator[tuple[int, str]]:
         )
     for m in _PEM_PRIVATE_KEY.finditer(text):
         yield m.start(), f"this is a PEM private key block; {advice}"
+
+
+def redact(text: str) -> str:
+    """``text`` with whatever the patterns above find replaced by ``[REDACTED]``: the same
+    shapes the plan scan warns about, removed from output that is kept (a custom step's
+    output, journaled and mirrored, must not carry a key it happened to print)."""
+    text = _ACCESS_KEY_ID.sub("[REDACTED]", text)
+    text = _SECRET_VALUE.sub(
+        lambda m: m.group(0)[: m.start("value") - m.start(0)] + "[REDACTED]", text
+    )
+    return _PEM_BLOCK.sub("[REDACTED PRIVATE KEY]", text)
+
+
+# A whole PEM private key block (header to footer, bounded), or a header without its end.
+_PEM_BLOCK = re.compile(
+    r"-----BEGIN [A-Z0-9 ]{0,40}PRIVATE KEY-----(?:[A-Za-z0-9+/=\s]{0,16384}?"
+    r"-----END [A-Z0-9 ]{0,40}PRIVATE KEY-----)?"
+)

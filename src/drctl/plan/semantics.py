@@ -27,6 +27,7 @@ def semantic_problems(data: dict[str, Any]) -> list[Problem]:
     problems: list[Problem] = []
     problems.extend(_regions(data))
     problems.extend(_objectives(data))
+    problems.extend(_resources_or_include(data))
     resources = _named_items(data, "resources")
     problems.extend(_duplicates(resources, "resources", "resource"))
     problems.extend(_dependencies(resources))
@@ -54,6 +55,19 @@ def _named_items(data: dict[str, Any], section: str) -> list[tuple[int, dict[str
     if not isinstance(items, list):
         return []
     return [(i, item) for i, item in enumerate(items) if isinstance(item, dict)]
+
+
+def _resources_or_include(data: dict[str, Any]) -> Iterator[Problem]:
+    """A plan acts on something: resources of its own, or the plans it includes (a plan
+    without the key is told so by the loader, with the other missing keys)."""
+    if data.get("include"):
+        return
+    if data.get("resources") == []:
+        yield (
+            ("resources",),
+            "resources: List should have at least 1 item after validation, not 0",
+            False,
+        )
 
 
 def _regions(data: dict[str, Any]) -> Iterator[Problem]:

@@ -41,6 +41,15 @@ def plan_overview(plan: Any, path: str) -> None:
         f"  RTO [bold]{format_seconds(obj.rto_seconds)}[/] ({obj.rto_source}), "
         f"RPO [bold]{format_seconds(obj.rpo_seconds)}[/] ({obj.rpo_source})"
     )
+    if plan.include:  # a plan of plans: what it includes, in the order written
+        included = Table(title="Included plans", title_justify="left")
+        included.add_column("plan", style="bold")
+        included.add_column("after")
+        for entry in plan.include:
+            included.add_row(entry.plan, ", ".join(entry.depends_on))
+        console.print(included)
+        if not plan.resources:
+            return
     table = Table(title="Resources", title_justify="left")
     table.add_column("name", style="bold")
     table.add_column("kind")

@@ -78,10 +78,17 @@ def build_plan(plan_path: str, endpoint: str) -> list[str]:
     from drctl.sandbox.builders import SandboxBuilder, assert_local_endpoint
 
     assert_local_endpoint(endpoint)
-    plan = load_plan(plan_path).plan
+    loaded = load_plan(plan_path)
     settings = default_settings(endpoint_url=endpoint)
     settings.aws = replace(settings.aws, max_attempts=3)
-    return SandboxBuilder(plan, sessions_for(plan, settings, "sandbox")).build()
+    built = []
+    # A plan of plans: each included plan is built too, its names under its app.
+    for inc in loaded.includes:
+        plan = inc.loaded.plan
+        sessions = sessions_for(plan, settings, "sandbox")
+        built += [f"{inc.prefix}{name}" for name in SandboxBuilder(plan, sessions).build()]
+    plan = loaded.plan
+    return built + SandboxBuilder(plan, sessions_for(plan, settings, "sandbox")).build()
 
 
 if __name__ == "__main__":
