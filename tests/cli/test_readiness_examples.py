@@ -33,7 +33,27 @@ def _recorders(regions: tuple[str, str]) -> None:
         config.start_configuration_recorder(ConfigurationRecorderName="default")
 
 
-@pytest.mark.parametrize("example", sorted(EXAMPLES.glob("*.yaml")), ids=lambda p: p.stem)
+def _single_plans() -> list[Path]:
+    """Every example a one-plan command runs on: the plans, and the plans a plan of plans
+    includes (it is refused itself: see the test below)."""
+    found = []
+    for path in sorted(EXAMPLES.glob("*.yaml")):
+        included = path.parent / path.stem
+        found.extend(sorted(included.glob("*.yaml")) if included.is_dir() else [path])
+    return found
+
+
+def test_a_plan_of_plans_is_refused_naming_its_plans(aws: None, drctl: Any) -> None:
+    path = EXAMPLES / "organisation.yaml"
+    for command in (["alarms", "apply", "--yes"], ["compliance", "rules", "--yes"],
+                    ["compliance", "status"]):  # fmt: skip
+        refused = drctl(*command, "--plan", str(path))
+        assert refused.exit_code == 2, refused.output
+        assert "includes other plans" in refused.output
+        assert "organisation/platform.yaml" in refused.output
+
+
+@pytest.mark.parametrize("example", _single_plans(), ids=lambda p: p.stem)
 def test_readiness_commands_on_every_example(
     example: Path, aws: None, tmp_path: Path, drctl: Any
 ) -> None:
@@ -78,7 +98,8 @@ def test_readiness_commands_on_every_example(
     assert deployed.exit_code == 0, deployed.output
     aws_time.wait(EVALUATION_SECONDS)
     status = json.loads(drctl("-o", "json", "compliance", "status", "--plan", str(path)).stdout)
-    assert status["rules"]
+    controlled = any(r.kind in with_controls for r in plan.resources)
+    assert bool(status["rules"]) == controlled  # no control, no rule (an ASG has none)
     assert {r["compliance"] for r in status["rules"]} <= {"COMPLIANT", "NON_COMPLIANT"}, [
         r for r in status["rules"] if r["compliance"] not in ("COMPLIANT", "NON_COMPLIANT")
     ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from drctl.cli.app import AppContext, pass_app
-from drctl.cli.common import confirm_or_refuse, load_for_command, plan_option, run_settings
+from drctl.cli.common import confirm_or_refuse, load_single_plan, plan_option, run_settings
 
 
 def _every(ctx: click.Context, param: click.Parameter, value: str) -> int:
@@ -51,7 +51,7 @@ def apply(app: AppContext, plan_path: str, dry_run: bool, yes: bool, every: int)
     from drctl.drills import alarms as plan_alarms
     from drctl.engine.settings import make_context
 
-    loaded = load_for_command(app, plan_path)
+    loaded = load_single_plan(app, plan_path, "alarms apply")
     plan = loaded.plan
     plan_alarms.topic(plan)  # a plan without a topic is refused before any AWS call
     ctx = make_context(plan, run_settings(app, dry_run=dry_run), require_credentials=True)

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from drctl.cli.app import AppContext, pass_app
-from drctl.cli.common import confirm_or_refuse, load_for_command, plan_option, run_settings
+from drctl.cli.common import confirm_or_refuse, load_single_plan, plan_option, run_settings
 
 if TYPE_CHECKING:
     from drctl.kinds.contract import Cleanup, Leftover
@@ -44,7 +44,7 @@ def cleanup(
     from drctl.engine.settings import make_context
     from drctl.kinds.registry import registry
 
-    loaded = load_for_command(app, plan_path)
+    loaded = load_single_plan(app, plan_path, "cleanup")
     ctx = make_context(loaded.plan, run_settings(app), require_credentials=True)
     found: list[tuple[Cleanup, Any, Leftover]] = []
     for res in selected_resources(loaded.plan, list(only) or None):

@@ -105,6 +105,24 @@ def load_for_command(app: AppContext, path: str) -> LoadedPlan:
     return loaded
 
 
+def load_single_plan(app: AppContext, path: str, command: str) -> LoadedPlan:
+    """Load a plan for a command that works on one plan at a time: a plan of plans
+    (``include:``) is refused, naming the plans to run it on instead."""
+    loaded = load_for_command(app, path)
+    if loaded.plan.include:
+        from pathlib import Path
+
+        from drctl.errors import UsageError
+
+        base = Path(path).parent
+        files = [str(base / i.plan) for i in loaded.plan.include]
+        raise UsageError(
+            f"{path} includes other plans; drctl {command} works on one plan at a time",
+            hint=f"run it on each included plan: {', '.join(files)}",
+        )
+    return loaded
+
+
 def run_settings(app: AppContext, *, dry_run: bool = False) -> RunSettings:
     from drctl.engine.settings import default_settings
 

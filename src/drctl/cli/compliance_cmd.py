@@ -6,7 +6,7 @@ from __future__ import annotations
 import click
 
 from drctl.cli.app import AppContext, pass_app
-from drctl.cli.common import confirm_or_refuse, load_for_command, plan_option, run_settings
+from drctl.cli.common import confirm_or_refuse, load_single_plan, plan_option, run_settings
 from drctl.errors import ExitCode
 from drctl.plan.policies import POLICIES
 
@@ -38,7 +38,7 @@ def rules(app: AppContext, plan_path: str, policy_name: str, dry_run: bool, yes:
     from drctl.drills import compliance as plan_compliance
     from drctl.engine.settings import make_context
 
-    loaded = load_for_command(app, plan_path)
+    loaded = load_single_plan(app, plan_path, "compliance rules")
     plan = loaded.plan
     chosen = plan_compliance.policy(policy_name)
     ctx = make_context(plan, run_settings(app, dry_run=dry_run), require_credentials=True)
@@ -86,7 +86,7 @@ def status(app: AppContext, plan_path: str, policy_name: str) -> None:
     from drctl.drills import compliance as plan_compliance
     from drctl.engine.settings import make_context
 
-    loaded = load_for_command(app, plan_path)
+    loaded = load_single_plan(app, plan_path, "compliance status")
     plan = loaded.plan
     chosen = plan_compliance.policy(policy_name)
     ctx = make_context(plan, run_settings(app), require_credentials=True)
