@@ -4,7 +4,8 @@ Edges come from three places: a kind's own ordering of its steps (each step
 waits for the previous step of the same resource unless it names its
 dependencies), the plan's resource-level ``depends_on`` (every step of a
 resource waits for every step of the resources it depends on), and phase ranks
-(a step starts only when every step of a lower rank has finished). The phase
+(a step starts only when every step of a lower rank has finished; preparation steps rank
+below every phase, see :attr:`~drctl.engine.step.Step.preparation`). The phase
 barrier is enforced by the scheduler rather than as edges, so large plans stay
 linear in size.
 """
@@ -30,9 +31,9 @@ class StepGraph:
         """Wall time with unlimited workers: longest chain through edges and phase barriers."""
         finish: dict[str, float] = {}
         rank_done: dict[int, float] = {}
-        for rank in sorted({s.phase.rank for s in self.steps}):
+        for rank in sorted({s.rank for s in self.steps}):
             barrier = max((v for r, v in rank_done.items() if r < rank), default=0.0)
-            level = [s for s in self.steps if s.phase.rank == rank]
+            level = [s for s in self.steps if s.rank == rank]
             for step in level:  # self.steps is topological, so deps are known
                 start = max([barrier, *(finish[d] for d in self.deps[step.id])])
                 finish[step.id] = start + durations.get(step.id, 0.0)
@@ -58,9 +59,11 @@ def build_graph(steps: Sequence[Step], resource_deps: Mapping[str, Sequence[str]
             # A resource waits for the steps of what it depends on -- up to its own phase:
             # a later-phase follow-up of the upstream resource (re-protecting DR after
             # traffic moved, fencing an old primary once it answers) is not a prerequisite.
-            reachable = {u.id for u in upstream if u.phase.rank <= step.phase.rank}
-            if upstream and not reachable:
-                first = min(upstream, key=lambda u: u.phase.rank)
+            # A preparation step waits only for the upstream's preparation, if any: it runs
+            # before the switch, while everything upstream still serves.
+            reachable = {u.id for u in upstream if u.rank <= step.rank}
+            if upstream and not reachable and not step.preparation:
+                first = min(upstream, key=lambda u: u.rank)
                 raise _phase_error(step, first)
             deps[step.id] = own | reachable
     known = set(ids)
@@ -71,7 +74,7 @@ def build_graph(steps: Sequence[Step], resource_deps: Mapping[str, Sequence[str]
     by_id = {s.id: s for s in steps}
     for sid, dset in deps.items():
         for d in dset:
-            if by_id[d].phase.rank > by_id[sid].phase.rank:
+            if by_id[d].rank > by_id[sid].rank:
                 raise _phase_error(by_id[sid], by_id[d])
     ordered = _topological(steps, deps)
     return StepGraph(steps=ordered, deps=deps)
@@ -79,10 +82,14 @@ def build_graph(steps: Sequence[Step], resource_deps: Mapping[str, Sequence[str]
 
 def _phase_error(step: Step, waits_for: Step) -> PlanError:
     return PlanError(
-        f"step {step.id} ({step.phase.label}) cannot wait for {waits_for.id} "
-        f"({waits_for.phase.label}): phases run fence, then data and compute, "
+        f"step {step.id} ({_label(step)}) cannot wait for {waits_for.id} "
+        f"({_label(waits_for)}): phases run preparation, then fence, then data and compute, "
         "then traffic, then notify; remove that depends_on"
     )
+
+
+def _label(step: Step) -> str:
+    return "preparation" if step.preparation else step.phase.label
 
 
 def _topological(steps: Sequence[Step], deps: dict[str, set[str]]) -> list[Step]:
@@ -97,7 +104,7 @@ def _topological(steps: Sequence[Step], deps: dict[str, set[str]]) -> list[Step]
     ordered: list[Step] = []
     ready = sorted(
         (sid for sid, d in remaining.items() if not d),
-        key=lambda i: (by_id[i].phase.rank, position[i]),
+        key=lambda i: (by_id[i].rank, position[i]),
     )
     while ready:
         sid = ready.pop(0)
@@ -106,12 +113,12 @@ def _topological(steps: Sequence[Step], deps: dict[str, set[str]]) -> list[Step]
             remaining[nxt].discard(sid)
             if not remaining[nxt]:
                 ready.append(nxt)
-        ready.sort(key=lambda i: (by_id[i].phase.rank, position[i]))
+        ready.sort(key=lambda i: (by_id[i].rank, position[i]))
     if len(ordered) != len(steps):
         stuck = sorted(set(by_id) - {s.id for s in ordered})
         raise DrctlError(f"step dependency cycle among {stuck}")
     memo: dict[str, int] = {}
-    return sorted(ordered, key=lambda s: (s.phase.rank, _depth(s.id, deps, memo), position[s.id]))
+    return sorted(ordered, key=lambda s: (s.rank, _depth(s.id, deps, memo), position[s.id]))
 
 
 def _depth(sid: str, deps: dict[str, set[str]], memo: dict[str, int]) -> int:

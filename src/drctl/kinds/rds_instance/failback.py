@@ -13,6 +13,10 @@ home without losing what it wrote meanwhile:
 5. ``reprotect-dr`` (after traffic): the DR instance is renamed aside and a
    fresh replica of the home primary is created under the DR name, so the plan
    is protected again exactly as before the failover.
+
+Steps 1 and 2 run while the application still serves from DR: they are preparation
+(:attr:`drctl.engine.step.Step.preparation`), and with step 5 (post-recovery, after
+traffic) not counted in the failback's RTO, which runs from the fence to traffic home.
 """
 
 from __future__ import annotations
@@ -145,6 +149,7 @@ def _retire_old_primary(res: RdsInstance, ctx: RunContext) -> Step:
         run=run,
         verify=verify,
         poll_seconds=15.0,
+        preparation=True,  # the old primary takes no traffic; the app serves from DR
     )
 
 
@@ -168,6 +173,7 @@ def _create_replica_step(
     source_side: str,
     source_id: str,
     aside_first: bool,
+    preparation: bool,
 ) -> Step:
     region, source_region = ctx.region(side), ctx.region(source_side)
     client, source_client = ctx.client("rds", side), ctx.client("rds", source_side)
@@ -239,6 +245,7 @@ def _create_replica_step(
         run=run,
         verify=verify,
         poll_seconds=30.0,
+        preparation=preparation,
     )
 
 
@@ -246,6 +253,7 @@ def _reprotect(res: RdsInstance, ctx: RunContext) -> Step:
     return _create_replica_step(
         res, ctx, action="reprotect", phase=Phase.DATA, side="primary",
         replica_id=res.primary, source_side="dr", source_id=res.dr, aside_first=False,
+        preparation=True,
     )  # fmt: skip
 
 
@@ -253,6 +261,7 @@ def _reprotect_dr(res: RdsInstance, ctx: RunContext) -> Step:
     return _create_replica_step(
         res, ctx, action="reprotect-dr", phase=Phase.NOTIFY, side="dr",
         replica_id=res.dr, source_side="primary", source_id=res.primary, aside_first=True,
+        preparation=False,
     )  # fmt: skip
 
 

@@ -11,6 +11,9 @@
    above 5 GB: CopyObject takes at most 5 GB); a key deleted in DR is deleted at home. The
    listing is read once; polling checks only the keys it acted on.
 
+Both run while the application still serves from DR: they are preparation, not downtime,
+and not counted in the failback's RTO (:attr:`drctl.engine.step.Step.preparation`).
+
 The rule stays afterwards: with the original primary -> DR rule it makes a two-way
 replication, which S3 supports and which keeps both sides in step.
 """
@@ -113,6 +116,7 @@ def _reprotect(res: S3Bucket, ctx: RunContext) -> Step:
         run=run,
         verify=verify,
         poll_seconds=10.0,
+        preparation=True,  # DR keeps serving; new writes replicate home from now on
     )
 
 
@@ -216,4 +220,5 @@ def _sync_home(res: S3Bucket, ctx: RunContext) -> Step:
         run=run,
         verify=verify,
         poll_seconds=10.0,
+        preparation=True,  # copying home while DR serves; the reverse rule keeps it current
     )
