@@ -42,6 +42,8 @@ class RdsInstanceKind(Kind):
     iam_actions: ClassVar[IamActions] = {
         "check": (
             "rds:DescribeDBInstances",
+            "rds:DescribeDBSubnetGroups",  # a snapshot restore's placement exists
+            "ec2:DescribeSecurityGroups",
             "rds:DescribeDBParameters",
             "rds:DescribeDBSnapshots",
             "rds:DescribeDBInstanceAutomatedBackups",  # a restore drill's source
@@ -57,6 +59,7 @@ class RdsInstanceKind(Kind):
             "rds:ModifyDBInstance",
             "rds:RebootDBInstance",
             "rds:PromoteReadReplica",
+            "rds:ListTagsForResource",  # a fencing group's original (the replica placement)
             "rds:DescribeDBSnapshots",
             "rds:RestoreDBInstanceFromDBSnapshot",
             "cloudwatch:GetMetricStatistics",
@@ -72,6 +75,7 @@ class RdsInstanceKind(Kind):
             "rds:RebootDBInstance",
             "rds:CreateDBInstanceReadReplica",
             "rds:PromoteReadReplica",
+            "rds:ListTagsForResource",
             "kms:DescribeKey",
             "kms:CreateGrant",
             "cloudwatch:GetMetricStatistics",
