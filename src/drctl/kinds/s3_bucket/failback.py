@@ -108,8 +108,14 @@ def _reprotect(res: S3Bucket, ctx: RunContext) -> Step:
         description=f"Replicate {res.dr} back to {res.primary}: add an enabled replication "
         f"rule on the DR bucket under role {role_text}",
         cli=[
+            f"# reverse.json: the configuration of {res.dr} as it is (aws s3api "
+            f"get-bucket-replication --bucket {res.dr} --region {region}; none yet: Rules "
+            f"empty) with Role set to {role_text} and the rule {_rule_id(res)} added: "
+            f"Status Enabled, Filter empty, DeleteMarkerReplication Enabled, Destination "
+            f"Bucket arn:aws:s3:::{res.primary} (a bucket has one replication configuration: "
+            "putting this rule alone would drop the others)",
             f"aws s3api put-bucket-replication --bucket {res.dr} --replication-configuration "
-            f"file://reverse.json --region {region}"
+            f"file://reverse.json --region {region}",
         ],
         where=f"{res.name} (s3 {region})",
         precheck=precheck,
