@@ -5,9 +5,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from drctl.cli.main import cli
+from drctl.engine.clock import parse_iso
 
 
 def test_demo_fails_over_and_reports_rto(tmp_path: Path) -> None:
@@ -38,6 +40,25 @@ def test_demo_fails_over_and_reports_rto(tmp_path: Path) -> None:
     assert statuses["orders-db.promote-home"] == "succeeded"
     assert statuses["api.restore-traffic"] == "succeeded"
     assert statuses["orders-db.reprotect-dr"] == "succeeded"
+    # The failback's downtime runs from the DR fence to traffic home: creating the home
+    # replica (minutes of AWS time) happened while the app still served from DR.
+    steps = {s["id"]: s for s in failback["steps"]}
+    assert steps["orders-db.reprotect"]["stage"] == "preparation"
+    assert steps["orders-db.reprotect-dr"]["stage"] == "post-recovery"
+    assert steps["orders-db.fence-dr"]["stage"] == "recovery"
+    fence = parse_iso(steps["orders-db.fence-dr"]["started_at"])
+    home = parse_iso(steps["api.restore-traffic"]["finished_at"])
+    assert failback["rto_seconds"] == pytest.approx((home - fence).total_seconds(), abs=0.01)
+    assert failback["rto_met"] is True
+    # Stage spans come from journaled (millisecond) times, step durations from the monotonic
+    # clock: equal up to rounding.
+    reprotect = steps["orders-db.reprotect"]["duration_seconds"]
+    assert failback["preparation_seconds"] >= reprotect - 0.01
+    assert (
+        failback["post_recovery_seconds"]
+        >= steps["orders-db.reprotect-dr"]["duration_seconds"] - 0.01
+    )
+    assert parse_iso(steps["orders-db.reprotect"]["finished_at"]) <= fence
     # After the failback the plan is protected again, exactly as before.
     assert doc["checks_final"]["fail"] == 0 and doc["checks_final"]["error"] == 0
     # Before: all ready. After: the promoted replica, the fenced (read-only) old primary and
@@ -46,3 +67,16 @@ def test_demo_fails_over_and_reports_rto(tmp_path: Path) -> None:
     assert doc["checks_after"]["fail"] == 3
     # The run was journaled where we asked.
     assert list((tmp_path / "runs").glob("*.jsonl"))
+
+
+def test_demo_says_what_the_failback_rto_leaves_out(tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["--state-dir", str(tmp_path), "demo"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.stdout.split())
+    assert "failback ✔ succeeded: measured RTO" in text
+    failback_line = text.split("failback ✔ succeeded: measured RTO", 1)[1]
+    assert "within the objective of 15m" in failback_line.split("re-protecting took", 1)[0]
+    assert "before the switch, not counted in the RTO (" in failback_line
+    assert "orders-db.reprotect" in failback_line
+    assert "post-recovery steps took" in failback_line
+    assert "after traffic moved, not counted in the RTO (orders-db.reprotect-dr)" in failback_line

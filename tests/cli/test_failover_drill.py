@@ -39,9 +39,10 @@ def test_allowed_it_fails_over_and_back_measuring_both(
     [drill] = json.loads(result.stdout)["drills"]
     cases = {c["name"]: c for c in drill["checks"]}
     assert cases["failover.rto"]["status"] == "pass"
-    # Failback creates the home replica inside its RTO (minutes on AWS, as the sandbox now
-    # models): over the demo's 15 minutes until re-protecting becomes its own phase.
-    assert cases["failback.rto"]["observed"] > cases["failback.rto"]["expected"]
+    # Failback creates the home replica (minutes on AWS, as the sandbox models) before the
+    # switch, while DR still serves: preparation, not in its RTO, which is within the 15m.
+    assert cases["failback.rto"]["status"] == "pass"
+    assert cases["failback.rto"]["observed"] <= cases["failback.rto"]["expected"]
     assert result.exit_code == (0 if drill["status"] == "pass" else 1), result.output
     assert cases["failover.rto"]["expected"] == 900
     assert drill["measured"]["rto_seconds"] == cases["failover.rto"]["observed"]

@@ -36,7 +36,7 @@ from drctl.engine.step import (
     StepWaiting,
     Verification,
 )
-from drctl.errors import AwsError, ExitCode
+from drctl.errors import AwsError, ExitCode, PlanError
 
 F, D, C, T, N = Phase.FENCE, Phase.DATA, Phase.COMPUTE, Phase.TRAFFIC, Phase.NOTIFY
 T0 = "2026-01-01T00:00:00.000Z"
@@ -79,6 +79,7 @@ def mk(
     depends_on: list[str] | None = None,
     timeout: float | None = None,
     poll: float = 5.0,
+    preparation: bool = False,
 ) -> Step:
     resource, action = sid.split(".")
     log = calls or Calls()
@@ -112,6 +113,7 @@ def mk(
         depends_on=list(depends_on or []),
         timeout_seconds=timeout,
         poll_seconds=poll,
+        preparation=preparation,
         **extra,
     )
 
@@ -574,6 +576,128 @@ def test_no_rto_for_an_empty_run() -> None:
     assert (record.status, record.rto_seconds, record.steps) == ("succeeded", None, [])
 
 
+# --------------------------------------------------------------------------- preparation
+
+
+def failback_like(clock: FakeClock, calls: Calls) -> list[Step]:
+    """A failback's shape on the fake clock: 10 min of re-protecting (a replica created, a
+    bucket synced) while the app serves, 2 min of switching, 9 min of follow-up."""
+    return [
+        mk("db.retire", calls=calls, run=timed(clock, 20), preparation=True),
+        mk("db.reprotect", calls=calls, run=timed(clock, 580), preparation=True),
+        mk("assets.sync-home", calls=calls, run=timed(clock, 90), preparation=True),
+        mk("web.scale", C, calls=calls, run=timed(clock, 15)),
+        mk("db.fence", calls=calls, run=timed(clock, 30)),
+        mk("db.promote", calls=calls, run=timed(clock, 60)),
+        mk("dns.home", T, calls=calls, run=timed(clock, 30)),
+        mk("db.reprotect-dr", N, calls=calls, run=timed(clock, 540)),
+    ]
+
+
+def test_preparation_finishes_before_the_switch_and_is_not_in_the_rto(journal: Journal) -> None:
+    clock = FakeClock()
+    calls = Calls()
+    # One worker: the fake clock then adds up step times exactly as they ran.
+    record = make(failback_like(clock, calls), clock=clock, journal=journal, max_workers=1).run()
+    ran = [c.removeprefix("run ") for c in calls.of("run")]
+    assert set(ran[:3]) == {"db.retire", "db.reprotect", "assets.sync-home"}
+    assert set(ran[3:6]) == {"web.scale", "db.fence", "db.promote"}
+    assert ran[6:] == ["dns.home", "db.reprotect-dr"]
+    # The downtime: from the first step after preparation to traffic home.
+    assert record.rto_seconds == 15 + 30 + 60 + 30
+    assert record.preparation_seconds == 20 + 580 + 90
+    assert record.post_recovery_seconds == 540
+    assert {s.id: s.stage for s in record.steps} == {
+        "db.retire": "preparation",
+        "db.reprotect": "preparation",
+        "assets.sync-home": "preparation",
+        "web.scale": "recovery",
+        "db.fence": "recovery",
+        "db.promote": "recovery",
+        "dns.home": "recovery",
+        "db.reprotect-dr": "post-recovery",
+    }
+    document = record.as_dict()
+    assert (document["rto_seconds"], document["rto_met"]) == (135.0, True)
+    assert (document["preparation_seconds"], document["post_recovery_seconds"]) == (690.0, 540.0)
+    # The journal keeps the stages and the figures: runs show tells the same story.
+    replay = record_from_events(events_of(journal))
+    assert replay.as_dict() == document
+
+
+def test_without_stages_the_same_run_would_be_over_its_objective() -> None:
+    """The figure the stages correct: counted from the first step, the failback above would
+    report 22m 40s against a 15m objective although the app was down 2m 15s."""
+    clock = FakeClock()
+    steps = failback_like(clock, Calls())
+    for step in steps:
+        step.preparation = False
+    record = make(steps, clock=clock, max_workers=1).run()
+    assert record.rto_seconds == 20 + 580 + 90 + 15 + 30 + 60 + 30
+    assert record.preparation_seconds is None
+
+
+def test_a_resumed_run_measures_from_the_first_recovery_step(journal: Journal) -> None:
+    """Across processes the RTO comes from journaled times; preparation done by the first
+    attempt is still left out."""
+    clock = FakeClock()
+    clock.advance(900)  # the resume starts 15 min after the first attempt did
+    previous = {
+        "db.reprotect": StepRecord(
+            id="db.reprotect", resource="db", action="reprotect", phase="data",
+            stage="preparation", status="succeeded", started_at=T0,
+            finished_at="2026-01-01T00:10:00.000Z", attempts=1,
+        ),
+        "db.promote": StepRecord(
+            id="db.promote", resource="db", action="promote", phase="data",
+            status="succeeded", started_at="2026-01-01T00:11:00.000Z",
+            finished_at="2026-01-01T00:12:00.000Z", attempts=1,
+        ),
+    }  # fmt: skip
+    steps = [
+        mk("db.reprotect", preparation=True),
+        mk("db.promote"),
+        mk("dns.home", T, run=timed(clock, 30)),
+        mk("db.reprotect-dr", N, run=timed(clock, 600)),
+    ]
+    record = make(steps, clock=clock, journal=journal, previous=previous).run()
+    assert record.status == "succeeded"
+    # 00:11:00 (promote) -> 00:15:30 (traffic home, on the resume)
+    assert record.rto_seconds == 270.0
+    assert record.preparation_seconds == 600.0
+    assert record.post_recovery_seconds == 600.0
+
+
+def test_a_run_of_preparation_only_has_no_downtime() -> None:
+    clock = FakeClock()
+    steps = [mk("assets.reprotect", run=timed(clock, 60), preparation=True)]
+    record = make(steps, clock=clock).run()
+    assert (record.rto_seconds, record.preparation_seconds) == (0.0, 60.0)
+
+
+def test_preparation_waits_only_for_the_preparation_of_what_it_depends_on() -> None:
+    """``assets`` depends on ``web`` (compute only) and ``db``: its preparation waits for
+    db's preparation, not for web's scale-up, which comes after every preparation step."""
+    steps = [
+        mk("web.scale", C),
+        mk("db.reprotect", preparation=True),
+        mk("db.promote"),
+        mk("assets.sync-home", preparation=True),
+        mk("assets.check"),
+    ]
+    graph = build_graph(steps, {"assets": ["web", "db"]})
+    assert graph.deps["assets.sync-home"] == {"db.reprotect"}
+    assert graph.deps["assets.check"] == {"assets.sync-home", "web.scale", "db.reprotect",
+                                          "db.promote"}  # fmt: skip
+    assert [s.id for s in graph.steps][:2] == ["db.reprotect", "assets.sync-home"]
+
+
+def test_a_preparation_step_cannot_wait_for_the_switch() -> None:
+    steps = [mk("db.fence", F), mk("db.reprotect", preparation=True, depends_on=["db.fence"])]
+    with pytest.raises(PlanError, match=r"db.reprotect \(preparation\) cannot wait for db.fence"):
+        build_graph(steps, {})
+
+
 # --------------------------------------------------------------------------- the journal
 
 
@@ -621,6 +745,7 @@ def test_the_journal_tells_the_whole_run(journal: Journal) -> None:
                 "description": "promote db",
                 "depends_on": [],
                 "cli": ["aws", "fake", "promote"],
+                "stage": "recovery",
             },
             {
                 "id": "dns.shift",
@@ -631,6 +756,7 @@ def test_the_journal_tells_the_whole_run(journal: Journal) -> None:
                 "description": "shift dns",
                 "depends_on": [],
                 "cli": ["aws", "fake", "shift"],
+                "stage": "recovery",
             },
         ],
     }
@@ -653,6 +779,8 @@ def test_the_journal_tells_the_whole_run(journal: Journal) -> None:
         "rto_seconds": 21.0,
         "error": None,
         "automation_seconds": 21.0,  # no manual step: all of it automated
+        "preparation_seconds": None,
+        "post_recovery_seconds": None,
     }
     # the journal is the source of truth: replaying it gives the record the run returned
     replay = record_from_events(events)

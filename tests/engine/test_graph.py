@@ -115,8 +115,8 @@ def test_a_lower_phase_waiting_for_a_higher_one_is_a_plan_error() -> None:
     with pytest.raises(PlanError) as info:
         build_graph([mk("db.promote", D), mk("dns.shift", T)], {"db": ["dns"]})
     assert str(info.value) == (
-        "step db.promote (data) cannot wait for dns.shift (traffic): phases run fence, then "
-        "data and compute, then traffic, then notify; remove that depends_on"
+        "step db.promote (data) cannot wait for dns.shift (traffic): phases run preparation, "
+        "then fence, then data and compute, then traffic, then notify; remove that depends_on"
     )
     assert info.value.exit_code == 2
 

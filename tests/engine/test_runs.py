@@ -274,6 +274,7 @@ def test_as_dict_matches_the_cli_contract() -> None:
         "resource": "db",
         "action": "promote",
         "phase": "data",
+        "stage": "recovery",  # a journal without stages: every step counted, as it was
         "status": "succeeded",
         "started_at": "s",
         "finished_at": "e",

@@ -141,6 +141,25 @@ def test_unplanned_failover_then_failback_waits_for_the_old_primary_to_resync(
     assert clock.monotonic() - started >= ext.RESYNC_SECONDS - ext.FAILOVER_SECONDS
     assert "connected" in resync.detail and home.status == "succeeded"
     assert _writer_region() == "us-east-1" and _sync(DR) == "connected"
+    # Waiting for the resync is preparation (DR still serves): only the switchover is the RTO.
+    assert resync.stage == "preparation" and home.stage == "recovery"
+    assert back.preparation_seconds is not None
+    assert back.preparation_seconds >= ext.RESYNC_SECONDS - ext.FAILOVER_SECONDS
+    assert back.rto_seconds is not None and back.rto_seconds < back.preparation_seconds
+
+
+def test_a_switchover_to_a_member_that_is_not_available_is_refused(
+    loaded: Any, settings: Any
+) -> None:
+    boto3.client("rds", region_name="eu-west-1").stop_db_cluster(
+        DBClusterIdentifier="saas-accounts-eu-west-1"
+    )
+    record = run_action(loaded, settings, "failover", mode="planned")
+    assert record.status == "failed"
+    detail = record.steps[0].detail
+    assert "cannot switch saas-accounts over to saas-accounts-eu-west-1" in detail
+    assert "not available" in detail
+    assert _writer_region() == "us-east-1" and not _glob().get("FailoverState")
 
 
 def test_switchover_prechecks_name_the_engine_versions(aws: None, settings: Any) -> None:

@@ -121,8 +121,12 @@ def test_planned_failover_fences_the_primary_before_promoting(
     params = _rds("us-east-1").describe_db_parameters(
         DBParameterGroupName="drctl-fenced-shop-orders", Source="user"
     )["Parameters"]
-    assert {(p["ParameterName"], p["ParameterValue"]) for p in params} == {("read_only", "1")}
-    assert steps["orders-db.fence"].data["original_parameter_group"] == "default.mysql8.0"
+    # A copy of the sandbox's own group: its custom parameter kept, read_only added.
+    assert {(p["ParameterName"], p["ParameterValue"]) for p in params} == {
+        ("read_only", "1"),
+        ("max_connections", "500"),
+    }
+    assert steps["orders-db.fence"].data["original_parameter_group"] == "drctl-sandbox-mysql80"
     assert "ReadReplicaSourceDBInstanceIdentifier" not in _instance("us-west-2", "shop-orders-dr")
 
 
@@ -270,6 +274,7 @@ def test_checks_pass_with_a_fresh_copy_and_fail_without_one(built: tuple[Any, An
         "primary": "pass",
         "dr-snapshot": "pass",
         "restore-target": "pass",
+        "restore-placement": "pass",  # the example names its DR subnet group
     }
     assert results["dr-snapshot"].threshold == 3600
     rds = boto3.client("rds", region_name="us-west-2")
@@ -287,6 +292,104 @@ def test_a_copy_older_than_the_rpo_fails(built: tuple[Any, Any], monkeypatch: An
     monkeypatch.setattr(settings.clock, "now", lambda: later)
     stale = _checks(loaded, settings)["dr-snapshot"]
     assert stale.status.value == "fail" and "over the RPO of 1h" in stale.detail
+
+
+def test_the_data_age_of_a_copy_is_its_original_snapshots(
+    built: tuple[Any, Any], monkeypatch: Any
+) -> None:
+    """A snapshot taken now and copied two hours later holds two-hour-old data: the age is
+    OriginalSnapshotCreateTime's (API_DBSnapshot), not the copy's SnapshotCreateTime."""
+    loaded, settings = built
+    primary, dr = _rds("us-east-1"), _rds("us-west-2")
+    for snap in _dr_snapshots():
+        dr.delete_db_snapshot(DBSnapshotIdentifier=snap["DBSnapshotIdentifier"])
+    primary.create_db_snapshot(DBInstanceIdentifier="startup-prod", DBSnapshotIdentifier="late")
+    original = primary.describe_db_snapshots(DBSnapshotIdentifier="late")["DBSnapshots"][0]
+    later = settings.clock.now() + timedelta(hours=2)
+    aws_time.follow(lambda: later)
+    dr.copy_db_snapshot(
+        SourceDBSnapshotIdentifier=original["DBSnapshotArn"], TargetDBSnapshotIdentifier="late-dr",
+        SourceRegion="us-east-1", KmsKeyId="alias/aws/rds",
+    )  # fmt: skip
+    copy = dr.describe_db_snapshots(DBSnapshotIdentifier="late-dr")["DBSnapshots"][0]
+    assert copy["OriginalSnapshotCreateTime"] == original["SnapshotCreateTime"]
+    assert copy["SnapshotCreateTime"] >= original["SnapshotCreateTime"] + timedelta(hours=2)
+    monkeypatch.setattr(settings.clock, "now", lambda: later + timedelta(minutes=1))
+    aged = _checks(loaded, settings)["dr-snapshot"]
+    assert aged.status.value == "fail" and "over the RPO of 1h" in aged.detail
+    assert aged.observed >= 2 * 3600
+    record = run_action(loaded, settings, "failover", only=["app-db"])
+    restore = next(s for s in record.steps if s.id == "app-db.restore")
+    assert restore.data["data_loss_window_seconds"] >= 2 * 3600
+
+
+def _security_group(region: str, name: str) -> str:
+    ec2 = boto3.client("ec2", region_name=region)
+    vpc = ec2.describe_vpcs(Filters=[{"Name": "is-default", "Values": ["true"]}])["Vpcs"][0]
+    return str(
+        ec2.create_security_group(GroupName=name, Description="app db", VpcId=vpc["VpcId"])[
+            "GroupId"
+        ]
+    )
+
+
+def test_the_restore_goes_into_the_plans_subnet_group_and_security_groups(
+    built: tuple[Any, Any], tmp_path: Path
+) -> None:
+    _, settings = built
+    group = _security_group("us-west-2", "startup-db")
+    text = SNAPSHOT_PLAN.read_text().replace(
+        "    dr_subnet_group: startup-db-usw2",
+        f"    dr_subnet_group: startup-db-usw2\n    dr_security_groups: [{group}]",
+    )
+    plan = tmp_path / "startup.yaml"
+    plan.write_text(text)
+    loaded = load_plan(plan)
+    assert _checks(loaded, settings)["restore-placement"].status.value == "pass"
+    record = run_action(loaded, settings, "failover", only=["app-db"])
+    assert record.status == "succeeded", [(s.id, s.detail) for s in record.steps]
+    restored = _instance("us-west-2", "startup-dr-restored")
+    assert restored["DBSubnetGroup"]["DBSubnetGroupName"] == "startup-db-usw2"
+    assert [g["VpcSecurityGroupId"] for g in restored["VpcSecurityGroups"]] == [group]
+
+
+def test_a_restore_placement_that_does_not_exist_fails_the_check(
+    built: tuple[Any, Any], tmp_path: Path
+) -> None:
+    _, settings = built
+    text = SNAPSHOT_PLAN.read_text().replace(
+        "    dr_subnet_group: startup-db-usw2",
+        "    dr_subnet_group: nowhere\n    dr_security_groups: [sg-0123456789abcdef0]",
+    )
+    plan = tmp_path / "startup.yaml"
+    plan.write_text(text)
+    result = _checks(load_plan(plan), settings)["restore-placement"]
+    assert result.status.value == "fail"
+    assert "DB subnet group nowhere" in result.detail
+    assert "security group sg-0123456789abcdef0" in result.detail
+    unplaced = tmp_path / "unplaced.yaml"
+    unplaced.write_text(
+        "".join(
+            line
+            for line in SNAPSHOT_PLAN.read_text().splitlines(keepends=True)
+            if "dr_subnet_group" not in line
+        )
+    )
+    warned = _checks(load_plan(unplaced), settings)["restore-placement"]
+    assert warned.status.value == "warn" and "default VPC" in warned.detail
+
+
+def test_restore_placement_needs_snapshot_recovery(tmp_path: Path) -> None:
+    plan = tmp_path / "bad.yaml"
+    text = (EXAMPLES / "ecommerce-warm-standby.yaml").read_text()
+    plan.write_text(
+        text.replace(
+            "    dr: shop-orders-dr\n", "    dr: shop-orders-dr\n    dr_subnet_group: db\n", 1
+        )
+    )
+    result = invoke("plan", "validate", str(plan))
+    assert result.exit_code == 2, result.output
+    assert "need recovery: snapshot" in result.output
 
 
 def test_failover_restores_the_newest_copy(built: tuple[Any, Any]) -> None:
@@ -372,7 +475,7 @@ def _topology() -> tuple[list[str], list[str]]:
     for region, name in (("us-east-1", "shop-orders"), ("us-west-2", "shop-orders-dr")):
         inst = _instance(region, name)
         group = _group(inst)
-        if group.startswith("drctl-"):
+        if group.startswith(("drctl-fenced-", "drctl-readonly-")):
             fenced.append(name)
         elif "ReadReplicaSourceDBInstanceIdentifier" not in inst:
             writable.append(name)
@@ -413,3 +516,77 @@ def test_the_promote_command_printed_is_the_call_made(built_plan: Any, settings:
     record = run_action(built_plan, settings, "failover", only=["orders-db"])
     assert record.status == "succeeded", [(s.id, s.detail) for s in record.steps]
     assert _instance("us-west-2", "shop-orders-dr")["BackupRetentionPeriod"] == 14
+
+
+# ------------------------------------------------------------------ replica placement
+
+
+def _placement(inst: dict[str, Any]) -> dict[str, Any]:
+    """Where an instance sits, as describe_db_instances reports it."""
+    return {
+        "subnet_group": (inst.get("DBSubnetGroup") or {}).get("DBSubnetGroupName"),
+        "security_groups": sorted(g["VpcSecurityGroupId"] for g in inst["VpcSecurityGroups"]),
+        "parameter_group": _group(inst),
+        "multi_az": inst["MultiAZ"],
+        "kms_key_id": inst.get("KmsKeyId"),
+        "instance_class": inst["DBInstanceClass"],
+        "storage_type": inst["StorageType"],
+    }
+
+
+def _default_security_group(region: str) -> str:
+    ec2 = boto3.client("ec2", region_name=region)
+    vpc = ec2.describe_vpcs(Filters=[{"Name": "is-default", "Values": ["true"]}])["Vpcs"][0]
+    return str(
+        ec2.describe_security_groups(
+            Filters=[
+                {"Name": "vpc-id", "Values": [vpc["VpcId"]]},
+                {"Name": "group-name", "Values": ["default"]},
+            ]
+        )["SecurityGroups"][0]["GroupId"]
+    )
+
+
+def test_replicas_drctl_creates_are_placed_like_what_they_replace(
+    built_plan: Any, settings: Any
+) -> None:
+    """Failback creates two replicas (home, then DR again). Each is read back and compared
+    with the instance it replaces as it was before the failover: subnet group, security
+    groups, the original parameter group (not drctl's fencing copy), Multi-AZ, KMS key,
+    class, storage type -- none of the cross-Region defaults AWS would use otherwise."""
+    home_before = _placement(_instance("us-east-1", "shop-orders"))
+    dr_before = _placement(_instance("us-west-2", "shop-orders-dr"))
+    assert home_before["subnet_group"] == "drctl-sandbox-db"  # not the default VPC
+    assert home_before["security_groups"] != [_default_security_group("us-east-1")]
+    assert home_before["parameter_group"] == "drctl-sandbox-mysql80"
+    assert home_before["multi_az"] and home_before["storage_type"] == "gp3"
+    assert dr_before["security_groups"] != [_default_security_group("us-west-2")]
+
+    over = _run(built_plan, settings, "failover")
+    assert over.status == "succeeded", [(s.id, s.detail) for s in over.steps]
+    back = _run(built_plan, settings, "failback", from_run=over.run_id)
+    assert back.status == "succeeded", [(s.id, s.detail) for s in back.steps]
+    assert _placement(_instance("us-east-1", "shop-orders")) == home_before
+    dr = _instance("us-west-2", "shop-orders-dr")
+    assert dr["ReadReplicaSourceDBInstanceIdentifier"].endswith(":db:shop-orders")
+    assert _placement(dr) == dr_before
+    steps = {s.id: s for s in back.steps}
+    assert steps["orders-db.reprotect"].data["topology"]["parameter_group"] == (
+        "drctl-sandbox-mysql80"
+    )
+
+
+def test_a_replica_replacing_a_lost_instance_is_placed_as_the_failover_recorded(
+    built_plan: Any, settings: Any
+) -> None:
+    """The old primary did not survive: its placement comes from the failover's journal
+    (the promote step read it, fencing group resolved to the original, before promoting)."""
+    home_before = _placement(_instance("us-east-1", "shop-orders"))
+    over = _run(built_plan, settings, "failover")
+    assert over.status == "succeeded"
+    recorded = {s.id: s for s in over.steps}["orders-db.promote"].data["topology"]["primary"]
+    assert recorded["parameter_group"] == "drctl-sandbox-mysql80"  # not drctl-fenced-...
+    _rds("us-east-1").delete_db_instance(DBInstanceIdentifier="shop-orders", SkipFinalSnapshot=True)
+    back = _run(built_plan, settings, "failback", from_run=over.run_id)
+    assert back.status == "succeeded", [(s.id, s.detail) for s in back.steps]
+    assert _placement(_instance("us-east-1", "shop-orders")) == home_before

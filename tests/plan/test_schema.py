@@ -156,7 +156,16 @@ def test_bad_duration_fails(validator: jsonschema.Draft202012Validator) -> None:
         (
             ("resources", 3),
             {"kind": "rds-instance"},
-            ["kind", "name", "depends_on", "primary", "dr", "recovery"],
+            [
+                "kind",
+                "name",
+                "depends_on",
+                "primary",
+                "dr",
+                "recovery",
+                "dr_subnet_group",
+                "dr_security_groups",
+            ],
         ),
         (
             ("resources", 0),

@@ -161,3 +161,63 @@ def test_reboot_is_refused_while_modifying(aws: ClientFactory, aws_clock: FakeCl
     with pytest.raises(ClientError) as refused:
         rds.reboot_db_instance(DBInstanceIdentifier="orders")
     assert refused.value.response["Error"]["Code"] == "InvalidDBInstanceState"
+
+
+def _subnet_group(aws: ClientFactory, region: str, name: str) -> str:
+    """A DB subnet group and a security group in ``region``'s default VPC; the group's id."""
+    ec2, rds = aws("ec2", region), aws("rds", region)
+    vpc = ec2.describe_vpcs(Filters=[{"Name": "is-default", "Values": ["true"]}])["Vpcs"][0]
+    subnets = [
+        s["SubnetId"] for s in ec2.describe_subnets()["Subnets"] if s["VpcId"] == vpc["VpcId"]
+    ]
+    rds.create_db_subnet_group(
+        DBSubnetGroupName=name, DBSubnetGroupDescription="test", SubnetIds=subnets[:2]
+    )
+    return str(
+        ec2.create_security_group(GroupName=name, Description="test", VpcId=vpc["VpcId"])["GroupId"]
+    )
+
+
+def test_a_restored_copy_lands_where_the_request_says_else_in_the_defaults(
+    aws: ClientFactory, aws_clock: FakeClock
+) -> None:
+    """API_RestoreDBInstanceFromDBSnapshot: the default security group and parameter group,
+    single-AZ, the default VPC -- unless named. moto kept the source's subnet group, which
+    does not exist in the copy's Region."""
+    primary, dr = aws("rds", PRIMARY_REGION), aws("rds", DR_REGION)
+    _subnet_group(aws, PRIMARY_REGION, "app-db")
+    primary.create_db_instance(
+        DBInstanceIdentifier="orders", DBInstanceClass="db.t3.medium", Engine="mysql",
+        MasterUsername="admin", MasterUserPassword="sandbox-only-password",
+        AllocatedStorage=20, MultiAZ=True, DBSubnetGroupName="app-db",
+    )  # fmt: skip
+    primary.create_db_snapshot(DBInstanceIdentifier="orders", DBSnapshotIdentifier="snap")
+    arn = primary.describe_db_snapshots(DBSnapshotIdentifier="snap")["DBSnapshots"][0][
+        "DBSnapshotArn"
+    ]
+    dr.copy_db_snapshot(
+        SourceDBSnapshotIdentifier=arn, TargetDBSnapshotIdentifier="snap-dr",
+        SourceRegion=PRIMARY_REGION,
+    )  # fmt: skip
+    dr.restore_db_instance_from_db_snapshot(
+        DBInstanceIdentifier="plain", DBSnapshotIdentifier="snap-dr"
+    )
+    plain = _describe(dr, "plain")
+    assert "DBSubnetGroup" not in plain
+    assert plain["MultiAZ"] is False
+    assert plain["DBParameterGroups"][0]["DBParameterGroupName"].startswith("default.mysql")
+    ec2 = aws("ec2", DR_REGION)
+    default_sg = ec2.describe_security_groups(
+        Filters=[{"Name": "group-name", "Values": ["default"]}]
+    )["SecurityGroups"]
+    assert [g["VpcSecurityGroupId"] for g in plain["VpcSecurityGroups"]] in [
+        [g["GroupId"]] for g in default_sg
+    ]
+    security_group = _subnet_group(aws, DR_REGION, "app-db-dr")
+    dr.restore_db_instance_from_db_snapshot(
+        DBInstanceIdentifier="placed", DBSnapshotIdentifier="snap-dr",
+        DBSubnetGroupName="app-db-dr", VpcSecurityGroupIds=[security_group],
+    )  # fmt: skip
+    placed = _describe(dr, "placed")
+    assert placed["DBSubnetGroup"]["DBSubnetGroupName"] == "app-db-dr"
+    assert [g["VpcSecurityGroupId"] for g in placed["VpcSecurityGroups"]] == [security_group]

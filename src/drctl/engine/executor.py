@@ -4,7 +4,8 @@ Scheduling rules, in the order they matter during an incident:
 
 * A step starts only when the steps it depends on succeeded or were skipped and
   every step of a lower phase rank has finished (see :class:`~drctl.engine.step.Phase`;
-  with included plans, every step of an earlier stage too: :attr:`Step.order`).
+  with included plans, every step of an earlier plan stage too: :attr:`Step.order`);
+  preparation steps (:attr:`~drctl.engine.step.Step.preparation`) all finish first.
 * The first failure stops new steps from starting: moving traffic after a failed
   promotion is how a disaster becomes a worse one. Steps already running finish and
   are journaled; steps never started stay ``pending``.
@@ -30,7 +31,7 @@ from drctl.engine.events import RunMeta
 from drctl.engine.graph import StepGraph
 from drctl.engine.journal import Journal
 from drctl.engine.runs import RunRecord, StepRecord
-from drctl.engine.step import Phase, Step, StepStatus, StepWaiting
+from drctl.engine.step import Phase, Stage, Step, StepStatus, StepWaiting
 from drctl.errors import DrctlError, ExitCode
 
 
@@ -113,7 +114,13 @@ class Executor:
         self.stop_requested = threading.Event()
         self.previous = dict(previous or {})
         self.records = {
-            s.id: StepRecord(id=s.id, resource=s.resource, action=s.action, phase=s.phase.label)
+            s.id: StepRecord(
+                id=s.id,
+                resource=s.resource,
+                action=s.action,
+                phase=s.phase.label,
+                stage=s.stage.value,
+            )
             for s in graph.steps
         }
         for sid, earlier in self.previous.items():
@@ -135,7 +142,11 @@ class Executor:
             self._log(events.run_resume(self.meta, started_at, done))
         else:
             steps = [
-                {**s.summary(), "depends_on": sorted(self.graph.deps[s.id])}
+                {
+                    **s.summary(),
+                    "depends_on": sorted(self.graph.deps[s.id]),
+                    "stage": s.stage.value,
+                }
                 for s in self.graph.steps
             ]
             self._log(events.run_start(self.meta, started_at, steps))
@@ -162,10 +173,18 @@ class Executor:
         recovered = status == "succeeded" or (status == "waiting" and self._recovered(results))
         rto = self._measured_rto(results) if recovered else None
         automation = self._automation_seconds(results)
+        preparation = self._stage_seconds(results, Stage.PREPARATION)
+        post_recovery = self._stage_seconds(results, Stage.POST_RECOVERY)
         finished_at = iso(self.clock.now())
         self._log(
             events.run_end(
-                finished_at, status, rto_seconds=rto, error=error, automation_seconds=automation
+                finished_at,
+                status,
+                rto_seconds=rto,
+                error=error,
+                automation_seconds=automation,
+                preparation_seconds=preparation,
+                post_recovery_seconds=post_recovery,
             )
         )
         first = min((r.started_at for r in self.previous.values() if r.started_at), default=None)
@@ -184,6 +203,8 @@ class Executor:
             error=error,
             steps=[self.records[s.id] for s in self.graph.steps],
             automation_seconds=automation,
+            preparation_seconds=preparation,
+            post_recovery_seconds=post_recovery,
         )
 
     @contextmanager
@@ -399,33 +420,45 @@ class Executor:
         return True
 
     def _measured_rto(self, results: dict[str, _Result]) -> float | None:
-        """First step start -> last traffic step verified (or last step, with no traffic).
+        """The downtime: first recovery step start -> last traffic step verified (or the last
+        recovery step, with no traffic step).
 
+        Preparation (before the switch, the application still serving) and post-recovery
+        (after traffic moved) are not downtime and not counted: a failback that spends ten
+        minutes creating the replica it will promote is down only from the fence on.
         Within one process the monotonic clock measures it; a resumed run spans
         processes, so it is measured on the journaled wall-clock times instead.
         """
-        results = {sid: r for sid, r in results.items() if r.status in _DONE}
-        if not results:
-            return None
         steps = self.graph.by_id()
-        ran = [r for r in results.values() if not r.earlier]
-        if len(ran) == len(results):
-            first = min(r.started for r in results.values())
-            traffic = [
-                r.finished for sid, r in results.items() if steps[sid].phase is Phase.TRAFFIC
-            ]
-            end = max(traffic) if traffic else max(r.finished for r in results.values())
+        done = {sid: r for sid, r in results.items() if r.status in _DONE}
+        counted = {sid: r for sid, r in done.items() if steps[sid].stage is Stage.RECOVERY}
+        if not counted:
+            return 0.0 if done else None  # only preparation ran: the application never stopped
+        traffic = [sid for sid in counted if steps[sid].phase is Phase.TRAFFIC]
+        ends = traffic or list(counted)
+        if not any(r.earlier for r in done.values()):
+            first = min(r.started for r in counted.values())
+            end = max(counted[sid].finished for sid in ends)
             return round(end - first, 3)
-        starts = [parse_iso(r.started_at) for r in results.values() if r.started_at]
-        traffic_ends = [
-            parse_iso(r.finished_at)
-            for sid, r in results.items()
-            if steps[sid].phase is Phase.TRAFFIC and r.finished_at
-        ]
-        ends = traffic_ends or [parse_iso(r.finished_at) for r in results.values() if r.finished_at]
-        if not starts or not ends:
+        starts = [parse_iso(r.started_at) for r in counted.values() if r.started_at]
+        finishes = [parse_iso(counted[sid].finished_at) for sid in ends if counted[sid].finished_at]
+        if not starts or not finishes:
             return None
-        return round((max(ends) - min(starts)).total_seconds(), 3)
+        return round((max(finishes) - min(starts)).total_seconds(), 3)
+
+    def _stage_seconds(self, results: dict[str, _Result], stage: Stage) -> float | None:
+        """Wall time of the steps of ``stage`` (their first start to their last finish), on the
+        journaled times: how long re-protecting took before the switch, or how long the
+        follow-ups after traffic took. None when the run had no such step done."""
+        steps = self.graph.by_id()
+        spans = [
+            (parse_iso(r.started_at), parse_iso(r.finished_at))
+            for sid, r in results.items()
+            if steps[sid].stage is stage and r.status in _DONE and r.started_at and r.finished_at
+        ]
+        if not spans:
+            return None
+        return round((max(e for _, e in spans) - min(b for b, _ in spans)).total_seconds(), 3)
 
     def _automation_seconds(self, results: dict[str, _Result]) -> float | None:
         """Wall time drctl itself was working: the union of the intervals in which a step
@@ -457,7 +490,11 @@ def dry_run(
     records = []
     for step in graph.steps:
         record = StepRecord(
-            id=step.id, resource=step.resource, action=step.action, phase=step.phase.label
+            id=step.id,
+            resource=step.resource,
+            action=step.action,
+            phase=step.phase.label,
+            stage=step.stage.value,
         )
         try:
             pre = step.precheck()

@@ -4,7 +4,8 @@ Edges come from three places: a kind's own ordering of its steps (each step
 waits for the previous step of the same resource unless it names its
 dependencies), the plan's resource-level ``depends_on`` (every step of a
 resource waits for every step of the resources it depends on), and phase ranks
-(a step starts only when every step of a lower rank has finished). The phase
+(a step starts only when every step of a lower rank has finished; preparation steps rank
+below every phase, see :attr:`~drctl.engine.step.Step.preparation`). The phase
 barrier is enforced by the scheduler rather than as edges, so large plans stay
 linear in size.
 """
@@ -58,8 +59,10 @@ def build_graph(steps: Sequence[Step], resource_deps: Mapping[str, Sequence[str]
             # A resource waits for the steps of what it depends on -- up to its own phase:
             # a later-phase follow-up of the upstream resource (re-protecting DR after
             # traffic moved, fencing an old primary once it answers) is not a prerequisite.
+            # A preparation step waits only for the upstream's preparation, if any: it runs
+            # before the switch, while everything upstream still serves.
             reachable = {u.id for u in upstream if u.order <= step.order}
-            if upstream and not reachable:
+            if upstream and not reachable and not step.preparation:
                 first = min(upstream, key=lambda u: u.order)
                 raise _phase_error(step, first)
             deps[step.id] = own | reachable
@@ -79,10 +82,14 @@ def build_graph(steps: Sequence[Step], resource_deps: Mapping[str, Sequence[str]
 
 def _phase_error(step: Step, waits_for: Step) -> PlanError:
     return PlanError(
-        f"step {step.id} ({step.phase.label}) cannot wait for {waits_for.id} "
-        f"({waits_for.phase.label}): phases run fence, then data and compute, "
+        f"step {step.id} ({_label(step)}) cannot wait for {waits_for.id} "
+        f"({_label(waits_for)}): phases run preparation, then fence, then data and compute, "
         "then traffic, then notify; remove that depends_on"
     )
+
+
+def _label(step: Step) -> str:
+    return "preparation" if step.preparation else step.phase.label
 
 
 def _topological(steps: Sequence[Step], deps: dict[str, set[str]]) -> list[Step]:

@@ -35,6 +35,9 @@ class StepRecord:
     resource: str
     action: str
     phase: str
+    # preparation (before the switch), recovery (the downtime the RTO measures) or
+    # post-recovery (after traffic moved): see drctl.engine.step.Stage.
+    stage: str = "recovery"
     status: str = "pending"
     started_at: str | None = None
     finished_at: str | None = None
@@ -50,6 +53,7 @@ class StepRecord:
             "resource": self.resource,
             "action": self.action,
             "phase": self.phase,
+            "stage": self.stage,
             "status": self.status,
             "started_at": self.started_at,
             "finished_at": self.finished_at,
@@ -82,6 +86,9 @@ class RunRecord:
     rpo_seconds: float | None = None  # measured (replication drills)
     # Of the RTO, the time drctl's automated steps ran (a manual step's wait excluded).
     automation_seconds: float | None = None
+    # Not in the RTO: re-protecting before the switch, follow-ups after traffic moved.
+    preparation_seconds: float | None = None
+    post_recovery_seconds: float | None = None
     cases: list[dict[str, Any]] = field(default_factory=list)  # drill test cases
 
     def as_dict(self) -> dict[str, Any]:
@@ -111,6 +118,8 @@ class RunRecord:
             ),
             "rpo_seconds": self.rpo_seconds,
             "automation_seconds": self.automation_seconds,
+            "preparation_seconds": self.preparation_seconds,
+            "post_recovery_seconds": self.post_recovery_seconds,
             "objective_rpo_seconds": self.objective_rpo_seconds,
             **({"drill": self.meta["drill"], "cases": self.cases} if "drill" in self.meta else {}),
         }
@@ -141,7 +150,11 @@ def record_from_events(events: list[dict[str, Any]]) -> RunRecord:
     start = events[0]
     steps = {
         s["id"]: StepRecord(
-            id=s["id"], resource=s["resource"], action=s["action"], phase=s["phase"]
+            id=s["id"],
+            resource=s["resource"],
+            action=s["action"],
+            phase=s["phase"],
+            stage=s.get("stage", "recovery"),  # journals before stages: all counted
         )
         for s in start.get("steps", [])
     }
@@ -191,6 +204,8 @@ def record_from_events(events: list[dict[str, Any]]) -> RunRecord:
             record.rto_seconds = event.get("rto_seconds")
             record.rpo_seconds = event.get("rpo_seconds")
             record.automation_seconds = event.get("automation_seconds")
+            record.preparation_seconds = event.get("preparation_seconds")
+            record.post_recovery_seconds = event.get("post_recovery_seconds")
             record.error = event.get("error")
     return record
 

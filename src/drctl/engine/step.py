@@ -85,9 +85,29 @@ def _nothing_to_verify() -> Verification:
     return Verification(True, "")
 
 
+class Stage(StrEnum):
+    """Where a step's time goes in the RTO (see :attr:`Step.preparation`).
+
+    Only ``recovery`` is downtime: ``preparation`` runs while the application still serves
+    (before the switch), ``post-recovery`` after traffic moved (the NOTIFY phase).
+    """
+
+    PREPARATION = "preparation"
+    RECOVERY = "recovery"
+    POST_RECOVERY = "post-recovery"
+
+
 @dataclass
 class Step:
-    """One action of a failover or failback, e.g. ``orders-db.promote``."""
+    """One action of a failover or failback, e.g. ``orders-db.promote``.
+
+    ``preparation``: the step runs while the application still serves from where it is,
+    before anything stops writes -- creating the read replica a failback will promote
+    (minutes to hours on AWS), replicating a bucket back home. Such work is not downtime,
+    so it is not part of the measured RTO: every preparation step finishes before any other
+    step starts, and the RTO is measured from the first step after them. A preparation
+    step waits only for the preparation steps of what it depends on.
+    """
 
     id: str
     resource: str
@@ -103,14 +123,29 @@ class Step:
     mutating: bool = True
     timeout_seconds: float | None = None
     poll_seconds: float = 5.0
-    # Plans of plans: the included plan's place in the run (0 first). Every step of a stage
-    # finishes before the next stage starts, as phases do within one plan.
-    stage: int = 0
+    preparation: bool = False
+    # Plans of plans: the included plan's place in the run (0 first). Every step of a plan
+    # stage finishes before the next plan stage starts, as phases do within one plan.
+    plan_stage: int = 0
+
+    @property
+    def rank(self) -> int:
+        """The scheduling barrier within a plan: preparation before every phase, then the
+        phase ranks."""
+        return -1 if self.preparation else self.phase.rank
 
     @property
     def order(self) -> tuple[int, int]:
-        """(stage, phase rank): a step starts when every step of a lower order finished."""
-        return (self.stage, self.phase.rank)
+        """(plan stage, rank): a step starts when every step of a lower order finished."""
+        return (self.plan_stage, self.rank)
+
+    @property
+    def stage(self) -> Stage:
+        if self.preparation:
+            return Stage.PREPARATION
+        if self.phase is Phase.NOTIFY:
+            return Stage.POST_RECOVERY
+        return Stage.RECOVERY
 
     def summary(self) -> dict[str, Any]:
         return {

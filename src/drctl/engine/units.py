@@ -94,7 +94,7 @@ def renamed(unit: Unit, step: Step) -> Step:
         id=qualified(unit, step.id),
         resource=qualified(unit, step.resource),
         depends_on=[qualified(unit, d) for d in step.depends_on],
-        stage=unit.stage,
+        plan_stage=unit.stage,
     )
 
 

@@ -43,8 +43,12 @@ def aws_step(
     timeout_seconds: float | None = None,
     poll_seconds: float = 5.0,
     depends_on: list[str] | None = None,
+    preparation: bool = False,
 ) -> Step:
-    """A Step whose closures translate AWS errors and record mutating calls."""
+    """A Step whose closures translate AWS errors and record mutating calls.
+
+    ``preparation``: see :attr:`drctl.engine.step.Step.preparation` (work done while the
+    application still serves, before the switch; not counted in the RTO)."""
 
     def guarded_precheck() -> Precheck:
         with aws_errors(where):
@@ -77,6 +81,7 @@ def aws_step(
         timeout_seconds=timeout_seconds,
         poll_seconds=poll_seconds,
         depends_on=depends_on or [],
+        preparation=preparation,
     )
 
 

@@ -179,6 +179,27 @@ class RdsInstance(ResourceBase):
         description="replica: promote a cross-region read replica; snapshot: backup-restore "
         "from a snapshot copied to regions.dr (see drctl backup)",
     )
+    dr_subnet_group: str | None = Field(
+        None,
+        pattern=r"^[a-zA-Z0-9 ._-]{1,255}$",
+        description="recovery: snapshot: the DB subnet group in regions.dr the restored "
+        "instance goes into (without it AWS restores into the default VPC)",
+    )
+    dr_security_groups: list[Annotated[str, Field(pattern=r"^sg-[0-9a-f]{8,17}$")]] = Field(
+        default_factory=list,
+        description="recovery: snapshot: VPC security group ids of the restored instance in "
+        "regions.dr (without them AWS uses the VPC's default group)",
+    )
+
+    @model_validator(mode="after")
+    def _placement_is_for_restores(self) -> RdsInstance:
+        # A replica's placement is its own (failback copies it); only a restore needs telling.
+        if self.recovery != "snapshot" and (self.dr_subnet_group or self.dr_security_groups):
+            raise ValueError(
+                "dr_subnet_group and dr_security_groups place an instance restored from a "
+                "snapshot: they need recovery: snapshot"
+            )
+        return self
 
 
 class AuroraGlobal(ResourceBase):

@@ -95,15 +95,44 @@ def run_summary(record: RunRecord) -> None:
     table.add_column("step", style="bold")
     table.add_column("status")
     table.add_column("time", justify="right")
+    table.add_column("in RTO")
     table.add_column("detail", overflow="fold")
     for step in record.steps:
         took = human_seconds(step.duration_seconds) if step.duration_seconds is not None else "-"
-        table.add_row(step.id, styled(step.status), took, step.detail)
+        counted = "yes" if step.stage == "recovery" else f"no ({step.stage})"
+        table.add_row(step.id, styled(step.status), took, counted, step.detail)
     console.print(table)
     console.print(rto_line(record))
 
 
 def rto_line(record: RunRecord) -> str:
+    """The verdict on the measured RTO, then what took time outside it (one line each)."""
+    return "\n".join([_verdict(record), *_not_counted(record)])
+
+
+def _not_counted(record: RunRecord) -> list[str]:
+    """Preparation before the switch and follow-ups after traffic moved, with their steps:
+    time the run took that was not downtime, said so, so that nobody adds it to the RTO."""
+    lines = []
+    if record.preparation_seconds is not None:
+        what = "re-protecting" if record.action == "failback" else "preparation"
+        steps = ", ".join(s.id for s in record.steps if s.stage == "preparation" and s.finished_at)
+        lines.append(
+            f"  {what} took {human_seconds(record.preparation_seconds)} before the switch, "
+            f"not counted in the RTO ({steps})"
+        )
+    if record.post_recovery_seconds is not None:
+        steps = ", ".join(
+            s.id for s in record.steps if s.stage == "post-recovery" and s.finished_at
+        )
+        lines.append(
+            f"  post-recovery steps took {human_seconds(record.post_recovery_seconds)} after "
+            f"traffic moved, not counted in the RTO ({steps})"
+        )
+    return lines
+
+
+def _verdict(record: RunRecord) -> str:
     status = styled(record.status)
     if record.rto_seconds is None or record.objective_rto_seconds is None:
         tail = f" ({record.error})" if record.error else ""

@@ -166,6 +166,9 @@ def _await_resync(res: AuroraGlobal, ctx: RunContext) -> Step:
         # database that is hours, not the minutes of the RTO the default timeout follows.
         timeout_seconds=RESYNC_TIMEOUT_SECONDS,
         poll_seconds=60.0,
+        # The application still serves from DR while the old primary catches up: not
+        # downtime, so not part of the failback's RTO.
+        preparation=True,
     )
 
 

@@ -159,14 +159,31 @@ def _scale_step(
         action=action,
         phase=phase,
         description=f"Scale {res.dr} in {region} {verb}",
-        cli=[
-            f"aws autoscaling update-auto-scaling-group --auto-scaling-group-name {res.dr} "
-            f"--min-size {res.desired if not going_back else '<recorded>'} --desired-capacity "
-            f"{res.desired if not going_back else '<recorded>'} --region {region}"
-        ],
+        cli=[_scale_cli(res, region, going_back, target)],
         where=f"{res.name} (autoscaling {region})",
         precheck=precheck,
         run=run,
         verify=verify,
         poll_seconds=15.0,
+    )
+
+
+def _scale_cli(
+    res: AutoScalingGroup, region: str, going_back: bool, target: dict[str, int] | None
+) -> str:
+    """The command with the numbers it will use; without a recorded capacity, words."""
+    if not going_back:
+        return (
+            f"aws autoscaling update-auto-scaling-group --auto-scaling-group-name {res.dr} "
+            f"--min-size {res.desired} --desired-capacity {res.desired} --region {region}"
+        )
+    if target is None:
+        return (
+            "# no capacity recorded by a failover of this plan: the step refuses; fail back "
+            "with --from-run RUN_ID of the failover"
+        )
+    return (
+        f"aws autoscaling update-auto-scaling-group --auto-scaling-group-name {res.dr} "
+        f"--min-size {target['min']} --desired-capacity {target['desired']} "
+        f"--max-size {target['max']} --region {region}"
     )

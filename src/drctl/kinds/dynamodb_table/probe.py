@@ -10,6 +10,10 @@ commands that re-add it; a replica being re-added (``CREATING``) is waited for.
 
 from __future__ import annotations
 
+import base64
+import json
+import shlex
+
 from drctl.aws import cloudwatch
 from drctl.engine.context import RunContext
 from drctl.engine.step import (
@@ -189,17 +193,48 @@ def probe_step(
         action=action,
         phase=Phase.DATA,
         description=f"Prove {res.table} writable in {region}: write the probe item "
-        f"{api.PROBE_MARK}<run id>, read it back, remove it",
-        cli=[
-            f"aws dynamodb describe-table --table-name {res.table} --region {region}",
-            f"aws dynamodb put-item --table-name {res.table} "
-            f"--item '<key {api.PROBE_MARK}<run id>>' --region {region}",
-            f"aws dynamodb delete-item --table-name {res.table} "
-            f"--key '<key {api.PROBE_MARK}<run id>>' --region {region}",
-        ],
+        f"{api.PROBE_MARK}{ctx.run_id or 'RUN_ID'} (this run's id), read it back, remove it",
+        cli=_probe_cli(res, ctx, side),
         where=f"{res.name} (dynamodb {region})",
         precheck=precheck,
         run=run,
         poll_seconds=5.0,
         depends_on=depends_on,
     )
+
+
+def _probe_cli(res: DynamoDbTable, ctx: RunContext, side: str) -> list[str]:
+    """The probe's commands with its real key, in the table's own key schema, when the table
+    can be read now; otherwise the key is described in words."""
+    region = ctx.region(side)
+    schema: list[tuple[str, str]] | None = None
+    if not ctx.offline:
+        try:
+            desc = api.describe_table(ctx.client("dynamodb", side), res.table)
+            schema = api.key_schema_of(desc) if desc else None
+        except Exception:
+            schema = None
+    lines = [f"aws dynamodb describe-table --table-name {res.table} --region {region}"]
+    if schema is None:
+        return [
+            *lines,
+            f"# then put-item, get-item and delete-item of the probe item whose key attributes "
+            f"hold {api.PROBE_MARK} and this run's id (the key schema could not be read now)",
+        ]
+    key = api.probe_key(schema, ctx.run_id or "manual")
+    as_json = json.dumps(
+        {
+            name: {t: base64.b64encode(v).decode() if isinstance(v, bytes) else v}
+            for name, value in key.items()
+            for t, v in value.items()
+        }
+    )
+    return [
+        *lines,
+        f"aws dynamodb put-item --table-name {res.table} --item {shlex.quote(as_json)} "
+        f"--region {region}",
+        f"aws dynamodb get-item --table-name {res.table} --key {shlex.quote(as_json)} "
+        f"--consistent-read --region {region}",
+        f"aws dynamodb delete-item --table-name {res.table} --key {shlex.quote(as_json)} "
+        f"--region {region}",
+    ]

@@ -148,20 +148,35 @@ def _count_step(
             ok = ok and int(svc.get("desiredCount", 0)) >= wanted()
         return Verification(ok, detail)
 
-    target = str(count) if count is not None else "<recorded>"
+    target = str(count) if count is not None else "the recorded number of"
     resource = api.resource_id(res.cluster, res.service)
-    if going_back:
+    scaling_prefix = (
+        "aws application-autoscaling register-scalable-target --service-namespace ecs "
+        f"--resource-id {resource} --scalable-dimension {api.SCALABLE_DIMENSION} "
+    )
+    if going_back and restore_bounds is not None:
         scaling_cli = (
-            "aws application-autoscaling register-scalable-target --service-namespace ecs "
-            f"--resource-id {resource} --scalable-dimension {api.SCALABLE_DIMENSION} "
-            f"--min-capacity <recorded> --max-capacity <recorded> --region {region}"
+            f"{scaling_prefix}--min-capacity {restore_bounds['min']} "
+            f"--max-capacity {restore_bounds['max']} --region {region}"
+            "  # only if the service has a scalable target"
+        )
+    elif going_back:
+        scaling_cli = (
+            "# no scalable target bounds recorded by the failover: the service's bounds are "
+            "left as they are"
         )
     else:
         scaling_cli = (
-            "aws application-autoscaling register-scalable-target --service-namespace ecs "
-            f"--resource-id {resource} --scalable-dimension {api.SCALABLE_DIMENSION} "
-            f"--min-capacity {target} --region {region}"
+            f"{scaling_prefix}--min-capacity {target} --region {region}"
+            "  # only if the service has a scalable target"
         )
+    count_cli = (
+        f"aws ecs update-service --cluster {res.cluster} --service {res.service} "
+        f"--desired-count {count} --region {region}"
+        if count is not None
+        else "# no desired count recorded by a failover of this plan: the step refuses; "
+        "fail back with --from-run RUN_ID of the failover"
+    )
     bounds_words = (
         "restore its Application Auto Scaling bounds, "
         if going_back
@@ -175,9 +190,8 @@ def _count_step(
         description=f"Set {res.service} in {res.cluster} ({region}) to {target} tasks, "
         f"{bounds_words}and wait until the service is stable",
         cli=[
-            f"{scaling_cli}  # only if the service has a scalable target",
-            f"aws ecs update-service --cluster {res.cluster} --service {res.service} "
-            f"--desired-count {target} --region {region}",
+            scaling_cli,
+            count_cli,
             f"aws ecs wait services-stable --cluster {res.cluster} --services {res.service} "
             f"--region {region}",
         ],

@@ -56,6 +56,17 @@ def pair(res: GlobalAccelerator, ctx: RunContext, found: dict[str, Any]) -> tupl
     return found[primary], found[dr]
 
 
+def _group_arns(res: GlobalAccelerator, ctx: RunContext) -> dict[str, str]:
+    """Endpoint group ARNs by Region for the printed commands; {} when they cannot be read
+    (offline, or the API unreachable): the commands then say so."""
+    if ctx.offline:
+        return {}
+    try:
+        return {region: str(g["EndpointGroupArn"]) for region, g in groups(res, ctx).items()}
+    except Exception:
+        return {}
+
+
 def dials_text(res: GlobalAccelerator, ctx: RunContext, dials: dict[str, float]) -> str:
     def pct(region: str) -> str:
         value = dials.get(region)
@@ -135,12 +146,26 @@ def dial_step(res: GlobalAccelerator, ctx: RunContext, *, to: str) -> Step:
             f"{', '.join(healthy)}",
         )
 
+    arns = _group_arns(res, ctx)
+
+    def variable(region: str) -> str:
+        return "GROUP_" + region.upper().replace("-", "_")
+
     cli = [
         f"aws globalaccelerator update-endpoint-group --region {api.API_REGION} "
-        f"--endpoint-group-arn <{region} endpoint group of {res.listener}> "
+        f"--endpoint-group-arn {arns.get(region) or '$' + variable(region)} "
         f"--traffic-dial-percentage {percent:g}"
         for region, percent in order
     ]
+    unknown = [region for region, _ in order if region not in arns]
+    if unknown:
+        cli.insert(
+            0,
+            f"# the endpoint groups of {res.listener} could not be read now: set "
+            f"{' and '.join(variable(r) for r in unknown)} to the EndpointGroupArn of "
+            f"{' and '.join(unknown)} from aws globalaccelerator list-endpoint-groups "
+            f"--listener-arn {res.listener} --region {api.API_REGION}",
+        )
     cli.append(
         f"aws globalaccelerator describe-accelerator --region {api.API_REGION} "
         f"--accelerator-arn {res.accelerator}"

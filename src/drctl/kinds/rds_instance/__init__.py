@@ -54,6 +54,8 @@ class RdsInstanceKind(Kind):
     iam_actions: ClassVar[IamActions] = {
         "check": (
             "rds:DescribeDBInstances",
+            "rds:DescribeDBSubnetGroups",  # a snapshot restore's placement exists
+            "ec2:DescribeSecurityGroups",
             "rds:DescribeDBParameters",
             "rds:DescribeDBSnapshots",
             "rds:DescribeDBInstanceAutomatedBackups",  # a restore drill's source
@@ -69,6 +71,7 @@ class RdsInstanceKind(Kind):
             "rds:ModifyDBInstance",
             "rds:RebootDBInstance",
             "rds:PromoteReadReplica",
+            "rds:ListTagsForResource",  # a fencing group's original (the replica placement)
             "rds:DescribeDBSnapshots",
             "rds:RestoreDBInstanceFromDBSnapshot",
             "cloudwatch:GetMetricStatistics",
@@ -89,6 +92,7 @@ class RdsInstanceKind(Kind):
             "rds:CopyDBSnapshot",
             "rds:RestoreDBInstanceFromDBSnapshot",
             "rds:AddTagsToResource",
+            "rds:ListTagsForResource",
             "kms:DescribeKey",
             "kms:CreateGrant",
             "cloudwatch:GetMetricStatistics",

@@ -4,7 +4,7 @@ restore. Small functions named for what they do; the only file of the kind that 
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -118,8 +118,22 @@ def restore_latest(
 
 
 def restore_snapshot(
-    rds_dr: Any, snapshot_id: str, target_id: str, instance_class: str, tags: dict[str, str]
+    rds_dr: Any,
+    snapshot_id: str,
+    target_id: str,
+    instance_class: str,
+    tags: dict[str, str],
+    *,
+    subnet_group: str | None = None,
+    security_groups: list[str] | None = None,
 ) -> dict[str, Any]:
+    """Restore; without a subnet group and security groups AWS uses the default VPC and its
+    default group (API_RestoreDBInstanceFromDBSnapshot)."""
+    placement: dict[str, Any] = {}
+    if subnet_group:
+        placement["DBSubnetGroupName"] = subnet_group
+    if security_groups:
+        placement["VpcSecurityGroupIds"] = list(security_groups)
     response = rds_dr.restore_db_instance_from_db_snapshot(
         DBSnapshotIdentifier=snapshot_id,
         DBInstanceIdentifier=target_id,
@@ -127,8 +141,37 @@ def restore_snapshot(
         PubliclyAccessible=False,
         DeletionProtection=False,
         Tags=[{"Key": k, "Value": v} for k, v in tags.items()],
+        **placement,
     )
     return dict(response["DBInstance"])
+
+
+def subnet_group_exists(rds: Any, name: str) -> bool:
+    try:
+        return bool(rds.describe_db_subnet_groups(DBSubnetGroupName=name)["DBSubnetGroups"])
+    except ClientError as exc:
+        if is_not_found(exc, "DBSubnetGroupNotFoundFault", "DBSubnetGroupNotFound"):
+            return False
+        raise
+
+
+def missing_security_groups(ec2: Any, group_ids: list[str]) -> list[str]:
+    """Which of ``group_ids`` do not exist in the client's region."""
+    missing = []
+    for group_id in group_ids:
+        try:
+            ec2.describe_security_groups(GroupIds=[group_id])
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] != "InvalidGroup.NotFound":
+                raise
+            missing.append(group_id)
+    return missing
+
+
+def snapshot_taken_at(snapshot: dict[str, Any]) -> Any:
+    """When the data in a snapshot was taken: for a copy, the original's creation time
+    (``OriginalSnapshotCreateTime``), not the copy's (API_DBSnapshot)."""
+    return snapshot.get("OriginalSnapshotCreateTime") or snapshot.get("SnapshotCreateTime")
 
 
 def newest_snapshot(rds_dr: Any, source_instance: str) -> dict[str, Any] | None:
@@ -141,7 +184,8 @@ def newest_snapshot(rds_dr: Any, source_instance: str) -> dict[str, Any] | None:
         for s in page.get("DBSnapshots", [])
         if s.get("DBInstanceIdentifier") == source_instance and s.get("Status") == "available"
     ]
-    found.sort(key=lambda s: s.get("SnapshotCreateTime") or 0)
+    # Newest data, not newest copy: an old snapshot copied late is still old.
+    found.sort(key=lambda s: snapshot_taken_at(s) or datetime.min.replace(tzinfo=UTC))
     return dict(found[-1]) if found else None
 
 
@@ -319,23 +363,52 @@ def rename_instance(rds: Any, instance_id: str, new_id: str) -> None:
     )
 
 
-def create_cross_region_replica(
-    rds: Any,
-    instance_id: str,
-    source_arn: str,
-    instance_class: str,
-    kms_key_id: str | None,
-    tags: dict[str, str],
-) -> None:
+def original_parameter_group(rds: Any, fence_group: str) -> str | None:
+    """The group a ``drctl-fenced-*`` copy replaced (its ``drctl:original-parameter-group``
+    tag), or None when the group or the tag is gone (the old shared read-only groups)."""
+    try:
+        found = rds.describe_db_parameter_groups(DBParameterGroupName=fence_group)[
+            "DBParameterGroups"
+        ]
+    except ClientError as exc:
+        if is_not_found(exc, "DBParameterGroupNotFound"):
+            return None
+        raise
+    if not found or not found[0].get("DBParameterGroupArn"):
+        return None
+    tags = rds.list_tags_for_resource(ResourceName=found[0]["DBParameterGroupArn"])
+    for tag in tags.get("TagList") or []:
+        if tag.get("Key") == ORIGINAL_GROUP_TAG:
+            return str(tag["Value"])
+    return None
+
+
+def replica_arguments(
+    instance_id: str, source_arn: str, topology: dict[str, Any], tags: dict[str, str]
+) -> dict[str, Any]:
+    """The CreateDBInstanceReadReplica request for a cross-Region replica placed like the
+    instance it replaces (see :mod:`drctl.kinds.rds_instance.topology`): without them AWS
+    puts it in the default VPC with the default security group and parameter group."""
     kwargs: dict[str, Any] = {
         "DBInstanceIdentifier": instance_id,
         "SourceDBInstanceIdentifier": source_arn,
-        "DBInstanceClass": instance_class,
-        "Tags": [{"Key": k, "Value": v} for k, v in tags.items()],
     }
-    if kms_key_id:
-        kwargs["KmsKeyId"] = kms_key_id
-    rds.create_db_instance_read_replica(**kwargs)
+    fields = {
+        "DBInstanceClass": topology.get("instance_class"),
+        "DBSubnetGroupName": topology.get("db_subnet_group"),
+        "VpcSecurityGroupIds": topology.get("vpc_security_group_ids") or None,
+        "DBParameterGroupName": topology.get("parameter_group"),
+        "MultiAZ": topology.get("multi_az"),
+        "StorageType": topology.get("storage_type"),
+        "KmsKeyId": topology.get("kms_key_id"),
+    }
+    kwargs.update({k: v for k, v in fields.items() if v is not None})
+    kwargs["Tags"] = [{"Key": k, "Value": v} for k, v in tags.items()]
+    return kwargs
+
+
+def create_cross_region_replica(rds: Any, arguments: dict[str, Any]) -> None:
+    rds.create_db_instance_read_replica(**arguments)
 
 
 # ------------------------------------------------------------------ snapshots

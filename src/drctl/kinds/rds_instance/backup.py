@@ -76,7 +76,8 @@ def backup_steps(
              f"aws rds create-db-snapshot --db-instance-identifier {res.primary} "
              f"--db-snapshot-identifier {snapshot_id} --region {p_region}"),
         step("copy-to-dr", dr, copy_id, copy_run, d_region,
-             f"aws rds copy-db-snapshot --source-db-snapshot-identifier <arn of {snapshot_id}> "
+             f"aws rds copy-db-snapshot --source-db-snapshot-identifier "
+             f"{_snapshot_arn(res, ctx, snapshot_id)} "
              f"--target-db-snapshot-identifier {copy_id} --source-region {p_region} "
              f"--copy-tags --region {d_region}"),
     ]  # fmt: skip
@@ -90,3 +91,22 @@ class SnapshotBackup:
 
     def steps(self, res: RdsInstance, ctx: RunContext) -> list[Step]:
         return backup_steps(res, ctx)
+
+
+def _snapshot_arn(res: RdsInstance, ctx: RunContext, snapshot_id: str) -> str:
+    """The snapshot's ARN, built from the primary's (same Region and account), for the
+    printed copy command; when the primary cannot be read, a shell command that reads it."""
+    arn = None
+    if not ctx.offline:
+        try:
+            inst = api.describe_instance(ctx.client("rds", "primary"), res.primary)
+            arn = str(inst["DBInstanceArn"]) if inst else None
+        except Exception:
+            arn = None
+    if arn and ":db:" in arn:
+        return arn.rsplit(":db:", 1)[0] + f":snapshot:{snapshot_id}"
+    return (
+        f'"$(aws rds describe-db-snapshots --db-snapshot-identifier {snapshot_id} '
+        f"--query 'DBSnapshots[0].DBSnapshotArn' --output text "
+        f'--region {ctx.region("primary")})"'
+    )

@@ -13,6 +13,10 @@ home without losing what it wrote meanwhile:
 5. ``reprotect-dr`` (after traffic): the DR instance is renamed aside and a
    fresh replica of the home primary is created under the DR name, so the plan
    is protected again exactly as before the failover.
+
+Steps 1 and 2 run while the application still serves from DR: they are preparation
+(:attr:`drctl.engine.step.Step.preparation`), and with step 5 (post-recovery, after
+traffic) not counted in the failback's RTO, which runs from the fence to traffic home.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ from typing import Any
 from drctl.engine.context import RunContext
 from drctl.engine.step import Phase, Precheck, Step, StepOutcome, Verification
 from drctl.errors import AwsError, DrctlError
-from drctl.kinds.rds_instance import api
+from drctl.kinds.rds_instance import api, topology
 from drctl.kinds.rds_instance.fencing import drain_step, fence_step
 from drctl.kinds.steps import aws_step
 from drctl.plan.models import RdsInstance
@@ -118,9 +122,10 @@ def _retire_old_primary(res: RdsInstance, ctx: RunContext) -> Step:
     def run() -> StepOutcome:
         inst = api.describe_instance(client, res.primary)
         api.rename_instance(client, res.primary, aside)
+        placed = topology.of_instance(client, inst) if inst is not None else None
         return StepOutcome(
             detail=f"renamed {res.primary} to {aside} (kept; delete it when satisfied)",
-            data={"renamed_to": aside, "kms_key_id": (inst or {}).get("KmsKeyId")},
+            data={"renamed_to": aside, "topology": placed},
         )
 
     def verify() -> Verification:
@@ -145,16 +150,22 @@ def _retire_old_primary(res: RdsInstance, ctx: RunContext) -> Step:
         run=run,
         verify=verify,
         poll_seconds=15.0,
+        preparation=True,  # the old primary takes no traffic; the app serves from DR
     )
 
 
-def _kms_for(ctx: RunContext, side: str, hint_instance: str | None) -> str | None:
-    """A KMS key in ``side``'s region for an encrypted cross-region replica."""
-    if hint_instance:
-        inst = api.describe_instance(ctx.client("rds", side), hint_instance)
-        if inst and inst.get("KmsKeyId"):
-            return str(inst["KmsKeyId"])
-    return None
+def _replaced_topology(
+    res: RdsInstance, ctx: RunContext, side: str, candidates: list[str]
+) -> dict[str, Any] | None:
+    """The placement of the instance a new replica on ``side`` replaces: the first of
+    ``candidates`` that exists there, else what the failover recorded (see
+    :mod:`~drctl.kinds.rds_instance.topology`)."""
+    client = ctx.client("rds", side)
+    for instance_id in candidates:
+        inst = api.describe_instance(client, instance_id)
+        if inst is not None:
+            return topology.of_instance(client, inst)
+    return topology.recorded(ctx.recorded, res.name, side)
 
 
 def _create_replica_step(
@@ -168,10 +179,14 @@ def _create_replica_step(
     source_side: str,
     source_id: str,
     aside_first: bool,
+    preparation: bool,
 ) -> Step:
     region, source_region = ctx.region(side), ctx.region(source_side)
     client, source_client = ctx.client("rds", side), ctx.client("rds", source_side)
     aside = _aside(replica_id, ctx)
+    # The instance the replica replaces: the DR instance itself (renamed aside by this step),
+    # or the old primary (renamed aside by retire-old-primary, or still under its name).
+    replaced = [replica_id, aside] if aside_first else [aside, replica_id]
 
     def precheck() -> Precheck:
         inst = api.describe_instance(client, replica_id)
@@ -188,31 +203,41 @@ def _create_replica_step(
         source = api.describe_instance(source_client, source_id)
         if source is None:
             raise AwsError(f"{res.name}: {source_id} not found in {source_region}")
+        placement = _replaced_topology(res, ctx, side, replaced)
+        if placement is None:
+            raise DrctlError(
+                f"{res.name}: nothing tells where {replica_id} belongs in {region}: the instance "
+                "it replaces is gone and the failover recorded no placement for it",
+                hint="create the replica by hand in the right subnet group, security groups "
+                "and parameter group, then resume",
+            )
         existing = api.describe_instance(client, replica_id)
-        data: dict[str, Any] = {}
+        data: dict[str, Any] = {"topology": placement}
         if existing is not None and aside_first:
             api.rename_instance(client, replica_id, aside)
             data["renamed_to"] = aside
-        kms = None
-        if source.get("StorageEncrypted"):
-            # The instance renamed aside in this region (old primary / old DR) has one.
-            hint_id = aside
-            kms = _kms_for(ctx, side, hint_id)
-            if kms is None:
-                raise DrctlError(
-                    f"{res.name}: {source_id} is encrypted; an encrypted cross-region replica "
-                    f"needs a KMS key in {region} and drctl found none to reuse",
-                    hint="create the replica by hand with --kms-key-id, then resume",
-                )
+        if not source.get("StorageEncrypted"):
+            placement = {**placement, "kms_key_id": None}
+        elif not placement.get("kms_key_id"):
+            raise DrctlError(
+                f"{res.name}: {source_id} is encrypted; an encrypted cross-region replica "
+                f"needs a KMS key in {region} and the instance it replaces had none",
+                hint="create the replica by hand with --kms-key-id, then resume",
+            )
         api.create_cross_region_replica(
             client,
-            replica_id,
-            str(source["DBInstanceArn"]),
-            str(source.get("DBInstanceClass", "db.t3.micro")),
-            kms,
-            {REPROTECT_TAG: str(source["DBInstanceArn"])},
+            api.replica_arguments(
+                replica_id,
+                str(source["DBInstanceArn"]),
+                placement,
+                {REPROTECT_TAG: str(source["DBInstanceArn"])},
+            ),
         )
-        return StepOutcome(detail=f"creating {replica_id} in {region} from {source_id}", data=data)
+        return StepOutcome(
+            detail=f"creating {replica_id} in {region} from {source_id} "
+            f"({topology.describe(placement)})",
+            data=data,
+        )
 
     def verify() -> Verification:
         inst = api.describe_instance(client, replica_id)
@@ -227,25 +252,68 @@ def _create_replica_step(
         action=action,
         phase=phase,
         description=f"Create {replica_id} in {region} as a read replica of {source_id} "
-        f"({source_region}) and wait until it replicates",
-        cli=[
-            f"aws rds create-db-instance-read-replica --db-instance-identifier {replica_id} "
-            f"--source-db-instance-identifier <arn of {source_id}> --region {region}",
-            f"aws rds wait db-instance-available --db-instance-identifier {replica_id} "
-            f"--region {region}",
-        ],
+        f"({source_region}), placed like the instance it replaces, and wait until it replicates",
+        cli=_replica_cli(res, ctx, side, replica_id, source_side, source_id, replaced),
         where=f"{res.name} (rds {region})",
         precheck=precheck,
         run=run,
         verify=verify,
         poll_seconds=30.0,
+        preparation=preparation,
     )
+
+
+def _replica_cli(
+    res: RdsInstance,
+    ctx: RunContext,
+    side: str,
+    replica_id: str,
+    source_side: str,
+    source_id: str,
+    replaced: list[str],
+) -> list[str]:
+    """The commands as they will run: the source's ARN and the placement read now when
+    drctl can; otherwise said in words, never as a ``<placeholder>`` a shell would choke on."""
+    region = ctx.region(side)
+    source_arn, placement = None, None
+    if not ctx.offline:
+        try:
+            found = api.describe_instance(ctx.client("rds", source_side), source_id)
+            source_arn = str(found["DBInstanceArn"]) if found else None
+            placement = _replaced_topology(res, ctx, side, replaced)
+        except Exception:
+            pass
+    lines = []
+    if source_arn is None:
+        lines.append(
+            f"# SOURCE_ARN: the DBInstanceArn of {source_id} in {ctx.region(source_side)}, "
+            "read when the step runs: SOURCE_ARN=$(aws rds describe-db-instances "
+            f"--db-instance-identifier {source_id} --query 'DBInstances[0].DBInstanceArn' "
+            f"--output text --region {ctx.region(source_side)})"
+        )
+    flags = topology.cli_flags(placement) if placement else ""
+    if placement is None:
+        lines.append(
+            f"# drctl adds the subnet group, security groups, parameter group, Multi-AZ, KMS "
+            f"key, class and storage type of the instance {replica_id} replaces, read when "
+            "the step runs"
+        )
+    return [
+        *lines,
+        f"aws rds create-db-instance-read-replica --db-instance-identifier {replica_id} "
+        f"--source-db-instance-identifier {source_arn or '$SOURCE_ARN'} "
+        + (f"{flags} " if flags else "")
+        + f"--region {region}",
+        f"aws rds wait db-instance-available --db-instance-identifier {replica_id} "
+        f"--region {region}",
+    ]
 
 
 def _reprotect(res: RdsInstance, ctx: RunContext) -> Step:
     return _create_replica_step(
         res, ctx, action="reprotect", phase=Phase.DATA, side="primary",
         replica_id=res.primary, source_side="dr", source_id=res.dr, aside_first=False,
+        preparation=True,
     )  # fmt: skip
 
 
@@ -253,6 +321,7 @@ def _reprotect_dr(res: RdsInstance, ctx: RunContext) -> Step:
     return _create_replica_step(
         res, ctx, action="reprotect-dr", phase=Phase.NOTIFY, side="dr",
         replica_id=res.dr, source_side="primary", source_id=res.primary, aside_first=True,
+        preparation=False,
     )  # fmt: skip
 
 

@@ -221,6 +221,10 @@ def drain_step(
     region = ctx.region(replica_side)
     fenced_at = {} if fenced_at is None else fenced_at
     started: dict[str, datetime] = {}
+    # The printed query's window, as real timestamps: the last 10 minutes as of printing.
+    now = ctx.clock.now()
+    window_start = (now - timedelta(minutes=10)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    window_end = (now + timedelta(minutes=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
 
     def since() -> datetime:
         return fenced_at.get(source) or started.setdefault("at", ctx.clock.now())
@@ -264,8 +268,8 @@ def drain_step(
         cli=[
             "aws cloudwatch get-metric-statistics --namespace AWS/RDS --metric-name ReplicaLag "
             f"--dimensions Name=DBInstanceIdentifier,Value={replica} --statistics Maximum "
-            "--period 60 --start-time \"$(date -u -d '-10 min' +%Y-%m-%dT%H:%M:%SZ)\" "
-            f'--end-time "$(date -u +%Y-%m-%dT%H:%M:%SZ)" --region {region}',
+            f"--period 60 --start-time {window_start} --end-time {window_end} "
+            f"--region {region}",
             "# repeat until a datapoint newer than the moment the fence was in-sync shows the "
             "replica caught up",
         ],

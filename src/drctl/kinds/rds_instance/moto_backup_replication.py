@@ -205,7 +205,17 @@ def _wrap_restore(original: Any) -> Any:
         props: dict[str, Any] = {}
         for key, value in source.__dict__.items():
             key = key.lstrip("_")
-            if key in ("backend", "db_subnet_group", "max_allocated_storage", "replicas"):
+            # Placement is the destination Region's: the default VPC, its default security
+            # group and the default parameter group unless the request names them.
+            if key in (
+                "backend",
+                "db_subnet_group",
+                "db_subnet_group_name",
+                "vpc_security_group_ids",
+                "db_parameter_group_name",
+                "max_allocated_storage",
+                "replicas",
+            ) or key.startswith("drctl_"):
                 continue
             props[key] = copy.deepcopy(value)
         props.pop("option_group_name", None)
@@ -223,6 +233,8 @@ def _wrap_restore(original: Any) -> Any:
                 "DeletionProtection": "deletion_protection",
                 "PubliclyAccessible": "publicly_accessible",
                 "MultiAZ": "multi_az",
+                "DBSubnetGroupName": "db_subnet_group_name",
+                "VpcSecurityGroupIds": "vpc_security_group_ids",
             }.get(key)
             if snake and value is not None:
                 props[snake] = value

@@ -25,6 +25,11 @@ Modelled from the RDS API Reference and User Guide:
   ``DBSubnetGroupName`` / ``VpcSecurityGroupIds`` are given, gets the default parameter group
   of its family unless ``DBParameterGroupName`` is given, and an encrypted source needs a
   ``KmsKeyId`` in the destination Region (API_CreateDBInstanceReadReplica).
+* ``RestoreDBInstanceFromDBSnapshot``: "created from the source database restore point with
+  most of the source's original configuration, including the default security group and DB
+  parameter group ... as a Single-AZ deployment" (API_RestoreDBInstanceFromDBSnapshot), and in
+  the default VPC unless ``DBSubnetGroupName`` is given. moto kept the source's subnet group,
+  which does not exist in another Region: a restore of a copied snapshot failed there.
 * ``ModifyDBInstance`` on an instance that is not ``available`` is refused with
   ``InvalidDBInstanceState``, as AWS does for an instance already being modified.
 
@@ -349,6 +354,56 @@ def _place_cross_region(backend: Any, replica: Any, db_kwargs: Any) -> None:
         replica.multi_az = False
 
 
+def _default_security_group(backend: Any) -> list[str]:
+    from moto.ec2.models import ec2_backends
+
+    ec2 = ec2_backends[backend.account_id][backend.region_name]
+    default = ec2.get_default_security_group(ec2.default_vpc.id)
+    return [default.id] if default is not None else []
+
+
+def restore_db_instance_from_db_snapshot(
+    self: Any, from_snapshot_id: str, overrides: dict[str, Any]
+) -> Any:
+    """Replacement for moto's restore: the snapshot's data and engine settings, AWS's defaults
+    for placement (default VPC and security group, default parameter group, single-AZ)
+    unless the request names them."""
+    import copy
+
+    from moto.rds.exceptions import DBInstanceAlreadyExists
+
+    if from_snapshot_id.startswith("arn:aws:rds:"):
+        from_snapshot_id = self.extract_snapshot_name_from_arn(from_snapshot_id)
+    snapshot = self.describe_db_snapshots(
+        db_instance_identifier=None, db_snapshot_identifier=from_snapshot_id
+    )[0]
+    if overrides["db_instance_identifier"] in self.databases:
+        raise DBInstanceAlreadyExists()
+    skipped = {
+        "backend", "db_parameter_group_name", "vpc_security_group_ids", "max_allocated_storage",
+        "db_subnet_group", "db_subnet_group_name", "replicas", "availability_zone",
+        "source_db_instance_identifier", "source_db_identifier",
+    }  # fmt: skip
+    props: dict[str, Any] = {
+        key.lstrip("_"): copy.copy(value)
+        for key, value in snapshot.database.__dict__.items()
+        if key.lstrip("_") not in skipped and not key.startswith("_drctl_")
+    }
+    if not snapshot.database.option_group_supplied:
+        props.pop("option_group_name", None)
+    props.update(
+        kms_key_id=snapshot.kms_key_id,
+        storage_encrypted=snapshot.encrypted,
+        multi_az=False,
+        availability_zone=f"{self.region_name}a",
+        vpc_security_group_ids=_default_security_group(self),
+    )
+    for key, value in overrides.items():
+        if value:
+            props[key] = value
+    return self.create_db_instance(props)
+
+
 def _wrap_modify_group(original: Any) -> Any:
     def modify_db_parameter_group(
         self: Any, db_parameter_group_name: str, db_parameter_group_parameters: Any
@@ -386,6 +441,9 @@ def install() -> None:
     _patches.replace(DBInstance, "db_parameter_group_status_list", property(_status_list))
     _patches.replace(RDSBackend, "modify_db_instance", _wrap_modify(RDSBackend.modify_db_instance))
     _patches.replace(RDSBackend, "reboot_db_instance", reboot_db_instance)
+    _patches.replace(
+        RDSBackend, "restore_db_instance_from_db_snapshot", restore_db_instance_from_db_snapshot
+    )
     _patches.replace(
         RDSBackend, "describe_db_instances", _wrap_describe(RDSBackend.describe_db_instances)
     )

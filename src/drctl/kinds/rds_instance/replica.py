@@ -19,7 +19,7 @@ from drctl.engine.step import (
     Verification,
 )
 from drctl.errors import AwsError
-from drctl.kinds.rds_instance import api
+from drctl.kinds.rds_instance import api, topology
 from drctl.kinds.rds_instance.fencing import drain_step, fence_step
 from drctl.kinds.steps import aws_step
 from drctl.plan.models import RdsInstance
@@ -75,15 +75,15 @@ def promote_step(res: RdsInstance, ctx: RunContext) -> Step:
 
     def run() -> StepOutcome:
         retention = _backup_retention(res, ctx)
+        # Where both instances sit, kept in the journal for the failback's replicas.
+        data = {"backup_retention_days": retention, "topology": _topologies(res, ctx, describe())}
         if not api.promote_once(client, res.dr, backup_retention_days=retention):
             return StepOutcome(
                 detail=f"{res.dr} in {d_region} was already promoted (an earlier attempt's "
                 "call went through)",
-                data={"backup_retention_days": retention},
+                data=data,
             )
-        return StepOutcome(
-            detail=f"promoted {res.dr} in {d_region}", data={"backup_retention_days": retention}
-        )
+        return StepOutcome(detail=f"promoted {res.dr} in {d_region}", data=data)
 
     def verify() -> Verification:
         inst = describe()
@@ -127,6 +127,24 @@ def primary_if_reachable(res: RdsInstance, ctx: RunContext) -> dict[str, Any]:
         return api.describe_instance(ctx.client("rds", "primary"), res.primary) or {}
     except Exception:
         return {}
+
+
+def _topologies(
+    res: RdsInstance, ctx: RunContext, replica: dict[str, Any]
+) -> dict[str, dict[str, Any] | None]:
+    """Both instances' placement (:mod:`~drctl.kinds.rds_instance.topology`); the primary's
+    None when its region does not answer (an unplanned failover)."""
+    placed: dict[str, dict[str, Any] | None] = {
+        "dr": topology.of_instance(ctx.client("rds", "dr"), replica)
+    }
+    try:
+        primary = primary_if_reachable(res, ctx)
+        placed["primary"] = (
+            topology.of_instance(ctx.client("rds", "primary"), primary) if primary else None
+        )
+    except Exception:
+        placed["primary"] = None
+    return placed
 
 
 def _backup_retention(res: RdsInstance, ctx: RunContext) -> int:

@@ -1,5 +1,10 @@
 """Sandbox: an encrypted MySQL primary with backups, and its cross-region read replica.
 
+Both sit where a real deployment's do, not in AWS's defaults: in each region a DB subnet
+group (the default VPC's subnets), a security group of their own and a custom parameter
+group (one custom parameter), Multi-AZ on gp3 storage. A replica drctl creates must land in
+the same place (kinds/rds_instance/topology.py); defaults would show.
+
 A plan whose ``restore`` drill names the instance also gets what that drill restores from:
 the primary's automated backups replicated to regions.dr (``recovery: replica``), or a
 snapshot copied there (``recovery: snapshot``, built for every such instance).
@@ -23,8 +28,11 @@ KMS_ALIAS = "alias/drctl-sandbox-rds"
 def build(b: SandboxBuild, res: RdsInstance) -> None:
     arn = ensure_primary(b, res.primary)
     if res.recovery == "snapshot":
+        if res.dr_subnet_group:
+            ensure_subnet_group(b, "dr", res.dr_subnet_group)  # where the plan restores to
         copy_snapshot_to_dr(b, res, arn)
         return
+    subnets, groups, params = placement(b, "dr")
     ignore_codes(
         b.client("rds", "dr").create_db_instance_read_replica,
         "DBInstanceAlreadyExists",
@@ -34,6 +42,11 @@ def build(b: SandboxBuild, res: RdsInstance) -> None:
         DBInstanceClass="db.t3.medium",
         KmsKeyId=kms_key(b, "dr"),  # an encrypted replica needs a key in its own region
         SourceRegion=b.region("primary"),
+        DBSubnetGroupName=subnets,
+        VpcSecurityGroupIds=groups,
+        DBParameterGroupName=params,
+        MultiAZ=True,
+        StorageType="gp3",
         # A deployment that already exists: replicating, not being created.
         Tags=[{"Key": ESTABLISHED_TAG, "Value": "true"}],
     )
@@ -82,7 +95,12 @@ def ensure_primary(b: SandboxBuild, instance_id: str) -> str:
         return str(found["DBInstanceArn"])
     except ClientError:
         pass
+    subnets, groups, params = placement(b, "primary")
     created = rds.create_db_instance(
+        DBSubnetGroupName=subnets,
+        VpcSecurityGroupIds=groups,
+        DBParameterGroupName=params,
+        StorageType="gp3",
         DBInstanceIdentifier=instance_id,
         DBInstanceClass="db.t3.medium",
         Engine="mysql",
@@ -95,6 +113,68 @@ def ensure_primary(b: SandboxBuild, instance_id: str) -> str:
         MultiAZ=True,
     )["DBInstance"]
     return str(created["DBInstanceArn"])
+
+
+SUBNET_GROUP = "drctl-sandbox-db"
+SECURITY_GROUP = "drctl-sandbox-db"
+PARAMETER_GROUP = "drctl-sandbox-mysql80"
+
+
+def placement(b: SandboxBuild, side: str) -> tuple[str, list[str], str]:
+    """(DB subnet group, [security group id], parameter group) of ``side``'s region, made
+    once: what a real deployment uses instead of the default VPC's defaults."""
+    ec2, rds = b.client("ec2", side), b.client("rds", side)
+    vpc = ensure_subnet_group(b, side, SUBNET_GROUP)
+    found = ec2.describe_security_groups(
+        Filters=[
+            {"Name": "vpc-id", "Values": [vpc["VpcId"]]},
+            {"Name": "group-name", "Values": [SECURITY_GROUP]},
+        ]
+    )["SecurityGroups"]
+    group = (
+        found[0]["GroupId"]
+        if found
+        else ec2.create_security_group(
+            GroupName=SECURITY_GROUP, Description="drctl sandbox databases", VpcId=vpc["VpcId"]
+        )["GroupId"]
+    )
+    if ignore_codes(
+        rds.create_db_parameter_group,
+        "DBParameterGroupAlreadyExists",
+        "DBParameterGroupAlreadyExistsFault",
+        DBParameterGroupName=PARAMETER_GROUP,
+        DBParameterGroupFamily="mysql8.0",
+        Description="drctl sandbox: the application's tuning",
+    ):
+        rds.modify_db_parameter_group(
+            DBParameterGroupName=PARAMETER_GROUP,
+            Parameters=[
+                {
+                    "ParameterName": "max_connections",
+                    "ParameterValue": "500",
+                    "ApplyMethod": "immediate",
+                }
+            ],
+        )
+    return SUBNET_GROUP, [str(group)], PARAMETER_GROUP
+
+
+def ensure_subnet_group(b: SandboxBuild, side: str, name: str) -> dict[str, Any]:
+    """A DB subnet group over the default VPC's subnets; the VPC."""
+    ec2 = b.client("ec2", side)
+    vpc: dict[str, Any] = ec2.describe_vpcs(Filters=[{"Name": "is-default", "Values": ["true"]}])[
+        "Vpcs"
+    ][0]
+    subnets = ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [vpc["VpcId"]]}])
+    ignore_codes(
+        b.client("rds", side).create_db_subnet_group,
+        "DBSubnetGroupAlreadyExists",
+        "DBSubnetGroupAlreadyExistsFault",
+        DBSubnetGroupName=name,
+        DBSubnetGroupDescription="drctl sandbox databases",
+        SubnetIds=[s["SubnetId"] for s in subnets["Subnets"]][:3],
+    )
+    return vpc
 
 
 def kms_key(b: SandboxBuild, side: str) -> str:

@@ -35,7 +35,9 @@ NAME = "rds-instance"
 
 
 def _age_seconds(snapshot: dict[str, Any], ctx: RunContext) -> float:
-    created = snapshot.get("SnapshotCreateTime")
+    """How old the data is: since the original snapshot was taken, not since it was copied
+    (a copy made an hour after its snapshot holds hour-older data)."""
+    created = api.snapshot_taken_at(snapshot)
     return max(0.0, (ctx.clock.now() - created).total_seconds()) if created else float("inf")
 
 
@@ -87,13 +89,39 @@ def checks(res: RdsInstance, ctx: RunContext) -> list[Check]:
             return warned(f"{res.dr} already exists in {d_region}: failover will use it as is")
         return passed(f"{res.dr} free in {d_region} for the restore")
 
+    def placement() -> CheckResult:
+        missing = []
+        if res.dr_subnet_group and not api.subnet_group_exists(
+            ctx.client("rds", "dr"), res.dr_subnet_group
+        ):
+            missing.append(f"DB subnet group {res.dr_subnet_group}")
+        if res.dr_security_groups:
+            gone = api.missing_security_groups(ctx.client("ec2", "dr"), res.dr_security_groups)
+            missing += [f"security group {g}" for g in gone]
+        if missing:
+            return failed(f"not in {d_region}: {', '.join(missing)}: the restore would fail")
+        if not res.dr_subnet_group:
+            return warned(
+                f"no dr_subnet_group: {res.dr} would be restored into the default VPC of "
+                f"{d_region} with its default security group"
+            )
+        return passed(f"restore into {_placement_text(res)} in {d_region}")
+
     check = check_maker(res.name, NAME, f"{res.name} (rds)")
 
     return [
         check("primary", "primary available with backups", primary_ok),
         check("dr-snapshot", "a snapshot copy in the DR region within the RPO", dr_copy),
         check("restore-target", "the DR instance name is free", target_free),
+        check(
+            "restore-placement", "the restore's subnet group and security groups exist", placement
+        ),
     ]
+
+
+def _placement_text(res: RdsInstance) -> str:
+    groups = ", ".join(res.dr_security_groups) or "the VPC's default security group"
+    return f"DB subnet group {res.dr_subnet_group or 'default VPC'}, {groups}"
 
 
 def failover(res: RdsInstance, ctx: RunContext) -> list[Step]:
@@ -117,10 +145,12 @@ def failover(res: RdsInstance, ctx: RunContext) -> list[Step]:
         api.restore_snapshot(
             client, snapshot_id, res.dr, _instance_class(res, ctx),
             {"drctl:restored-from": snapshot_id},
+            subnet_group=res.dr_subnet_group, security_groups=res.dr_security_groups,
         )  # fmt: skip
         age = _age_seconds(newest, ctx)
         return StepOutcome(
-            detail=f"restoring {res.dr} from {snapshot_id} ({human_seconds(age)} old)",
+            detail=f"restoring {res.dr} from {snapshot_id} ({human_seconds(age)} old data) "
+            f"into {_placement_text(res)}",
             data={"snapshot": snapshot_id, "data_loss_window_seconds": round(age, 1)},
         )
 
@@ -137,19 +167,50 @@ def failover(res: RdsInstance, ctx: RunContext) -> list[Step]:
             phase=Phase.DATA,
             description=f"Restore {res.dr} in {d_region} from the newest snapshot of "
             f"{res.primary} copied there",
-            cli=[
-                f"aws rds describe-db-snapshots --region {d_region} (newest of {res.primary})",
-                f"aws rds restore-db-instance-from-db-snapshot --db-instance-identifier {res.dr} "
-                f"--db-snapshot-identifier <newest copy> --region {d_region}",
-                f"aws rds wait db-instance-available --db-instance-identifier {res.dr} "
-                f"--region {d_region}",
-            ],
+            cli=_restore_cli(res, ctx),
             where=f"{res.name} (rds {d_region})",
             precheck=precheck,
             run=run,
             verify=verify,
             poll_seconds=30.0,
         )
+    ]
+
+
+def _restore_cli(res: RdsInstance, ctx: RunContext) -> list[str]:
+    """The restore as it will run: the newest copy's id read now when drctl can (the run
+    reads it again: a newer copy may land meanwhile)."""
+    d_region = ctx.region("dr")
+    newest = None
+    if not ctx.offline:
+        try:
+            newest = api.newest_snapshot(ctx.client("rds", "dr"), res.primary)
+        except Exception:
+            newest = None
+    lines = []
+    if newest is None:
+        lines.append(
+            f"# SNAPSHOT: the newest available snapshot of {res.primary} in {d_region}, read "
+            f"when the step runs: aws rds describe-db-snapshots --region {d_region}"
+        )
+    placement = ""
+    if res.dr_subnet_group:
+        placement += f"--db-subnet-group-name {res.dr_subnet_group} "
+    if res.dr_security_groups:
+        placement += f"--vpc-security-group-ids {' '.join(res.dr_security_groups)} "
+    snapshot = str(newest["DBSnapshotIdentifier"]) if newest else "$SNAPSHOT"
+    if ctx.offline:
+        lines.append(
+            f"# DB_CLASS: the instance class of {res.primary}, read when the step runs "
+            "(db.t3.micro when the primary cannot be read)"
+        )
+    instance_class = "$DB_CLASS" if ctx.offline else _instance_class(res, ctx)
+    return [
+        *lines,
+        f"aws rds restore-db-instance-from-db-snapshot --db-instance-identifier {res.dr} "
+        f"--db-snapshot-identifier {snapshot} --db-instance-class {instance_class} "
+        f"{placement}--no-publicly-accessible --region {d_region}",
+        f"aws rds wait db-instance-available --db-instance-identifier {res.dr} --region {d_region}",
     ]
 
 

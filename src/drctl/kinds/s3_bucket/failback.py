@@ -11,6 +11,9 @@
    above 5 GB: CopyObject takes at most 5 GB); a key deleted in DR is deleted at home. The
    listing is read once; polling checks only the keys it acted on.
 
+Both run while the application still serves from DR: they are preparation, not downtime,
+and not counted in the failback's RTO (:attr:`drctl.engine.step.Step.preparation`).
+
 The rule stays afterwards: with the original primary -> DR rule it makes a two-way
 replication, which S3 supports and which keeps both sides in step.
 """
@@ -106,14 +109,21 @@ def _reprotect(res: S3Bucket, ctx: RunContext) -> Step:
         description=f"Replicate {res.dr} back to {res.primary}: add an enabled replication "
         f"rule on the DR bucket under role {role_text}",
         cli=[
+            f"# reverse.json: the configuration of {res.dr} as it is (aws s3api "
+            f"get-bucket-replication --bucket {res.dr} --region {region}; none yet: Rules "
+            f"empty) with Role set to {role_text} and the rule {_rule_id(res)} added: "
+            f"Status Enabled, Filter empty, DeleteMarkerReplication Enabled, Destination "
+            f"Bucket arn:aws:s3:::{res.primary} (a bucket has one replication configuration: "
+            "putting this rule alone would drop the others)",
             f"aws s3api put-bucket-replication --bucket {res.dr} --replication-configuration "
-            f"file://reverse.json --region {region}"
+            f"file://reverse.json --region {region}",
         ],
         where=f"{res.name} (s3 {region})",
         precheck=precheck,
         run=run,
         verify=verify,
         poll_seconds=10.0,
+        preparation=True,  # DR keeps serving; new writes replicate home from now on
     )
 
 
@@ -217,4 +227,5 @@ def _sync_home(res: S3Bucket, ctx: RunContext) -> Step:
         run=run,
         verify=verify,
         poll_seconds=10.0,
+        preparation=True,  # copying home while DR serves; the reverse rule keeps it current
     )
