@@ -125,3 +125,15 @@ def subprocess_env(tmp_path: Path) -> dict[str, str]:
         NO_COLOR="1",
     )
     return env
+
+
+def single_plans() -> list[Path]:
+    """Every example plan, a plan of plans replaced by the plans it includes (for tests of
+    what works on one plan at a time)."""
+    from tests.conftest import EXAMPLES
+
+    found: list[Path] = []
+    for path in sorted(EXAMPLES.glob("*.yaml")):
+        included = path.parent / path.stem
+        found.extend(sorted(included.glob("*.yaml")) if included.is_dir() else [path])
+    return found

@@ -12,7 +12,7 @@ import boto3
 import pytest
 
 from tests.conftest import EXAMPLES
-from tests.support import build_sandbox
+from tests.support import build_sandbox, single_plans
 
 TOPIC = "notifications:\n  sns_topic_arn: arn:aws:sns:{region}:123456789012:{app}-dr\n"
 
@@ -33,16 +33,6 @@ def _recorders(regions: tuple[str, str]) -> None:
         config.start_configuration_recorder(ConfigurationRecorderName="default")
 
 
-def _single_plans() -> list[Path]:
-    """Every example a one-plan command runs on: the plans, and the plans a plan of plans
-    includes (it is refused itself: see the test below)."""
-    found = []
-    for path in sorted(EXAMPLES.glob("*.yaml")):
-        included = path.parent / path.stem
-        found.extend(sorted(included.glob("*.yaml")) if included.is_dir() else [path])
-    return found
-
-
 def test_a_plan_of_plans_is_refused_naming_its_plans(aws: None, drctl: Any) -> None:
     path = EXAMPLES / "organisation.yaml"
     for command in (["alarms", "apply", "--yes"], ["compliance", "rules", "--yes"],
@@ -53,7 +43,7 @@ def test_a_plan_of_plans_is_refused_naming_its_plans(aws: None, drctl: Any) -> N
         assert "organisation/platform.yaml" in refused.output
 
 
-@pytest.mark.parametrize("example", _single_plans(), ids=lambda p: p.stem)
+@pytest.mark.parametrize("example", single_plans(), ids=lambda p: p.stem)
 def test_readiness_commands_on_every_example(
     example: Path, aws: None, tmp_path: Path, drctl: Any
 ) -> None:

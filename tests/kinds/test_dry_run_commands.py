@@ -14,10 +14,9 @@ import pytest
 from drctl.engine.settings import default_settings, make_context
 from drctl.errors import UsageError
 from drctl.plan.loader import load_plan
-from tests.conftest import EXAMPLES
-from tests.support import build_sandbox, failback_graph, failover_graph
+from tests.support import build_sandbox, failback_graph, failover_graph, single_plans
 
-PLANS = sorted(EXAMPLES.glob("*.yaml"))
+PLANS = single_plans()  # a plan of plans: the plans it includes, each on its own
 
 
 def _lines(graph: Any) -> list[tuple[str, str]]:

@@ -133,8 +133,10 @@ def sources_step(
         cli=[
             f"aws lambda list-event-source-mappings --function-name {res.function} "
             f"--region {region}",
-            f"aws lambda update-event-source-mapping --uuid <UUID> "
-            f"{'--enabled' if enable else '--no-enabled'} --region {region}",
+            f"for uuid in $(aws lambda list-event-source-mappings --function-name {res.function} "
+            f"--region {region} --query 'EventSourceMappings[].UUID' --output text); do "
+            f'aws lambda update-event-source-mapping --uuid "$uuid" '
+            f"{'--enabled' if enable else '--no-enabled'} --region {region}; done",
         ],
         where=f"{res.name} (lambda {region})",
         precheck=precheck,
@@ -227,12 +229,7 @@ def restore_concurrency_step(res: LambdaFunction, ctx: RunContext) -> Step:
         phase=Phase.NOTIFY,
         description=f"Restore the reserved concurrency {res.function} had in {region} before "
         "the failover (removed when it had none)",
-        cli=[
-            f"aws lambda put-function-concurrency --function-name {res.function} "
-            f"--reserved-concurrent-executions <recorded> --region {region}",
-            "# or, when it had none: aws lambda delete-function-concurrency --function-name "
-            f"{res.function} --region {region}",
-        ],
+        cli=_restore_cli(res, region, recorded),
         where=f"{res.name} (lambda {region})",
         precheck=precheck,
         run=run,
@@ -242,3 +239,22 @@ def restore_concurrency_step(res: LambdaFunction, ctx: RunContext) -> Step:
 
 def _words(value: int | None) -> str:
     return "none" if value is None else str(value)
+
+
+def _restore_cli(res: LambdaFunction, region: str, recorded: dict[str, Any] | None) -> list[str]:
+    """The command with the recorded reservation; without one, words (the step refuses)."""
+    if recorded is None or "before" not in recorded:
+        return [
+            "# no reservation recorded by a failover of this plan: the step refuses; fail back "
+            "with --from-run RUN_ID of the failover"
+        ]
+    before = recorded["before"]
+    if before is None:
+        return [
+            f"aws lambda delete-function-concurrency --function-name {res.function} "
+            f"--region {region}"
+        ]
+    return [
+        f"aws lambda put-function-concurrency --function-name {res.function} "
+        f"--reserved-concurrent-executions {int(before)} --region {region}"
+    ]

@@ -112,7 +112,9 @@ def replicate_step(
         description=what,
         cli=[
             f"aws secretsmanager replicate-secret-to-regions --secret-id {res.secret} "
-            f"--add-replica-regions Region={dst_region},KmsKeyId=<key of the {dst_region} copy> "
+            f'--add-replica-regions Region={dst_region},KmsKeyId="$(aws secretsmanager '
+            f"describe-secret --secret-id {res.secret} --region {dst_region} --query KmsKeyId "
+            '--output text)" '
             f"--force-overwrite-replica-secret --region {src_region}",
             f"aws secretsmanager describe-secret --secret-id {res.secret} "
             f"--query 'ReplicationStatus[?Region==`{dst_region}`].Status' --region {src_region}",
