@@ -33,6 +33,7 @@ COMMANDS = {
     "test": "test_cmd:test",
     "chaos": "chaos_cmd:chaos",
     "report": "report_cmd:report",
+    "runbook": "runbook_cmd:runbook",
 }
 
 

@@ -137,7 +137,7 @@ def dial_step(res: GlobalAccelerator, ctx: RunContext, *, to: str) -> Step:
 
     cli = [
         f"aws globalaccelerator update-endpoint-group --region {api.API_REGION} "
-        f"--endpoint-group-arn <{region} endpoint group of {res.listener}> "
+        f"--endpoint-group-arn <endpoint-group-arn-{region}> "
         f"--traffic-dial-percentage {percent:g}"
         for region, percent in order
     ]

@@ -71,7 +71,7 @@ def backup_steps(res: RdsInstance, ctx: RunContext) -> list[Step]:
              f"aws rds create-db-snapshot --db-instance-identifier {res.primary} "
              f"--db-snapshot-identifier {snapshot_id} --region {p_region}"),
         step("copy-to-dr", dr, copy_id, copy_run, d_region,
-             f"aws rds copy-db-snapshot --source-db-snapshot-identifier <arn of {snapshot_id}> "
+             f"aws rds copy-db-snapshot --source-db-snapshot-identifier <arn-of-{snapshot_id}> "
              f"--target-db-snapshot-identifier {copy_id} --source-region {p_region} "
              f"--copy-tags --region {d_region}"),
     ]  # fmt: skip

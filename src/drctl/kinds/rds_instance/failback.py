@@ -230,7 +230,7 @@ def _create_replica_step(
         f"({source_region}) and wait until it replicates",
         cli=[
             f"aws rds create-db-instance-read-replica --db-instance-identifier {replica_id} "
-            f"--source-db-instance-identifier <arn of {source_id}> --region {region}",
+            f"--source-db-instance-identifier <arn-of-{source_id}> --region {region}",
             f"aws rds wait db-instance-available --db-instance-identifier {replica_id} "
             f"--region {region}",
         ],

@@ -138,9 +138,11 @@ def failover(res: RdsInstance, ctx: RunContext) -> list[Step]:
             description=f"Restore {res.dr} in {d_region} from the newest snapshot of "
             f"{res.primary} copied there",
             cli=[
-                f"aws rds describe-db-snapshots --region {d_region} (newest of {res.primary})",
+                f"aws rds describe-db-snapshots --region {d_region} --query "
+                f"\"reverse(sort_by(DBSnapshots[?DBInstanceIdentifier=='{res.primary}' && "
+                "Status=='available'], &SnapshotCreateTime))[0].DBSnapshotIdentifier\"",
                 f"aws rds restore-db-instance-from-db-snapshot --db-instance-identifier {res.dr} "
-                f"--db-snapshot-identifier <newest copy> --region {d_region}",
+                f"--db-snapshot-identifier <newest-snapshot-id> --region {d_region}",
                 f"aws rds wait db-instance-available --db-instance-identifier {res.dr} "
                 f"--region {d_region}",
             ],

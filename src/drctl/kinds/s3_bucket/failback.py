@@ -17,6 +17,7 @@ replication, which S3 supports and which keeps both sides in step.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from drctl.engine.context import RunContext
@@ -97,6 +98,20 @@ def _reprotect(res: S3Bucket, ctx: RunContext) -> Step:
         return Verification(present(), f"replication {res.dr} -> {res.primary}")
 
     role_text = res.reverse_role or f"drctl-{res.name}-s3-failback (created)"
+    role_arn = (
+        res.reverse_role
+        if res.reverse_role and res.reverse_role.startswith("arn:")
+        else f"<arn-of-role-{res.reverse_role or f'drctl-{res.name}-s3-failback'}>"
+    )
+    rule = {
+        "ID": _rule_id(res),
+        "Priority": 1,
+        "Status": "Enabled",
+        "Filter": {},
+        "DeleteMarkerReplication": {"Status": "Enabled"},
+        "Destination": {"Bucket": api.bucket_arn(res.primary)},
+    }
+    config = json.dumps({"Role": role_arn, "Rules": [rule]}, separators=(",", ":"))
     return aws_step(
         resource=res.name,
         kind=NAME,
@@ -106,7 +121,8 @@ def _reprotect(res: S3Bucket, ctx: RunContext) -> Step:
         f"rule on the DR bucket under role {role_text}",
         cli=[
             f"aws s3api put-bucket-replication --bucket {res.dr} --replication-configuration "
-            f"file://reverse.json --region {region}"
+            f"'{config}' --region {region}  # replaces the bucket's replication rules: "
+            "add any it already has (drctl keeps them)"
         ],
         where=f"{res.name} (s3 {region})",
         precheck=precheck,

@@ -1,0 +1,153 @@
+"""``rds-instance`` by hand: the readiness checks and step verifications as AWS CLI commands."""
+
+from __future__ import annotations
+
+from drctl.engine.context import RunContext
+from drctl.kinds.handbook import HandCheck, metric_cli
+from drctl.plan.durations import format_seconds
+from drctl.plan.models import RdsInstance
+
+
+def _describe(instance: str, query: str, region: str) -> str:
+    return (
+        f"aws rds describe-db-instances --db-instance-identifier {instance} "
+        f"--query 'DBInstances[0].{query}' --region {region}"
+    )
+
+
+def _lag(instance: str, region: str) -> str:
+    return metric_cli(
+        "AWS/RDS", "ReplicaLag", {"DBInstanceIdentifier": instance}, "Maximum", region
+    )
+
+
+def prechecks(res: RdsInstance, ctx: RunContext) -> list[HandCheck]:
+    p, d = ctx.region("primary"), ctx.region("dr")
+    rpo = ctx.objectives.rpo_seconds
+    if res.recovery == "snapshot":
+        return [
+            HandCheck(
+                f"primary {res.primary} available with backups",
+                _describe(res.primary, "[DBInstanceStatus,BackupRetentionPeriod]", p),
+                '`"available"` and a retention of 1 day or more',
+                ("primary",),
+            ),
+            HandCheck(
+                f"newest snapshot of {res.primary} in {d}",
+                f"aws rds describe-db-snapshots --region {d} --query "
+                f"\"reverse(sort_by(DBSnapshots[?DBInstanceIdentifier=='{res.primary}' && "
+                "Status=='available'], &SnapshotCreateTime))[0].[DBSnapshotIdentifier,"
+                'SnapshotCreateTime]"',
+                f"a snapshot created less than {format_seconds(rpo)} (the RPO) ago",
+                ("dr-snapshot",),
+            ),
+            HandCheck(
+                f"the name {res.dr} is free in {d}",
+                f"aws rds describe-db-instances --filters Name=db-instance-id,Values={res.dr} "
+                f"--query 'DBInstances[].DBInstanceIdentifier' --region {d}",
+                "`[]` (an instance already there is used as is)",
+                ("restore-target",),
+            ),
+        ]
+    return [
+        HandCheck(
+            f"primary {res.primary} in {p}",
+            _describe(
+                res.primary,
+                "[DBInstanceStatus,BackupRetentionPeriod,StorageEncrypted,"
+                "DBParameterGroups[0].DBParameterGroupName]",
+                p,
+            ),
+            '`"available"`, a retention of 1 day or more, `true`, and a parameter group that '
+            "is not `drctl-fenced-*` (the primary takes writes)",
+            ("primary-exists", "available", "backups", "encryption", "primary-writable"),
+        ),
+        HandCheck(
+            f"read replica {res.dr} in {d}",
+            _describe(
+                res.dr,
+                "[DBInstanceStatus,ReadReplicaSourceDBInstanceIdentifier,StorageEncrypted]",
+                d,
+            ),
+            f'`"available"`, the ARN of {res.primary} in {p}, `true`',
+            ("replica-exists", "replica-source", "available", "encryption"),
+        ),
+        HandCheck(
+            f"replica lag of {res.dr}",
+            _lag(res.dr, d),
+            f"a number of seconds at most {rpo} (the RPO); `null` means no datapoint: find out "
+            "why before failing over",
+            ("replica-lag",),
+        ),
+    ]
+
+
+def _fenced(instance: str, region: str) -> HandCheck:
+    return HandCheck(
+        f"{instance} is fenced (read-only)",
+        _describe(
+            instance,
+            "DBParameterGroups[0].[DBParameterGroupName,ParameterApplyStatus]",
+            region,
+        ),
+        f'`["drctl-fenced-{instance}", "in-sync"]`',
+    )
+
+
+def _writable(instance: str, region: str) -> HandCheck:
+    return HandCheck(
+        f"{instance} is a standalone writable instance",
+        _describe(instance, "[DBInstanceStatus,ReadReplicaSourceDBInstanceIdentifier]", region),
+        '`["available", null]`: available, replicating from nothing',
+    )
+
+
+def _replica_of(instance: str, source: str, region: str) -> HandCheck:
+    return HandCheck(
+        f"{instance} replicates from {source}",
+        _describe(instance, "[DBInstanceStatus,ReadReplicaSourceDBInstanceIdentifier]", region),
+        f'`"available"` and the ARN of {source}',
+    )
+
+
+def _drained(instance: str, region: str) -> HandCheck:
+    return HandCheck(
+        f"{instance} caught up",
+        _lag(instance, region),
+        "`0.0` from a datapoint taken after the fence was in-sync",
+    )
+
+
+def verifications(res: RdsInstance, ctx: RunContext, action: str) -> dict[str, list[HandCheck]]:
+    p, d = ctx.region("primary"), ctx.region("dr")
+    if action == "failover":
+        return {
+            "fence": [_fenced(res.primary, p)],
+            "fence-old-primary": [_fenced(res.primary, p)],
+            "drain": [_drained(res.dr, d)],
+            "promote": [_writable(res.dr, d)],
+            "restore": [
+                HandCheck(
+                    f"{res.dr} restored in {d}",
+                    _describe(res.dr, "[DBInstanceStatus,Endpoint.Address]", d),
+                    '`"available"` and an endpoint address to point the app at',
+                )
+            ],
+        }
+    return {
+        "retire-old-primary": [
+            HandCheck(
+                f"the old primary {res.primary} was renamed aside",
+                f"aws rds describe-db-instances --region {p} --query "
+                f"\"DBInstances[?starts_with(DBInstanceIdentifier, '{res.primary}')]"
+                '.DBInstanceIdentifier"',
+                f"`{res.primary}-pre-failback-<run id>` and no instance named `{res.primary}` "
+                "(until reprotect creates it)",
+            )
+        ],
+        "reprotect": [_replica_of(res.primary, res.dr, p)],
+        "fence-dr": [_fenced(res.dr, d)],
+        "drain": [_drained(res.primary, p)],
+        "promote-home": [_writable(res.primary, p)],
+        "reprotect-dr": [_replica_of(res.dr, res.primary, d)],
+    }
