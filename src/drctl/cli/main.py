@@ -33,6 +33,7 @@ COMMANDS = {
     "test": "test_cmd:test",
     "chaos": "chaos_cmd:chaos",
     "report": "report_cmd:report",
+    "bia": "bia_cmd:bia",
     "runbook": "runbook_cmd:runbook",
 }
 

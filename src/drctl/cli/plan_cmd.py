@@ -171,6 +171,11 @@ def show(app: AppContext, plan_path: str | None, plan_opt: str | None, mode: str
     steps_table(f"Failover ({mode}) step graph", steps)
 
 
+from drctl.cli.plan_init_cmd import init  # noqa: E402 (after the group it joins)
+
+plan.add_command(init)
+
+
 @plan.command()
 @click.option(
     "-o",
