@@ -11,6 +11,7 @@ import click
 
 from drctl.cli.app import AppContext, pass_app
 from drctl.cli.common import load_for_command
+from drctl.cli.completion import plan_files
 from drctl.errors import ExitCode, PlanError, UsageError
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -28,8 +29,11 @@ def plan_path_argument(fn: F) -> F:
         type=click.Path(),
         metavar="PLAN",
         help="The plan file (same as the PLAN argument).",
+        shell_complete=plan_files,
     )(fn)
-    return click.argument("plan_path", metavar="PLAN", required=False, type=click.Path())(fn)
+    return click.argument(
+        "plan_path", metavar="PLAN", required=False, type=click.Path(), shell_complete=plan_files
+    )(fn)
 
 
 def _one_plan(arg: str | None, opt: str | None) -> str:
