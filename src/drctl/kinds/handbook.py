@@ -33,6 +33,7 @@ class HandCheck:
     covers: tuple[str, ...] = ()  # the readiness checks (``drctl check`` names) it stands for
 
     def covering(self, covers: tuple[str, ...]) -> HandCheck:
+        """The same command standing for readiness checks (a verification reused as one)."""
         return HandCheck(self.title, self.cli, self.expect, covers)
 
     def as_dict(self) -> dict[str, Any]:
@@ -58,11 +59,6 @@ def verifications(res: Any, ctx: RunContext, action: str) -> dict[str, list[Hand
     """How to verify each step of ``res`` in a ``failover`` or ``failback``, by step action."""
     found: dict[str, list[HandCheck]] = _module(res.kind).verifications(res, ctx, action)
     return found
-
-
-def region_flag(ctx: RunContext, side: str) -> str:
-    """``--region R`` of a side of the plan."""
-    return f"--region {ctx.region(side)}"
 
 
 LAST_10_MINUTES = (

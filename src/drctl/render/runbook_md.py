@@ -139,7 +139,7 @@ def _step(item: RunbookStep) -> list[str]:
     ]
     lines += _code(item.commands)
     for line in item.drctl_lines:
-        lines += [f"With drctl running the failover, record it with `{line}`.", ""]
+        lines += [f"When drctl runs this, tell it the step is done: `{line}`.", ""]
     if item.verify:
         lines += ["Verify:", ""]
         for check in item.verify:

@@ -41,24 +41,41 @@ def prechecks(res: ArcRoutingControl, ctx: RunContext) -> list[HandCheck]:
         )
     controls = {res.primary_control.rsplit("/", 1)[-1], res.dr_control.rsplit("/", 1)[-1]}
     wanted = " || ".join(f"Name=='{c}'" for c in sorted(controls))
-    return [
+    panel = PANEL
+    found: list[HandCheck] = [
         HandCheck(
             f"ARC cluster {res.cluster}",
             cluster,
             '`"DEPLOYED"` and five regional endpoints (note them: the states are read there)',
             ("cluster",),
-        ),
+        )
+    ]
+    if res.control_panel is not None and res.control_panel.startswith("arn:"):
+        panel = res.control_panel
+    elif res.control_panel is not None:
+        found.append(
+            HandCheck(
+                f"control panel {res.control_panel}",
+                "aws route53-recovery-control-config list-control-panels --cluster-arn "
+                f"<cluster-arn> --query \"ControlPanels[?Name=='{res.control_panel}']"
+                f'.[ControlPanelArn,Status]" --region {CONFIG_REGION}',
+                "its ARN (used below as the control panel ARN) and `DEPLOYED`",
+                ("routing-controls",),
+            )
+        )
+    return [
+        *found,
         HandCheck(
             "the two routing controls",
             f"aws route53-recovery-control-config list-routing-controls --control-panel-arn "
-            f'{PANEL} --query "RoutingControls[?{wanted}].[Name,RoutingControlArn,Status]" '
+            f'{panel} --query "RoutingControls[?{wanted}].[Name,RoutingControlArn,Status]" '
             f"--region {CONFIG_REGION}",
             "both controls, `DEPLOYED` (note their ARNs)",
             ("routing-controls",),
         ),
         HandCheck(
             "the safety rule",
-            f"aws route53-recovery-control-config list-safety-rules --control-panel-arn {PANEL} "
+            f"aws route53-recovery-control-config list-safety-rules --control-panel-arn {panel} "
             "--query 'SafetyRules[].ASSERTION.[Name,RuleConfig,AssertedControls]' "
             f"--region {CONFIG_REGION}",
             "an assertion rule over both controls with `Type: ATLEAST`, `Threshold: 1`",
