@@ -12,6 +12,7 @@ import click
 from drctl.cli.app import AppContext, pass_app
 from drctl.cli.common import load_for_command
 from drctl.cli.completion import plan_files
+from drctl.cli.plan_init_cmd import init
 from drctl.errors import ExitCode, PlanError, UsageError
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -47,7 +48,10 @@ def _one_plan(arg: str | None, opt: str | None) -> str:
 
 @click.group()
 def plan() -> None:
-    """Validate, explain and describe plan files."""
+    """Start, validate, explain and describe plan files."""
+
+
+plan.add_command(init)
 
 
 @plan.command()
@@ -173,11 +177,6 @@ def show(app: AppContext, plan_path: str | None, plan_opt: str | None, mode: str
 
     plan_overview(plan_model, plan_path)
     steps_table(f"Failover ({mode}) step graph", steps)
-
-
-from drctl.cli.plan_init_cmd import init  # noqa: E402 (after the group it joins)
-
-plan.add_command(init)
 
 
 @plan.command()
