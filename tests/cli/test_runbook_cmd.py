@@ -14,8 +14,12 @@ from typing import Any
 
 import pytest
 
-from drctl.engine.settings import default_settings
+from drctl.engine.settings import default_settings, make_context
+from drctl.errors import UsageError
+from drctl.kinds.registry import registry
 from drctl.plan.loader import load_plan
+from drctl.render import runbook as runbook_model
+from drctl.render.runbook_md import markdown
 from tests.cli.awscli_parse import AwsCli, AwsCliError, aws_commands
 from tests.conftest import DEMO_PLAN, EXAMPLES
 from tests.support import build_sandbox, invoke
@@ -230,12 +234,37 @@ def test_contacts_come_from_the_plan(tmp_path: Path) -> None:
     }
 
 
-def test_a_failback_drctl_does_not_automate_is_said_not_failed() -> None:
-    doc = runbook_json("--plan", str(EXAMPLES / "startup-backup-restore.yaml"))
-    assert doc["failback"]["steps"] == []
-    assert "migration back" in doc["failback"]["refused"]
-    text = invoke("runbook", "--plan", str(EXAMPLES / "startup-backup-restore.yaml")).stdout
-    assert "drctl lays out no steps for this: " in text.split("## 4. Failback")[1]
+class NoWayHome:
+    """The registry, except that every failback is refused (as drctl refuses to guess a way
+    home it does not know) -- and, when asked, every failover too."""
+
+    def __init__(self, refuse: tuple[str, ...] = ("failback",)) -> None:
+        self.refuse = refuse
+
+    def checks(self, res: Any, ctx: Any) -> Any:
+        return registry().checks(res, ctx)
+
+    def steps(self, action: str, res: Any, ctx: Any) -> Any:
+        if action in self.refuse:
+            raise UsageError(f"{res.name}: goes home by migration", hint="do it by hand")
+        return registry().steps(action, res, ctx)
+
+    def lag_reader(self, res: Any, ctx: Any) -> Any:
+        return None
+
+
+def test_a_failback_drctl_does_not_lay_out_is_said_not_failed() -> None:
+    loaded = load_plan(DEMO_PLAN)
+    ctx = make_context(loaded.plan, default_settings(dry_run=True), offline=True)
+    book = runbook_model.build(loaded.plan, "shop.yaml", ctx, NoWayHome())
+    assert book.failback.steps == []
+    assert book.failback.refused == "assets: goes home by migration (do it by hand)"
+    assert [s.step.id for s in book.failover.steps][:1] == ["orders-db.fence"]
+    failback = markdown(book).split("## 4. Failback")[1]
+    assert "drctl lays out no steps for this: assets: goes home by migration" in failback
+    # A failover that cannot be laid out is the error it is, not a section.
+    with pytest.raises(UsageError, match="goes home by migration"):
+        runbook_model.build(loaded.plan, "shop.yaml", ctx, NoWayHome(("failover", "failback")))
 
 
 def test_writes_the_file_and_says_so(tmp_path: Path) -> None:

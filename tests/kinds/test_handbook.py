@@ -14,6 +14,7 @@ from drctl.kinds import handbook
 from drctl.kinds.registry import kind_names, module_for, registry
 from drctl.plan.loader import load_plan
 from drctl.plan.models import Plan
+from tests.cli.awscli_parse import AwsCli
 from tests.conftest import DEMO_PLAN, EXAMPLES
 
 PLANS = [*sorted(EXAMPLES.glob("*.yaml")), DEMO_PLAN]
@@ -63,3 +64,24 @@ def test_every_step_has_a_verification(path: object, mode: str, action: str) -> 
     for step in graph.steps:
         found = handbook.verifications(plan.resource(step.resource), ctx, action)
         assert found.get(step.action), f"{step.id}: no verification for {action}"
+
+
+@pytest.fixture(scope="module")
+def awscli() -> AwsCli:
+    return AwsCli()
+
+
+@pytest.mark.parametrize("path", PLANS, ids=lambda p: p.stem)
+def test_every_handbook_command_parses_with_the_aws_cli(path: object, awscli: AwsCli) -> None:
+    """All of them, also the verifications of steps this plan's graph does not have."""
+    plan = load_plan(path).plan  # type: ignore[arg-type]
+    ctx = make_context(plan, default_settings(dry_run=True), offline=True)
+    for res in plan.resources:
+        hand = list(handbook.prechecks(res, ctx))
+        for action in ("failover", "failback"):
+            hand += [
+                h for checks in handbook.verifications(res, ctx, action).values() for h in checks
+            ]
+        for h in hand:
+            if h.cli:
+                assert awscli.parse(h.cli), h.cli

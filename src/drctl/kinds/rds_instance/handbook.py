@@ -134,20 +134,66 @@ def verifications(res: RdsInstance, ctx: RunContext, action: str) -> dict[str, l
                 )
             ],
         }
+    renamed = _renamed_aside(res.primary, p, "until the instance that replaces it is created")
+    if res.recovery == "snapshot":
+        return _snapshot_failback(res, ctx, renamed)
     return {
-        "retire-old-primary": [
-            HandCheck(
-                f"the old primary {res.primary} was renamed aside",
-                f"aws rds describe-db-instances --region {p} --query "
-                f"\"DBInstances[?starts_with(DBInstanceIdentifier, '{res.primary}')]"
-                '.DBInstanceIdentifier"',
-                f"`{res.primary}-pre-failback-<run id>` and no instance named `{res.primary}` "
-                "(until reprotect creates it)",
-            )
-        ],
+        "retire-old-primary": [renamed],
         "reprotect": [_replica_of(res.primary, res.dr, p)],
         "fence-dr": [_fenced(res.dr, d)],
         "drain": [_drained(res.primary, p)],
         "promote-home": [_writable(res.primary, p)],
         "reprotect-dr": [_replica_of(res.dr, res.primary, d)],
+    }
+
+
+def _renamed_aside(instance: str, region: str, until: str) -> HandCheck:
+    return HandCheck(
+        f"{instance} was renamed aside (kept)",
+        f"aws rds describe-db-instances --region {region} --query "
+        f"\"DBInstances[?starts_with(DBInstanceIdentifier, '{instance}')].DBInstanceIdentifier\"",
+        f"`{instance}-pre-failback-<run id>` and no instance named `{instance}` ({until})",
+    )
+
+
+def _snapshots(prefix: str, region: str, target: str) -> HandCheck:
+    return HandCheck(
+        f"snapshots {prefix}* in {region}",
+        f"aws rds describe-db-snapshots --snapshot-type manual --region {region} --query "
+        f"\"DBSnapshots[?starts_with(DBSnapshotIdentifier, '{prefix}')]"
+        '.[DBSnapshotIdentifier,Status,SnapshotCreateTime]"',
+        target,
+    )
+
+
+def _snapshot_failback(
+    res: RdsInstance, ctx: RunContext, renamed: HandCheck
+) -> dict[str, list[HandCheck]]:
+    """A database restored from a snapshot goes home the same way: fence and snapshot the DR
+    instance, copy the snapshot home, restore it as the primary, retire the DR instance, and
+    take a fresh snapshot copy for the next failover."""
+    p, d = ctx.region("primary"), ctx.region("dr")
+    prefix = f"drctl-{ctx.plan.app}-{res.name}-"
+    fresh = _snapshots(prefix, d, "a snapshot of the restored primary, `available`, taken now")
+    return {
+        "fence-dr": [_fenced(res.dr, d)],
+        "snapshot-dr": [
+            _snapshots(
+                f"{prefix}failback-",
+                d,
+                "the failback snapshot of the DR instance, `available`, taken after the fence",
+            )
+        ],
+        "copy-home": [_snapshots(f"{prefix}failback-", p, "its copy (`...-home`), `available`")],
+        "retire-old-primary": [renamed],
+        "restore-home": [
+            HandCheck(
+                f"{res.primary} restored in {p}",
+                _describe(res.primary, "[DBInstanceStatus,Endpoint.Address]", p),
+                '`"available"` and the endpoint the app points at again',
+            )
+        ],
+        "retire-dr": [_renamed_aside(res.dr, d, "free for the next restore")],
+        "snapshot": [fresh],
+        "copy-to-dr": [fresh],
     }
