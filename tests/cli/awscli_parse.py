@@ -127,25 +127,32 @@ class AwsCli:
             self.driver = awscli.clidriver.create_clidriver()
         self.session = self.driver.session
 
-    def _arg_type(self, argv: list[str], option: str) -> str | None:
+    def _arg_model(self, argv: list[str], option: str) -> Any:
         try:
             service = self.driver._get_command_table()[argv[0]]
             operation = service._get_command_table()[argv[1]]
             argument = operation.arg_table[option]
         except (KeyError, AttributeError, IndexError):
             return None
-        model = getattr(argument, "argument_model", None)
-        return getattr(model, "type_name", None)
+        return getattr(argument, "argument_model", None)
 
     def _fill_placeholders(self, argv: list[str]) -> list[str]:
+        """A ``<placeholder>`` value becomes a value of its option's type (and length)."""
         filled = list(argv)
         for i, token in enumerate(argv):
             if i and token.startswith("<") and token.endswith(">") and argv[i - 1][:2] == "--":
                 if argv[i - 1] in GLOBAL_PLACEHOLDERS:
                     filled[i] = GLOBAL_PLACEHOLDERS[argv[i - 1]]
                     continue
-                kind = self._arg_type(argv, argv[i - 1][2:])
-                filled[i] = DUMMY_BY_TYPE.get(kind or "string", token)
+                model = self._arg_model(argv, argv[i - 1][2:])
+                kind = getattr(model, "type_name", None) or "string"
+                if kind != "string":
+                    filled[i] = DUMMY_BY_TYPE.get(kind, token)
+                    continue
+                bounds = getattr(model, "metadata", {}) or {}
+                low, high = int(bounds.get("min", 0)), bounds.get("max")
+                if len(token) < low or (high is not None and len(token) > int(high)):
+                    filled[i] = "x" * max(low, 1)
         return filled
 
     def parse(self, line: str) -> list[Parsed]:
