@@ -74,6 +74,9 @@ def outputs(
         "chaos list": run("chaos", "list", "--plan", str(plan)),
         "chaos stop": run("chaos", "stop", "--plan", str(plan), "stop-web"),
         "test": run("test", "--plan", str(plan), "--drill", "readiness"),
+        "runbook": run("runbook", "--plan", str(plan)),
+        "bia": run("bia", "--revenue-per-hour", "50000", "--criticality", "critical"),
+        "plan init": run(*INIT),
     }
     docs["failover"] = run("failover", "--plan", str(plan), "--yes")
     docs["runs list"] = run("runs", "list")
@@ -102,6 +105,8 @@ def outputs(
 
 
 SHAPES = documented()
+INIT = ("plan", "init", "--from-bia", "--app", "shop", "--revenue-per-hour", "500",
+        "--criticality", "standard", "--regulatory", "sox")  # fmt: skip
 
 
 def test_the_main_commands_are_documented() -> None:

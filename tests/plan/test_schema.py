@@ -139,6 +139,7 @@ def test_bad_duration_fails(validator: jsonschema.Draft202012Validator) -> None:
                 "regions",
                 "accounts",
                 "notifications",
+                "contacts",
                 "state",
                 "resources",
                 "experiments",
@@ -152,6 +153,7 @@ def test_bad_duration_fails(validator: jsonschema.Draft202012Validator) -> None:
         (("accounts", "primary"), {}, ["role_arn", "external_id"]),
         (("accounts", "dr"), {}, ["role_arn", "external_id"]),
         (("notifications",), {}, ["sns_topic_arn"]),
+        (("contacts", 0), {}, ["name", "role", "phone", "email"]),
         (("state",), {}, ["backend", "bucket", "lock_table"]),
         (
             ("resources", 3),

@@ -6,6 +6,7 @@ import click
 
 from drctl.cli.app import AppContext, pass_app
 from drctl.cli.common import confirm_or_refuse, load_for_command, plan_option, run_settings
+from drctl.cli.completion import experiment_names
 from drctl.errors import ExitCode
 
 
@@ -50,7 +51,7 @@ def list_experiments(app: AppContext, plan_path: str) -> None:
 
 @chaos.command("run")
 @plan_option
-@click.argument("name")
+@click.argument("name", shell_complete=experiment_names)
 @click.option("--timeout", "timeout", default="1h", show_default=True, help="Stop it after this.")
 @click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
 @click.option(
@@ -105,7 +106,7 @@ def run(
 
 @chaos.command("stop")
 @plan_option
-@click.argument("name")
+@click.argument("name", shell_complete=experiment_names)
 @pass_app
 def stop(app: AppContext, plan_path: str, name: str) -> None:
     """Stop every running experiment of NAME."""

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
+from drctl.cli.completion import plan_files, run_ids
 from drctl.errors import PlanError
 
 if TYPE_CHECKING:
@@ -28,6 +29,7 @@ def plan_option(fn: F) -> F:
         type=click.Path(path_type=str),
         metavar="PLAN",
         help="The application's DR plan (YAML).",
+        shell_complete=plan_files,
     )(fn)
 
 
@@ -64,6 +66,7 @@ def run_options(fn: F) -> F:
                 "--resume",
                 metavar="RUN_ID",
                 help="Continue this run (waiting, interrupted or failed); done steps are kept.",
+                shell_complete=run_ids,
             ),
             click.option(
                 "--accept-data-loss",

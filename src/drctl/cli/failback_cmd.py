@@ -8,6 +8,7 @@ import click
 
 from drctl.cli.app import AppContext, pass_app
 from drctl.cli.common import run_options
+from drctl.cli.completion import run_ids
 from drctl.cli.run_view import run_and_report
 
 
@@ -17,6 +18,7 @@ from drctl.cli.run_view import run_and_report
     "--from-run",
     metavar="RUN_ID",
     help="The failover to undo (default: the newest succeeded failover of this app).",
+    shell_complete=run_ids,
 )
 @pass_app
 def failback(app: AppContext, /, plan_path: str, from_run: str | None, **flags: Any) -> None:

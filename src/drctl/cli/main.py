@@ -36,6 +36,8 @@ COMMANDS = {
     "report": "report_cmd:report",
     "alarms": "alarms_cmd:alarms",
     "compliance": "compliance_cmd:compliance",
+    "bia": "bia_cmd:bia",
+    "runbook": "runbook_cmd:runbook",
 }
 
 

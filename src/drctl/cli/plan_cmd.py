@@ -11,6 +11,8 @@ import click
 
 from drctl.cli.app import AppContext, pass_app
 from drctl.cli.common import load_for_command
+from drctl.cli.completion import plan_files
+from drctl.cli.plan_init_cmd import init
 from drctl.errors import ExitCode, PlanError, UsageError
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -28,8 +30,11 @@ def plan_path_argument(fn: F) -> F:
         type=click.Path(),
         metavar="PLAN",
         help="The plan file (same as the PLAN argument).",
+        shell_complete=plan_files,
     )(fn)
-    return click.argument("plan_path", metavar="PLAN", required=False, type=click.Path())(fn)
+    return click.argument(
+        "plan_path", metavar="PLAN", required=False, type=click.Path(), shell_complete=plan_files
+    )(fn)
 
 
 def _one_plan(arg: str | None, opt: str | None) -> str:
@@ -43,7 +48,10 @@ def _one_plan(arg: str | None, opt: str | None) -> str:
 
 @click.group()
 def plan() -> None:
-    """Validate, explain and describe plan files."""
+    """Start, validate, explain and describe plan files."""
+
+
+plan.add_command(init)
 
 
 @plan.command()

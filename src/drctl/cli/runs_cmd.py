@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from drctl.cli.app import AppContext, pass_app
+from drctl.cli.completion import run_ids
 
 
 @click.group()
@@ -46,7 +47,7 @@ def list_runs(app: AppContext, app_name: str | None, action: str | None, limit: 
 
 
 @runs.command("show")
-@click.argument("run_id")
+@click.argument("run_id", shell_complete=run_ids)
 @pass_app
 def show_run(app: AppContext, run_id: str) -> None:
     """One run: every step, its times and outcome, and the measured RTO."""

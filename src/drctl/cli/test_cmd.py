@@ -8,12 +8,20 @@ import click
 
 from drctl.cli.app import AppContext, pass_app
 from drctl.cli.common import load_for_command, plan_option, run_settings
+from drctl.cli.completion import drill_names
 from drctl.errors import ExitCode
 
 
 @click.command("test")
 @plan_option
-@click.option("--drill", "drills", multiple=True, metavar="NAME", help="Run only these drills.")
+@click.option(
+    "--drill",
+    "drills",
+    multiple=True,
+    metavar="NAME",
+    help="Run only these drills.",
+    shell_complete=drill_names,
+)
 @click.option(
     "--junit",
     "junit_file",

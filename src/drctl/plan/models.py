@@ -102,6 +102,17 @@ class Notifications(StrictModel):
     sns_topic_arn: str = Field(pattern=SNS_ARN_PATTERN)
 
 
+class Contact(StrictModel):
+    """A person or team to reach in a DR event (``drctl runbook`` lists them first)."""
+
+    name: str = Field(min_length=1, max_length=200, description="person or team")
+    role: str | None = Field(
+        None, max_length=200, description="what they decide or do (incident commander, DBA)"
+    )
+    phone: str | None = Field(None, max_length=64)
+    email: str | None = Field(None, max_length=254)
+
+
 class StateBackend(StrEnum):
     LOCAL = "local"
     S3 = "s3"
@@ -628,6 +639,7 @@ class Plan(StrictModel):
     regions: Regions
     accounts: Accounts | None = None
     notifications: Notifications | None = None
+    contacts: list[Contact] = Field(default_factory=list)
     state: State = Field(default_factory=State)
     # At least one, unless the plan includes others (checked in plan/semantics.py, where
     # the message can say so and point at the right place).

@@ -24,6 +24,7 @@ _SECTIONS: dict[tuple[str, ...], type[BaseModel]] = {
     ("accounts", "primary"): m.AccountRole,
     ("accounts", "dr"): m.AccountRole,
     ("notifications",): m.Notifications,
+    ("contacts", "*"): m.Contact,
     ("state",): m.State,
     ("experiments", "*"): m.Experiment,
     ("experiments", "*", "actions", "*"): m.ExperimentAction,

@@ -140,7 +140,7 @@ def home_replica_step(res: DynamoDbTable, ctx: RunContext) -> Step:
         f"(refuse one removed after an outage, wait for one being added) as {dr} sees it",
         cli=[
             f"aws dynamodb describe-table --table-name {res.table} "
-            f"--query 'Table.Replicas[?RegionName==`{home}`].ReplicaStatus' --region {dr}"
+            f"--query \"Table.Replicas[?RegionName=='{home}'].ReplicaStatus\" --region {dr}"
         ],
         where=f"{res.name} (dynamodb {dr})",
         precheck=precheck,

@@ -223,8 +223,13 @@ def drain_step(
     started: dict[str, datetime] = {}
     # The printed query's window, as real timestamps: the last 10 minutes as of printing.
     now = ctx.clock.now()
-    window_start = (now - timedelta(minutes=10)).strftime("%Y-%m-%dT%H:%M:%SZ")
-    window_end = (now + timedelta(minutes=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    if ctx.offline:
+        # Written down for later (a runbook): the window is whenever the command is run.
+        window_start = "\"$(date -u -d '-10 min' +%Y-%m-%dT%H:%M:%SZ)\""
+        window_end = "\"$(date -u -d '+1 min' +%Y-%m-%dT%H:%M:%SZ)\""
+    else:
+        window_start = (now - timedelta(minutes=10)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        window_end = (now + timedelta(minutes=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
 
     def since() -> datetime:
         return fenced_at.get(source) or started.setdefault("at", ctx.clock.now())
