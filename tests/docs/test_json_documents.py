@@ -74,6 +74,7 @@ def outputs(
         "chaos list": run("chaos", "list", "--plan", str(plan)),
         "chaos stop": run("chaos", "stop", "--plan", str(plan), "stop-web"),
         "test": run("test", "--plan", str(plan), "--drill", "readiness"),
+        "iam-policy": run("iam-policy", "--plan", str(plan)),
     }
     docs["failover"] = run("failover", "--plan", str(plan), "--yes")
     docs["runs list"] = run("runs", "list")

@@ -36,6 +36,7 @@ COMMANDS = {
     "report": "report_cmd:report",
     "alarms": "alarms_cmd:alarms",
     "compliance": "compliance_cmd:compliance",
+    "iam-policy": "iam_policy_cmd:iam_policy",
 }
 
 
