@@ -75,6 +75,7 @@ def outputs(
         "chaos stop": run("chaos", "stop", "--plan", str(plan), "stop-web"),
         "test": run("test", "--plan", str(plan), "--drill", "readiness"),
         "iam-policy": run("iam-policy", "--plan", str(plan)),
+        "schedule": run("schedule", "stop", "--plan", str(plan), "--dry-run"),
     }
     docs["failover"] = run("failover", "--plan", str(plan), "--yes")
     docs["runs list"] = run("runs", "list")

@@ -37,6 +37,7 @@ COMMANDS = {
     "alarms": "alarms_cmd:alarms",
     "compliance": "compliance_cmd:compliance",
     "iam-policy": "iam_policy_cmd:iam_policy",
+    "schedule": "schedule_cmd:schedule",
 }
 
 
