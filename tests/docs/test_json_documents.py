@@ -76,6 +76,7 @@ def outputs(
         "test": run("test", "--plan", str(plan), "--drill", "readiness"),
         "iam-policy": run("iam-policy", "--plan", str(plan)),
         "schedule": run("schedule", "stop", "--plan", str(plan), "--dry-run"),
+        "cost": run("cost", "--plan", str(plan)),
     }
     docs["failover"] = run("failover", "--plan", str(plan), "--yes")
     docs["runs list"] = run("runs", "list")

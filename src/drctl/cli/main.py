@@ -38,6 +38,7 @@ COMMANDS = {
     "compliance": "compliance_cmd:compliance",
     "iam-policy": "iam_policy_cmd:iam_policy",
     "schedule": "schedule_cmd:schedule",
+    "cost": "cost_cmd:cost",
 }
 
 
