@@ -24,13 +24,55 @@ from tests.support import build_sandbox, invoke
 PLANS = sorted(EXAMPLES.glob("*.yaml"))
 SANDBOX_ACCOUNT = "123456789012"
 # Each command's scenarios, each on a freshly built sandbox (the calls of a scenario's last
-# step are kept): failover in both modes, failback after a failover.
+# step are kept): failover in both modes, failback after a failover, schedule stop and start
+# (with the DR compute tagged schedulable, see _tag_dr_compute).
+STOP, START = ["schedule", "stop", "--yes"], ["schedule", "start", "--yes"]
 RUNS = {
     "check": [[["check"]]],
     "failover": [[["failover", "--accept-data-loss"]], [["failover", "--mode", "unplanned"]]],
     "failback": [[["failover", "--accept-data-loss"], ["failback", "--accept-data-loss"]]],
     "test": [[["test"]]],
+    "schedule": [[STOP], [STOP, START]],
+    "cost": [[["cost"]]],
 }
+SCHEDULABLE = [{"Key": "Purpose", "Value": "DR"}, {"Key": "Critical", "Value": "false"}]
+
+
+def _tag_dr_compute(plan: Plan) -> None:
+    """The plan's DR groups and services tagged schedulable, and one tagged instance."""
+    import boto3
+
+    dr = plan.regions.dr
+    session = boto3.session.Session()
+    if plan.accounts and plan.accounts.dr:  # the DR side lives in the role's account
+        creds = session.client("sts", region_name=dr).assume_role(
+            RoleArn=plan.accounts.dr.role_arn, RoleSessionName="test"
+        )["Credentials"]
+        session = boto3.session.Session(
+            aws_access_key_id=creds["AccessKeyId"],
+            aws_secret_access_key=creds["SecretAccessKey"],
+            aws_session_token=creds["SessionToken"],
+        )
+    for res in plan.resources:
+        if res.kind == "autoscaling-group":
+            session.client("autoscaling", region_name=dr).create_or_update_tags(
+                Tags=[{"ResourceId": res.dr, "ResourceType": "auto-scaling-group",
+                       "PropagateAtLaunch": False, **t} for t in SCHEDULABLE]
+            )  # fmt: skip
+        elif res.kind == "ecs-service":
+            ecs = session.client("ecs", region_name=dr)
+            svc = ecs.describe_services(cluster=res.cluster, services=[res.service])
+            ecs.tag_resource(
+                resourceArn=svc["services"][0]["serviceArn"],
+                tags=[{"key": t["Key"], "value": t["Value"]} for t in SCHEDULABLE],
+            )
+    ec2 = session.client("ec2", region_name=dr)
+    ec2.run_instances(
+        ImageId=ec2.describe_images(Owners=["amazon"])["Images"][0]["ImageId"],
+        MinCount=1, MaxCount=1, InstanceType="t3.micro",
+        TagSpecifications=[{"ResourceType": "instance", "Tags": [
+            *SCHEDULABLE, {"Key": "Application", "Value": plan.app}]}],
+    )  # fmt: skip
 
 
 def _run(path: Path, steps: list[list[str]], tmp: Path) -> list[dict[str, Any]]:
@@ -51,16 +93,20 @@ def _run(path: Path, steps: list[list[str]], tmp: Path) -> list[dict[str, Any]]:
     try:
         with mock_aws(config={"core": {"reset_boto3_session": False}}):
             build_sandbox(loaded.plan, default_settings())
+            if steps[0][0] == "schedule":
+                _tag_dr_compute(loaded.plan)
             calls: list[dict[str, Any]] = []
             for n, step in enumerate(steps):
                 extra = ["--yes", *approve] if step[0] in ("failover", "failback") else []
+                if step[0] == "schedule":  # a group: its subcommand comes before --plan
+                    step = [f"{step[0]} {step[1]}", *step[2:]]
                 only: list[str] = []
                 if step[0] == "failback" and path.stem == "startup-backup-restore":
                     # A snapshot-restored database is not failed back by drctl (refused).
                     only = [a for r in loaded.plan.resources if r.kind != "rds-instance"
                             for a in ("--only", r.name)]  # fmt: skip
                 with auditing() as seen:
-                    result = invoke(step[0], "--plan", str(path), *step[1:], *extra, *only)
+                    result = invoke(*step[0].split(), "--plan", str(path), *step[1:], *extra, *only)
                 assert result.exit_code == 0, result.output
                 if n == len(steps) - 1:
                     calls = list(seen)

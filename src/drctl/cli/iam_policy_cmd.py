@@ -12,7 +12,7 @@ from drctl.cli.common import load_for_command, plan_option
 @plan_option
 @click.option(
     "--action",
-    type=click.Choice(["check", "failover", "failback", "test"]),
+    type=click.Choice(["check", "failover", "failback", "test", "schedule", "cost"]),
     help="Only what this command calls (default: every command drctl can run on the plan).",
 )
 @pass_app

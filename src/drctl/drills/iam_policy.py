@@ -9,7 +9,8 @@ adds (SNS notifications, FIS experiments, an S3 state backend); their resources 
 - ``failover`` / ``failback``: the resources' ``failover`` / ``failback`` actions, the
   notifications, the state backend;
 - ``test``: per drill -- ``checks``: ``check``; ``restore``: the resource's ``restore``;
-  ``replication``: its ``canary``; ``experiment``: FIS; ``failover``: failover and failback.
+  ``replication``: its ``canary``; ``experiment``: FIS; ``failover``: failover and failback;
+- ``schedule`` and ``cost``: what those commands read and change (:mod:`drctl.drills.iam_ops`).
 
 With ``accounts`` in the plan there is one policy per role (a role that serves both sides gets
 one policy); without, one policy for whoever runs drctl. ``tests/kinds/test_iam_policy.py``
@@ -26,11 +27,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from drctl.drills.iam_ops import OPS, ops_grants
 from drctl.kinds.iam_scope import SIDES, Grant, Where, account, grants
 from drctl.kinds.registry import KindRegistry
 from drctl.plan.models import DrillType, Plan
 
-ACTIONS = ("check", "failover", "failback", "test")
+ACTIONS = ("check", "failover", "failback", "test", *OPS)
 
 # Actions a policy grants that only some runs call: granted because the path that needs them
 # can be taken by that plan, tested to be declared for a reason (each one says which).
@@ -87,6 +89,12 @@ CONDITIONAL = {
     "cloudwatch:GetMetricStatistics": "lag readings that only some plans take",
     "autoscaling:UpdateAutoScalingGroup": "restoring a group's recorded capacity",
     "autoscaling:DescribeAutoScalingGroups": "reading a group",
+    "application-autoscaling:RegisterScalableTarget": "an ECS service whose scalable target's "
+    "minimum is above 0 (schedule), or that needs more capacity (failover)",
+    "ec2:StopInstances": "schedule stop: running instances tagged schedulable for the app",
+    "ec2:StartInstances": "schedule start: instances the schedule stopped",
+    "ec2:DescribeInstances": "schedule start: the stopped instances' states",
+    "ecs:UpdateService": "schedule: a service tagged schedulable",
 }
 
 
@@ -196,6 +204,8 @@ def _plan_grants(plan: Plan, action: str) -> list[Grant]:
 
 def plan_grants(plan: Plan, action: str, kinds: KindRegistry) -> list[Grant]:
     """Every grant the command ``action`` needs for ``plan``."""
+    if action in OPS:
+        return ops_grants(plan, action)
     found: list[Grant] = []
     for res, use in _kind_uses(plan, action):
         for iam in kinds.get(res.kind).iam_actions.get(use, ()):

@@ -89,6 +89,9 @@ UNSCOPED = {
     "route53-recovery-control-config:ListSafetyRules",
     "route53-recovery-control-config:DescribeCluster",
     "route53-recovery-control-config:DescribeRoutingControl",
+    "ce:GetCostAndUsage",
+    "ec2:DescribeInstances",
+    "ec2:DescribeVolumes",
     "fis:ListExperimentTemplates",
     "fis:ListExperiments",
 }
