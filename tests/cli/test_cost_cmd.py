@@ -8,7 +8,7 @@ which is what these tests do; the request drctl sent is read back from moto's ba
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -100,7 +100,7 @@ def test_idle_dr_resources_are_listed_with_why(clinic: None) -> None:
         MasterUserPassword="not-a-secret-1",
     )  # fmt: skip
     cw = boto3.client("cloudwatch", region_name=DR)
-    now = datetime.now(UTC)
+    now = datetime.now(UTC) - timedelta(minutes=30)  # well inside the 7-day window
     for metric in ("ReadIOPS", "DatabaseConnections"):
         cw.put_metric_data(
             Namespace="AWS/RDS",
@@ -128,7 +128,8 @@ def test_a_replica_that_serves_reads_is_not_idle(clinic: None) -> None:
     for metric, value in (("ReadIOPS", 35.0), ("DatabaseConnections", 4.0)):
         cw.put_metric_data(
             Namespace="AWS/RDS",
-            MetricData=[{"MetricName": metric, "Value": value, "Timestamp": datetime.now(UTC),
+            MetricData=[{"MetricName": metric, "Value": value,
+                         "Timestamp": datetime.now(UTC) - timedelta(minutes=30),
                          "Dimensions": [{"Name": "DBInstanceIdentifier",
                                          "Value": "clinic-records-dr"}]}],
         )  # fmt: skip

@@ -149,7 +149,8 @@ def _quiet_replicas(ctx: RunContext, rds_resources: list[Any]) -> list[dict[str,
         readings = [
             idle.metric_maximum(cw, namespace="AWS/RDS", metric=metric,
                                 dimensions={"DBInstanceIdentifier": res.dr},
-                                start=now - timedelta(days=QUIET_DAYS), end=now)
+                                start=now - timedelta(days=QUIET_DAYS),
+                                end=now + timedelta(hours=1))  # the current hour's bucket too
             for metric in ("ReadIOPS", "DatabaseConnections")
         ]  # fmt: skip
         if any(r is None for r in readings) or any(r for r in readings if r):
