@@ -23,18 +23,17 @@ from tests.support import build_sandbox, invoke
 
 PLANS = sorted(EXAMPLES.glob("*.yaml"))
 SANDBOX_ACCOUNT = "123456789012"
-# Each command's scenarios, each on a freshly built sandbox (the calls of a scenario's last
-# step are kept): failover in both modes, failback after a failover, schedule stop and start
-# (with the DR compute tagged schedulable, see _tag_dr_compute).
-STOP, START = ["schedule", "stop", "--yes"], ["schedule", "start", "--yes"]
-RUNS = {
-    "check": [[["check"]]],
-    "failover": [[["failover", "--accept-data-loss"]], [["failover", "--mode", "unplanned"]]],
-    "failback": [[["failover", "--accept-data-loss"], ["failback", "--accept-data-loss"]]],
-    "test": [[["test"]]],
-    "schedule": [[STOP], [STOP, START]],
-    "cost": [[["cost"]]],
-}
+# Scenarios, each on a freshly built sandbox with a state directory of its own: a list of
+# (command whose calls are kept, CLI arguments; "schedule stop" is the group and its
+# subcommand). The read-only commands share one sandbox; failover runs in both modes; failback
+# follows a failover; schedule stops and starts DR compute tagged schedulable.
+SCENARIOS: list[list[tuple[str, list[str]]]] = [
+    [("check", ["check"]), ("cost", ["cost"]), ("test", ["test"])],
+    [("failover", ["failover", "--accept-data-loss"]),
+     ("failback", ["failback", "--accept-data-loss"])],
+    [("failover", ["failover", "--mode", "unplanned"])],
+    [("schedule", ["schedule stop", "--yes"]), ("schedule", ["schedule start", "--yes"])],
+]  # fmt: skip
 SCHEDULABLE = [{"Key": "Purpose", "Value": "DR"}, {"Key": "Critical", "Value": "false"}]
 
 
@@ -75,9 +74,8 @@ def _tag_dr_compute(plan: Plan) -> None:
     )  # fmt: skip
 
 
-def _run(path: Path, steps: list[list[str]], tmp: Path) -> list[dict[str, Any]]:
-    """The calls of the last step (earlier steps only set the stage), on a fresh sandbox with
-    a state directory of its own (what a check remembers belongs to its sandbox)."""
+def _run(path: Path, steps: list[tuple[str, list[str]]]) -> list[tuple[str, dict[str, Any]]]:
+    """(command, call) of every step, on a fresh sandbox."""
     from moto import mock_aws
 
     from drctl.aws.calls import auditing
@@ -95,21 +93,17 @@ def _run(path: Path, steps: list[list[str]], tmp: Path) -> list[dict[str, Any]]:
             build_sandbox(loaded.plan, default_settings())
             if steps[0][0] == "schedule":
                 _tag_dr_compute(loaded.plan)
-            calls: list[dict[str, Any]] = []
-            for n, step in enumerate(steps):
-                extra = ["--yes", *approve] if step[0] in ("failover", "failback") else []
-                if step[0] == "schedule":  # a group: its subcommand comes before --plan
-                    step = [f"{step[0]} {step[1]}", *step[2:]]
-                only: list[str] = []
-                if step[0] == "failback" and path.stem == "startup-backup-restore":
+            calls: list[tuple[str, dict[str, Any]]] = []
+            for command, args in steps:
+                extra = ["--yes", *approve] if command in ("failover", "failback") else []
+                if command == "failback" and path.stem == "startup-backup-restore":
                     # A snapshot-restored database is not failed back by drctl (refused).
-                    only = [a for r in loaded.plan.resources if r.kind != "rds-instance"
-                            for a in ("--only", r.name)]  # fmt: skip
+                    extra += [a for r in loaded.plan.resources if r.kind != "rds-instance"
+                              for a in ("--only", r.name)]  # fmt: skip
                 with auditing() as seen:
-                    result = invoke(*step[0].split(), "--plan", str(path), *step[1:], *extra, *only)
-                assert result.exit_code == 0, result.output
-                if n == len(steps) - 1:
-                    calls = list(seen)
+                    result = invoke(*args[0].split(), "--plan", str(path), *args[1:], *extra)
+                assert result.exit_code == 0, f"{path.stem} {args}: {result.output}"
+                calls += [(command, c) for c in seen]
             return calls
     finally:
         aws_time.reset()
@@ -117,15 +111,13 @@ def _run(path: Path, steps: list[list[str]], tmp: Path) -> list[dict[str, Any]]:
 
 def _recorded(path: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """command -> the calls its runs made on ``path``."""
-    found: dict[str, list[dict[str, Any]]] = {}
+    found: dict[str, list[dict[str, Any]]] = {command: [] for command in ACTIONS}
     with pytest.MonkeyPatch.context() as mp:
         guard_network(mp)
-        for command, scenarios in RUNS.items():
-            found[command] = []
-            for steps in scenarios:
-                tmp = tmp_path_factory.mktemp(path.stem)
-                isolate_aws_env(mp, tmp)
-                found[command] += _run(path, steps, tmp)
+        for steps in SCENARIOS:
+            isolate_aws_env(mp, tmp_path_factory.mktemp(path.stem))
+            for command, call in _run(path, steps):
+                found[command].append(call)
     return found
 
 
