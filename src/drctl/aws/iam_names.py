@@ -33,6 +33,8 @@ S3_ACTIONS = {
 S3_VERSIONED = {"GetObject": "GetObjectVersion", "DeleteObject": "DeleteObjectVersion"}
 # botocore spells these differently from IAM.
 SPELLING = {"TestDnsAnswer": "TestDNSAnswer"}
+# Operations whose IAM action has another name, by service.
+RENAMED = {("lambda", "Invoke"): "InvokeFunction"}
 # botocore service name -> IAM service prefix, where they differ.
 PREFIXES = {"monitoring": "cloudwatch"}
 
@@ -40,7 +42,7 @@ PREFIXES = {"monitoring": "cloudwatch"}
 def iam_action(service: str, operation: str, *, versioned: bool = False) -> str:
     """The IAM action for one call (``versioned``: the request named a VersionId)."""
     prefix = PREFIXES.get(service, service)
-    name = SPELLING.get(operation, operation)
+    name = RENAMED.get((service, operation), SPELLING.get(operation, operation))
     if service == "s3":
         name = S3_ACTIONS.get(name, name)
         if versioned:

@@ -89,6 +89,22 @@ CONDITIONAL = {
     "cloudwatch:GetMetricStatistics": "lag readings that only some plans take",
     "autoscaling:UpdateAutoScalingGroup": "restoring a group's recorded capacity",
     "autoscaling:DescribeAutoScalingGroups": "reading a group",
+    "kms:Decrypt": "secret kind: a secret encrypted with a customer managed key (Secrets "
+    "Manager uses the key as the caller)",
+    "kms:Encrypt": "secret kind: replicating a secret encrypted with a customer managed key",
+    "kms:GenerateDataKey": "secret kind: replicating a secret encrypted with a customer managed "
+    "key",
+    "lambda:PutFunctionConcurrency": "lambda-function kind: restoring a recorded reserved "
+    "concurrency",
+    "secretsmanager:ReplicateSecretToRegions": "secret kind: re-protecting a promoted secret "
+    "(replica back in the other Region)",
+    "secretsmanager:StopReplicationToReplica": "secret kind: promoting a replica secret",
+    "rds:CreateDBSnapshot": "failback of an instance restored from a snapshot",
+    "rds:CopyDBSnapshot": "failback of an instance restored from a snapshot",
+    "s3:GetBucketLogging": "check --policy: S3 access logging (a compliance control)",
+    "sns:GetTopicAttributes": "check: the alarms' topic, read on the side whose Region it is in",
+    "cloudwatch:DescribeAlarms": "check: the plan's alarms, read on each side",
+    "sts:GetCallerIdentity": "check: the account the alarms' topic must belong to",
     "application-autoscaling:RegisterScalableTarget": "an ECS service whose scalable target's "
     "minimum is above 0 (schedule), or that needs more capacity (failover)",
     "ec2:StopInstances": "schedule stop: running instances tagged schedulable for the app",
@@ -151,6 +167,16 @@ def _plan_grants(plan: Plan, action: str) -> list[Grant]:
     found: list[Grant] = []
     w = Where.of(plan)
     journaled = action != "check"
+    if plan.notifications and action == "check":
+        # drctl check's alarm checks (drctl.drills.alarms.IAM_ACTIONS["check"]).
+        topic = plan.notifications.sns_topic_arn
+        for side in SIDES:
+            alarms = f"arn:aws:cloudwatch:{w.region[side]}:{w.acct[side]}:alarm:*"
+            found += [
+                Grant(side, "cloudwatch:DescribeAlarms", (alarms,)),
+                Grant(side, "sns:GetTopicAttributes", (topic,)),
+                Grant(side, "sts:GetCallerIdentity", ("*",)),
+            ]
     if plan.notifications and journaled:
         topic = plan.notifications.sns_topic_arn
         for side in _side_of_region(plan, topic.split(":")[3]):
@@ -164,11 +190,11 @@ def _plan_grants(plan: Plan, action: str) -> list[Grant]:
     for exp in plan.experiments if action == "check" else drilled if action == "test" else []:
         side = exp.region.value
         region, acct = w.region[side], w.acct[side]
-        alarms = tuple(
+        stop_alarms = tuple(
             f"arn:aws:cloudwatch:{region}:{acct}:alarm:{c.alarm}" for c in exp.stop_conditions
         )
-        if alarms:
-            found.append(Grant(side, "cloudwatch:DescribeAlarms", alarms))
+        if stop_alarms:
+            found.append(Grant(side, "cloudwatch:DescribeAlarms", stop_alarms))
         if action != "test":
             continue
         fis = f"arn:aws:fis:{region}:{acct}"

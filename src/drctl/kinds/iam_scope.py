@@ -90,6 +90,7 @@ UNSCOPED = {
     "route53-recovery-control-config:DescribeCluster",
     "route53-recovery-control-config:DescribeRoutingControl",
     "ce:GetCostAndUsage",
+    "sts:GetCallerIdentity",
     "ec2:DescribeInstances",
     "ec2:DescribeVolumes",
     "fis:ListExperimentTemplates",
