@@ -99,6 +99,9 @@ CONDITIONAL = {
     "secretsmanager:ReplicateSecretToRegions": "secret kind: re-protecting a promoted secret "
     "(replica back in the other Region)",
     "secretsmanager:StopReplicationToReplica": "secret kind: promoting a replica secret",
+    "rds:DescribeDBSubnetGroups": "check of snapshot recovery with a placement (subnet group)",
+    "ec2:DescribeSecurityGroups": "check of snapshot recovery with a placement (security groups)",
+    "rds:ListTagsForResource": "fencing: the original group a drctl-fenced-* copy replaced",
     "rds:CreateDBSnapshot": "failback of an instance restored from a snapshot",
     "rds:CopyDBSnapshot": "failback of an instance restored from a snapshot",
     "s3:GetBucketLogging": "check --policy: S3 access logging (a compliance control)",

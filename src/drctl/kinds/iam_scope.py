@@ -78,6 +78,7 @@ UNSCOPED = {
     "autoscaling:DescribeScalingActivities",
     "ec2:DescribeLaunchTemplateVersions",
     "ec2:DescribeImages",
+    "ec2:DescribeSecurityGroups",
     "ecs:DescribeTaskDefinition",
     "application-autoscaling:DescribeScalableTargets",
     "cloudwatch:GetMetricStatistics",
