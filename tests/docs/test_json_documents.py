@@ -77,6 +77,9 @@ def outputs(
         "runbook": run("runbook", "--plan", str(plan)),
         "bia": run("bia", "--revenue-per-hour", "50000", "--criticality", "critical"),
         "plan init": run(*INIT),
+        "iam-policy": run("iam-policy", "--plan", str(plan)),
+        "schedule": run("schedule", "stop", "--plan", str(plan), "--dry-run"),
+        "cost": run("cost", "--plan", str(plan)),
     }
     docs["failover"] = run("failover", "--plan", str(plan), "--yes")
     docs["runs list"] = run("runs", "list")

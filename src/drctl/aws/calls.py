@@ -44,3 +44,48 @@ def record_call(service: str, operation: str, region: str | None, request_id: st
         calls.append(
             {"service": service, "operation": operation, "region": region, "request_id": request_id}
         )
+
+
+# Every call, reads too, from every thread: what ``drctl iam-policy`` is tested against. Off
+# unless a block asks for it (one list append per call while on).
+_audit_lock = threading.Lock()
+_audits: list[list[dict[str, Any]]] = []
+
+# Request parameters that name the resource a call acts on (kept in the audit so a test can
+# compare them with the policy's resource ARNs), and the ones that change the IAM action
+# (S3: a VersionId makes GetObject need s3:GetObjectVersion).
+AUDITED_PARAMS = (
+    "DBInstanceIdentifier", "DBClusterIdentifier", "GlobalClusterIdentifier",
+    "DBSnapshotIdentifier", "Bucket", "TableName", "AutoScalingGroupName", "VersionId",
+)  # fmt: skip
+
+
+@contextmanager
+def auditing() -> Iterator[list[dict[str, Any]]]:
+    """Collect every AWS call (service, operation, region, side, naming parameters) made by any
+    thread inside the block."""
+    calls: list[dict[str, Any]] = []
+    with _audit_lock:
+        _audits.append(calls)
+    try:
+        yield calls
+    finally:
+        with _audit_lock:
+            _audits.remove(calls)
+
+
+def audit_call(
+    service: str, operation: str, region: str | None, side: str | None, params: dict[str, Any]
+) -> None:
+    if not _audits:
+        return
+    entry = {
+        "service": service,
+        "operation": operation,
+        "region": region,
+        "side": side,
+        "params": {k: params[k] for k in AUDITED_PARAMS if isinstance(params.get(k), str)},
+    }
+    with _audit_lock:
+        for calls in _audits:
+            calls.append(entry)

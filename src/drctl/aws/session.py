@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from drctl import __version__
-from drctl.aws.calls import is_mutating, record_call
+from drctl.aws.calls import audit_call, is_mutating, record_call
 from drctl.aws.errors import translate
 from drctl.errors import DrctlError, EndpointUnreachable
 
@@ -183,7 +183,7 @@ class AwsSessions:
             client = self._clients.get(key)
             if client is None:
                 session = self._assumed_session(role, region) if role else self._boto_session()
-                client = self._make_client(service, region, session, fragile=fragile)
+                client = self._make_client(service, region, session, fragile=fragile, side=side)
                 self._clients[key] = client
         return client
 
@@ -300,6 +300,7 @@ class AwsSessions:
         session: Any,
         fragile: bool = False,
         endpoint_url: str | None = None,
+        side: str | None = None,
     ) -> Any:
         from botocore.config import Config
 
@@ -335,6 +336,16 @@ class AwsSessions:
             _record_request_id(parsed, model, region)
 
         events.register("after-call.*.*", record)
+
+        def keep_params(params: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
+            context["drctl_params"] = params  # the API's own names (before-call has the wire's)
+
+        def audit(model: Any, context: dict[str, Any], **_: Any) -> None:
+            params = context.get("drctl_params") or {}
+            audit_call(model.service_model.service_name, model.name, region, side, params)
+
+        events.register("before-parameter-build.*.*", keep_params)
+        events.register("before-call.*.*", audit)
         if fragile:
             self._fail_fast(client, region)
         else:

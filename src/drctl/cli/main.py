@@ -38,6 +38,9 @@ COMMANDS = {
     "compliance": "compliance_cmd:compliance",
     "bia": "bia_cmd:bia",
     "runbook": "runbook_cmd:runbook",
+    "iam-policy": "iam_policy_cmd:iam_policy",
+    "schedule": "schedule_cmd:schedule",
+    "cost": "cost_cmd:cost",
 }
 
 

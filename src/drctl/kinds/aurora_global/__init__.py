@@ -34,11 +34,13 @@ class AuroraGlobalKind(Kind):
             "rds:DescribeDBClusters",
             "rds:SwitchoverGlobalCluster",
             "rds:FailoverGlobalCluster",
+            "cloudwatch:GetMetricStatistics",  # the RPO gate's lag reading
         ),
         "failback": (
             "rds:DescribeGlobalClusters",
             "rds:DescribeDBClusters",
             "rds:SwitchoverGlobalCluster",
+            "cloudwatch:GetMetricStatistics",  # the RPO gate's lag reading
         ),
     }
     moto_extensions = ("moto_global_failover",)

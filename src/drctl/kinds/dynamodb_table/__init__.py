@@ -38,12 +38,14 @@ class DynamoDbTableKind(Kind):
             "dynamodb:PutItem",
             "dynamodb:GetItem",
             "dynamodb:DeleteItem",
+            "cloudwatch:GetMetricStatistics",  # the RPO gate's ReplicationLatency reading
         ),
         "failback": (
             "dynamodb:DescribeTable",
             "dynamodb:PutItem",
             "dynamodb:GetItem",
             "dynamodb:DeleteItem",
+            "cloudwatch:GetMetricStatistics",  # the RPO gate's ReplicationLatency reading
         ),
         "canary": (
             "dynamodb:DescribeTable",

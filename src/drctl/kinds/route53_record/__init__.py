@@ -51,6 +51,7 @@ class Route53RecordKind(Kind):
             "route53:GetHealthCheck",
             "route53:GetHealthCheckStatus",
             "route53:UpdateHealthCheck",
+            "route53:TestDNSAnswer",  # failback verifies the answer is PRIMARY's again
         ),
     }
     moto_extensions = ("moto_health",)

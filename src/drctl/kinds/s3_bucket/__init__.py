@@ -40,6 +40,7 @@ class S3BucketKind(Kind):
             "cloudwatch:GetMetricStatistics",
         ),
         "failover": (
+            "s3:GetReplicationConfiguration",  # the RPO gate reads the replication rule
             "s3:GetBucketLocation",
             "s3:GetBucketVersioning",
             "s3:ListBucket",
