@@ -34,6 +34,8 @@ COMMANDS = {
     "test": "test_cmd:test",
     "chaos": "chaos_cmd:chaos",
     "report": "report_cmd:report",
+    "export": "export_cmd:export",
+    "approve": "approve_cmd:approve",
 }
 
 

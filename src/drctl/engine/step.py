@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from enum import IntEnum, StrEnum
 from typing import Any
 
+from drctl.engine.declarative import SfnStep
+
 
 class Phase(IntEnum):
     """Where a step sits in a failover; lower phases finish before higher ones start.
@@ -103,6 +105,9 @@ class Step:
     mutating: bool = True
     timeout_seconds: float | None = None
     poll_seconds: float = 5.0
+    # The same step as AWS SDK calls, for Step Functions (drctl export); None: CLI only.
+    # Built on demand: it may read AWS (a parameter group's name), which a CLI run never needs.
+    sfn: Callable[[], SfnStep | None] | None = None
 
     def summary(self) -> dict[str, Any]:
         return {

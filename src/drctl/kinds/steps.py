@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 from drctl.aws.calls import recording
 from drctl.aws.errors import aws_errors
+from drctl.engine.declarative import SfnStep
 from drctl.engine.step import (
     Check,
     CheckResult,
@@ -43,6 +44,7 @@ def aws_step(
     timeout_seconds: float | None = None,
     poll_seconds: float = 5.0,
     depends_on: list[str] | None = None,
+    sfn: Callable[[], SfnStep | None] | None = None,
 ) -> Step:
     """A Step whose closures translate AWS errors and record mutating calls."""
 
@@ -77,6 +79,7 @@ def aws_step(
         timeout_seconds=timeout_seconds,
         poll_seconds=poll_seconds,
         depends_on=depends_on or [],
+        sfn=sfn,
     )
 
 

@@ -26,7 +26,7 @@ import importlib
 import threading
 from types import ModuleType
 
-from drctl.sandbox import outages
+from drctl.sandbox import moto_stepfunctions, outages
 
 __all__ = ["install", "is_installed", "uninstall"]
 
@@ -54,6 +54,7 @@ def install() -> None:
             return
         for module in _modules():
             module.install()
+        moto_stepfunctions.install()
         outages.install()
         _installed = True
         # The extensions move AWS state over the sandbox's AWS clock: runs in this process
@@ -69,6 +70,7 @@ def uninstall() -> None:
     global _installed
     with _lock:
         outages.uninstall()
+        moto_stepfunctions.uninstall()
         for module in reversed(_modules()):
             module.uninstall()
         from drctl.engine.clock import set_default_clock

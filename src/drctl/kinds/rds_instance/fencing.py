@@ -17,7 +17,7 @@ from drctl.engine.context import RunContext
 from drctl.engine.gate import LagReading
 from drctl.engine.step import Phase, Precheck, Step, StepOutcome, StepWaiting, Verification
 from drctl.errors import AwsError, DrctlError
-from drctl.kinds.rds_instance import api
+from drctl.kinds.rds_instance import api, declarative
 from drctl.kinds.steps import aws_step
 from drctl.plan.durations import human_seconds
 from drctl.plan.models import RdsInstance
@@ -163,6 +163,15 @@ def fence_step(
         run=run,
         verify=verify,
         poll_seconds=10.0,
+        sfn=lambda: declarative.fence(
+            ctx,
+            side,
+            instance_id,
+            unreachable_note=f"{instance_id} in {region} unreachable, not fenced: fence it "
+            "when the Region is back (drctl failover --resume, or the fence commands)"
+            if wait_if_unreachable
+            else None,
+        ),
     )
 
 

@@ -1,0 +1,70 @@
+"""AWS Step Functions: the manual steps an execution of an exported plan waits on.
+
+A manual step runs as ``sns:publish.waitForTaskToken``: the message carries the task token
+in its ``drctl_task_token`` attribute and names the step in ``drctl_step``. The execution's
+history keeps the parameters of that publish (``TaskScheduled``), so ``drctl approve`` finds
+the token from the execution and the step name alone, and sends it back with
+``SendTaskSuccess``.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+STEP_ATTRIBUTE = "drctl_step"
+TOKEN_ATTRIBUTE = "drctl_task_token"
+
+
+def execution_status(sfn: Any, execution_arn: str) -> str:
+    return str(sfn.describe_execution(executionArn=execution_arn)["status"])
+
+
+def waiting_approvals(sfn: Any, execution_arn: str) -> dict[str, str]:
+    """Manual step name -> task token, for each approval request the execution sent and
+    no answer (success, failure, timeout) closed yet."""
+    requests: dict[int, tuple[str, str]] = {}
+    closed: set[int] = set()
+    events = _history(sfn, execution_arn)
+    by_id = {int(e["id"]): e for e in events}
+    for event in events:
+        kind = event.get("type")
+        if kind == "TaskScheduled":
+            details = event.get("taskScheduledEventDetails", {})
+            if not str(details.get("resource", "")).endswith("waitForTaskToken"):
+                continue
+            try:
+                attributes = json.loads(details.get("parameters") or "{}").get(
+                    "MessageAttributes", {}
+                )
+            except ValueError:
+                continue
+            step = attributes.get(STEP_ATTRIBUTE, {}).get("StringValue")
+            token = attributes.get(TOKEN_ATTRIBUTE, {}).get("StringValue")
+            if step and token:
+                requests[int(event["id"])] = (str(step), str(token))
+        elif kind in ("TaskSucceeded", "TaskFailed", "TaskTimedOut"):
+            closed.add(_scheduled_by(event, by_id))
+    return {step: token for eid, (step, token) in requests.items() if eid not in closed}
+
+
+def send_approval(sfn: Any, token: str, approved_by: str) -> None:
+    sfn.send_task_success(taskToken=token, output=json.dumps({"approved_by": approved_by}))
+
+
+def _scheduled_by(event: dict[str, Any], by_id: dict[int, dict[str, Any]]) -> int:
+    """The id of the ``TaskScheduled`` event a task's result answers, following
+    ``previousEventId`` back (branches of a Parallel interleave their events)."""
+    current = by_id.get(int(event.get("previousEventId") or 0))
+    while current is not None and current.get("type") != "TaskScheduled":
+        current = by_id.get(int(current.get("previousEventId") or 0))
+    return int(current["id"]) if current is not None else 0
+
+
+def _history(sfn: Any, execution_arn: str) -> list[dict[str, Any]]:
+    paginator = sfn.get_paginator("get_execution_history")
+    return [
+        dict(event)
+        for page in paginator.paginate(executionArn=execution_arn)
+        for event in page.get("events", [])
+    ]
