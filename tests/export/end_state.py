@@ -57,7 +57,12 @@ def _s3_bucket(plan: Plan, res: Any) -> dict[str, Any]:
     return {"dr_versioning": s3.get_bucket_versioning(Bucket=res.dr).get("Status")}
 
 
+def _manual(plan: Plan, res: Any) -> None:
+    return None  # a person's act: nothing in AWS to read back
+
+
 _READERS = {
+    "manual": _manual,
     "rds-instance": _rds_instance,
     "route53-record": _route53_record,
     "s3-bucket": _s3_bucket,

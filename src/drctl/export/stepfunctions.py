@@ -125,8 +125,9 @@ def definition(graph: StepGraph, target: Target) -> dict[str, Any]:
 
 def state_transitions(definition_: dict[str, Any]) -> int:
     """State transitions of one execution that finds every step already done (each
-    precheck holds): Step Functions Standard bills per transition; a run that acts adds the
-    calls and ``2 + 3 x polls`` per wait loop (see docs/engines.md)."""
+    precheck holds; a step without one verifies once). Step Functions Standard bills per
+    transition; a step that acts adds one per call, and its wait loop four per poll (verify,
+    Choice, Wait, count) -- see docs/engines.md."""
     return _count(definition_["States"], definition_["StartAt"])
 
 
@@ -385,11 +386,12 @@ class _Builder:
                 "SNS, and the plan has no notifications.sns_topic_arn",
                 hint="add notifications: {sns_topic_arn: ...} to the plan",
             )
-        text = _format_literal(
+        words = _format_argument(
             f"drctl {self.target.action} of {self.target.app} waits for {step.resource}: "
             f"{instructions} -- when done: drctl approve --plan PLAN --step {step.resource} "
         )
-        message = f"{text}--execution {{}} (task token: {{}})"
+        message = f"States.Format('{{}}--execution {{}} (task token: {{}})', '{words}', "
+        message += "$$.Execution.Id, $$.Task.Token)"
         return {
             "Type": "Task",
             "Comment": f"By hand: {instructions}",
@@ -397,7 +399,7 @@ class _Builder:
             "Parameters": {
                 "TopicArn": self.target.topic_arn,
                 "Subject": f"drctl: {step.resource} needs a person"[:100],
-                "Message.$": f"States.Format('{message}', $$.Execution.Id, $$.Task.Token)",
+                "Message.$": message,
                 # drctl approve finds the token in the execution's history by these.
                 "MessageAttributes": {
                     STEP_ATTRIBUTE: {"DataType": "String", "StringValue": step.resource},
@@ -445,11 +447,12 @@ def _throttle_retry(service: str) -> dict[str, Any]:
     }
 
 
-def _format_literal(text: str) -> str:
-    """``text`` as literal characters of a ``States.Format`` template (its special
-    characters escaped: quote, braces, backslash)."""
-    for char in ("\\", "'", "{", "}"):
-        text = text.replace(char, "\\" + char)
+def _format_argument(text: str) -> str:
+    """``text`` as a string argument of an intrinsic function. Step Functions lets quotes,
+    braces and backslashes be escaped there; moto's interpreter does not parse the escapes,
+    so they are replaced instead (the state's Comment keeps the exact words)."""
+    for char, plain in (("\\", "/"), ("'", '"'), ("{", "("), ("}", ")")):
+        text = text.replace(char, plain)
     return text
 
 
