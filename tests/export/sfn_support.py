@@ -15,7 +15,7 @@ import boto3
 
 from drctl.engine.run import step_graph
 from drctl.engine.settings import default_settings, make_context
-from drctl.export.stepfunctions import Target, definition
+from drctl.export.stepfunctions import Target, definition, roles_of
 from drctl.kinds.registry import registry
 from drctl.plan.loader import LoadedPlan, load_plan
 from tests.support import build_sandbox
@@ -61,6 +61,7 @@ def export(
             region=plan.regions.dr,
             default_timeout_seconds=float(plan.effective_objectives().rto_seconds),
             topic_arn=plan.notifications.sns_topic_arn if plan.notifications else None,
+            roles=roles_of(plan),
         ),
     )
 
@@ -134,3 +135,23 @@ def run(
         else machine(export(loaded, mode=mode, only=only), region)
     )
     return follow(start(arn, region, name, payload or {"rpo_gate": {"ok": True}}), region)
+
+
+def run_approving(loaded: LoadedPlan, *, mode: str, name: str) -> Execution:
+    """``run``, approving each manual step as soon as the execution asks (what an on-call
+    person does with ``drctl approve``)."""
+    from drctl.aws.stepfunctions import send_approval, waiting_approvals
+
+    region = loaded.plan.regions.dr
+    sfn = boto3.client("stepfunctions", region_name=region)
+    existing = sfn.list_state_machines()["stateMachines"]
+    arn = existing[0]["stateMachineArn"] if existing else machine(export(loaded, mode=mode), region)
+    execution = start(arn, region, name, {"rpo_gate": {"ok": True}})
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if sfn.describe_execution(executionArn=execution)["status"] != "RUNNING":
+            break
+        for token in waiting_approvals(sfn, execution).values():
+            send_approval(sfn, token, "on-call@example.com")
+        time.sleep(0.02)
+    return follow(execution, region)

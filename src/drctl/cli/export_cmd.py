@@ -61,7 +61,7 @@ def stepfunctions(
     from drctl.engine.run import recorded_by_step, step_graph
     from drctl.engine.runs import list_runs
     from drctl.engine.settings import make_context
-    from drctl.export.stepfunctions import Target, definition, state_transitions
+    from drctl.export.stepfunctions import Target, definition, roles_of, state_transitions
     from drctl.kinds.registry import registry
 
     loaded = load_for_command(app, plan_path)
@@ -85,6 +85,7 @@ def stepfunctions(
         region=plan.regions.dr,
         default_timeout_seconds=float(plan.effective_objectives().rto_seconds),
         topic_arn=plan.notifications.sns_topic_arn if plan.notifications else None,
+        roles=roles_of(plan),
     )
     document = definition(graph, target)
     text = json.dumps(document, indent=2) + "\n"

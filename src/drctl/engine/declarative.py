@@ -26,9 +26,12 @@ class SdkCall:
     """One AWS SDK call with its parameters, resolved when the definition is exported.
 
     ``region`` is the Region the call goes to; None means the state machine's own Region (or
-    a global service). ``tolerate_failure`` marks a call whose failure is expected on a rerun
-    (creating what an earlier attempt already created): the run goes on, and the next call
-    or the verification fails if something really is wrong.
+    a global service). ``side`` is whose account it acts in (``primary``, ``dr``, or
+    ``global`` for Route 53 and Global Accelerator, which live with the primary side): a plan
+    with ``accounts:`` gets the side's role as the task's ``Credentials``.
+    ``tolerate_failure`` marks a call whose failure is expected on a rerun (creating what an
+    earlier attempt already created): the run goes on, and the next call or the verification
+    fails if something really is wrong.
     """
 
     service: str
@@ -36,6 +39,7 @@ class SdkCall:
     parameters: dict[str, Any] = field(default_factory=dict)
     region: str | None = None
     tolerate_failure: bool = False
+    side: str = "dr"
 
     @property
     def iam_action(self) -> str:
@@ -46,11 +50,15 @@ class SdkCall:
 class Probe:
     """A describe call and the condition on its answer: ``holds`` means done (a precheck)
     or verified (a wait loop). ``nudge``: while ``nudge[0]`` holds, make call ``nudge[1]``
-    and keep waiting (a parameter group waiting for a reboot)."""
+    and keep waiting (a parameter group waiting for a reboot). ``select``: what to keep of
+    the answer, name -> path or intrinsic (a Task's ``ResultSelector``), for what a Choice
+    cannot compute itself: ``States.ArrayLength($.Instances[?(@.LifecycleState ==
+    'InService')])`` counts; the rules then read the selected names."""
 
     call: SdkCall
     holds: Rule
     nudge: tuple[Rule, SdkCall] | None = None
+    select: dict[str, str] | None = None
 
 
 @dataclass(frozen=True)
@@ -62,9 +70,12 @@ class SfnStep:
     describe fails (its Region is down), the step ends with this note instead of failing the
     execution (fencing an old primary that does not answer).
 
+    ``after``: calls made once verified (removing a probe item the step wrote).
+
     A precheck that holds skips the step entirely, as the CLI engine does."""
 
     run: tuple[SdkCall, ...] = ()
+    after: tuple[SdkCall, ...] = ()
     precheck: Probe | None = None
     verify: Probe | None = None
     manual: str | None = None
@@ -72,7 +83,7 @@ class SfnStep:
 
     def calls(self) -> list[SdkCall]:
         """Every SDK call the step may make (for its state machine role's policy)."""
-        found = list(self.run)
+        found = [*self.run, *self.after]
         for probe in (self.precheck, self.verify):
             if probe is not None:
                 found.append(probe.call)
@@ -105,6 +116,15 @@ def starts_with(path: str, prefix: str) -> Rule:
 
 def present(path: str) -> Rule:
     return {"Variable": path, "IsPresent": True}
+
+
+def at_least(path: str, value: float) -> Rule:
+    return {
+        "And": [
+            {"Variable": path, "IsPresent": True},
+            {"Variable": path, "NumericGreaterThanEquals": value},
+        ]
+    }
 
 
 def all_of(*rules: Rule) -> Rule:

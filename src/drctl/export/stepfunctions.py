@@ -23,7 +23,7 @@ from __future__ import annotations
 import hashlib
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from drctl.aws.stepfunctions import STEP_ATTRIBUTE, TOKEN_ATTRIBUTE
@@ -32,6 +32,7 @@ from drctl.engine.graph import StepGraph
 from drctl.engine.step import Step
 from drctl.errors import DrctlError, UsageError
 from drctl.export.validate import problems
+from drctl.plan.models import Plan
 
 MAX_STATE_NAME = 80  # Amazon States Language limit on a state's name
 MANUAL_TIMEOUT_SECONDS = 86_400  # a person has a day to answer before the execution fails
@@ -68,6 +69,18 @@ class Target:
     region: str  # the state machine's Region (the plan's DR Region)
     default_timeout_seconds: float  # a step without its own timeout: the plan's RTO
     topic_arn: str | None = None  # the plan's notifications.sns_topic_arn
+    roles: dict[str, str] = field(default_factory=dict)  # side -> the plan's accounts role
+
+
+def roles_of(plan: Plan) -> dict[str, str]:
+    """The plan's ``accounts`` roles by side: the tasks of a side act through its role."""
+    roles: dict[str, str] = {}
+    if plan.accounts is not None:
+        for side in ("primary", "dr"):
+            spec = getattr(plan.accounts, side)
+            if spec is not None:
+                roles[side] = spec.role_arn
+    return roles
 
 
 def declarative_forms(graph: StepGraph) -> dict[str, SfnStep]:
@@ -313,13 +326,17 @@ class _Builder:
         states: dict[str, Any] = {}
         done = n("done")
         states[done] = then({"Type": "Pass", "Comment": f"{step.id} done"}, after)
+        finish = done  # where a verified step goes: its ``after`` calls, then done
+        for i in range(len(form.after), 0, -1):
+            states[n(f"after {i}")] = self._task(form.after[i - 1], result=None, next_=finish)
+            finish = n(f"after {i}")
         if form.manual is not None:
             states[n(APPROVAL_SUFFIX)] = self._approval(step, form.manual, done)
             return states
-        verify_start = n("start verify") if form.verify is not None else done
+        verify_start = n("start verify") if form.verify is not None else finish
         first_call = n("call 1") if form.run else verify_start
         if form.precheck is not None:
-            precheck = self._task(form.precheck.call, result="$.probe", next_=n("done already?"))
+            precheck = self._probe(form.precheck, next_=n("done already?"))
             if form.unreachable_note:
                 states[n("unreachable")] = then(
                     {"Type": "Pass", "Comment": form.unreachable_note, "ResultPath": None}, after
@@ -340,7 +357,7 @@ class _Builder:
                 task["Catch"] = [{"ErrorEquals": ["States.ALL"], "ResultPath": None, "Next": nxt}]
             states[n(f"call {i}")] = task
         if form.verify is not None:
-            states.update(self._wait_loop(step, form.verify, n, done))
+            states.update(self._wait_loop(step, form.verify, n, finish))
         return states
 
     def _wait_loop(self, step: Step, probe: Probe, n: Any, done: str) -> dict[str, Any]:
@@ -355,7 +372,7 @@ class _Builder:
                 "ResultPath": "$.polls",
                 "Next": n("verify"),
             },
-            n("verify"): self._task(probe.call, result="$.probe", next_=n("verified?")),
+            n("verify"): self._probe(probe, next_=n("verified?")),
         }
         if probe.nudge is not None:
             rule, call = probe.nudge
@@ -411,6 +428,12 @@ class _Builder:
             "Next": done,
         }
 
+    def _probe(self, probe: Probe, *, next_: str) -> dict[str, Any]:
+        task = self._task(probe.call, result="$.probe", next_=next_)
+        if probe.select:
+            task["ResultSelector"] = {f"{k}.$": v for k, v in probe.select.items()}
+        return task
+
     def _task(self, call: SdkCall, *, result: str | None, next_: str) -> dict[str, Any]:
         region = call.region or self.target.region
         if region == self.target.region:
@@ -418,7 +441,7 @@ class _Builder:
         else:
             self.cross_region.add(f"{call.service}:{call.action} in {region}")
             resource = f"arn:aws:states:{region}::aws-sdk:{call.service}:{call.action}"
-        return {
+        task: dict[str, Any] = {
             "Type": "Task",
             "Resource": resource,
             "Parameters": call.parameters,
@@ -426,6 +449,10 @@ class _Builder:
             "Retry": [_throttle_retry(call.service)],
             "Next": next_,
         }
+        role = self.target.roles.get("primary" if call.side == "global" else call.side)
+        if role:
+            task["Credentials"] = {"RoleArn": role}
+        return task
 
     @staticmethod
     def _name(step: Step, suffix: str) -> str:
@@ -460,8 +487,8 @@ def _rooted(rule: Rule, root: str) -> Rule:
     """``rule`` with its ``$.``-paths read under ``root`` (where the task put its answer)."""
     out: Rule = {}
     for key, value in rule.items():
-        if key == "Variable":
-            out[key] = root + str(value)[1:]
+        if key == "Variable" or (key.endswith("Path") and isinstance(value, str)):
+            out[key] = root + str(value)[1:]  # NumericEqualsPath & co. read paths too
         elif key in ("And", "Or"):
             out[key] = [_rooted(r, root) for r in value]
         elif key == "Not":

@@ -17,7 +17,13 @@ would make an exported definition behave unlike on AWS; this module closes them:
 * Paths. A definite path through an array (``$.DbInstances[0].DbInstanceStatus``) names one
   value, and Step Functions compares that value; moto 5.2 hands back a one-element list
   (its fix for getmoto/moto#7825), so ``StringEquals`` never matches. Definite paths (names
-  and literal indexes only) are read here as one value; any other path goes to moto.
+  and literal indexes only) are read here as one value; any other path goes to moto. A
+  filter (``$.Instances[?(@.LifecycleState == 'InService')]``) is indefinite: AWS answers a
+  list, empty when nothing matches; moto fails the state then, and here answers ``[]``.
+* Credentials. A task with ``Credentials: {"RoleArn": ...}`` acts in the role's account
+  (https://docs.aws.amazon.com/step-functions/latest/dg/concepts-access-cross-acct-resources.html);
+  moto parses the field and ignores it, so every call lands in the state machine's account.
+  Here the role is assumed (moto's STS), and its credentials act in its account.
 * Time. A ``Wait`` state sleeps in real time in moto; the sandbox's AWS services move on the
   sandbox's AWS clock (``aws_time``). A wait here lets that much AWS time pass, as the CLI
   engine's polls do (``AwsClock``), so an execution sees a promotion through in milliseconds
@@ -47,7 +53,12 @@ _TOKEN = re.compile(r"\.([^.\[\]]+)|\[(\d+)\]")
 def _definite(original: Callable[[str, Any], Any]) -> Callable[[str, Any], Any]:
     def extract_json(path: str, data: Any) -> Any:
         if not _DEFINITE.match(path):
-            return original(path, data)
+            try:
+                return original(path, data)
+            except Exception as exc:
+                if "[?(" in path and type(exc).__name__ == "NoSuchJsonPathError":
+                    return []  # an indefinite path: no match is an empty list
+                raise
         value = data
         for name, index in _TOKEN.findall(path[1:]):
             try:
@@ -69,6 +80,20 @@ def _operation(service: str, action: str) -> Any:
         if candidate.lower() == name.lower():
             return model.operation_model(candidate)
     return None
+
+
+# Step Functions names AWS SDK services as the SDK for Java v2 does, without hyphens; boto3
+# keeps them (https://docs.aws.amazon.com/step-functions/latest/dg/supported-services-awssdk.html).
+_BOTO_NAMES = {
+    "applicationautoscaling": "application-autoscaling",
+    "route53recoverycluster": "route53-recovery-cluster",
+    "route53recoverycontrolconfig": "route53-recovery-control-config",
+}
+
+
+def _boto_service_name(self: Any, boto_service_name: str | None = None) -> str:
+    name = boto_service_name or self.resource.api_name
+    return str(_BOTO_NAMES.get(name, self._SERVICE_NAME_SFN_TO_BOTO_OVERRIDES.get(name, name)))
 
 
 def _normalise_parameters(
@@ -93,6 +118,29 @@ def _normalise_response(
         self._from_boto_response(response, op.output_shape)
 
 
+def _with_credentials(original: Callable[..., Any]) -> Callable[..., Any]:
+    def boto_client_for(region: str, service: str, state_credentials: Any = None) -> Any:
+        role = getattr(state_credentials, "role_arn", None)
+        if not role:
+            return original(region=region, service=service, state_credentials=state_credentials)
+        import boto3
+
+        sts = original(region=region, service="sts")
+        creds = sts.assume_role(RoleArn=role, RoleSessionName="drctl-stepfunctions")["Credentials"]
+        client = original(region=region, service=service)
+        return boto3.client(
+            service,
+            region_name=region,
+            aws_access_key_id=creds["AccessKeyId"],
+            aws_secret_access_key=creds["SecretAccessKey"],
+            aws_session_token=creds["SessionToken"],
+            endpoint_url=client.meta.endpoint_url,
+            config=client.meta.config,
+        )
+
+    return boto_client_for
+
+
 def _wait_interval(self: Any, env: Any, wait_seconds: int) -> None:
     if wait_seconds > 0 and env.is_running():
         aws_time.wait(float(wait_seconds))
@@ -109,9 +157,11 @@ def install() -> None:
         wait_function as wait,
     )
 
+    _patches.replace(sdk.StateTaskServiceAwsSdk, "_get_boto_service_name", _boto_service_name)
     _patches.replace(sdk.StateTaskServiceAwsSdk, "_normalise_parameters", _normalise_parameters)
     _patches.replace(sdk.StateTaskServiceAwsSdk, "_normalise_response", _normalise_response)
     _patches.replace(wait.WaitFunction, "_wait_interval", _wait_interval)
+    _patches.replace(sdk, "boto_client_for", _with_credentials(vars(sdk)["boto_client_for"]))
     import sys
 
     import moto.stepfunctions.parser.models  # noqa: F401  (loads the interpreter)

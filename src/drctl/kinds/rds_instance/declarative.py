@@ -32,8 +32,10 @@ _GROUP = f"{_INSTANCE}.DbParameterGroups[0].DbParameterGroupName"
 _APPLY = f"{_INSTANCE}.DbParameterGroups[0].ParameterApplyStatus"
 
 
-def describe(instance_id: str, region: str) -> SdkCall:
-    return SdkCall("rds", "describeDBInstances", {"DbInstanceIdentifier": instance_id}, region)
+def describe(instance_id: str, region: str, side: str = "dr") -> SdkCall:
+    return SdkCall(
+        "rds", "describeDBInstances", {"DbInstanceIdentifier": instance_id}, region, side=side
+    )
 
 
 def standalone_available() -> dict[str, Any]:
@@ -94,6 +96,7 @@ def fence(
             "ApplyImmediately": True,
         },
         region,
+        side=side,
     )
     calls: tuple[SdkCall, ...] = (apply,)
     if group != current:
@@ -113,6 +116,7 @@ def fence(
                     ],
                 },
                 region,
+                side=side,
                 tolerate_failure=True,  # a rerun finds the copy made
             ),
             SdkCall(
@@ -129,11 +133,14 @@ def fence(
                     ],
                 },
                 region,
+                side=side,
             ),
             apply,
         )
-    call = describe(instance_id, region)
-    reboot = SdkCall("rds", "rebootDBInstance", {"DbInstanceIdentifier": instance_id}, region)
+    call = describe(instance_id, region, side)
+    reboot = SdkCall(
+        "rds", "rebootDBInstance", {"DbInstanceIdentifier": instance_id}, region, side=side
+    )
     return SfnStep(
         precheck=Probe(call, any_of(present(_SOURCE), _fenced())),
         run=calls,

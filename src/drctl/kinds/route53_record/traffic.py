@@ -280,7 +280,7 @@ def _declarative(res: Route53Record, ctx: RunContext) -> SfnStep | None:
         return None
     hc_id = str(hc["Id"])
     probe = Probe(
-        SdkCall("route53", "getHealthCheckStatus", {"HealthCheckId": hc_id}),
+        SdkCall("route53", "getHealthCheckStatus", {"HealthCheckId": hc_id}, side="global"),
         all_checkers_failing(),
     )
     return SfnStep(
@@ -290,6 +290,7 @@ def _declarative(res: Route53Record, ctx: RunContext) -> SfnStep | None:
                 "route53",
                 "updateHealthCheck",
                 {"HealthCheckId": hc_id, "Inverted": True, "Disabled": False},
+                side="global",
             ),
         ),
         verify=probe,
