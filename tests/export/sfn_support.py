@@ -146,12 +146,15 @@ def run_approving(loaded: LoadedPlan, *, mode: str, name: str) -> Execution:
     sfn = boto3.client("stepfunctions", region_name=region)
     existing = sfn.list_state_machines()["stateMachines"]
     arn = existing[0]["stateMachineArn"] if existing else machine(export(loaded, mode=mode), region)
+    started = time.monotonic()
     execution = start(arn, region, name, {"rpo_gate": {"ok": True}})
-    deadline = time.monotonic() + 60
+    deadline = started + 60
     while time.monotonic() < deadline:
         if sfn.describe_execution(executionArn=execution)["status"] != "RUNNING":
             break
         for token in waiting_approvals(sfn, execution).values():
             send_approval(sfn, token, "on-call@example.com")
         time.sleep(0.02)
-    return follow(execution, region)
+    finished = follow(execution, region)
+    finished.seconds = time.monotonic() - started
+    return finished
