@@ -68,3 +68,64 @@ def _history(sfn: Any, execution_arn: str) -> list[dict[str, Any]]:
         for page in paginator.paginate(executionArn=execution_arn)
         for event in page.get("events", [])
     ]
+
+
+# ---------------------------------------------------------------------- deploying a machine
+
+STATES_TRUST = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {
+            "Effect": "Allow",
+            "Principal": {"Service": "states.amazonaws.com"},
+            "Action": "sts:AssumeRole",
+        }
+    ],
+}
+POLICY_NAME = "drctl-steps"
+
+
+def state_machine_arn(sfn: Any, name: str) -> str | None:
+    """The ARN of the state machine called ``name`` in the client's Region, if any."""
+    paginator = sfn.get_paginator("list_state_machines")
+    for page in paginator.paginate():
+        for machine in page.get("stateMachines", []):
+            if machine.get("name") == name:
+                return str(machine["stateMachineArn"])
+    return None
+
+
+def ensure_role(iam: Any, name: str, policy: dict[str, Any], description: str) -> str:
+    """The role Step Functions runs the machine as: created when missing, its inline policy
+    (re)written either way; returns its ARN."""
+    try:
+        arn = str(iam.get_role(RoleName=name)["Role"]["Arn"])
+    except iam.exceptions.NoSuchEntityException:
+        arn = str(
+            iam.create_role(
+                RoleName=name,
+                AssumeRolePolicyDocument=json.dumps(STATES_TRUST),
+                Description=description[:1000],
+            )["Role"]["Arn"]
+        )
+    iam.put_role_policy(RoleName=name, PolicyName=POLICY_NAME, PolicyDocument=json.dumps(policy))
+    return arn
+
+
+def put_state_machine(
+    sfn: Any, name: str, definition: dict[str, Any], role_arn: str
+) -> tuple[str, bool]:
+    """Create the state machine, or update the one of that name; (ARN, created)."""
+    text = json.dumps(definition)
+    existing = state_machine_arn(sfn, name)
+    if existing is None:
+        created = sfn.create_state_machine(
+            name=name, definition=text, roleArn=role_arn, type="STANDARD"
+        )
+        return str(created["stateMachineArn"]), True
+    sfn.update_state_machine(stateMachineArn=existing, definition=text, roleArn=role_arn)
+    return existing, False
+
+
+def describe_state_machine(sfn: Any, arn: str) -> dict[str, Any]:
+    return dict(sfn.describe_state_machine(stateMachineArn=arn))

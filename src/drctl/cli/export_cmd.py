@@ -5,12 +5,16 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from drctl.cli.app import AppContext, pass_app
 from drctl.cli.common import load_for_command, plan_option, run_settings
+
+if TYPE_CHECKING:
+    from drctl.engine.graph import StepGraph
+    from drctl.plan.loader import LoadedPlan
 
 
 @click.group()
@@ -58,36 +62,10 @@ def stepfunctions(
     parameter group's name. A step that only the CLI engine can run makes the export fail
     (exit 2), naming it.
     """
-    from drctl.engine.run import recorded_by_step, step_graph
-    from drctl.engine.runs import list_runs
-    from drctl.engine.settings import make_context
-    from drctl.export.stepfunctions import Target, definition, roles_of, state_transitions
-    from drctl.kinds.registry import registry
+    from drctl.export.stepfunctions import state_transitions
 
-    loaded = load_for_command(app, plan_path)
+    loaded, graph, document = build_definition(app, plan_path, action, mode, only)
     plan = loaded.plan
-    settings = run_settings(app, dry_run=True)
-    ctx = make_context(plan, settings, mode=mode, require_credentials=True)
-    if action == "failback":
-        ctx.recorded = next(
-            (
-                recorded_by_step(r)
-                for r in list_runs(settings.state_dir)
-                if r.app == plan.app and r.action == "failover" and r.status == "succeeded"
-            ),
-            {},
-        )
-    graph = step_graph(plan, ctx, registry(), action, list(only))
-    target = Target(
-        app=plan.app,
-        action=action,
-        mode=mode,
-        region=plan.regions.dr,
-        default_timeout_seconds=float(plan.effective_objectives().rto_seconds),
-        topic_arn=plan.notifications.sns_topic_arn if plan.notifications else None,
-        roles=roles_of(plan),
-    )
-    document = definition(graph, target)
     text = json.dumps(document, indent=2) + "\n"
     summary: dict[str, Any] = {
         "app": plan.app,
@@ -114,6 +92,43 @@ def stepfunctions(
             f"({', '.join(summary['steps'])}); an execution that finds everything done makes "
             f"{summary['min_state_transitions']} state transitions"
         )
+
+
+def build_definition(
+    app: AppContext, plan_path: str, action: str, mode: str, only: tuple[str, ...]
+) -> tuple[LoadedPlan, StepGraph, dict[str, Any]]:
+    """The plan, its step graph for ``action``, and the definition that runs it (AWS is read,
+    not changed, to resolve ids): shared by ``export`` and ``deploy``."""
+    from drctl.engine.run import recorded_by_step, step_graph
+    from drctl.engine.runs import list_runs
+    from drctl.engine.settings import make_context
+    from drctl.export.stepfunctions import Target, definition, roles_of
+    from drctl.kinds.registry import registry
+
+    loaded = load_for_command(app, plan_path)
+    plan = loaded.plan
+    settings = run_settings(app, dry_run=True)
+    ctx = make_context(plan, settings, mode=mode, require_credentials=True)
+    if action == "failback":
+        ctx.recorded = next(
+            (
+                recorded_by_step(r)
+                for r in list_runs(settings.state_dir)
+                if r.app == plan.app and r.action == "failover" and r.status == "succeeded"
+            ),
+            {},
+        )
+    graph = step_graph(plan, ctx, registry(), action, list(only))
+    target = Target(
+        app=plan.app,
+        action=action,
+        mode=mode,
+        region=plan.regions.dr,
+        default_timeout_seconds=float(plan.effective_objectives().rto_seconds),
+        topic_arn=plan.notifications.sns_topic_arn if plan.notifications else None,
+        roles=roles_of(plan),
+    )
+    return loaded, graph, definition(graph, target)
 
 
 def _count_states(document: dict[str, Any]) -> int:

@@ -36,6 +36,7 @@ COMMANDS = {
     "report": "report_cmd:report",
     "export": "export_cmd:export",
     "approve": "approve_cmd:approve",
+    "deploy": "deploy_cmd:deploy",
 }
 
 
