@@ -113,19 +113,48 @@ def ensure_role(iam: Any, name: str, policy: dict[str, Any], description: str) -
 
 
 def put_state_machine(
-    sfn: Any, name: str, definition: dict[str, Any], role_arn: str
+    sfn: Any, name: str, definition: dict[str, Any], role_arn: str, tags: dict[str, str]
 ) -> tuple[str, bool]:
-    """Create the state machine, or update the one of that name; (ARN, created)."""
+    """Create the state machine, or update the one of that name; tagged with ``tags`` (what
+    it was generated from); (ARN, created)."""
     text = json.dumps(definition)
+    listed = [{"key": k, "value": v} for k, v in tags.items()]
     existing = state_machine_arn(sfn, name)
     if existing is None:
         created = sfn.create_state_machine(
-            name=name, definition=text, roleArn=role_arn, type="STANDARD"
+            name=name, definition=text, roleArn=role_arn, type="STANDARD", tags=listed
         )
         return str(created["stateMachineArn"]), True
     sfn.update_state_machine(stateMachineArn=existing, definition=text, roleArn=role_arn)
+    sfn.tag_resource(resourceArn=existing, tags=listed)
     return existing, False
+
+
+def machine_tags(sfn: Any, arn: str) -> dict[str, str]:
+    found = sfn.list_tags_for_resource(resourceArn=arn).get("tags", [])
+    return {str(t["key"]): str(t["value"]) for t in found}
 
 
 def describe_state_machine(sfn: Any, arn: str) -> dict[str, Any]:
     return dict(sfn.describe_state_machine(stateMachineArn=arn))
+
+
+# ---------------------------------------------------------------------- running one
+
+
+def start_execution(sfn: Any, machine_arn: str, name: str, payload: dict[str, Any]) -> str:
+    """Start an execution named ``name`` (AWS refuses a name already used: the same run
+    cannot start twice); its ARN."""
+    started = sfn.start_execution(
+        stateMachineArn=machine_arn, name=name, input=json.dumps(payload, default=str)
+    )
+    return str(started["executionArn"])
+
+
+def describe_execution(sfn: Any, execution_arn: str) -> dict[str, Any]:
+    return dict(sfn.describe_execution(executionArn=execution_arn))
+
+
+def history(sfn: Any, execution_arn: str) -> list[dict[str, Any]]:
+    """Every event of the execution so far, oldest first."""
+    return _history(sfn, execution_arn)

@@ -16,11 +16,6 @@ def deploy() -> None:
     """Put a plan's run into AWS, to run there."""
 
 
-def machine_name(app: str, action: str, mode: str) -> str:
-    """``drctl-<app>-<action>-<mode>``: one state machine per run the plan can start."""
-    return f"drctl-{app}-{action}-{mode}"[:80]
-
-
 def role_name(app: str, action: str, mode: str) -> str:
     return f"drctl-sfn-{app}-{action}-{mode}"[:64]
 
@@ -68,6 +63,7 @@ def stepfunctions(
     )
     from drctl.cli.export_cmd import build_definition
     from drctl.engine.settings import make_context
+    from drctl.export.execution import machine_name, machine_tags
     from drctl.export.iam import role_policy
     from drctl.export.stepfunctions import roles_of
 
@@ -114,7 +110,7 @@ def stepfunctions(
         )
     with aws_errors(f"Step Functions ({region})"):
         summary["state_machine_arn"], summary["created"] = put_state_machine(
-            sfn, name, document, summary["role_arn"]
+            sfn, name, document, summary["role_arn"], machine_tags(loaded.text, list(only))
         )
     _show(app, summary, "created" if summary["created"] else "updated")
 

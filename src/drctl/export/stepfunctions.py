@@ -464,6 +464,12 @@ class _Builder:
         return f"{step.id[:keep]}~{digest}: {suffix}"
 
 
+def state_name(step: Step, suffix: str) -> str:
+    """The name of one of ``step``'s states (``<step id>: <suffix>``, shortened past the
+    80-character limit): how a follower of the execution maps its history back to steps."""
+    return _Builder._name(step, suffix)
+
+
 def _throttle_retry(service: str) -> dict[str, Any]:
     svc = _ERROR_SERVICE.get(service, service[:1].upper() + service[1:])
     return {
