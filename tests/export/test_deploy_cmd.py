@@ -10,7 +10,7 @@ from typing import Any
 import boto3
 import pytest
 
-from tests.conftest import DEMO_PLAN
+from tests.conftest import DEMO_PLAN, REPO
 from tests.docs.json_shapes import documented, mismatches
 from tests.export import sfn_support
 from tests.support import invoke
@@ -91,8 +91,9 @@ def test_deploy_asks_and_a_refusal_changes_nothing(monkeypatch: pytest.MonkeyPat
 
 
 def test_a_plan_that_cannot_run_there_is_not_deployed() -> None:
-    with sfn_support.sandbox(Path(DEMO_PLAN)):
-        result = invoke("deploy", "stepfunctions", "--plan", str(DEMO_PLAN), "--yes")
+    plan = REPO / "examples" / "ecommerce-warm-standby-arc.yaml"
+    with sfn_support.sandbox(plan):
+        result = invoke("deploy", "stepfunctions", "--plan", str(plan), "--yes")
         assert result.exit_code == 2
-        assert "orders-db.drain has no declarative form" in result.stderr
+        assert "api.route-to-dr has no declarative form" in result.stderr
         assert _machines() == []

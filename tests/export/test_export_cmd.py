@@ -13,7 +13,7 @@ import boto3
 import pytest
 
 from drctl.export.validate import problems
-from tests.conftest import DEMO_PLAN
+from tests.conftest import DEMO_PLAN, REPO
 from tests.docs.json_shapes import documented, mismatches
 from tests.export import sfn_support
 from tests.export.end_state import end_state
@@ -62,10 +62,11 @@ def test_export_writes_a_well_formed_definition_and_changes_nothing(tmp_path: Pa
 
 
 def test_export_names_the_steps_only_the_cli_can_run() -> None:
-    with sfn_support.sandbox(Path(DEMO_PLAN)):
-        result = invoke("export", "stepfunctions", "--plan", str(DEMO_PLAN), "--action", "failover")
+    plan = REPO / "examples" / "ecommerce-warm-standby-arc.yaml"
+    with sfn_support.sandbox(plan):
+        result = invoke("export", "stepfunctions", "--plan", str(plan), "--action", "failover")
     assert result.exit_code == 2
-    assert "orders-db.drain has no declarative form" in result.stderr
+    assert "api.route-to-dr has no declarative form" in result.stderr
     assert result.stdout == ""
 
 

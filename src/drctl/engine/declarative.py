@@ -59,6 +59,7 @@ class Probe:
     holds: Rule
     nudge: tuple[Rule, SdkCall] | None = None
     select: dict[str, str] | None = None
+    wait_first: bool = False  # a wait loop that waits one poll before its first describe
 
 
 @dataclass(frozen=True)

@@ -366,11 +366,13 @@ class _Builder:
         polls = max(1, math.ceil(timeout / poll))
         choices: list[dict[str, Any]] = [{**_rooted(probe.holds, "$.probe"), "Next": done}]
         states: dict[str, Any] = {
+            # ``since``: when the wait began, for calls that read what happened after it
+            # (``"StartTime.$": "$.polls.since"``).
             n("start verify"): {
                 "Type": "Pass",
-                "Result": {"n": 0},
+                "Parameters": {"n": 0, "since.$": "$$.State.EnteredTime"},
                 "ResultPath": "$.polls",
-                "Next": n("verify"),
+                "Next": n("wait") if probe.wait_first else n("verify"),
             },
             n("verify"): self._probe(probe, next_=n("verified?")),
         }
@@ -385,7 +387,7 @@ class _Builder:
         states[n("wait")] = {"Type": "Wait", "Seconds": poll, "Next": n("count")}
         states[n("count")] = {
             "Type": "Pass",
-            "Parameters": {"n.$": "States.MathAdd($.polls.n, 1)"},
+            "Parameters": {"n.$": "States.MathAdd($.polls.n, 1)", "since.$": "$.polls.since"},
             "ResultPath": "$.polls",
             "Next": n("verify"),
         }

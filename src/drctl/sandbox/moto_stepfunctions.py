@@ -27,7 +27,9 @@ would make an exported definition behave unlike on AWS; this module closes them:
 * Time. A ``Wait`` state sleeps in real time in moto; the sandbox's AWS services move on the
   sandbox's AWS clock (``aws_time``). A wait here lets that much AWS time pass, as the CLI
   engine's polls do (``AwsClock``), so an execution sees a promotion through in milliseconds
-  with every state AWS would show.
+  with every state AWS would show. ``$$.State.EnteredTime`` is read on the same clock, so a
+  call that asks what happened since a state was entered (CloudWatch datapoints since the
+  wait began) sees the sandbox's AWS time, as the metrics it reads are stamped.
 
 What the interpreter still does not do is listed in docs/engines.md (IAM is not evaluated;
 aws-sdk error names are ``<service>.<service>Exception`` rather than AWS's
@@ -37,9 +39,11 @@ does not document).
 
 from __future__ import annotations
 
+import datetime
 import functools
 import re
 import time
+import types
 from collections.abc import Callable
 from typing import Any
 
@@ -141,6 +145,20 @@ def _with_credentials(original: Callable[..., Any]) -> Callable[..., Any]:
     return boto_client_for
 
 
+class _AwsDatetime(datetime.datetime):
+    """``datetime.datetime`` whose ``now`` is the sandbox's AWS clock."""
+
+    @classmethod
+    def now(cls, tz: datetime.tzinfo | None = None) -> Any:
+        current = aws_time.now()
+        return current.astimezone(tz) if tz is not None else current
+
+
+_AWS_DATETIME_MODULE = types.SimpleNamespace(
+    datetime=_AwsDatetime, timezone=datetime.timezone, timedelta=datetime.timedelta
+)
+
+
 def _wait_interval(self: Any, env: Any, wait_seconds: int) -> None:
     if wait_seconds > 0 and env.is_running():
         aws_time.wait(float(wait_seconds))
@@ -162,6 +180,9 @@ def install() -> None:
     _patches.replace(sdk.StateTaskServiceAwsSdk, "_normalise_response", _normalise_response)
     _patches.replace(wait.WaitFunction, "_wait_interval", _wait_interval)
     _patches.replace(sdk, "boto_client_for", _with_credentials(vars(sdk)["boto_client_for"]))
+    from moto.stepfunctions.parser.asl.component.state import state as state_module
+
+    _patches.replace(state_module, "datetime", _AWS_DATETIME_MODULE)
     import sys
 
     import moto.stepfunctions.parser.models  # noqa: F401  (loads the interpreter)

@@ -18,6 +18,7 @@ from drctl.engine.declarative import (
     SfnStep,
     all_of,
     any_of,
+    at_least,
     equals,
     negate,
     present,
@@ -153,4 +154,46 @@ def fence(
             ),
         ),
         unreachable_note=unreachable_note,
+    )
+
+
+DRAINED_SECONDS = 5  # as fencing.DRAIN_THRESHOLD_SECONDS
+
+
+def drain(replica: str, region: str, engine: str) -> SfnStep | None:
+    """Wait until ReplicaLag datapoints since the wait began (the fence is in-sync by then:
+    it is the step before) show the replica within 5 s, and none shows replication stopped
+    (-1). The CLI takes the newest datapoint after the fence; a Choice cannot sort, so here
+    any datapoint of the window counts, the minute of the fence included (CloudWatch rounds
+    the start down to the minute). PostgreSQL's ReplicaLag grows while an idle source is
+    fenced, which the CLI compares with the fence's time: no declarative form (None)."""
+    if engine.startswith("postgres"):
+        return None
+    datapoints = "$.Datapoints"
+    return SfnStep(
+        # Promoted already (a rerun): nothing replicates, nothing to drain.
+        precheck=Probe(describe(replica, region), negate(present(_SOURCE))),
+        verify=Probe(
+            SdkCall(
+                "cloudwatch",
+                "getMetricStatistics",
+                {
+                    "Namespace": "AWS/RDS",
+                    "MetricName": "ReplicaLag",
+                    "Dimensions": [{"Name": "DBInstanceIdentifier", "Value": replica}],
+                    "Statistics": ["Maximum"],
+                    "Period": 60,
+                    "StartTime.$": "$.polls.since",
+                    "EndTime.$": "$$.State.EnteredTime",
+                },
+                region,
+            ),
+            all_of(at_least("$.CaughtUp", 1), equals("$.Stopped", 0)),
+            select={
+                "CaughtUp": f"States.ArrayLength({datapoints}[?(@.Maximum <= {DRAINED_SECONDS})])",
+                "Stopped": f"States.ArrayLength({datapoints}[?(@.Maximum < 0)])",
+            },
+            # The window starts when the wait does: CloudWatch refuses an empty one.
+            wait_first=True,
+        )
     )

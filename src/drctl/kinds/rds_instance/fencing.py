@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from drctl.engine.context import RunContext
+from drctl.engine.declarative import SfnStep
 from drctl.engine.gate import LagReading
 from drctl.engine.step import Phase, Precheck, Step, StepOutcome, StepWaiting, Verification
 from drctl.errors import AwsError, DrctlError
@@ -285,4 +286,16 @@ def drain_step(
         mutating=False,
         timeout_seconds=3600.0,
         poll_seconds=15.0,
+        sfn=lambda: _declarative_drain(ctx, replica_side, replica, region),
     )
+
+
+def _declarative_drain(ctx: RunContext, side: str, replica: str, region: str) -> SfnStep | None:
+    """The drain for Step Functions; the engine is read when exporting (None offline)."""
+    if ctx.offline:
+        return None
+    try:
+        inst = api.describe_instance(ctx.client("rds", side), replica) or {}
+    except Exception:
+        return None
+    return declarative.drain(replica, region, str(inst.get("Engine", "")))
