@@ -195,5 +195,5 @@ def drain(replica: str, region: str, engine: str) -> SfnStep | None:
             },
             # The window starts when the wait does: CloudWatch refuses an empty one.
             wait_first=True,
-        )
+        ),
     )
