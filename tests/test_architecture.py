@@ -3,7 +3,7 @@
 Every ``import`` in src/drctl is read with ``ast`` -- module-level, inside functions, and
 under ``TYPE_CHECKING`` alike -- and checked against the floors:
 
-    cli > render > sandbox > drills > kinds > engine > aws > plan > errors
+    cli > render > sandbox > drills > export > kinds > engine > aws > plan > errors
 
 A module may import its own floor and the floors below it. Two kinds never import each
 other, no two modules import each other (directly or round a longer cycle), and boto3,
@@ -22,7 +22,18 @@ import pytest
 from tests.conftest import REPO
 
 SRC = REPO / "src"
-FLOORS = ["errors", "plan", "aws", "engine", "kinds", "drills", "sandbox", "render", "cli"]
+FLOORS = [
+    "errors",
+    "plan",
+    "aws",
+    "engine",
+    "kinds",
+    "export",
+    "drills",
+    "sandbox",
+    "render",
+    "cli",
+]
 TOP = {"drctl", "drctl.__main__", "drctl.data"}  # the package itself, the entry point, data
 AWS_SDKS = ("boto3", "botocore", "moto")
 

@@ -122,9 +122,23 @@ def test_the_main_commands_are_documented() -> None:
 @pytest.mark.parametrize(
     # Checked where they run anyway: sandbox up in tests/e2e/test_sandbox_subprocess.py, chaos
     # run (it follows FIS for seconds) in tests/cli/test_chaos_cmd.py, the demo (its own moto,
-    # which must not nest inside this module's) in tests/cli/test_demo.py.
+    # which must not nest inside this module's) in tests/cli/test_demo.py; approve and export
+    # stepfunctions, deploy stepfunctions (they need moto's Step Functions interpreter) in
+    # tests/export/.
     "name",
-    [n for n in SHAPES if n not in ("demo", "sandbox up", "chaos run")],
+    [
+        n
+        for n in SHAPES
+        if n
+        not in (
+            "demo",
+            "sandbox up",
+            "chaos run",
+            "approve",
+            "deploy stepfunctions",
+            "export stepfunctions",
+        )
+    ],
 )
 def test_real_output_matches_the_documented_shape(name: str, outputs: dict[str, Any]) -> None:
     page, shape = SHAPES[name]

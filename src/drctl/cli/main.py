@@ -41,6 +41,9 @@ COMMANDS = {
     "iam-policy": "iam_policy_cmd:iam_policy",
     "schedule": "schedule_cmd:schedule",
     "cost": "cost_cmd:cost",
+    "export": "export_cmd:export",
+    "approve": "approve_cmd:approve",
+    "deploy": "deploy_cmd:deploy",
 }
 
 

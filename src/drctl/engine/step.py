@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from enum import IntEnum, StrEnum
 from typing import Any
 
+from drctl.engine.declarative import SfnStep
+
 
 class Phase(IntEnum):
     """Where a step sits in a failover; lower phases finish before higher ones start.
@@ -127,6 +129,10 @@ class Step:
     # Plans of plans: the included plan's place in the run (0 first). Every step of a plan
     # stage finishes before the next plan stage starts, as phases do within one plan.
     plan_stage: int = 0
+
+    # The same step as AWS SDK calls, for Step Functions (drctl export); None: CLI only.
+    # Built on demand: it may read AWS (a parameter group's name), which a CLI run never needs.
+    sfn: Callable[[], SfnStep | None] | None = None
 
     @property
     def rank(self) -> int:

@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 from drctl.aws.calls import recording
 from drctl.aws.errors import aws_errors
+from drctl.engine.declarative import SfnStep
 from drctl.engine.step import (
     Check,
     CheckResult,
@@ -44,6 +45,7 @@ def aws_step(
     poll_seconds: float = 5.0,
     depends_on: list[str] | None = None,
     preparation: bool = False,
+    sfn: Callable[[], SfnStep | None] | None = None,
 ) -> Step:
     """A Step whose closures translate AWS errors and record mutating calls.
 
@@ -82,6 +84,7 @@ def aws_step(
         poll_seconds=poll_seconds,
         depends_on=depends_on or [],
         preparation=preparation,
+        sfn=sfn,
     )
 
 

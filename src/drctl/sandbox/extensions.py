@@ -26,7 +26,7 @@ import importlib
 import threading
 from types import ModuleType
 
-from drctl.sandbox import outages
+from drctl.sandbox import moto_stepfunctions, outages
 
 __all__ = ["install", "is_installed", "uninstall"]
 
@@ -57,6 +57,7 @@ def install() -> None:
         from drctl.sandbox import moto_config_rules  # account-level (AWS Config): no kind's
 
         moto_config_rules.install()
+        moto_stepfunctions.install()
         outages.install()
         _installed = True
         # The extensions move AWS state over the sandbox's AWS clock: runs in this process
@@ -75,6 +76,7 @@ def uninstall() -> None:
         from drctl.sandbox import moto_config_rules
 
         moto_config_rules.uninstall()
+        moto_stepfunctions.uninstall()
         for module in reversed(_modules()):
             module.uninstall()
         from drctl.engine.clock import set_default_clock

@@ -17,6 +17,7 @@ from __future__ import annotations
 from typing import Any
 
 from drctl.engine.context import RunContext
+from drctl.engine.declarative import Probe, SdkCall, SfnStep, all_of, equals, negate, present
 from drctl.engine.step import (
     Phase,
     Precheck,
@@ -254,4 +255,54 @@ def _move_writer(res: AuroraGlobal, ctx: RunContext, side: str, action: str) -> 
         run=run,
         verify=verify,
         poll_seconds=15.0,
+        sfn=None if side == "primary" else (lambda: _declarative(res, ctx, region, planned)),
+    )
+
+
+def _declarative(res: AuroraGlobal, ctx: RunContext, region: str, planned: bool) -> SfnStep | None:
+    """Switch over (planned) or fail over with data loss allowed to the member in
+    ``region``; done when that member is the writer, the global cluster ``available`` and
+    no move in progress. A Choice cannot search the member list, so the target's position in
+    it is read when exporting (with its ARN checked too: a changed membership times out, it
+    never passes). The preconditions the CLI names before a switchover show here as AWS's
+    refusal and the timeout."""
+    if ctx.offline:
+        return None
+    try:
+        glob = _global(res, ctx)
+    except Exception:
+        return None
+    members = [str(m["DBClusterArn"]) for m in glob.get("GlobalClusterMembers", [])]
+    target = api.member_in(glob, region)
+    if target is None:
+        return None
+    member = f"$.GlobalClusters[0].GlobalClusterMembers[{members.index(target)}]"
+    call = SdkCall(
+        "rds", "describeGlobalClusters", {"GlobalClusterIdentifier": res.global_cluster}, region
+    )
+    moved = all_of(
+        equals(f"{member}.DbClusterArn", target),
+        equals(f"{member}.IsWriter", True),
+        equals("$.GlobalClusters[0].Status", "available"),
+        negate(present("$.GlobalClusters[0].FailoverState.Status")),
+    )
+    params: dict[str, object] = {
+        "GlobalClusterIdentifier": res.global_cluster,
+        "TargetDbClusterIdentifier": target,
+    }
+    if not planned:
+        params["AllowDataLoss"] = True
+    return SfnStep(
+        precheck=Probe(call, moved),
+        # A rerun while the first move is under way is refused: the wait loop sees it through.
+        run=(
+            SdkCall(
+                "rds",
+                "switchoverGlobalCluster" if planned else "failoverGlobalCluster",
+                params,
+                region,
+                tolerate_failure=True,
+            ),
+        ),
+        verify=Probe(call, moved),
     )

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from drctl.engine.context import RunContext
+from drctl.engine.declarative import Probe, SdkCall, SfnStep, all_of, at_least, equals
 from drctl.engine.step import (
     Phase,
     Precheck,
@@ -165,6 +166,58 @@ def _scale_step(
         run=run,
         verify=verify,
         poll_seconds=15.0,
+        sfn=None if going_back else (lambda: _declarative(res, ctx)),
+    )
+
+
+_GROUP = "$.AutoScalingGroups[0]"
+
+
+def _declarative(res: AutoScalingGroup, ctx: RunContext) -> SfnStep | None:
+    """Set min and desired (max only when it is below), wait for ``desired`` InService
+    instances and none unhealthy -- a Choice cannot count, so the describe selects the
+    counts (a JSONPath filter). The launch blockers the CLI reports before scaling show here
+    as the timeout. None offline: whether max must grow is read when exporting."""
+    if ctx.offline:
+        return None
+    try:
+        group = _group(res, ctx)
+    except Exception:
+        return None
+    region = ctx.region("dr")
+    sizes: dict[str, object] = {"MinSize": res.desired, "DesiredCapacity": res.desired}
+    if int(group["MaxSize"]) < res.desired:
+        sizes["MaxSize"] = res.desired
+    probe = Probe(
+        SdkCall(
+            "autoscaling", "describeAutoScalingGroups", {"AutoScalingGroupNames": [res.dr]}, region
+        ),
+        all_of(
+            equals("$.MinSize", res.desired),
+            equals("$.DesiredCapacity", res.desired),
+            at_least("$.InService", res.desired),
+            equals("$.Unhealthy", 0),
+        ),
+        select={
+            "MinSize": f"{_GROUP}.MinSize",
+            "DesiredCapacity": f"{_GROUP}.DesiredCapacity",
+            "InService": f"States.ArrayLength({_GROUP}.Instances[?(@.LifecycleState == "
+            "'InService')])",
+            "Unhealthy": f"States.ArrayLength({_GROUP}.Instances[?(@.HealthStatus == "
+            "'Unhealthy')])",
+        },
+    )
+    return SfnStep(
+        precheck=probe,
+        run=(
+            SdkCall(
+                "autoscaling",
+                "updateAutoScalingGroup",
+                {"AutoScalingGroupName": res.dr, **sizes},
+                region,
+            ),
+        ),
+        verify=probe,
     )
 
 

@@ -16,6 +16,7 @@ import shlex
 
 from drctl.aws import cloudwatch
 from drctl.engine.context import RunContext
+from drctl.engine.declarative import Probe, SdkCall, SfnStep, present
 from drctl.engine.step import (
     Phase,
     Precheck,
@@ -200,6 +201,46 @@ def probe_step(
         run=run,
         poll_seconds=5.0,
         depends_on=depends_on,
+        sfn=lambda: _declarative(res, ctx, side),
+    )
+
+
+SFN_RUN_MARK = "stepfunctions"  # the probe item's key: drctl-probe#stepfunctions
+
+
+def _declarative(res: DynamoDbTable, ctx: RunContext, side: str) -> SfnStep | None:
+    """Put the probe item, read it back (consistent read) until it is there, remove it. The
+    key schema is read when exporting; a binary key cannot be written from JSON (None)."""
+    if ctx.offline:
+        return None
+    region = ctx.region(side)
+    try:
+        desc = api.describe_table(ctx.client("dynamodb", side), res.table)
+    except Exception:
+        return None
+    if desc is None:
+        return None
+    schema = api.key_schema_of(desc)
+    if any(kind == "B" for _, kind in schema):
+        return None
+    key = api.marked_key(schema, api.PROBE_MARK, SFN_RUN_MARK)
+    item = {
+        **key,
+        "drctl_probe": {"S": "drctl writability probe: removed by the step that wrote it"},
+        "drctl_written_at": {"S.$": "$$.State.EnteredTime"},
+    }
+    return SfnStep(
+        run=(SdkCall("dynamodb", "putItem", {"TableName": res.table, "Item": item}, region),),
+        verify=Probe(
+            SdkCall(
+                "dynamodb",
+                "getItem",
+                {"TableName": res.table, "Key": key, "ConsistentRead": True},
+                region,
+            ),
+            present("$.Item"),
+        ),
+        after=(SdkCall("dynamodb", "deleteItem", {"TableName": res.table, "Key": key}, region),),
     )
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from drctl.engine.context import RunContext
+from drctl.engine.declarative import Probe, SdkCall, SfnStep, all_of, at_least, equals
 from drctl.engine.step import (
     Phase,
     Precheck,
@@ -200,4 +201,74 @@ def _count_step(
         run=run,
         verify=verify,
         poll_seconds=15.0,
+        sfn=None if going_back else (lambda: _declarative(res, ctx, wanted_bounds, target_count)),
+    )
+
+
+_SERVICE = "$.Services[0]"
+
+
+def _declarative(
+    res: EcsService,
+    ctx: RunContext,
+    wanted_bounds: Any,
+    target_count: Any,
+) -> SfnStep | None:
+    """Raise the scalable target's bounds (when the service has one), set the count, wait
+    until the service is stable (one deployment, running = desired) with at least the count.
+    Bounds and count are read when exporting; the precheck looks at the service only."""
+    if ctx.offline:
+        return None
+    try:
+        target = api.scalable_target(
+            ctx.client("application-autoscaling", "dr"), res.cluster, res.service
+        )
+    except Exception:
+        return None
+    region = ctx.region("dr")
+    want = wanted_bounds(target)
+    count = int(target_count(want))
+    calls = []
+    if target is not None and want is not None:
+        calls.append(
+            SdkCall(
+                "applicationautoscaling",
+                "registerScalableTarget",
+                {
+                    "ServiceNamespace": "ecs",
+                    "ResourceId": api.resource_id(res.cluster, res.service),
+                    "ScalableDimension": api.SCALABLE_DIMENSION,
+                    "MinCapacity": want["min"],
+                    "MaxCapacity": want["max"],
+                },
+                region,
+            )
+        )
+    calls.append(
+        SdkCall(
+            "ecs",
+            "updateService",
+            {"Cluster": res.cluster, "Service": res.service, "DesiredCount": count},
+            region,
+        )
+    )
+    stable = all_of(
+        equals("$.Deployments", 1),
+        {"Variable": "$.Running", "NumericEqualsPath": "$.Desired"},
+    )
+    probe = Probe(
+        SdkCall(
+            "ecs", "describeServices", {"Cluster": res.cluster, "Services": [res.service]}, region
+        ),
+        all_of(at_least("$.Desired", count), stable),
+        select={
+            "Desired": f"{_SERVICE}.DesiredCount",
+            "Running": f"{_SERVICE}.RunningCount",
+            "Deployments": f"States.ArrayLength({_SERVICE}.Deployments)",
+        },
+    )
+    return SfnStep(
+        precheck=Probe(probe.call, all_of(equals("$.Desired", count), stable), select=probe.select),
+        run=tuple(calls),
+        verify=probe,
     )

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from drctl.engine.context import RunContext
+from drctl.engine.declarative import Probe, SdkCall, SfnStep, all_of, at_least, equals
 from drctl.engine.step import Phase, Precheck, Step, StepOutcome, Verification
 from drctl.errors import AwsError
 from drctl.kinds.global_accelerator import api
@@ -186,4 +187,54 @@ def dial_step(res: GlobalAccelerator, ctx: RunContext, *, to: str) -> Step:
         run=run,
         verify=verify,
         poll_seconds=5.0,
+        sfn=lambda: _declarative(res, ctx, order, serving),
+    )
+
+
+def _declarative(
+    res: GlobalAccelerator, ctx: RunContext, order: list[tuple[str, float]], serving: str
+) -> SfnStep | None:
+    """The two dials in the same order (gaining side first); done when the losing side's
+    dial reads its value; verified when the serving group reads 100% with a healthy
+    endpoint. The accelerator's ``DEPLOYED`` status, which the CLI also waits for, is a
+    second describe the one-call wait loop leaves out. Group ARNs are read when exporting."""
+    if ctx.offline:
+        return None
+    try:
+        found = groups(res, ctx, fresh=True)
+        pair(res, ctx, found)
+    except Exception:
+        return None
+
+    def arn(region: str) -> str:
+        return str(found[region]["EndpointGroupArn"])
+
+    def describe(region: str) -> SdkCall:
+        return SdkCall(
+            "globalaccelerator", "describeEndpointGroup", {"EndpointGroupArn": arn(region)},
+            api.API_REGION, side="global",
+        )  # fmt: skip
+
+    full, (losing, low) = order[0][1], order[1]
+    return SfnStep(
+        precheck=Probe(describe(losing), equals("$.EndpointGroup.TrafficDialPercentage", low)),
+        run=tuple(
+            SdkCall(
+                "globalaccelerator",
+                "updateEndpointGroup",
+                {"EndpointGroupArn": arn(region), "TrafficDialPercentage": percent},
+                api.API_REGION,
+                side="global",
+            )
+            for region, percent in order
+        ),
+        verify=Probe(
+            describe(serving),
+            all_of(equals("$.Dial", full), at_least("$.Healthy", 1)),
+            select={
+                "Dial": "$.EndpointGroup.TrafficDialPercentage",
+                "Healthy": "States.ArrayLength($.EndpointGroup.EndpointDescriptions"
+                "[?(@.HealthState == 'HEALTHY')])",
+            },
+        ),
     )

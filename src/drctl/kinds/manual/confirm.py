@@ -11,6 +11,7 @@ from __future__ import annotations
 import getpass
 
 from drctl.engine.context import RunContext
+from drctl.engine.declarative import SfnStep
 from drctl.engine.step import (
     Phase,
     Precheck,
@@ -63,6 +64,7 @@ def confirm_step(
         precheck=precheck,
         run=run,
         mutating=False,
+        sfn=lambda: SfnStep(manual=instructions),
     )
 
 

@@ -14,10 +14,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from drctl.engine.context import RunContext
+from drctl.engine.declarative import SfnStep
 from drctl.engine.gate import LagReading
 from drctl.engine.step import Phase, Precheck, Step, StepOutcome, StepWaiting, Verification
 from drctl.errors import AwsError, DrctlError
-from drctl.kinds.rds_instance import api
+from drctl.kinds.rds_instance import api, declarative
 from drctl.kinds.steps import aws_step
 from drctl.plan.durations import human_seconds
 from drctl.plan.models import RdsInstance
@@ -163,6 +164,15 @@ def fence_step(
         run=run,
         verify=verify,
         poll_seconds=10.0,
+        sfn=lambda: declarative.fence(
+            ctx,
+            side,
+            instance_id,
+            unreachable_note=f"{instance_id} in {region} unreachable, not fenced: fence it "
+            "when the Region is back (drctl failover --resume, or the fence commands)"
+            if wait_if_unreachable
+            else None,
+        ),
     )
 
 
@@ -285,4 +295,16 @@ def drain_step(
         mutating=False,
         timeout_seconds=3600.0,
         poll_seconds=15.0,
+        sfn=lambda: _declarative_drain(ctx, replica_side, replica, region),
     )
+
+
+def _declarative_drain(ctx: RunContext, side: str, replica: str, region: str) -> SfnStep | None:
+    """The drain for Step Functions; the engine is read when exporting (None offline)."""
+    if ctx.offline:
+        return None
+    try:
+        inst = api.describe_instance(ctx.client("rds", side), replica) or {}
+    except Exception:
+        return None
+    return declarative.drain(replica, region, str(inst.get("Engine", "")))

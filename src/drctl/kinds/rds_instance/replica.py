@@ -19,7 +19,7 @@ from drctl.engine.step import (
     Verification,
 )
 from drctl.errors import AwsError
-from drctl.kinds.rds_instance import api, topology
+from drctl.kinds.rds_instance import api, declarative, topology
 from drctl.kinds.rds_instance.fencing import drain_step, fence_step
 from drctl.kinds.steps import aws_step
 from drctl.plan.models import RdsInstance
@@ -116,6 +116,11 @@ def promote_step(res: RdsInstance, ctx: RunContext) -> Step:
         run=run,
         verify=verify,
         poll_seconds=15.0,
+        sfn=lambda: (
+            None
+            if ctx.offline
+            else declarative.promote(res.dr, d_region, _backup_retention(res, ctx))
+        ),
     )
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 from drctl.engine.context import RunContext
+from drctl.engine.declarative import Probe, SdkCall, SfnStep, all_of, any_of, negate, present
 from drctl.engine.step import (
     Phase,
     Precheck,
@@ -239,4 +240,58 @@ def shift_traffic_step(res: Route53Record, ctx: RunContext) -> Step:
         run=run,
         verify=verify,
         poll_seconds=POLL_SECONDS,
+        sfn=lambda: _declarative(res, ctx),
+    )
+
+
+# Route 53 runs up to a few checkers per health-checker Region (at least 3 Regions, 8 by
+# default); the declarative verify reads this many observations.
+MAX_OBSERVATIONS = 24
+
+
+def all_checkers_failing() -> dict[str, Any]:
+    """Every observation reports ``Failure``: stricter than Route 53's own verdict (healthy
+    while more than 18% say so), and what an inverted check of a healthy endpoint reaches.
+    A Choice rule cannot count, so the rule is written per observation."""
+    return all_of(
+        present("$.HealthCheckObservations[0]"),
+        *(
+            any_of(
+                negate(present(f"$.HealthCheckObservations[{i}].StatusReport.Status")),
+                {
+                    "Variable": f"$.HealthCheckObservations[{i}].StatusReport.Status",
+                    "StringMatches": "Failure*",
+                },
+            )
+            for i in range(MAX_OBSERVATIONS)
+        ),
+    )
+
+
+def _declarative(res: Route53Record, ctx: RunContext) -> SfnStep | None:
+    """Invert and enable the PRIMARY's health check, wait until every checker reports it
+    failing (TestDNSAnswer, which the CLI also asks, is left out). None offline: the health
+    check's id is read from the records when exporting."""
+    if ctx.offline:
+        return None
+    try:
+        _, _, hc = locate_failover(res, ctx.client("route53", "global"))
+    except Exception:
+        return None
+    hc_id = str(hc["Id"])
+    probe = Probe(
+        SdkCall("route53", "getHealthCheckStatus", {"HealthCheckId": hc_id}, side="global"),
+        all_checkers_failing(),
+    )
+    return SfnStep(
+        precheck=probe,
+        run=(
+            SdkCall(
+                "route53",
+                "updateHealthCheck",
+                {"HealthCheckId": hc_id, "Inverted": True, "Disabled": False},
+                side="global",
+            ),
+        ),
+        verify=probe,
     )

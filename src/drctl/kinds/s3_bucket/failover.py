@@ -8,6 +8,7 @@ from typing import Any
 
 from drctl.aws import cloudwatch
 from drctl.engine.context import RunContext
+from drctl.engine.declarative import Probe, SdkCall, SfnStep, equals
 from drctl.engine.step import (
     Phase,
     Precheck,
@@ -113,4 +114,12 @@ def verify_dr_step(res: S3Bucket, ctx: RunContext) -> Step:
         verify=verify,
         mutating=False,
         poll_seconds=10.0,
+        # Declaratively: the DR bucket answers in its Region and is versioned (the CLI also
+        # compares the primary's newest objects, which needs a loop over keys).
+        sfn=lambda: SfnStep(
+            verify=Probe(
+                SdkCall("s3", "getBucketVersioning", {"Bucket": res.dr}, d_region),
+                equals("$.Status", "Enabled"),
+            )
+        ),
     )

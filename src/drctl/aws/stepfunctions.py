@@ -1,0 +1,160 @@
+"""AWS Step Functions: the manual steps an execution of an exported plan waits on.
+
+A manual step runs as ``sns:publish.waitForTaskToken``: the message carries the task token
+in its ``drctl_task_token`` attribute and names the step in ``drctl_step``. The execution's
+history keeps the parameters of that publish (``TaskScheduled``), so ``drctl approve`` finds
+the token from the execution and the step name alone, and sends it back with
+``SendTaskSuccess``.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+STEP_ATTRIBUTE = "drctl_step"
+TOKEN_ATTRIBUTE = "drctl_task_token"
+
+
+def execution_status(sfn: Any, execution_arn: str) -> str:
+    return str(sfn.describe_execution(executionArn=execution_arn)["status"])
+
+
+def waiting_approvals(sfn: Any, execution_arn: str) -> dict[str, str]:
+    """Manual step name -> task token, for each approval request the execution sent and
+    no answer (success, failure, timeout) closed yet."""
+    requests: dict[int, tuple[str, str]] = {}
+    closed: set[int] = set()
+    events = _history(sfn, execution_arn)
+    by_id = {int(e["id"]): e for e in events}
+    for event in events:
+        kind = event.get("type")
+        if kind == "TaskScheduled":
+            details = event.get("taskScheduledEventDetails", {})
+            if not str(details.get("resource", "")).endswith("waitForTaskToken"):
+                continue
+            try:
+                attributes = json.loads(details.get("parameters") or "{}").get(
+                    "MessageAttributes", {}
+                )
+            except ValueError:
+                continue
+            step = attributes.get(STEP_ATTRIBUTE, {}).get("StringValue")
+            token = attributes.get(TOKEN_ATTRIBUTE, {}).get("StringValue")
+            if step and token:
+                requests[int(event["id"])] = (str(step), str(token))
+        elif kind in ("TaskSucceeded", "TaskFailed", "TaskTimedOut"):
+            closed.add(_scheduled_by(event, by_id))
+    return {step: token for eid, (step, token) in requests.items() if eid not in closed}
+
+
+def send_approval(sfn: Any, token: str, approved_by: str) -> None:
+    sfn.send_task_success(taskToken=token, output=json.dumps({"approved_by": approved_by}))
+
+
+def _scheduled_by(event: dict[str, Any], by_id: dict[int, dict[str, Any]]) -> int:
+    """The id of the ``TaskScheduled`` event a task's result answers, following
+    ``previousEventId`` back (branches of a Parallel interleave their events)."""
+    current = by_id.get(int(event.get("previousEventId") or 0))
+    while current is not None and current.get("type") != "TaskScheduled":
+        current = by_id.get(int(current.get("previousEventId") or 0))
+    return int(current["id"]) if current is not None else 0
+
+
+def _history(sfn: Any, execution_arn: str) -> list[dict[str, Any]]:
+    paginator = sfn.get_paginator("get_execution_history")
+    return [
+        dict(event)
+        for page in paginator.paginate(executionArn=execution_arn)
+        for event in page.get("events", [])
+    ]
+
+
+# ---------------------------------------------------------------------- deploying a machine
+
+STATES_TRUST = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {
+            "Effect": "Allow",
+            "Principal": {"Service": "states.amazonaws.com"},
+            "Action": "sts:AssumeRole",
+        }
+    ],
+}
+POLICY_NAME = "drctl-steps"
+
+
+def state_machine_arn(sfn: Any, name: str) -> str | None:
+    """The ARN of the state machine called ``name`` in the client's Region, if any."""
+    paginator = sfn.get_paginator("list_state_machines")
+    for page in paginator.paginate():
+        for machine in page.get("stateMachines", []):
+            if machine.get("name") == name:
+                return str(machine["stateMachineArn"])
+    return None
+
+
+def ensure_role(iam: Any, name: str, policy: dict[str, Any], description: str) -> str:
+    """The role Step Functions runs the machine as: created when missing, its inline policy
+    (re)written either way; returns its ARN."""
+    try:
+        arn = str(iam.get_role(RoleName=name)["Role"]["Arn"])
+    except iam.exceptions.NoSuchEntityException:
+        arn = str(
+            iam.create_role(
+                RoleName=name,
+                AssumeRolePolicyDocument=json.dumps(STATES_TRUST),
+                Description=description[:1000],
+            )["Role"]["Arn"]
+        )
+    iam.put_role_policy(RoleName=name, PolicyName=POLICY_NAME, PolicyDocument=json.dumps(policy))
+    return arn
+
+
+def put_state_machine(
+    sfn: Any, name: str, definition: dict[str, Any], role_arn: str, tags: dict[str, str]
+) -> tuple[str, bool]:
+    """Create the state machine, or update the one of that name; tagged with ``tags`` (what
+    it was generated from); (ARN, created)."""
+    text = json.dumps(definition)
+    listed = [{"key": k, "value": v} for k, v in tags.items()]
+    existing = state_machine_arn(sfn, name)
+    if existing is None:
+        created = sfn.create_state_machine(
+            name=name, definition=text, roleArn=role_arn, type="STANDARD", tags=listed
+        )
+        return str(created["stateMachineArn"]), True
+    sfn.update_state_machine(stateMachineArn=existing, definition=text, roleArn=role_arn)
+    sfn.tag_resource(resourceArn=existing, tags=listed)
+    return existing, False
+
+
+def machine_tags(sfn: Any, arn: str) -> dict[str, str]:
+    found = sfn.list_tags_for_resource(resourceArn=arn).get("tags", [])
+    return {str(t["key"]): str(t["value"]) for t in found}
+
+
+def describe_state_machine(sfn: Any, arn: str) -> dict[str, Any]:
+    return dict(sfn.describe_state_machine(stateMachineArn=arn))
+
+
+# ---------------------------------------------------------------------- running one
+
+
+def start_execution(sfn: Any, machine_arn: str, name: str, payload: dict[str, Any]) -> str:
+    """Start an execution named ``name`` (AWS refuses a name already used: the same run
+    cannot start twice); its ARN."""
+    started = sfn.start_execution(
+        stateMachineArn=machine_arn, name=name, input=json.dumps(payload, default=str)
+    )
+    return str(started["executionArn"])
+
+
+def describe_execution(sfn: Any, execution_arn: str) -> dict[str, Any]:
+    return dict(sfn.describe_execution(executionArn=execution_arn))
+
+
+def history(sfn: Any, execution_arn: str) -> list[dict[str, Any]]:
+    """Every event of the execution so far, oldest first."""
+    return _history(sfn, execution_arn)

@@ -1,0 +1,140 @@
+"""``drctl export stepfunctions``: the plan's failover or failback as a Step Functions state
+machine definition (Amazon States Language), generated from the same step graph the CLI runs."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from drctl.cli.app import AppContext, pass_app
+from drctl.cli.common import load_for_command, plan_option, run_settings
+
+if TYPE_CHECKING:
+    from drctl.engine.graph import StepGraph
+    from drctl.plan.loader import LoadedPlan
+
+
+@click.group()
+def export() -> None:
+    """Hand a plan's run to another engine."""
+
+
+@export.command()
+@plan_option
+@click.option(
+    "--action",
+    type=click.Choice(["failover", "failback"]),
+    required=True,
+    help="Which run the state machine carries out.",
+)
+@click.option(
+    "--mode",
+    type=click.Choice(["planned", "unplanned"]),
+    default="planned",
+    show_default=True,
+    help="planned: fence, drain, gate on lag; unplanned: the primary may be gone.",
+)
+@click.option("--only", multiple=True, metavar="NAME", help="Only these resources (repeatable).")
+@click.option(
+    "-o",
+    "--out",
+    "out_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    metavar="FILE",
+    help="Write the definition to FILE instead of standard output.",
+)
+@pass_app
+def stepfunctions(
+    app: AppContext,
+    plan_path: str,
+    action: str,
+    mode: str,
+    only: tuple[str, ...],
+    out_file: Path | None,
+) -> None:
+    """The Amazon States Language definition that runs PLAN's ACTION on AWS Step Functions.
+
+    AWS is read (nothing is changed) to resolve what the calls need: a health check's id, a
+    parameter group's name. A step that only the CLI engine can run makes the export fail
+    (exit 2), naming it.
+    """
+    from drctl.export.stepfunctions import state_transitions
+
+    loaded, graph, document = build_definition(app, plan_path, action, mode, only)
+    plan = loaded.plan
+    text = json.dumps(document, indent=2) + "\n"
+    summary: dict[str, Any] = {
+        "app": plan.app,
+        "action": action,
+        "mode": mode,
+        "region": plan.regions.dr,
+        "steps": [s.id for s in graph.steps],
+        "states": _count_states(document),
+        "min_state_transitions": state_transitions(document),
+        "file": str(out_file) if out_file else None,
+    }
+    if out_file is None:
+        click.echo(text, nl=False)
+        return
+    out_file.write_text(text)
+    if app.json:
+        from drctl.render.json_out import emit
+
+        emit(summary)
+        return
+    if not app.quiet:
+        click.echo(
+            f"wrote {out_file}: {summary['states']} states for {len(graph.steps)} steps "
+            f"({', '.join(summary['steps'])}); an execution that finds everything done makes "
+            f"{summary['min_state_transitions']} state transitions"
+        )
+
+
+def build_definition(
+    app: AppContext, plan_path: str, action: str, mode: str, only: tuple[str, ...]
+) -> tuple[LoadedPlan, StepGraph, dict[str, Any]]:
+    """The plan, its step graph for ``action``, and the definition that runs it (AWS is read,
+    not changed, to resolve ids): shared by ``export`` and ``deploy``."""
+    from drctl.engine.run import recorded_by_step, step_graph
+    from drctl.engine.runs import list_runs
+    from drctl.engine.settings import make_context
+    from drctl.export.stepfunctions import Target, definition, roles_of
+    from drctl.kinds.registry import registry
+
+    loaded = load_for_command(app, plan_path)
+    plan = loaded.plan
+    settings = run_settings(app, dry_run=True)
+    ctx = make_context(plan, settings, mode=mode, require_credentials=True)
+    if action == "failback":
+        ctx.recorded = next(
+            (
+                recorded_by_step(r)
+                for r in list_runs(settings.state_dir)
+                if r.app == plan.app and r.action == "failover" and r.status == "succeeded"
+            ),
+            {},
+        )
+    graph = step_graph(plan, ctx, registry(), action, list(only))
+    target = Target(
+        app=plan.app,
+        action=action,
+        mode=mode,
+        region=plan.regions.dr,
+        default_timeout_seconds=float(plan.effective_objectives().rto_seconds),
+        topic_arn=plan.notifications.sns_topic_arn if plan.notifications else None,
+        roles=roles_of(plan),
+    )
+    return loaded, graph, definition(graph, target)
+
+
+def _count_states(document: dict[str, Any]) -> int:
+    count = 0
+    for state in document["States"].values():
+        count += 1
+        for branch in state.get("Branches", []):
+            count += _count_states(branch)
+    return count

@@ -1,0 +1,140 @@
+"""A step described as data: the AWS SDK calls that do it, for engines other than this process.
+
+The CLI engine runs a Step's closures. An engine that runs inside AWS (Step Functions) cannot
+call Python: it needs the same step as SDK calls and conditions on their answers. A kind that
+can describe a step that way attaches an :class:`SfnStep` to it; the exporter
+(``drctl.export``) turns it into states. The closures remain the reference: each declarative
+form mirrors its step's precheck, run and verify, and the tests run both engines against the
+same sandbox and compare what AWS ends up with.
+
+Names follow Step Functions' AWS SDK integrations: the service as in
+``arn:aws:states:::aws-sdk:<service>:<action>``, the action in camelCase, parameter and
+response members in PascalCase as the SDK for Java v2 spells them (``DbInstanceIdentifier``,
+``DbInstances``): https://docs.aws.amazon.com/step-functions/latest/dg/supported-services-awssdk.html
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+Rule = dict[str, Any]  # an Amazon States Language Choice rule; Variable paths start at "$."
+
+
+@dataclass(frozen=True)
+class SdkCall:
+    """One AWS SDK call with its parameters, resolved when the definition is exported.
+
+    ``region`` is the Region the call goes to; None means the state machine's own Region (or
+    a global service). ``side`` is whose account it acts in (``primary``, ``dr``, or
+    ``global`` for Route 53 and Global Accelerator, which live with the primary side): a plan
+    with ``accounts:`` gets the side's role as the task's ``Credentials``.
+    ``tolerate_failure`` marks a call whose failure is expected on a rerun (creating what an
+    earlier attempt already created): the run goes on, and the next call or the verification
+    fails if something really is wrong.
+    """
+
+    service: str
+    action: str
+    parameters: dict[str, Any] = field(default_factory=dict)
+    region: str | None = None
+    tolerate_failure: bool = False
+    side: str = "dr"
+
+    @property
+    def iam_action(self) -> str:
+        return f"{self.service}:{self.action[:1].upper()}{self.action[1:]}"
+
+
+@dataclass(frozen=True)
+class Probe:
+    """A describe call and the condition on its answer: ``holds`` means done (a precheck)
+    or verified (a wait loop). ``nudge``: while ``nudge[0]`` holds, make call ``nudge[1]``
+    and keep waiting (a parameter group waiting for a reboot). ``select``: what to keep of
+    the answer, name -> path or intrinsic (a Task's ``ResultSelector``), for what a Choice
+    cannot compute itself: ``States.ArrayLength($.Instances[?(@.LifecycleState ==
+    'InService')])`` counts; the rules then read the selected names."""
+
+    call: SdkCall
+    holds: Rule
+    nudge: tuple[Rule, SdkCall] | None = None
+    select: dict[str, str] | None = None
+    wait_first: bool = False  # a wait loop that waits one poll before its first describe
+
+
+@dataclass(frozen=True)
+class SfnStep:
+    """A Step as Step Functions runs it: skip when ``precheck`` holds, make the ``run``
+    calls in order, then poll ``verify`` until it holds or the step times out. ``manual``
+    (instead of calls): instructions for a person; the execution waits for ``drctl
+    approve``, which sends the task token back. ``unreachable_note``: when the precheck's
+    describe fails (its Region is down), the step ends with this note instead of failing the
+    execution (fencing an old primary that does not answer).
+
+    ``after``: calls made once verified (removing a probe item the step wrote).
+
+    A precheck that holds skips the step entirely, as the CLI engine does."""
+
+    run: tuple[SdkCall, ...] = ()
+    after: tuple[SdkCall, ...] = ()
+    precheck: Probe | None = None
+    verify: Probe | None = None
+    manual: str | None = None
+    unreachable_note: str | None = None
+
+    def calls(self) -> list[SdkCall]:
+        """Every SDK call the step may make (for its state machine role's policy)."""
+        found = [*self.run, *self.after]
+        for probe in (self.precheck, self.verify):
+            if probe is not None:
+                found.append(probe.call)
+                if probe.nudge is not None:
+                    found.append(probe.nudge[1])
+        return found
+
+
+def equals(path: str, value: str | bool | float) -> Rule:
+    """``path`` (from the call's answer, e.g. ``$.DbInstances[0].DbInstanceStatus``) is
+    ``value``; false when the path is absent."""
+    op = (
+        "BooleanEquals"
+        if isinstance(value, bool)
+        else "StringEquals"
+        if isinstance(value, str)
+        else "NumericEquals"
+    )
+    return {"And": [{"Variable": path, "IsPresent": True}, {"Variable": path, op: value}]}
+
+
+def starts_with(path: str, prefix: str) -> Rule:
+    return {
+        "And": [
+            {"Variable": path, "IsPresent": True},
+            {"Variable": path, "StringMatches": f"{prefix}*"},
+        ]
+    }
+
+
+def present(path: str) -> Rule:
+    return {"Variable": path, "IsPresent": True}
+
+
+def at_least(path: str, value: float) -> Rule:
+    return {
+        "And": [
+            {"Variable": path, "IsPresent": True},
+            {"Variable": path, "NumericGreaterThanEquals": value},
+        ]
+    }
+
+
+def all_of(*rules: Rule) -> Rule:
+    return {"And": list(rules)} if len(rules) > 1 else rules[0]
+
+
+def any_of(*rules: Rule) -> Rule:
+    return {"Or": list(rules)} if len(rules) > 1 else rules[0]
+
+
+def negate(rule: Rule) -> Rule:
+    return {"Not": rule}

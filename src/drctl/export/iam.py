@@ -1,0 +1,53 @@
+"""The IAM policy a state machine's role needs to run an exported definition: the action of
+every task it can run, found in the definition itself so the policy cannot miss a call."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+# aws-sdk service name (the SDK for Java v2's) -> IAM action prefix, where they differ.
+_IAM_PREFIX = {"applicationautoscaling": "application-autoscaling"}
+_SDK = "arn:aws:states:"
+# Actions a call needs beyond its own: a copy created with Tags is also tagged.
+_ALSO = {"rds:CopyDBParameterGroup": ("rds:AddTagsToResource",)}
+
+
+def task_actions(definition: dict[str, Any]) -> list[str]:
+    """``service:Action`` of every Task, sorted and deduplicated."""
+    found = set(_actions(definition["States"]))
+    for action in list(found):
+        found.update(_ALSO.get(action, ()))
+    return sorted(found)
+
+
+def _actions(states: dict[str, Any]) -> Iterator[str]:
+    for state in states.values():
+        for branch in state.get("Branches", []):
+            yield from _actions(branch["States"])
+        resource = str(state.get("Resource", ""))
+        if state.get("Type") != "Task" or not resource.startswith(_SDK):
+            continue
+        # arn:aws:states:<region>::<integration>:<service>:<action>[.<pattern>]
+        parts = resource.split(":")
+        if parts[5] == "aws-sdk":
+            service, action = parts[6], parts[7]
+        else:  # an optimized integration: arn:aws:states:::sns:publish[.waitForTaskToken]
+            service, action = parts[5], parts[6]
+        action = action.split(".")[0]
+        yield f"{_IAM_PREFIX.get(service, service)}:{action[:1].upper()}{action[1:]}"
+
+
+def role_policy(definition: dict[str, Any], assume: list[str]) -> dict[str, Any]:
+    """The inline policy: the tasks' actions (on any resource: the definition names them by
+    id, not all by ARN), and ``sts:AssumeRole`` on the plan's ``accounts`` roles."""
+    statements: list[dict[str, Any]] = [
+        {"Sid": "DrctlSteps", "Effect": "Allow", "Action": task_actions(definition),
+         "Resource": "*"},
+    ]  # fmt: skip
+    if assume:
+        statements.append(
+            {"Sid": "DrctlAccounts", "Effect": "Allow", "Action": "sts:AssumeRole",
+             "Resource": sorted(set(assume))}
+        )  # fmt: skip
+    return {"Version": "2012-10-17", "Statement": statements}

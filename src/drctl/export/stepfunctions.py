@@ -1,0 +1,506 @@
+"""A run's step graph as an Amazon States Language definition, for AWS Step Functions.
+
+The definition is generated from the same :class:`~drctl.engine.graph.StepGraph` the CLI
+engine runs, so the two engines cannot drift: each phase rank is a ``Parallel`` state whose
+branches are the groups of steps that wait for one another (run in their order); branches of
+one rank run side by side, and a rank starts when the previous one is done, as the CLI
+scheduler's phase barrier does. Each step, from its declarative form
+(:class:`~drctl.engine.declarative.SfnStep`):
+
+* precheck: a describe task and a Choice -- when its effect is already there, skip it;
+* run: its AWS SDK calls in order (``arn:aws:states:::aws-sdk:<service>:<action>``);
+* verify: describe, Choice, Wait -- until it holds, or fail after the step's timeout;
+* manual: an SNS message carrying the task token; ``drctl approve`` sends it back.
+
+The RPO gate is the first state: the starter (``drctl failover --engine stepfunctions``)
+measures replication lag where CloudWatch can be read and passes the verdict in the
+execution input; a planned execution without a passing verdict stops before any step.
+Every SDK task retries on throttling.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from drctl.aws.stepfunctions import STEP_ATTRIBUTE, TOKEN_ATTRIBUTE
+from drctl.engine.declarative import Probe, Rule, SdkCall, SfnStep
+from drctl.engine.graph import StepGraph
+from drctl.engine.step import Step
+from drctl.errors import DrctlError, UsageError
+from drctl.export.validate import problems
+from drctl.plan.models import Plan
+
+MAX_STATE_NAME = 80  # Amazon States Language limit on a state's name
+MANUAL_TIMEOUT_SECONDS = 86_400  # a person has a day to answer before the execution fails
+THROTTLING = (
+    "ThrottlingException",
+    "ThrottledException",
+    "TooManyRequestsException",
+    "RequestLimitExceededException",
+    "PriorRequestNotCompleteException",
+)
+# How Step Functions spells a service in error names (ServiceName.ErrorName, PascalCase).
+_ERROR_SERVICE = {
+    "rds": "Rds",
+    "route53": "Route53",
+    "s3": "S3",
+    "dynamodb": "DynamoDb",
+    "autoscaling": "AutoScaling",
+    "ecs": "Ecs",
+    "globalaccelerator": "GlobalAccelerator",
+    "route53recoverycluster": "Route53RecoveryCluster",
+    "sns": "Sns",
+}
+GATE_STATE = "RPO gate"
+APPROVAL_SUFFIX = "wait for approval"
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where and what the definition is for."""
+
+    app: str
+    action: str  # failover | failback
+    mode: str  # planned | unplanned
+    region: str  # the state machine's Region (the plan's DR Region)
+    default_timeout_seconds: float  # a step without its own timeout: the plan's RTO
+    topic_arn: str | None = None  # the plan's notifications.sns_topic_arn
+    roles: dict[str, str] = field(default_factory=dict)  # side -> the plan's accounts role
+
+
+def roles_of(plan: Plan) -> dict[str, str]:
+    """The plan's ``accounts`` roles by side: the tasks of a side act through its role."""
+    roles: dict[str, str] = {}
+    if plan.accounts is not None:
+        for side in ("primary", "dr"):
+            spec = getattr(plan.accounts, side)
+            if spec is not None:
+                roles[side] = spec.role_arn
+    return roles
+
+
+def declarative_forms(graph: StepGraph) -> dict[str, SfnStep]:
+    """Every step's declarative form; a step without one is a usage error naming them all."""
+    forms: dict[str, SfnStep] = {}
+    missing: list[str] = []
+    for step in graph.steps:
+        form = step.sfn() if step.sfn is not None else None
+        if form is None:
+            missing.append(step.id)
+        else:
+            forms[step.id] = form
+    if missing:
+        raise UsageError(
+            f"cannot run on Step Functions: {', '.join(missing)} "
+            f"{'has' if len(missing) == 1 else 'have'} no declarative form (only the CLI "
+            "engine can run them)",
+            hint="run those steps with drctl failover (or leave them out with --only); "
+            "a step whose AWS ids cannot be read now (offline, unreachable) has none either",
+        )
+    return forms
+
+
+def branches(graph: StepGraph, rank: int) -> list[list[Step]]:
+    """The steps of one phase rank in groups that wait for one another (connected by
+    ``depends_on`` within the rank), each group in the graph's execution order."""
+    level = [s for s in graph.steps if s.phase.rank == rank]
+    ids = {s.id for s in level}
+    parent = {s.id: s.id for s in level}
+
+    def root(sid: str) -> str:
+        while parent[sid] != sid:
+            parent[sid] = parent[parent[sid]]
+            sid = parent[sid]
+        return sid
+
+    for step in level:
+        for dep in graph.deps[step.id] & ids:
+            parent[root(dep)] = root(step.id)
+    groups: dict[str, list[Step]] = {}
+    for step in level:  # graph order is topological: each group keeps it
+        groups.setdefault(root(step.id), []).append(step)
+    return list(groups.values())
+
+
+def definition(graph: StepGraph, target: Target) -> dict[str, Any]:
+    """The state machine definition (a JSON-able dict) running ``graph``."""
+    forms = declarative_forms(graph)
+    document = _Builder(target, forms).build(graph)
+    found = problems(document)
+    if found:
+        raise DrctlError(f"internal: the generated definition is malformed: {'; '.join(found)}")
+    return document
+
+
+def state_transitions(definition_: dict[str, Any]) -> int:
+    """State transitions of one execution that finds every step already done (each
+    precheck holds; a step without one verifies once). Step Functions Standard bills per
+    transition; a step that acts adds one per call, and its wait loop four per poll (verify,
+    Choice, Wait, count) -- see docs/engines.md."""
+    return _count(definition_["States"], definition_["StartAt"])
+
+
+def _count(states: dict[str, Any], start: str) -> int:
+    count, name = 0, start
+    seen: set[str] = set()
+    while name and name not in seen:
+        seen.add(name)
+        state = states[name]
+        count += 1
+        if state["Type"] == "Parallel":
+            count += sum(_count(b["States"], b["StartAt"]) for b in state["Branches"])
+        name = _skip_next(state)
+    return count
+
+
+def _skip_next(state: dict[str, Any]) -> str:
+    """The next state on the already-done path: a Choice takes its first rule."""
+    if state["Type"] == "Choice":
+        return str(state["Choices"][0]["Next"])
+    return str(state.get("Next", ""))
+
+
+class _Builder:
+    def __init__(self, target: Target, forms: dict[str, SfnStep]) -> None:
+        self.target = target
+        self.forms = forms
+        self.cross_region: set[str] = set()
+
+    # ------------------------------------------------------------------ the machine
+
+    def build(self, graph: StepGraph) -> dict[str, Any]:
+        t = self.target
+        states: dict[str, Any] = {}
+        ranks = sorted({s.phase.rank for s in graph.steps})
+        phase_names = [self._phase_name(graph, r) for r in ranks]
+        first_after_gate = "Notify started" if t.topic_arn else (phase_names or ["Succeeded"])[0]
+        states[GATE_STATE] = self._gate(first_after_gate)
+        if t.mode == "planned":
+            states["RPO gate refused"] = {
+                "Type": "Fail",
+                "Error": "drctl.RpoGateRefused",
+                "Cause": "no passing RPO verdict in the input: start with drctl "
+                f"{t.action} --engine stepfunctions (it measures replication lag), or pass "
+                '{"accept_data_loss": true} to accept the loss',
+            }
+        if t.topic_arn:
+            states["Notify started"] = self._publish(
+                f"{t.action} of {t.app} started on Step Functions",
+                "States.Format('drctl {} of {} ({}) started: execution {}', "
+                f"'{t.action}', '{t.app}', '{t.mode}', $$.Execution.Id)",
+                next_=(phase_names or ["Notify succeeded"])[0],
+            )
+        done = "Notify succeeded" if t.topic_arn else "Succeeded"
+        failed = "Notify failed" if t.topic_arn else "Failed"
+        for i, rank in enumerate(ranks):
+            name = phase_names[i]
+            nxt = phase_names[i + 1] if i + 1 < len(ranks) else done
+            states[name] = {
+                "Type": "Parallel",
+                "Comment": "steps that do not wait for one another run side by side",
+                "Branches": [self._branch(group) for group in branches(graph, rank)],
+                "ResultPath": None,
+                "Next": nxt,
+                "Catch": [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": failed}],
+            }
+        if t.topic_arn:
+            states["Notify succeeded"] = self._publish(
+                f"{t.action} of {t.app} succeeded",
+                "States.Format('drctl {} of {} succeeded: execution {}', "
+                f"'{t.action}', '{t.app}', $$.Execution.Id)",
+                next_="Succeeded",
+            )
+            states["Notify failed"] = {
+                **self._publish(
+                    f"{t.action} of {t.app} FAILED",
+                    "States.Format('drctl {} of {} failed: {} ({}); execution {}', "
+                    f"'{t.action}', '{t.app}', $.error.Error, $.error.Cause, $$.Execution.Id)",
+                    next_="Failed",
+                ),
+                # A notification that cannot be sent must not hide why the run failed.
+                "Catch": [{"ErrorEquals": ["States.ALL"], "ResultPath": None, "Next": "Failed"}],
+            }
+        states["Succeeded"] = {"Type": "Succeed"}
+        states["Failed"] = {
+            "Type": "Fail",
+            "Error": "drctl.RunFailed",
+            "Cause": f"a step of the {t.action} failed: see the execution's history",
+        }
+        comment = (
+            f"drctl {t.action} of {t.app} ({t.mode}), generated by drctl export stepfunctions "
+            "from the plan: regenerate it after editing the plan."
+        )
+        if self.cross_region:
+            comment += (
+                " Calls to another Region than the state machine's: "
+                + ", ".join(sorted(self.cross_region))
+                + "."
+            )
+        return {"Comment": comment, "StartAt": GATE_STATE, "States": states}
+
+    def _phase_name(self, graph: StepGraph, rank: int) -> str:
+        labels = sorted(
+            {s.phase.label for s in graph.steps if s.phase.rank == rank},
+            key=lambda lbl: ["fence", "data", "compute", "traffic", "notify"].index(lbl),
+        )
+        return f"Phase {rank}: {' and '.join(labels)}"
+
+    def _gate(self, next_: str) -> dict[str, Any]:
+        if self.target.mode == "unplanned":
+            return {
+                "Type": "Pass",
+                "Comment": "unplanned: the primary may be gone; lag is journaled, not enforced",
+                "Next": next_,
+            }
+        return {
+            "Type": "Choice",
+            "Comment": "planned: replication lag within the RPO, measured by the starter "
+            "(drctl failover --engine stepfunctions), or data loss accepted",
+            "Choices": [
+                {
+                    "Or": [
+                        {
+                            "And": [
+                                {"Variable": "$.rpo_gate.ok", "IsPresent": True},
+                                {"Variable": "$.rpo_gate.ok", "BooleanEquals": True},
+                            ]
+                        },
+                        {
+                            "And": [
+                                {"Variable": "$.accept_data_loss", "IsPresent": True},
+                                {"Variable": "$.accept_data_loss", "BooleanEquals": True},
+                            ]
+                        },
+                    ],
+                    "Next": next_,
+                }
+            ],
+            "Default": "RPO gate refused",
+        }
+
+    def _publish(self, subject: str, message_expr: str, *, next_: str) -> dict[str, Any]:
+        return {
+            "Type": "Task",
+            "Resource": "arn:aws:states:::sns:publish",
+            "Parameters": {
+                "TopicArn": self.target.topic_arn,
+                "Subject": subject[:100],
+                "Message.$": message_expr,
+            },
+            "ResultPath": None,
+            "Retry": [_throttle_retry("sns")],
+            "Next": next_,
+        }
+
+    # ------------------------------------------------------------------ a branch
+
+    def _branch(self, steps: Sequence[Step]) -> dict[str, Any]:
+        states: dict[str, Any] = {}
+        firsts = [self._name(s, self._first_suffix(self.forms[s.id])) for s in steps]
+        for i, step in enumerate(steps):
+            after = firsts[i + 1] if i + 1 < len(steps) else None
+            states.update(self._step(step, self.forms[step.id], after))
+        return {"StartAt": firsts[0], "States": states}
+
+    @staticmethod
+    def _first_suffix(form: SfnStep) -> str:
+        if form.manual is not None:
+            return APPROVAL_SUFFIX
+        if form.precheck is not None:
+            return "precheck"
+        if form.run:
+            return "call 1"
+        return "start verify" if form.verify is not None else "done"
+
+    def _step(self, step: Step, form: SfnStep, after: str | None) -> dict[str, Any]:
+        def n(suffix: str) -> str:
+            return self._name(step, suffix)
+
+        def then(state: dict[str, Any], nxt: str | None) -> dict[str, Any]:
+            return {**state, "Next": nxt} if nxt else {**state, "End": True}
+
+        states: dict[str, Any] = {}
+        done = n("done")
+        states[done] = then({"Type": "Pass", "Comment": f"{step.id} done"}, after)
+        finish = done  # where a verified step goes: its ``after`` calls, then done
+        for i in range(len(form.after), 0, -1):
+            states[n(f"after {i}")] = self._task(form.after[i - 1], result=None, next_=finish)
+            finish = n(f"after {i}")
+        if form.manual is not None:
+            states[n(APPROVAL_SUFFIX)] = self._approval(step, form.manual, done)
+            return states
+        verify_start = n("start verify") if form.verify is not None else finish
+        first_call = n("call 1") if form.run else verify_start
+        if form.precheck is not None:
+            precheck = self._probe(form.precheck, next_=n("done already?"))
+            if form.unreachable_note:
+                states[n("unreachable")] = then(
+                    {"Type": "Pass", "Comment": form.unreachable_note, "ResultPath": None}, after
+                )
+                precheck["Catch"] = [
+                    {"ErrorEquals": ["States.ALL"], "ResultPath": None, "Next": n("unreachable")}
+                ]
+            states[n("precheck")] = precheck
+            states[n("done already?")] = {
+                "Type": "Choice",
+                "Choices": [{**_rooted(form.precheck.holds, "$.probe"), "Next": done}],
+                "Default": first_call,
+            }
+        for i, call in enumerate(form.run, start=1):
+            nxt = n(f"call {i + 1}") if i < len(form.run) else verify_start
+            task = self._task(call, result=None, next_=nxt)
+            if call.tolerate_failure:
+                task["Catch"] = [{"ErrorEquals": ["States.ALL"], "ResultPath": None, "Next": nxt}]
+            states[n(f"call {i}")] = task
+        if form.verify is not None:
+            states.update(self._wait_loop(step, form.verify, n, finish))
+        return states
+
+    def _wait_loop(self, step: Step, probe: Probe, n: Any, done: str) -> dict[str, Any]:
+        timeout = step.timeout_seconds or self.target.default_timeout_seconds
+        poll = max(1, int(step.poll_seconds))
+        polls = max(1, math.ceil(timeout / poll))
+        choices: list[dict[str, Any]] = [{**_rooted(probe.holds, "$.probe"), "Next": done}]
+        states: dict[str, Any] = {
+            # ``since``: when the wait began, for calls that read what happened after it
+            # (``"StartTime.$": "$.polls.since"``).
+            n("start verify"): {
+                "Type": "Pass",
+                "Parameters": {"n": 0, "since.$": "$$.State.EnteredTime"},
+                "ResultPath": "$.polls",
+                "Next": n("wait") if probe.wait_first else n("verify"),
+            },
+            n("verify"): self._probe(probe, next_=n("verified?")),
+        }
+        if probe.nudge is not None:
+            rule, call = probe.nudge
+            choices.append({**_rooted(rule, "$.probe"), "Next": n("nudge")})
+            states[n("nudge")] = self._task(call, result=None, next_=n("wait"))
+        choices.append(
+            {"Variable": "$.polls.n", "NumericGreaterThanEquals": polls, "Next": n("timed out")}
+        )
+        states[n("verified?")] = {"Type": "Choice", "Choices": choices, "Default": n("wait")}
+        states[n("wait")] = {"Type": "Wait", "Seconds": poll, "Next": n("count")}
+        states[n("count")] = {
+            "Type": "Pass",
+            "Parameters": {"n.$": "States.MathAdd($.polls.n, 1)", "since.$": "$.polls.since"},
+            "ResultPath": "$.polls",
+            "Next": n("verify"),
+        }
+        states[n("timed out")] = {
+            "Type": "Fail",
+            "Error": "drctl.StepTimeout",
+            "Cause": f"{step.id} not verified after {int(timeout)}s: {step.description}"[:32000],
+        }
+        return states
+
+    def _approval(self, step: Step, instructions: str, done: str) -> dict[str, Any]:
+        if not self.target.topic_arn:
+            raise UsageError(
+                f"{step.id} waits for a person: on Step Functions the request goes out by "
+                "SNS, and the plan has no notifications.sns_topic_arn",
+                hint="add notifications: {sns_topic_arn: ...} to the plan",
+            )
+        words = _format_argument(
+            f"drctl {self.target.action} of {self.target.app} waits for {step.resource}: "
+            f"{instructions} -- when done: drctl approve --plan PLAN --step {step.resource} "
+        )
+        message = f"States.Format('{{}}--execution {{}} (task token: {{}})', '{words}', "
+        message += "$$.Execution.Id, $$.Task.Token)"
+        return {
+            "Type": "Task",
+            "Comment": f"By hand: {instructions}",
+            "Resource": "arn:aws:states:::sns:publish.waitForTaskToken",
+            "Parameters": {
+                "TopicArn": self.target.topic_arn,
+                "Subject": f"drctl: {step.resource} needs a person"[:100],
+                "Message.$": message,
+                # drctl approve finds the token in the execution's history by these.
+                "MessageAttributes": {
+                    STEP_ATTRIBUTE: {"DataType": "String", "StringValue": step.resource},
+                    TOKEN_ATTRIBUTE: {"DataType": "String", "StringValue.$": "$$.Task.Token"},
+                },
+            },
+            "TimeoutSeconds": MANUAL_TIMEOUT_SECONDS,
+            "ResultPath": None,
+            "Next": done,
+        }
+
+    def _probe(self, probe: Probe, *, next_: str) -> dict[str, Any]:
+        task = self._task(probe.call, result="$.probe", next_=next_)
+        if probe.select:
+            task["ResultSelector"] = {f"{k}.$": v for k, v in probe.select.items()}
+        return task
+
+    def _task(self, call: SdkCall, *, result: str | None, next_: str) -> dict[str, Any]:
+        region = call.region or self.target.region
+        if region == self.target.region:
+            resource = f"arn:aws:states:::aws-sdk:{call.service}:{call.action}"
+        else:
+            self.cross_region.add(f"{call.service}:{call.action} in {region}")
+            resource = f"arn:aws:states:{region}::aws-sdk:{call.service}:{call.action}"
+        task: dict[str, Any] = {
+            "Type": "Task",
+            "Resource": resource,
+            "Parameters": call.parameters,
+            "ResultPath": result,
+            "Retry": [_throttle_retry(call.service)],
+            "Next": next_,
+        }
+        role = self.target.roles.get("primary" if call.side == "global" else call.side)
+        if role:
+            task["Credentials"] = {"RoleArn": role}
+        return task
+
+    @staticmethod
+    def _name(step: Step, suffix: str) -> str:
+        name = f"{step.id}: {suffix}"
+        if len(name) <= MAX_STATE_NAME:
+            return name
+        digest = hashlib.sha256(step.id.encode()).hexdigest()[:8]
+        keep = MAX_STATE_NAME - len(suffix) - len(digest) - 4
+        return f"{step.id[:keep]}~{digest}: {suffix}"
+
+
+def state_name(step: Step, suffix: str) -> str:
+    """The name of one of ``step``'s states (``<step id>: <suffix>``, shortened past the
+    80-character limit): how a follower of the execution maps its history back to steps."""
+    return _Builder._name(step, suffix)
+
+
+def _throttle_retry(service: str) -> dict[str, Any]:
+    svc = _ERROR_SERVICE.get(service, service[:1].upper() + service[1:])
+    return {
+        "ErrorEquals": [f"{svc}.{name}" for name in THROTTLING],
+        "IntervalSeconds": 2,
+        "MaxAttempts": 6,
+        "BackoffRate": 2.0,
+    }
+
+
+def _format_argument(text: str) -> str:
+    """``text`` as a string argument of an intrinsic function. Step Functions lets quotes,
+    braces and backslashes be escaped there; moto's interpreter does not parse the escapes,
+    so they are replaced instead (the state's Comment keeps the exact words)."""
+    for char, plain in (("\\", "/"), ("'", '"'), ("{", "("), ("}", ")")):
+        text = text.replace(char, plain)
+    return text
+
+
+def _rooted(rule: Rule, root: str) -> Rule:
+    """``rule`` with its ``$.``-paths read under ``root`` (where the task put its answer)."""
+    out: Rule = {}
+    for key, value in rule.items():
+        if key == "Variable" or (key.endswith("Path") and isinstance(value, str)):
+            out[key] = root + str(value)[1:]  # NumericEqualsPath & co. read paths too
+        elif key in ("And", "Or"):
+            out[key] = [_rooted(r, root) for r in value]
+        elif key == "Not":
+            out[key] = _rooted(value, root)
+        else:
+            out[key] = value
+    return out

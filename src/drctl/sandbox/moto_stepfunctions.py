@@ -1,0 +1,206 @@
+"""moto's Step Functions interpreter, made to run drctl's exported definitions as AWS would.
+
+moto 5.2 executes state machines (``mock_aws(config={"stepfunctions":
+{"execute_state_machine": True}})``), AWS SDK integrations included: each
+``arn:aws:states:::aws-sdk:<service>:<action>`` task becomes a boto3 call into moto. Two gaps
+would make an exported definition behave unlike on AWS; this module closes them:
+
+* Names. Step Functions spells AWS SDK parameters and answers in PascalCase as the SDK for
+  Java v2 does (``DbInstanceIdentifier``, ``DbInstances``,
+  ``ReadReplicaSourceDbInstanceIdentifier``):
+  https://docs.aws.amazon.com/step-functions/latest/dg/supported-services-awssdk.html
+  moto passes parameters to boto3 unchanged (botocore drops the members it does not know,
+  silently) and hands back boto3's own spelling (``DBInstances``). Here requests are bound to
+  the operation's botocore input shape by case-insensitive snake-case name, and answers are
+  re-spelled from its output shape, with moto's own helpers for exactly that
+  (``_to_boto_request`` / ``_from_boto_response``, left unused by its aws-sdk task).
+* Paths. A definite path through an array (``$.DbInstances[0].DbInstanceStatus``) names one
+  value, and Step Functions compares that value; moto 5.2 hands back a one-element list
+  (its fix for getmoto/moto#7825), so ``StringEquals`` never matches. Definite paths (names
+  and literal indexes only) are read here as one value; any other path goes to moto. A
+  filter (``$.Instances[?(@.LifecycleState == 'InService')]``) is indefinite: AWS answers a
+  list, empty when nothing matches; moto fails the state then, and here answers ``[]``.
+* Credentials. A task with ``Credentials: {"RoleArn": ...}`` acts in the role's account
+  (https://docs.aws.amazon.com/step-functions/latest/dg/concepts-access-cross-acct-resources.html);
+  moto parses the field and ignores it, so every call lands in the state machine's account.
+  Here the role is assumed (moto's STS), and its credentials act in its account.
+* Time. A ``Wait`` state sleeps in real time in moto; the sandbox's AWS services move on the
+  sandbox's AWS clock (``aws_time``). A wait here lets that much AWS time pass, as the CLI
+  engine's polls do (``AwsClock``), so an execution sees a promotion through in milliseconds
+  with every state AWS would show. ``$$.State.EnteredTime`` is read on the same clock, so a
+  call that asks what happened since a state was entered (CloudWatch datapoints since the
+  wait began) sees the sandbox's AWS time, as the metrics it reads are stamped.
+
+What the interpreter still does not do is listed in docs/engines.md (IAM is not evaluated;
+aws-sdk error names are ``<service>.<service>Exception`` rather than AWS's
+``<Service>.<Code>Exception``; calls with a Region in the task ARN are honoured, which AWS
+does not document).
+"""
+
+from __future__ import annotations
+
+import datetime
+import functools
+import re
+import time
+import types
+from collections.abc import Callable
+from typing import Any
+
+from drctl.kinds.sandboxing import PatchSet, aws_time
+
+_patches = PatchSet()
+_DEFINITE = re.compile(r"^\$(?:\.[^.\[\]]+|\[\d+\])*$")
+_TOKEN = re.compile(r"\.([^.\[\]]+)|\[(\d+)\]")
+
+
+def _definite(original: Callable[[str, Any], Any]) -> Callable[[str, Any], Any]:
+    def extract_json(path: str, data: Any) -> Any:
+        if not _DEFINITE.match(path):
+            try:
+                return original(path, data)
+            except Exception as exc:
+                if "[?(" in path and type(exc).__name__ == "NoSuchJsonPathError":
+                    return []  # an indefinite path: no match is an empty list
+                raise
+        value = data
+        for name, index in _TOKEN.findall(path[1:]):
+            try:
+                value = value[int(index)] if index else value[name]
+            except (KeyError, IndexError, TypeError):
+                return original(path, data)  # moto's own NoSuchJsonPathError
+        return value
+
+    return extract_json
+
+
+@functools.cache
+def _operation(service: str, action: str) -> Any:
+    import botocore.session
+
+    model = botocore.session.get_session().get_service_model(service)
+    name = action[:1].upper() + action[1:]
+    for candidate in model.operation_names:
+        if candidate.lower() == name.lower():
+            return model.operation_model(candidate)
+    return None
+
+
+# Step Functions names AWS SDK services as the SDK for Java v2 does, without hyphens; boto3
+# keeps them (https://docs.aws.amazon.com/step-functions/latest/dg/supported-services-awssdk.html).
+_BOTO_NAMES = {
+    "applicationautoscaling": "application-autoscaling",
+    "route53recoverycluster": "route53-recovery-cluster",
+    "route53recoverycontrolconfig": "route53-recovery-control-config",
+}
+
+
+def _boto_service_name(self: Any, boto_service_name: str | None = None) -> str:
+    name = boto_service_name or self.resource.api_name
+    return str(_BOTO_NAMES.get(name, self._SERVICE_NAME_SFN_TO_BOTO_OVERRIDES.get(name, name)))
+
+
+def _normalise_parameters(
+    self: Any,
+    parameters: dict[str, Any],
+    boto_service_name: str | None = None,
+    service_action_name: str | None = None,
+) -> None:
+    op = _operation(self._get_boto_service_name(boto_service_name), self.resource.api_action)
+    if op is not None and op.input_shape is not None:
+        self._to_boto_request(parameters, op.input_shape)
+
+
+def _normalise_response(
+    self: Any,
+    response: Any,
+    boto_service_name: str | None = None,
+    service_action_name: str | None = None,
+) -> None:
+    op = _operation(self._get_boto_service_name(boto_service_name), self.resource.api_action)
+    if op is not None and op.output_shape is not None:
+        self._from_boto_response(response, op.output_shape)
+
+
+def _with_credentials(original: Callable[..., Any]) -> Callable[..., Any]:
+    def boto_client_for(region: str, service: str, state_credentials: Any = None) -> Any:
+        role = getattr(state_credentials, "role_arn", None)
+        if not role:
+            return original(region=region, service=service, state_credentials=state_credentials)
+        import boto3
+
+        sts = original(region=region, service="sts")
+        creds = sts.assume_role(RoleArn=role, RoleSessionName="drctl-stepfunctions")["Credentials"]
+        client = original(region=region, service=service)
+        return boto3.client(
+            service,
+            region_name=region,
+            aws_access_key_id=creds["AccessKeyId"],
+            aws_secret_access_key=creds["SecretAccessKey"],
+            aws_session_token=creds["SessionToken"],
+            endpoint_url=client.meta.endpoint_url,
+            config=client.meta.config,
+        )
+
+    return boto_client_for
+
+
+class _AwsDatetime(datetime.datetime):
+    """``datetime.datetime`` whose ``now`` is the sandbox's AWS clock."""
+
+    @classmethod
+    def now(cls, tz: datetime.tzinfo | None = None) -> Any:
+        current = aws_time.now()
+        return current.astimezone(tz) if tz is not None else current
+
+
+_AWS_DATETIME_MODULE = types.SimpleNamespace(
+    datetime=_AwsDatetime, timezone=datetime.timezone, timedelta=datetime.timedelta
+)
+
+
+def _wait_interval(self: Any, env: Any, wait_seconds: int) -> None:
+    if wait_seconds > 0 and env.is_running():
+        aws_time.wait(float(wait_seconds))
+    time.sleep(0)  # let the rest of the sandbox run
+
+
+def install() -> None:
+    if _patches.active:
+        return
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import (
+        state_task_service_aws_sdk as sdk,
+    )
+    from moto.stepfunctions.parser.asl.component.state.wait.wait_function import (
+        wait_function as wait,
+    )
+
+    _patches.replace(sdk.StateTaskServiceAwsSdk, "_get_boto_service_name", _boto_service_name)
+    _patches.replace(sdk.StateTaskServiceAwsSdk, "_normalise_parameters", _normalise_parameters)
+    _patches.replace(sdk.StateTaskServiceAwsSdk, "_normalise_response", _normalise_response)
+    _patches.replace(wait.WaitFunction, "_wait_interval", _wait_interval)
+    _patches.replace(sdk, "boto_client_for", _with_credentials(vars(sdk)["boto_client_for"]))
+    from moto.stepfunctions.parser.asl.component.state import state as state_module
+
+    _patches.replace(state_module, "datetime", _AWS_DATETIME_MODULE)
+    import sys
+
+    import moto.stepfunctions.parser.models  # noqa: F401  (loads the interpreter)
+    from moto.stepfunctions.parser.asl.utils import json_path
+
+    original = json_path.extract_json
+    definite = _definite(original)
+    # Every interpreter module that bound ``extract_json`` by name when it was imported.
+    for name, module in list(sys.modules.items()):
+        if name.startswith("moto.stepfunctions.parser") and (
+            getattr(module, "extract_json", None) is original
+        ):
+            _patches.replace(module, "extract_json", definite)
+
+
+def uninstall() -> None:
+    _patches.restore_all()
+
+
+def is_installed() -> bool:
+    return _patches.active

@@ -1,0 +1,139 @@
+"""The AWS state a failover leaves, read back resource by resource through the plan's own
+sessions (a plan with ``accounts:`` is read in each side's account), so the CLI engine's and
+Step Functions' runs of one plan can be compared field by field (times and ids that differ
+between two builds are left out)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drctl.engine.context import RunContext
+from drctl.engine.settings import default_settings, make_context
+from drctl.kinds.aurora_global import api as aurora
+from drctl.kinds.autoscaling_group import api as asg
+from drctl.kinds.dynamodb_table import api as ddb
+from drctl.kinds.ecs_service import api as ecs
+from drctl.kinds.global_accelerator import api as ga
+from drctl.kinds.route53_record import api as r53
+from drctl.kinds.route53_record.traffic import locate_failover, served_role
+from drctl.plan.models import Plan, ResourceBase
+
+
+def end_state(plan: Plan) -> dict[str, Any]:
+    ctx = make_context(plan, default_settings())
+    return {res.name: _read(ctx, res) for res in plan.resources}
+
+
+def _read(ctx: RunContext, res: ResourceBase) -> Any:
+    reader = _READERS.get(res.kind)
+    if reader is None:
+        raise AssertionError(f"no read-back for {res.kind}")
+    return reader(ctx, res)
+
+
+def _rds_instance(ctx: RunContext, res: Any) -> dict[str, Any]:
+    def one(instance_id: str, side: str) -> dict[str, Any] | None:
+        found = ctx.client("rds", side).describe_db_instances()["DBInstances"]
+        inst = next((i for i in found if i["DBInstanceIdentifier"] == instance_id), None)
+        if inst is None:
+            return None
+        group = (inst.get("DBParameterGroups") or [{}])[0]
+        return {
+            "status": inst["DBInstanceStatus"],
+            "replica_of": inst.get("ReadReplicaSourceDBInstanceIdentifier"),
+            "parameter_group": group.get("DBParameterGroupName"),
+            "parameter_apply": group.get("ParameterApplyStatus"),
+            "backup_retention": inst.get("BackupRetentionPeriod"),
+        }
+
+    return {"primary": one(res.primary, "primary"), "dr": one(res.dr, "dr")}
+
+
+def _route53_record(ctx: RunContext, res: Any) -> dict[str, Any]:
+    client = ctx.client("route53", "global")
+    _, records, hc = locate_failover(res, client)
+    config = r53.get_health_check(client, hc["Id"])["HealthCheckConfig"]
+    served, _ = served_role(client, records)
+    return {
+        "inverted": bool(config.get("Inverted")),
+        "disabled": bool(config.get("Disabled")),
+        "served": served,
+    }
+
+
+def _s3_bucket(ctx: RunContext, res: Any) -> dict[str, Any]:
+    s3 = ctx.client("s3", "dr")
+    return {"dr_versioning": s3.get_bucket_versioning(Bucket=res.dr).get("Status")}
+
+
+def _aurora_global(ctx: RunContext, res: Any) -> dict[str, Any]:
+    glob = aurora.describe_global(ctx.client("rds", "dr"), res.global_cluster) or {}
+    writer = aurora.writer_arn(glob)
+    return {
+        "writer_region": aurora.region_of(writer) if writer else None,
+        "status": glob.get("Status"),
+        "moving": aurora.failover_state(glob) is not None,
+    }
+
+
+def _dynamodb_table(ctx: RunContext, res: Any) -> dict[str, Any]:
+    client = ctx.client("dynamodb", "dr")
+    table = ddb.describe_table(client, res.table) or {}
+    items = client.scan(TableName=res.table).get("Items", [])
+    return {
+        "status": table.get("TableStatus"),
+        "replicas": sorted(
+            (r["RegionName"], r.get("ReplicaStatus")) for r in table.get("Replicas", [])
+        ),
+        "probe_items_left": [i for i in items if "drctl_probe" in i],
+    }
+
+
+def _autoscaling_group(ctx: RunContext, res: Any) -> dict[str, Any]:
+    group = asg.describe_group(ctx.client("autoscaling", "dr"), res.dr) or {}
+    return {
+        "min": group.get("MinSize"),
+        "desired": group.get("DesiredCapacity"),
+        "max": group.get("MaxSize"),
+        "in_service": asg.in_service(group),
+    }
+
+
+def _ecs_service(ctx: RunContext, res: Any) -> dict[str, Any]:
+    svc = ctx.client("ecs", "dr").describe_services(cluster=res.cluster, services=[res.service])
+    service = svc["services"][0]
+    target = ecs.scalable_target(
+        ctx.client("application-autoscaling", "dr"), res.cluster, res.service
+    )
+    return {
+        "desired": service.get("desiredCount"),
+        "running": service.get("runningCount"),
+        "stable": ecs.is_stable(service),
+        "bounds": (target["MinCapacity"], target["MaxCapacity"]) if target else None,
+    }
+
+
+def _global_accelerator(ctx: RunContext, res: Any) -> dict[str, Any]:
+    client = ga.client(ctx.sessions)
+    groups = ga.endpoint_groups(client, res.listener) or {}
+    return {
+        region: float(ga.endpoint_group(client, group["EndpointGroupArn"])["TrafficDialPercentage"])
+        for region, group in sorted(groups.items())
+    }
+
+
+def _manual(ctx: RunContext, res: Any) -> None:
+    return None  # a person's act: nothing in AWS to read back
+
+
+_READERS = {
+    "aurora-global": _aurora_global,
+    "autoscaling-group": _autoscaling_group,
+    "dynamodb-table": _dynamodb_table,
+    "ecs-service": _ecs_service,
+    "global-accelerator": _global_accelerator,
+    "manual": _manual,
+    "rds-instance": _rds_instance,
+    "route53-record": _route53_record,
+    "s3-bucket": _s3_bucket,
+}

@@ -1,0 +1,158 @@
+"""The definition's structure: the validator catches what Step Functions would refuse or
+never run, and the generator's branches follow the step graph."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import pytest
+
+from drctl.engine.declarative import Probe, SdkCall, SfnStep, equals
+from drctl.engine.graph import build_graph
+from drctl.engine.step import Phase, Precheck, Step, StepOutcome
+from drctl.errors import DrctlError
+from drctl.export.stepfunctions import (
+    Target,
+    branches,
+    declarative_forms,
+    definition,
+    state_transitions,
+)
+from drctl.export.validate import problems
+
+TARGET = Target("shop", "failover", "unplanned", "us-west-2", 900.0)
+
+
+def _step(resource: str, action: str, phase: Phase, *, sfn: bool = True) -> Step:
+    probe = Probe(SdkCall("rds", "describeDBInstances", {"DbInstanceIdentifier": resource}),
+                  equals("$.DbInstances[0].DbInstanceStatus", "available"))  # fmt: skip
+    form = SfnStep(
+        precheck=probe,
+        run=(SdkCall("rds", "rebootDBInstance", {"DbInstanceIdentifier": resource}),),
+        verify=probe,
+    )
+    return Step(
+        id=f"{resource}.{action}", resource=resource, kind="rds-instance", action=action,
+        phase=phase, description=f"{action} {resource}", cli=[],
+        precheck=lambda: Precheck(False, "", ""), run=StepOutcome,
+        sfn=(lambda: form) if sfn else None,
+    )  # fmt: skip
+
+
+def _graph() -> Any:
+    steps = [
+        _step("a", "one", Phase.DATA),
+        _step("a", "two", Phase.DATA),  # waits for a.one (its resource's chain)
+        _step("b", "one", Phase.DATA),  # independent of a
+        _step("c", "move", Phase.TRAFFIC),
+    ]
+    return build_graph(steps, {"c": ["a", "b"]})
+
+
+def test_independent_steps_get_their_own_branch_and_chains_stay_in_order() -> None:
+    graph = _graph()
+    groups = [[s.id for s in group] for group in branches(graph, Phase.DATA.rank)]
+    assert groups == [["a.one", "a.two"], ["b.one"]]
+    assert [[s.id for s in g] for g in branches(graph, Phase.TRAFFIC.rank)] == [["c.move"]]
+
+
+def test_the_generated_definition_is_well_formed_and_ordered_by_phase() -> None:
+    document = definition(_graph(), TARGET)
+    assert problems(document) == []
+    top = document["States"]
+    assert document["StartAt"] == "RPO gate"
+    assert top["RPO gate"]["Next"] == "Phase 1: data"
+    assert top["Phase 1: data"]["Next"] == "Phase 2: traffic"
+    assert len(top["Phase 1: data"]["Branches"]) == 2
+    chain = top["Phase 1: data"]["Branches"][0]["States"]
+    assert chain["a.one: done"]["Next"] == "a.two: precheck"
+    assert chain["a.two: done"]["End"] is True
+    retry = chain["a.one: call 1"]["Retry"][0]
+    assert "Rds.ThrottlingException" in retry["ErrorEquals"]
+    # Every step skipped: gate, 2 phases, and precheck + Choice + done per step.
+    assert state_transitions(document) == 1 + 2 + 4 * 3 + 1
+
+
+def test_a_planned_definition_gates_on_the_input() -> None:
+    document = definition(_graph(), Target("shop", "failover", "planned", "us-west-2", 900.0))
+    gate = document["States"]["RPO gate"]
+    assert gate["Type"] == "Choice" and gate["Default"] == "RPO gate refused"
+    assert document["States"]["RPO gate refused"]["Error"] == "drctl.RpoGateRefused"
+
+
+def test_a_step_without_a_declarative_form_is_named() -> None:
+    steps = [_step("a", "one", Phase.DATA), _step("b", "local", Phase.DATA, sfn=False)]
+    with pytest.raises(DrctlError) as caught:
+        declarative_forms(build_graph(steps, {}))
+    assert caught.value.exit_code == 2
+    assert "b.local has no declarative form" in caught.value.message
+
+
+def test_calls_to_another_region_are_flagged() -> None:
+    steps = [_step("a", "one", Phase.DATA)]
+    form = SfnStep(run=(SdkCall("rds", "rebootDBInstance", {}, region="us-east-1"),))
+    steps[0].sfn = lambda: form
+    document = definition(build_graph(steps, {}), TARGET)
+    task = document["States"]["Phase 1: data"]["Branches"][0]["States"]["a.one: call 1"]
+    assert task["Resource"] == "arn:aws:states:us-east-1::aws-sdk:rds:rebootDBInstance"
+    assert "rds:rebootDBInstance in us-east-1" in document["Comment"]
+
+
+def _broken(edit: Any) -> list[str]:
+    document = copy.deepcopy(definition(_graph(), TARGET))
+    edit(document)
+    return problems(document)
+
+
+def _branch(document: dict[str, Any]) -> dict[str, Any]:
+    return dict(document["States"]["Phase 1: data"]["Branches"][0]["States"])
+
+
+def test_the_validator_finds_a_transition_to_nowhere() -> None:
+    def edit(d: dict[str, Any]) -> None:
+        d["States"]["Phase 1: data"]["Branches"][0]["States"]["a.one: done"]["Next"] = "gone"
+
+    assert any("transition to 'gone'" in p for p in _broken(edit))
+
+
+def test_the_validator_finds_an_unreachable_state_and_a_missing_start() -> None:
+    def orphan(d: dict[str, Any]) -> None:
+        d["States"]["Orphan"] = {"Type": "Succeed"}
+
+    assert _broken(orphan) == ["top level: 'Orphan' is unreachable from 'RPO gate'"]
+
+    def no_start(d: dict[str, Any]) -> None:
+        d["StartAt"] = "Nowhere"
+
+    assert "top level: StartAt 'Nowhere' is not a state" in _broken(no_start)
+
+
+def test_the_validator_finds_duplicate_names_and_bad_branches() -> None:
+    def duplicate(d: dict[str, Any]) -> None:
+        branch = d["States"]["Phase 1: data"]["Branches"][1]["States"]
+        branch["a.one: done"] = {"Type": "Succeed"}
+
+    assert any("used twice" in p for p in _broken(duplicate))
+
+    def empty(d: dict[str, Any]) -> None:
+        d["States"]["Phase 2: traffic"]["Branches"] = []
+
+    assert "'Phase 2: traffic': a Parallel state needs Branches" in _broken(empty)
+
+    def both(d: dict[str, Any]) -> None:
+        d["States"]["Phase 1: data"]["End"] = True
+
+    assert "'Phase 1: data': needs exactly one of Next and End" in _broken(both)
+
+    def long_name(d: dict[str, Any]) -> None:
+        d["States"]["x" * 81] = {"Type": "Succeed"}
+
+    assert any("longer than 80" in p for p in _broken(long_name))
+
+
+def test_long_step_ids_get_short_unique_state_names() -> None:
+    steps = [_step("r" * 70 + "-1", "promote", Phase.DATA),
+             _step("r" * 70 + "-2", "promote", Phase.DATA)]  # fmt: skip
+    document = definition(build_graph(steps, {}), TARGET)
+    assert problems(document) == []

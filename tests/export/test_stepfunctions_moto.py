@@ -1,0 +1,77 @@
+"""Exported definitions run in moto's Step Functions interpreter against the same sandbox as
+the CLI engine: the same AWS state at the end, read back resource by resource, and a rerun
+that changes nothing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import boto3
+import pytest
+
+from drctl.engine.settings import default_settings
+from tests.conftest import DEMO_PLAN
+from tests.export import sfn_support
+from tests.export.end_state import end_state
+from tests.support import run_action
+
+
+def test_demo_unplanned_failover_on_step_functions_leaves_what_the_cli_leaves(
+    tmp_path: Path,
+) -> None:
+    with sfn_support.sandbox(Path(DEMO_PLAN)) as loaded:
+        before = end_state(loaded.plan)
+        settings = default_settings(state_dir=tmp_path / "state")
+        record = run_action(loaded, settings, "failover", mode="unplanned")
+        assert record.status == "succeeded"
+        by_cli = end_state(loaded.plan)
+    with sfn_support.sandbox(Path(DEMO_PLAN)) as loaded:
+        execution = sfn_support.run(loaded, mode="unplanned")
+        assert execution.status == "SUCCEEDED", execution.error
+        by_sfn = end_state(loaded.plan)
+    assert by_sfn == by_cli
+    # And the failover did something: replica promoted and writable, primary fenced,
+    # traffic on the SECONDARY.
+    assert before["orders-db"]["dr"]["replica_of"] is not None
+    assert by_sfn["orders-db"]["dr"] == {**by_sfn["orders-db"]["dr"], "replica_of": None}
+    assert by_sfn["orders-db"]["dr"]["status"] == "available"
+    assert str(by_sfn["orders-db"]["primary"]["parameter_group"]).startswith("drctl-fenced-")
+    assert by_sfn["api"] == {"inverted": True, "disabled": False, "served": "SECONDARY"}
+
+
+def test_a_rerun_of_the_execution_changes_nothing() -> None:
+    with sfn_support.sandbox(Path(DEMO_PLAN)) as loaded:
+        first = sfn_support.run(loaded, mode="unplanned", name="run-1")
+        assert first.status == "SUCCEEDED", first.error
+        after_first = end_state(loaded.plan)
+        second = sfn_support.run(loaded, mode="unplanned", name="run-2")
+        assert second.status == "SUCCEEDED", second.error
+        assert end_state(loaded.plan) == after_first
+    # Every step's precheck found it done: no call made, no wait loop entered.
+    acted = [n for n in second.entered if ": call " in n or n.endswith(": wait")]
+    assert acted == []
+    assert [n for n in first.entered if ": call " in n]  # the first one did act
+    assert len(second.entered) < len(first.entered)
+
+
+def test_a_planned_execution_without_a_passing_rpo_verdict_changes_nothing() -> None:
+    with sfn_support.sandbox(Path(DEMO_PLAN)) as loaded:
+        before = end_state(loaded.plan)
+        execution = sfn_support.run(
+            loaded, mode="planned", only=["assets", "api"], payload={"note": "no gate verdict"}
+        )
+        assert execution.status == "FAILED"
+        assert execution.error == "drctl.RpoGateRefused"
+        assert execution.entered == ["RPO gate", "RPO gate refused"]
+        assert end_state(loaded.plan) == before
+
+
+def test_an_execution_name_is_used_once() -> None:
+    """Named from the run id, a second start of the same run is refused by AWS."""
+    with sfn_support.sandbox(Path(DEMO_PLAN)) as loaded:
+        first = sfn_support.run(loaded, mode="unplanned", name="shop-failover-1")
+        assert first.status == "SUCCEEDED"
+        sfn = boto3.client("stepfunctions", region_name=loaded.plan.regions.dr)
+        arn = sfn.list_state_machines()["stateMachines"][0]["stateMachineArn"]
+        with pytest.raises(sfn.exceptions.ExecutionAlreadyExists):
+            sfn.start_execution(stateMachineArn=arn, name="shop-failover-1", input="{}")
