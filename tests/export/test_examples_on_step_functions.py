@@ -25,6 +25,16 @@ REFUSED = {
     ("hipaa-healthcare", "unplanned"): "plan has no notifications.sns_topic_arn",
     ("startup-backup-restore", "planned"): "app-db.restore has no declarative form",
     ("startup-backup-restore", "unplanned"): "app-db.restore has no declarative form",
+    ("organisation", "planned"): "has no failover steps to export",  # export each include
+    ("organisation", "unplanned"): "has no failover steps to export",
+    ("payments-custom-steps", "planned"): "payment-flags.run, settlement-queue.run, "
+    "tell-on-call.run have no declarative form",
+    ("payments-custom-steps", "unplanned"): "payment-flags.run, settlement-queue.run, "
+    "tell-on-call.run have no declarative form",
+    ("serverless-warm-standby", "planned"): "api-credentials.replica-in-sync, "
+    "order-worker.set-concurrency",
+    ("serverless-warm-standby", "unplanned"): "api-credentials.promote-dr, "
+    "order-worker.set-concurrency",
 }
 RUNS = [
     ("ecommerce-warm-standby", "planned"),

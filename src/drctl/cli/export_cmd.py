@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from drctl.cli.app import AppContext, pass_app
-from drctl.cli.common import load_for_command, plan_option, run_settings
+from drctl.cli.common import load_single_plan, plan_option, run_settings
 
 if TYPE_CHECKING:
     from drctl.engine.graph import StepGraph
@@ -105,7 +105,7 @@ def build_definition(
     from drctl.export.stepfunctions import Target, definition, roles_of
     from drctl.kinds.registry import registry
 
-    loaded = load_for_command(app, plan_path)
+    loaded = load_single_plan(app, plan_path, "export stepfunctions")
     plan = loaded.plan
     settings = run_settings(app, dry_run=True)
     ctx = make_context(plan, settings, mode=mode, require_credentials=True)

@@ -128,6 +128,12 @@ def branches(graph: StepGraph, rank: int) -> list[list[Step]]:
 
 def definition(graph: StepGraph, target: Target) -> dict[str, Any]:
     """The state machine definition (a JSON-able dict) running ``graph``."""
+    if not graph.steps:
+        raise UsageError(
+            f"{target.app} has no {target.action} steps to export",
+            hint="a plan of plans (include:) is exported plan by plan: export each plan it "
+            "includes",
+        )
     forms = declarative_forms(graph)
     document = _Builder(target, forms).build(graph)
     found = problems(document)
