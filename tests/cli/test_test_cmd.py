@@ -70,7 +70,7 @@ def plan_file(tmp_path: Path) -> Path:
 
 
 def test_checks_drill_passes_with_json_junit_and_a_run(
-    built_now: Any, plan_file: Path, drctl: Any, tmp_path: Path
+    built_now: Any, plan_file: Path, drctl: Any, tmp_path: Path, junit_schema: Any
 ) -> None:
     junit = tmp_path / "report.xml"
     result = drctl("-o", "json", "test", "--plan", str(plan_file), "--junit", str(junit))
@@ -83,6 +83,7 @@ def test_checks_drill_passes_with_json_junit_and_a_run(
     names = {c["name"] for c in drill["checks"]}
     assert {"orders-db.replica-lag", "assets.replication", "api.health-check"} <= names
 
+    junit_schema.validate(str(junit))  # the Jenkins xunit plugin's junit-10.xsd
     root = ET.parse(junit).getroot()
     assert_junit_shape(root)
     suite = root.find("testsuite")
@@ -111,7 +112,7 @@ def test_checks_drill_passes_with_json_junit_and_a_run(
 
 
 def test_failing_check_fails_the_drill_with_observed_vs_expected(
-    built_now: Any, plan_file: Path, drctl: Any, tmp_path: Path
+    built_now: Any, plan_file: Path, drctl: Any, tmp_path: Path, junit_schema: Any
 ) -> None:
     boto3.client("s3", region_name="us-west-2").put_bucket_versioning(
         Bucket="shop-assets-usw2", VersioningConfiguration={"Status": "Suspended"}
@@ -120,6 +121,7 @@ def test_failing_check_fails_the_drill_with_observed_vs_expected(
     result = drctl("test", "--plan", str(plan_file), "--junit", str(junit))
     assert result.exit_code == 1
     assert "readiness" in result.stdout and "assets.versioning" in result.stdout
+    junit_schema.validate(str(junit))
     root = ET.parse(junit).getroot()
     assert_junit_shape(root)
     failures = root.findall(".//failure")
@@ -133,3 +135,17 @@ def test_unknown_drill_and_plan_without_drills_are_bad_input(
     assert unknown.exit_code == 2 and "unknown drill 'nope'" in unknown.stderr
     none = drctl("test", "--plan", str(DEMO_PLAN))
     assert none.exit_code == 2 and "no drills" in none.stderr
+
+
+def test_the_junit_schema_refuses_what_jenkins_would(junit_schema: Any) -> None:
+    """The validator is not a rubber stamp: a testcase without a name, a suite without its
+    failure count, or a suite time that is not a Surefire time (at most three decimals) is
+    invalid under junit-10.xsd."""
+    good = (
+        '<testsuites><testsuite name="s" tests="1" failures="0" errors="0" time="0.5">'
+        '<testcase name="c" time="0.5"/></testsuite></testsuites>'
+    )
+    assert junit_schema.is_valid(good)
+    assert not junit_schema.is_valid(good.replace(' name="c"', ""))
+    assert not junit_schema.is_valid(good.replace('time="0.5"', 'time="0.5000"'))
+    assert not junit_schema.is_valid(good.replace(' failures="0"', ""))
