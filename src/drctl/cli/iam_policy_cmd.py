@@ -12,7 +12,19 @@ from drctl.cli.common import load_for_command, plan_option
 @plan_option
 @click.option(
     "--action",
-    type=click.Choice(["check", "failover", "failback", "test", "schedule", "cost"]),
+    type=click.Choice(
+        [
+            "check",
+            "failover",
+            "failback",
+            "test",
+            "cleanup",
+            "schedule",
+            "cost",
+            "alarms",
+            "compliance",
+        ]
+    ),
     help="Only what this command calls (default: every command drctl can run on the plan).",
 )
 @pass_app
@@ -41,6 +53,14 @@ def iam_policy(app: AppContext, plan_path: str, action: str | None) -> None:
                 "action": action or "all",
                 "policies": [p.as_dict() for p in found],
             }
+        )
+        return
+    if not found:
+        # Nothing to print is not an empty policy: say why, so a pipeline does not attach one.
+        click.echo(
+            f"drctl {action} makes no AWS call for plan {loaded.plan.app}: no policy needed "
+            "(e.g. alarms without notifications, cleanup without an rds-instance)",
+            err=True,
         )
         return
     for policy in found:

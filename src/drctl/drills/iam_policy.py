@@ -10,7 +10,11 @@ adds (SNS notifications, FIS experiments, an S3 state backend); their resources 
   notifications, the state backend;
 - ``test``: per drill -- ``checks``: ``check``; ``restore``: the resource's ``restore``;
   ``replication``: its ``canary``; ``experiment``: FIS; ``failover``: failover and failback;
-- ``schedule`` and ``cost``: what those commands read and change (:mod:`drctl.drills.iam_ops`).
+- ``check`` also covers ``check --publish`` (``cloudwatch:PutMetricData`` in regions.dr, only
+  in drctl's namespace) and ``check --policy`` (the kinds' reads);
+- ``cleanup``: the resources' ``cleanup`` actions (finding and deleting what failback kept);
+- ``schedule``, ``cost``, ``alarms`` (``alarms apply``) and ``compliance`` (``compliance
+  rules|status``): what those commands read and change (:mod:`drctl.drills.iam_ops`).
 
 With ``accounts`` in the plan there is one policy per role (a role that serves both sides gets
 one policy); without, one policy for whoever runs drctl. ``tests/kinds/test_iam_policy.py``
@@ -28,11 +32,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from drctl.drills.iam_ops import OPS, ops_grants
+from drctl.engine.publish import NAMESPACE as PUBLISH_NAMESPACE
+from drctl.engine.publish import SIDE as PUBLISH_SIDE
 from drctl.kinds.iam_scope import SIDES, Grant, Where, account, grants
 from drctl.kinds.registry import KindRegistry
 from drctl.plan.models import DrillType, Plan
 
-ACTIONS = ("check", "failover", "failback", "test", *OPS)
+ACTIONS = ("check", "failover", "failback", "test", "cleanup", *OPS)
 
 # Actions a policy grants that only some runs call: granted because the path that needs them
 # can be taken by that plan, tested to be declared for a reason (each one says which).
@@ -141,7 +147,7 @@ class SidePolicy:
 def _kind_uses(plan: Plan, action: str) -> list[tuple[Any, str]]:
     """(resource, use) pairs whose kind's IAM actions the command needs."""
     everyone = [r for r in plan.resources]
-    if action in ("check", "failover", "failback"):
+    if action in ("check", "failover", "failback", "cleanup", "compliance", "alarms"):
         return [(r, action) for r in everyone]
     pairs: list[tuple[Any, str]] = []
     by_name = {r.name: r for r in everyone}
@@ -169,7 +175,13 @@ def _plan_grants(plan: Plan, action: str) -> list[Grant]:
     """What the plan adds beyond its resources: notifications, experiments, state backend."""
     found: list[Grant] = []
     w = Where.of(plan)
-    journaled = action != "check"
+    journaled = action in ("failover", "failback", "test")  # runs that notify and journal
+    if action == "check":
+        # check --publish: metrics in regions.dr, only in drctl's namespace.
+        found.append(
+            Grant(PUBLISH_SIDE, "cloudwatch:PutMetricData", ("*",),
+                  (("StringEquals", "cloudwatch:namespace", PUBLISH_NAMESPACE),))
+        )  # fmt: skip
     if plan.notifications and action == "check":
         # drctl check's alarm checks (drctl.drills.alarms.IAM_ACTIONS["check"]).
         topic = plan.notifications.sns_topic_arn
@@ -233,9 +245,11 @@ def _plan_grants(plan: Plan, action: str) -> list[Grant]:
 
 def plan_grants(plan: Plan, action: str, kinds: KindRegistry) -> list[Grant]:
     """Every grant the command ``action`` needs for ``plan``."""
-    if action in OPS:
-        return ops_grants(plan, action)
     found: list[Grant] = []
+    if action in OPS:
+        found = ops_grants(plan, action)
+        if action not in ("compliance", "alarms") or not found:
+            return found  # (alarms without a topic: alarms apply refuses, calls nothing)
     for res, use in _kind_uses(plan, action):
         for iam in kinds.get(res.kind).iam_actions.get(use, ()):
             found += grants(plan, res, iam)

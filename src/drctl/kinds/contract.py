@@ -27,7 +27,19 @@ from drctl.plan.models import Capability, ResourceBase
 from drctl.plan.policies import Policy
 
 # What a kind's IAM lists are keyed by: the commands and capabilities that call AWS.
-IAM_USES = ("check", "failover", "failback", "backup", "canary", "restore", "cleanup")
+# What a kind's IAM actions are for: its capabilities, and the commands that read its
+# resources (compliance rules|status: resource ids; alarms apply: what an alarm watches).
+IAM_USES = (
+    "check",
+    "failover",
+    "failback",
+    "backup",
+    "canary",
+    "restore",
+    "cleanup",
+    "compliance",
+    "alarms",
+)
 IamActions = Mapping[str, tuple[str, ...]]
 
 

@@ -96,6 +96,12 @@ UNSCOPED = {
     "ec2:DescribeVolumes",
     "fis:ListExperimentTemplates",
     "fis:ListExperiments",
+    "lambda:ListEventSourceMappings",
+    "lambda:GetAccountSettings",
+    "config:DescribeConfigRules",
+    "config:DescribeConfigurationRecorders",
+    "config:DescribeConfigurationRecorderStatus",
+    "cloudwatch:PutMetricData",
 }
 
 
@@ -204,6 +210,104 @@ def _global_accelerator(w: Where, res: Any, action: str) -> list[Grant]:
     return [Grant("primary", action, (res.accelerator, f"{res.accelerator}/*"))]
 
 
+# Secrets Manager calls KMS with the caller's identity when it encrypts or decrypts a secret
+# (and its replicas) under a customer managed key: limited to those calls by kms:ViaService.
+_KMS_VIA_SECRETS_MANAGER = {"kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"}
+
+
+def _secret(w: Where, res: Any, action: str) -> list[Grant]:
+    if action.startswith("kms:"):
+        found = w.each_side(action, lambda r, a: [f"arn:aws:kms:{r}:{a}:key/*"])
+        if action in _KMS_VIA_SECRETS_MANAGER:
+            found = [
+                Grant(g.side, g.action, g.resources,
+                      (("StringEquals", "kms:ViaService",
+                        f"secretsmanager.{w.region[g.side]}.amazonaws.com"),))
+                for g in found
+            ]  # fmt: skip
+        return found
+    # A secret's ARN ends in "-" and six random characters (Secrets Manager user guide,
+    # "Resource: secret ARN"): "??????" matches exactly those, so no longer name slips in.
+    return w.each_side(
+        action, lambda r, a: [f"arn:aws:secretsmanager:{r}:{a}:secret:{res.secret}-??????"]
+    )
+
+
+def _function_arns(region: str, acct: str, function: str) -> list[str]:
+    """A function and its versions and aliases (``function:NAME`` and ``function:NAME:*``);
+    ``function`` may be a name, ``NAME:QUALIFIER`` or a full ARN."""
+    if function.startswith("arn:"):
+        base = ":".join(function.split(":")[:7])
+        return [base, f"{base}:*"]
+    name = function.split(":", 1)[0]
+    base = f"arn:aws:lambda:{region}:{acct}:function:{name}"
+    return [base, f"{base}:*"]
+
+
+def _lambda_function(w: Where, res: Any, action: str) -> list[Grant]:
+    if action == "lambda:UpdateEventSourceMapping":
+        # Mappings are named by UUID, unknown to the plan: any mapping of this function only.
+        return [
+            Grant(side, action, (f"arn:aws:lambda:{w.region[side]}:{w.acct[side]}:"
+                                 "event-source-mapping:*",),
+                  (("ArnLike", "lambda:FunctionArn",
+                    _function_arns(w.region[side], w.acct[side], res.function)[0] + "*"),))
+            for side in SIDES
+        ]  # fmt: skip
+    return w.each_side(action, lambda r, a: _function_arns(r, a, res.function))
+
+
+def _eventbridge_rules(w: Where, res: Any, action: str) -> list[Grant]:
+    bus = "" if res.event_bus == "default" else f"{res.event_bus}/"
+    names = {"primary": res.primary, "dr": res.dr}
+    return [
+        Grant(side, action,
+              tuple(f"arn:aws:events:{w.region[side]}:{w.acct[side]}:rule/{bus}{n}"
+                    for n in names[side]))
+        for side in SIDES
+    ]  # fmt: skip
+
+
+def _custom_actions(res: Any) -> list[Any]:
+    steps = [res.failover, *([res.failback] if res.failback else [])]
+    return [a for s in steps for a in (s.check, s.run, s.verify) if a is not None]
+
+
+def _custom(w: Where, res: Any, action: str) -> list[Grant]:
+    found: list[Grant] = []
+    for act in _custom_actions(res):
+        if act.invoke is not None and action.startswith("lambda:"):
+            side = act.invoke.side.value
+            functions = _function_arns(w.region[side], w.acct[side], act.invoke.function)
+            found.append(Grant(side, action, tuple(functions)))
+        elif act.automation is not None and action.startswith("ssm:"):
+            side = act.automation.side.value
+            region, acct = w.region[side], w.acct[side]
+            doc = act.automation.document
+            name = doc.rsplit("/", 1)[-1] if doc.startswith("arn:") else doc
+            # AWS-owned runbooks (AWS-*, Amazon*) have no account in their ARNs (Systems
+            # Manager user guide, "Setting up identity based policies examples").
+            owner = "" if name.startswith(("AWS-", "Amazon")) else acct
+            document = f"arn:aws:ssm:{region}:{owner}:document/{name}"
+            runbook: dict[str, tuple[str, ...]] = {
+                "ssm:DescribeDocument": (document,),
+                # Authorized on the runbook (its document and automation definition).
+                "ssm:StartAutomationExecution": (
+                    document,
+                    f"arn:aws:ssm:{region}:{owner}:automation-definition/{name}:*",
+                ),
+                "ssm:GetAutomationExecution": (
+                    f"arn:aws:ssm:{region}:{acct}:automation-execution/*",
+                ),
+            }
+            found.append(Grant(side, action, runbook[action]))
+    return found
+
+
+# Kinds whose scope names every resource an action may touch: no grant means the resource
+# never calls it (a custom step made only of local commands needs no lambda:InvokeFunction).
+COMPLETE_SCOPES = {"custom"}
+
 SCOPES = {
     "rds-instance": _rds_instance,
     "aurora-global": _aurora_global,
@@ -214,6 +318,10 @@ SCOPES = {
     "route53-record": _route53,
     "arc-routing-control": _arc_routing_control,
     "global-accelerator": _global_accelerator,
+    "secret": _secret,
+    "lambda-function": _lambda_function,
+    "eventbridge-rules": _eventbridge_rules,
+    "custom": _custom,
 }
 
 
@@ -229,4 +337,6 @@ def grants(plan: Plan, res: Any, action: str) -> list[Grant]:
         return _both(action)
     scope = SCOPES.get(res.kind)
     found = scope(w, res, action) if scope else []
+    if res.kind in COMPLETE_SCOPES:
+        return found
     return found or _both(action)

@@ -29,6 +29,10 @@ class AuroraGlobalKind(Kind):
             "rds:DescribeDBClusters",
             "cloudwatch:GetMetricStatistics",
         ),
+        # compliance rules|status: the member clusters' resource ids AWS Config knows them by
+        "compliance": ("rds:DescribeGlobalClusters", "rds:DescribeDBClusters"),
+        # alarms apply: which member is the secondary whose lag the alarm watches
+        "alarms": ("rds:DescribeGlobalClusters",),
         "failover": (
             "rds:DescribeGlobalClusters",
             "rds:DescribeDBClusters",

@@ -113,6 +113,8 @@ class RdsInstanceKind(Kind):
             "rds:DeleteDBInstance",
             "rds:AddTagsToResource",
         ),
+        # compliance rules|status: the instances' DbiResourceId, which AWS Config knows them by
+        "compliance": ("rds:DescribeDBInstances",),
         "cleanup": (
             "rds:DescribeDBInstances",
             "rds:DeleteDBInstance",

@@ -28,6 +28,12 @@ class Route53RecordKind(Kind):
     name = "route53-record"
     model = Route53Record
     iam_actions: ClassVar[IamActions] = {
+        # alarms apply: the PRIMARY record's health check, which the alarm watches
+        "alarms": (
+            "route53:ListHostedZonesByName",
+            "route53:GetHostedZone",
+            "route53:ListResourceRecordSets",
+        ),
         "check": (
             "route53:ListHostedZonesByName",
             "route53:GetHostedZone",
