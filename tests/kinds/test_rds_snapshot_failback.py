@@ -132,3 +132,28 @@ def test_failback_when_home_already_changes_nothing(built: tuple[Any, Any]) -> N
     app_db = [s for s in record.steps if s.resource == "app-db"]
     assert {s.status for s in app_db} == {"skipped"}, [(s.id, s.detail) for s in app_db]
     assert (_instances(HOME).keys(), _instances(AWAY).keys()) == before
+
+
+def test_failback_refuses_when_dr_was_deleted_by_hand_after_taking_writes(
+    built: tuple[Any, Any],
+) -> None:
+    """Unplanned failover (the old primary was never fenced), DR takes writes, then someone
+    deletes DR with a final snapshot: home looks "writable, DR retired", but the writes are
+    in that snapshot. Failback fails naming it, and changes nothing at home."""
+    loaded, settings = built
+    over = run_action(loaded, settings, "failover", mode="unplanned", accept_data_loss=True)
+    assert over.status == "succeeded", [(s.id, s.status, s.detail) for s in over.steps]
+    home_before = _instances(HOME)[PRIMARY]
+    boto3.client("rds", region_name=AWAY).delete_db_instance(
+        DBInstanceIdentifier=DR, FinalDBSnapshotIdentifier=f"{DR}-final"
+    )
+    settings.clock.sleep(1800)  # the deletion and its final snapshot complete
+    assert DR not in _instances(AWAY)
+
+    back = run_action(loaded, settings, "failback", accept_data_loss=False)
+    assert back.status == "failed"
+    details = " ".join(s.detail or "" for s in back.steps if s.resource == "app-db")
+    assert f"{DR}-final" in details and "newer than" in details
+    home_after = _instances(HOME)
+    assert set(home_after) == {PRIMARY}  # nothing renamed aside, nothing restored
+    assert home_after[PRIMARY]["InstanceCreateTime"] == home_before["InstanceCreateTime"]

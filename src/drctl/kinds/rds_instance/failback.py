@@ -36,12 +36,16 @@ NAME = "rds-instance"
 REPROTECT_TAG = "drctl:reprotected-from"
 
 
-def _suffix(ctx: RunContext) -> str:
+def run_suffix(ctx: RunContext) -> str:
+    """The run id's last part: names a run derives (kept-aside instances, snapshots) carry
+    it, so a resumed run finds what its first attempt created."""
     return (ctx.run_id or "manual").rsplit("-", 1)[-1]
 
 
-def _aside(instance_id: str, ctx: RunContext) -> str:
-    return f"{instance_id}-pre-failback-{_suffix(ctx)}"[:63].rstrip("-")
+def aside_name(instance_id: str, ctx: RunContext) -> str:
+    """``<id>-pre-failback-<run>``: where failback keeps an instance it replaces (found
+    again by ``drctl cleanup`` and ``drctl cost``)."""
+    return f"{instance_id}-pre-failback-{run_suffix(ctx)}"[:63].rstrip("-")
 
 
 def _tags(inst: dict[str, Any]) -> dict[str, str]:
@@ -106,7 +110,7 @@ def failback_steps(res: RdsInstance, ctx: RunContext) -> list[Step]:
 def _retire_old_primary(res: RdsInstance, ctx: RunContext) -> Step:
     region = ctx.region("primary")
     client = ctx.client("rds", "primary")
-    aside = _aside(res.primary, ctx)
+    aside = aside_name(res.primary, ctx)
 
     def precheck() -> Precheck:
         state, why = _home_state(res, ctx)
@@ -183,7 +187,7 @@ def _create_replica_step(
 ) -> Step:
     region, source_region = ctx.region(side), ctx.region(source_side)
     client, source_client = ctx.client("rds", side), ctx.client("rds", source_side)
-    aside = _aside(replica_id, ctx)
+    aside = aside_name(replica_id, ctx)
     # The instance the replica replaces: the DR instance itself (renamed aside by this step),
     # or the old primary (renamed aside by retire-old-primary, or still under its name).
     replaced = [replica_id, aside] if aside_first else [aside, replica_id]

@@ -33,7 +33,7 @@ from drctl.engine.step import Phase, Precheck, Step, StepOutcome, Verification
 from drctl.errors import AwsError
 from drctl.kinds.rds_instance import api
 from drctl.kinds.rds_instance.backup import backup_steps
-from drctl.kinds.rds_instance.failback import _aside, _suffix
+from drctl.kinds.rds_instance.failback import aside_name, run_suffix
 from drctl.kinds.rds_instance.fencing import fence_step
 from drctl.kinds.steps import aws_step
 from drctl.plan.models import RdsInstance
@@ -43,13 +43,34 @@ RESTORED_FROM_TAG = "drctl:restored-from"
 
 
 def _is_home(res: RdsInstance, ctx: RunContext) -> tuple[bool, str]:
-    """Home when ``dr`` no longer exists and ``primary`` takes writes (read from AWS)."""
-    if api.describe_instance(ctx.client("rds", "dr"), res.dr) is not None:
+    """Home when ``dr`` no longer exists and ``primary`` takes writes (read from AWS).
+
+    Unless ``dr`` left a snapshot newer than ``primary`` itself: then ``dr`` took writes
+    after ``primary`` was created and was deleted by hand (its final snapshot), and calling
+    that "home" would silently drop those writes. A failback's own ``snapshot-dr`` is always
+    older than the ``primary`` it restores, so it never trips this."""
+    rds_dr = ctx.client("rds", "dr")
+    if api.describe_instance(rds_dr, res.dr) is not None:
         return False, ""
     rds_home = ctx.client("rds", "primary")
     home = api.describe_instance(rds_home, res.primary)
     if home is None or not api.writable(rds_home, home)[0]:
         return False, ""
+    left = api.newest_snapshot(rds_dr, res.dr)
+    taken = api.snapshot_taken_at(left) if left else None
+    created = home.get("InstanceCreateTime")
+    if left is not None and taken is not None and created is not None and taken > created:
+        snap, region = left["DBSnapshotIdentifier"], ctx.region("dr")
+        when = taken.strftime("%Y-%m-%d %H:%M")
+        raise AwsError(
+            f"{res.dr} is gone, but its snapshot {snap} in {region} (taken {when} UTC) is "
+            f"newer than {res.primary}: the writes {res.dr} took are in that snapshot, not in "
+            f"{res.primary}; failback will not call this home",
+            hint=f"bring them home by hand (aws rds copy-db-snapshot "
+            f"--source-db-snapshot-identifier {snap} --source-region {region} ..., then "
+            f"restore it as {res.primary}), or delete {snap} if those writes are to be "
+            "dropped, then rerun failback",
+        )
     return True, f"{res.primary} is the writable primary and {res.dr} is retired"
 
 
@@ -138,7 +159,7 @@ def _snapshot_step(
 def failback_steps(res: RdsInstance, ctx: RunContext) -> list[Step]:
     p_region, d_region = ctx.region("primary"), ctx.region("dr")
     rds_home, rds_dr = ctx.client("rds", "primary"), ctx.client("rds", "dr")
-    suffix = _suffix(ctx)
+    suffix = run_suffix(ctx)
     dr_snapshot = f"drctl-{ctx.plan.app}-{res.name}-failback-{suffix}"[:255]
     home_copy = f"{dr_snapshot}-home"[:255]
     tags = {"drctl:app": ctx.plan.app, "drctl:resource": res.name}
@@ -207,7 +228,7 @@ def _restored_by_us(inst: dict[str, Any] | None, home_copy: str) -> bool:
 def _retire_stale_primary(res: RdsInstance, ctx: RunContext, home_copy: str) -> Step:
     region = ctx.region("primary")
     client = ctx.client("rds", "primary")
-    aside = _aside(res.primary, ctx)
+    aside = aside_name(res.primary, ctx)
 
     def precheck() -> Precheck:
         inst = api.describe_instance(client, res.primary)
@@ -307,7 +328,7 @@ def _restore_home(res: RdsInstance, ctx: RunContext, home_copy: str) -> Step:
 def _retire_dr(res: RdsInstance, ctx: RunContext) -> Step:
     region = ctx.region("dr")
     client = ctx.client("rds", "dr")
-    aside = _aside(res.dr, ctx)
+    aside = aside_name(res.dr, ctx)
 
     def precheck() -> Precheck:
         if api.describe_instance(client, res.dr) is None:
