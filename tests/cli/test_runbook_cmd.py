@@ -302,6 +302,31 @@ def test_resolve_without_credentials_says_so(monkeypatch: pytest.MonkeyPatch) ->
     assert "credentials" in result.stderr.lower() and "Traceback" not in result.output
 
 
-def test_a_plan_of_plans_is_refused_naming_its_plans() -> None:
-    refused = invoke("runbook", "--plan", str(EXAMPLES / "organisation.yaml"))
-    assert refused.exit_code == 2 and "organisation/platform.yaml" in refused.output
+def test_a_plan_of_plans_is_one_runbook_in_run_order() -> None:
+    """Each included plan's runbook, in the order a run takes them, after a table of that
+    order; headings one level down, shell comments in code blocks untouched."""
+    path = EXAMPLES / "organisation.yaml"
+    result = invoke("runbook", "--plan", str(path))
+    assert result.exit_code == 0, result.output
+    text = result.stdout
+    assert text.startswith("# DR runbook: organisation (a plan of plans)")
+    assert "| 1 | platform | - |" in text and "| 2 | storefront | platform |" in text
+    assert text.index("## DR runbook: platform") < text.index("## DR runbook: storefront")
+    prose, fenced = [], False
+    for line in text.splitlines():
+        fenced = not fenced if line.startswith("```") else fenced
+        prose += [] if fenced else [line]
+    assert [line for line in prose if line.startswith("# ")] == [
+        "# DR runbook: organisation (a plan of plans)"
+    ]
+    assert any(line.startswith("# then put-item") for line in text.splitlines())  # in code
+    # Every step each included plan's own runbook lists is here, in the same words.
+    for part in ("platform", "storefront"):
+        own = invoke("runbook", "--plan", str(EXAMPLES / "organisation" / f"{part}.yaml"))
+        steps = [line for line in own.stdout.splitlines() if line.startswith("#### Step")]
+        assert steps and all(f"#{line}" in text for line in steps)
+    doc = json.loads(invoke("-o", "json", "runbook", "--plan", str(path)).stdout)
+    assert [(p["order"], p["app"], p["waits_for"]) for p in doc["plans"]] == [
+        (1, "platform", []),
+        (2, "storefront", ["platform"]),
+    ]

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import DEMO_PLAN
+from tests.conftest import DEMO_PLAN, EXAMPLES
 from tests.docs.json_shapes import documented, mismatches
 from tests.support import invoke
 
@@ -75,6 +75,7 @@ def outputs(
         "chaos stop": run("chaos", "stop", "--plan", str(plan), "stop-web"),
         "test": run("test", "--plan", str(plan), "--drill", "readiness"),
         "runbook": run("runbook", "--plan", str(plan)),
+        "runbook (plan of plans)": run("runbook", "--plan", str(EXAMPLES / "organisation.yaml")),
         "bia": run("bia", "--revenue-per-hour", "50000", "--criticality", "critical"),
         "plan init": run(*INIT),
         "iam-policy": run("iam-policy", "--plan", str(plan)),
