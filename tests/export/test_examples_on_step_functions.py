@@ -21,8 +21,6 @@ EXAMPLES = REPO / "examples"
 REFUSED = {
     ("ecommerce-warm-standby-arc", "planned"): "api.route-to-dr has no declarative form",
     ("ecommerce-warm-standby-arc", "unplanned"): "api.route-to-dr has no declarative form",
-    ("hipaa-healthcare", "planned"): "plan has no notifications.sns_topic_arn",
-    ("hipaa-healthcare", "unplanned"): "plan has no notifications.sns_topic_arn",
     ("startup-backup-restore", "planned"): "app-db.restore has no declarative form",
     ("startup-backup-restore", "unplanned"): "app-db.restore has no declarative form",
     ("organisation", "planned"): "has no failover steps to export",  # export each include
@@ -31,10 +29,6 @@ REFUSED = {
     "tell-on-call.run have no declarative form",
     ("payments-custom-steps", "unplanned"): "payment-flags.run, settlement-queue.run, "
     "tell-on-call.run have no declarative form",
-    ("serverless-warm-standby", "planned"): "api-credentials.replica-in-sync, "
-    "order-worker.set-concurrency",
-    ("serverless-warm-standby", "unplanned"): "api-credentials.promote-dr, "
-    "order-worker.set-concurrency",
 }
 RUNS = [
     ("ecommerce-warm-standby", "planned"),
@@ -43,6 +37,10 @@ RUNS = [
     ("full", "unplanned"),
     ("global-active-active", "planned"),
     ("global-active-active", "unplanned"),
+    ("hipaa-healthcare", "planned"),
+    ("hipaa-healthcare", "unplanned"),
+    ("serverless-warm-standby", "planned"),
+    ("serverless-warm-standby", "unplanned"),
 ]
 
 

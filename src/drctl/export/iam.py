@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 # aws-sdk service name (the SDK for Java v2's) -> IAM action prefix, where they differ.
-_IAM_PREFIX = {"applicationautoscaling": "application-autoscaling"}
+_IAM_PREFIX = {"applicationautoscaling": "application-autoscaling", "eventbridge": "events"}
 _SDK = "arn:aws:states:"
 # Actions a call needs beyond its own: a copy created with Tags is also tagged.
 _ALSO = {"rds:CopyDBParameterGroup": ("rds:AddTagsToResource",)}

@@ -90,6 +90,7 @@ def _operation(service: str, action: str) -> Any:
 # keeps them (https://docs.aws.amazon.com/step-functions/latest/dg/supported-services-awssdk.html).
 _BOTO_NAMES = {
     "applicationautoscaling": "application-autoscaling",
+    "eventbridge": "events",
     "route53recoverycluster": "route53-recovery-cluster",
     "route53recoverycontrolconfig": "route53-recovery-control-config",
 }
