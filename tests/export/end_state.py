@@ -165,12 +165,26 @@ def _eventbridge_rules(ctx: RunContext, res: Any) -> dict[str, Any]:
     return {"primary": one("primary", res.primary), "dr": one("dr", res.dr)}
 
 
+def _custom(ctx: RunContext, res: Any) -> dict[str, Any]:
+    """The sandbox's stand-ins flip an SSM parameter per Region (kinds/custom/sandbox.py)."""
+
+    def one(side: str) -> str | None:
+        try:
+            found = ctx.client("ssm", side).get_parameter(Name=f"/drctl-sandbox/{res.name}")
+        except Exception:
+            return None
+        return str(found["Parameter"]["Value"])
+
+    return {"primary": one("primary"), "dr": one("dr")}
+
+
 def _manual(ctx: RunContext, res: Any) -> None:
     return None  # a person's act: nothing in AWS to read back
 
 
 _READERS = {
     "aurora-global": _aurora_global,
+    "custom": _custom,
     "autoscaling-group": _autoscaling_group,
     "dynamodb-table": _dynamodb_table,
     "ecs-service": _ecs_service,

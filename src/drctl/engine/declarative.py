@@ -40,6 +40,12 @@ class SdkCall:
     region: str | None = None
     tolerate_failure: bool = False
     side: str = "dr"
+    # "aws-sdk" (arn:aws:states:::aws-sdk:<service>:<action>) or "optimized": Step Functions'
+    # own integration (arn:aws:states:::lambda:invoke fails the task on a function error).
+    integration: str = "aws-sdk"
+    # Where a run call's answer is kept for later calls (an automation's execution id read
+    # by the wait loop, ``"AutomationExecutionId.$": "$.automation.AutomationExecutionId"``).
+    result_path: str | None = None
 
     @property
     def iam_action(self) -> str:
@@ -60,6 +66,19 @@ class Probe:
     nudge: tuple[Rule, SdkCall] | None = None
     select: dict[str, str] | None = None
     wait_first: bool = False  # a wait loop that waits one poll before its first describe
+    # A wait loop fails at once, not after its timeout, when this holds (an automation that
+    # ended Failed); ``fails[1]`` says why.
+    fails: tuple[Rule, str] | None = None
+
+
+class NoDeclarativeForm(Exception):
+    """Raised by a step's ``sfn`` when it has no declarative form for a reason worth naming
+    (a local command, an endpoint an SDK task cannot be pointed at). Returning None still
+    means "none" without a reason, as before."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
 
 
 @dataclass(frozen=True)

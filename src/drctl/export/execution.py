@@ -232,7 +232,7 @@ class StepFunctionsRun:
         """State name -> (step id, suffix), for every state a step's part of the machine."""
         suffixes = (
             "precheck", "done already?", "start verify", "verify", "verified?", "wait", "count",
-            "nudge", "timed out", "done", "unreachable", "wait for approval",
+            "nudge", "timed out", "failed", "done", "unreachable", "wait for approval",
         )  # fmt: skip
         found: dict[str, tuple[str, str]] = {}
         for step in self.run.graph.steps:
@@ -263,7 +263,7 @@ class StepFunctionsRun:
             if on_step:
                 on_step(sid, "running", "")
         mine.entered.append(suffix)
-        ended = {"done": None, "unreachable": "skipped", "timed out": "failed"}
+        ended = {"done": None, "unreachable": "skipped", "timed out": "failed", "failed": "failed"}
         if suffix not in ended:
             return
         acted = any(s.startswith("call ") or s in ("wait for approval", "start verify")
@@ -275,7 +275,9 @@ class StepFunctionsRun:
             "skipped": "already done (precheck)"
             if suffix == "done"
             else f"{mine.step.id}: its Region did not answer; not done",
-            "failed": f"not verified within its timeout ({polls} polls)",
+            "failed": f"not verified within its timeout ({polls} polls)"
+            if suffix == "timed out"
+            else "its wait loop saw it fail",
             "succeeded": f"on Step Functions: {calls} call(s), {polls} poll(s)",
         }[status]
         journal.append(
@@ -318,7 +320,7 @@ class StepFunctionsRun:
 
 
 def _ended(mine: _Progress) -> bool:
-    return any(s in ("done", "unreachable", "timed out") for s in mine.entered)
+    return any(s in ("done", "unreachable", "timed out", "failed") for s in mine.entered)
 
 
 def _seconds(start: str, end: str) -> float:

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from drctl.aws.stepfunctions import STEP_ATTRIBUTE, TOKEN_ATTRIBUTE
-from drctl.engine.declarative import Probe, Rule, SdkCall, SfnStep
+from drctl.engine.declarative import NoDeclarativeForm, Probe, Rule, SdkCall, SfnStep
 from drctl.engine.graph import StepGraph
 from drctl.engine.step import Step
 from drctl.errors import DrctlError, UsageError
@@ -98,8 +98,13 @@ def declarative_forms(graph: StepGraph) -> dict[str, SfnStep]:
     """Every step's declarative form; a step without one is a usage error naming them all."""
     forms: dict[str, SfnStep] = {}
     missing: list[str] = []
+    reasons: list[str] = []
     for step in graph.steps:
-        form = step.sfn() if step.sfn is not None else None
+        try:
+            form = step.sfn() if step.sfn is not None else None
+        except NoDeclarativeForm as refused:
+            form = None
+            reasons.append(f"{step.id}: {refused.reason}")
         if form is None:
             missing.append(step.id)
         else:
@@ -108,7 +113,7 @@ def declarative_forms(graph: StepGraph) -> dict[str, SfnStep]:
         raise UsageError(
             f"cannot run on Step Functions: {', '.join(missing)} "
             f"{'has' if len(missing) == 1 else 'have'} no declarative form (only the CLI "
-            "engine can run them)",
+            "engine can run them)" + (f" -- {'; '.join(reasons)}" if reasons else ""),
             hint="run those steps with drctl failover (or leave them out with --only); "
             "a step whose AWS ids cannot be read now (offline, unreachable) has none either",
         )
@@ -394,7 +399,7 @@ class _Builder:
             }
         for i, call in enumerate(form.run, start=1):
             nxt = n(f"call {i + 1}") if i < len(form.run) else verify_start
-            task = self._task(call, result=None, next_=nxt)
+            task = self._task(call, result=call.result_path, next_=nxt)
             if call.tolerate_failure:
                 task["Catch"] = [{"ErrorEquals": ["States.ALL"], "ResultPath": None, "Next": nxt}]
             states[n(f"call {i}")] = task
@@ -418,6 +423,14 @@ class _Builder:
             },
             n("verify"): self._probe(probe, next_=n("verified?")),
         }
+        if probe.fails is not None:
+            rule, why = probe.fails
+            choices.append({**_rooted(rule, "$.probe"), "Next": n("failed")})
+            states[n("failed")] = {
+                "Type": "Fail",
+                "Error": "drctl.StepFailed",
+                "Cause": f"{step.id}: {why}"[:32000],
+            }
         if probe.nudge is not None:
             rule, call = probe.nudge
             choices.append({**_rooted(rule, "$.probe"), "Next": n("nudge")})
@@ -501,11 +514,12 @@ class _Builder:
 
     def _task(self, call: SdkCall, *, result: str | None, next_: str) -> dict[str, Any]:
         region = call.region or self.target.region
+        integration = "" if call.integration == "optimized" else "aws-sdk:"
         if region == self.target.region:
-            resource = f"arn:aws:states:::aws-sdk:{call.service}:{call.action}"
+            resource = f"arn:aws:states:::{integration}{call.service}:{call.action}"
         else:
             self.cross_region.add(f"{call.service}:{call.action} in {region}")
-            resource = f"arn:aws:states:{region}::aws-sdk:{call.service}:{call.action}"
+            resource = f"arn:aws:states:{region}::{integration}{call.service}:{call.action}"
         task: dict[str, Any] = {
             "Type": "Task",
             "Resource": resource,
