@@ -23,8 +23,6 @@ REFUSED = {
     "the CLI engine can run them) -- api.route-to-dr: routing control states are read and set "
     "only on the cluster's own Regional endpoints",
     ("ecommerce-warm-standby-arc", "unplanned"): "api.route-to-dr has no declarative form",
-    ("startup-backup-restore", "planned"): "app-db.restore has no declarative form",
-    ("startup-backup-restore", "unplanned"): "app-db.restore has no declarative form",
     ("organisation", "planned"): "has no failover steps to export",  # export each include
     ("organisation", "unplanned"): "has no failover steps to export",
     ("payments-custom-steps", "planned"): "settlement-queue.run, tell-on-call.run have no "
@@ -42,6 +40,8 @@ RUNS = [
     ("global-active-active", "unplanned"),
     ("hipaa-healthcare", "planned"),
     ("hipaa-healthcare", "unplanned"),
+    ("startup-backup-restore", "planned"),
+    ("startup-backup-restore", "unplanned"),
     ("serverless-warm-standby", "planned"),
     ("serverless-warm-standby", "unplanned"),
 ]
@@ -126,3 +126,31 @@ def _same_state(path: Path, mode: str, only: list[str], tmp_path: Path) -> None:
         if ": call " in n and not any(n.startswith(p) for p in always)
     ]  # fmt: skip
     assert acted == []
+
+
+def test_a_restore_on_step_functions_starts_from_the_newest_snapshot(tmp_path: Path) -> None:
+    """A Choice cannot sort: the definition walks the snapshots keeping the newest. After a
+    backup there are two copies in DR; the restore starts from the one the CLI would pick."""
+    import boto3
+
+    from drctl.engine.settings import make_context
+    from drctl.kinds.rds_instance import api as rds_api
+
+    path = EXAMPLES / "startup-backup-restore.yaml"
+    with sfn_support.sandbox(path) as loaded:
+        settings = default_settings(state_dir=tmp_path / "state")
+        backup = run_action(loaded, settings, "backup", mode="planned")
+        assert backup.status == "succeeded"
+        db = next(r for r in loaded.plan.resources if r.name == "app-db")
+        ctx = make_context(loaded.plan, settings)
+        rds = boto3.client("rds", region_name=loaded.plan.regions.dr)
+        copies = rds.describe_db_snapshots(DBInstanceIdentifier=db.primary)["DBSnapshots"]
+        assert len(copies) >= 2
+        newest = rds_api.newest_snapshot(ctx.client("rds", "dr"), db.primary)
+        assert newest is not None
+        execution = sfn_support.run(loaded, mode="unplanned", only=["app-db"])
+        assert execution.status == "SUCCEEDED", execution.error
+        restored = rds.describe_db_instances(DBInstanceIdentifier=db.dr)["DBInstances"][0]
+        tags = {t["Key"]: t["Value"] for t in restored.get("TagList", [])}
+        assert tags["drctl:restored-from"] == newest["DBSnapshotIdentifier"]
+        assert any(": take" in n or ": newer?" in n for n in execution.entered)

@@ -82,6 +82,21 @@ class NoDeclarativeForm(Exception):
 
 
 @dataclass(frozen=True)
+class Newest:
+    """Before the run calls, pick the newest item of a listing (the snapshot a restore
+    starts from): a Choice cannot sort, so the states walk the items one by one, keeping
+    the one whose ``time`` is later (``fallback_time`` when an item lacks ``time``). The
+    pick is at ``$.newest.best`` for the calls (``"DbSnapshotIdentifier.$":
+    "$.newest.best.DbSnapshotIdentifier"``); with no item the step fails, saying ``none``."""
+
+    call: SdkCall
+    items: str  # JSONPath of the candidates in the call's answer (a filter allowed)
+    time: str  # the field compared, an ISO-8601 timestamp
+    fallback_time: str
+    none: str
+
+
+@dataclass(frozen=True)
 class SfnStep:
     """A Step as Step Functions runs it: skip when ``precheck`` holds, make the ``run``
     calls in order, then poll ``verify`` until it holds or the step times out. ``manual``
@@ -100,10 +115,11 @@ class SfnStep:
     verify: Probe | None = None
     manual: str | None = None
     unreachable_note: str | None = None
+    newest: Newest | None = None
 
     def calls(self) -> list[SdkCall]:
         """Every SDK call the step may make (for its state machine role's policy)."""
-        found = [*self.run, *self.after]
+        found = [*self.run, *self.after, *([self.newest.call] if self.newest else [])]
         for probe in (self.precheck, self.verify):
             if probe is not None:
                 found.append(probe.call)

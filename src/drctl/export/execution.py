@@ -233,6 +233,7 @@ class StepFunctionsRun:
         suffixes = (
             "precheck", "done already?", "start verify", "verify", "verified?", "wait", "count",
             "nudge", "timed out", "failed", "done", "unreachable", "wait for approval",
+            "list", "any?", "none", "start pick", "more?", "next", "newer?", "take", "count pick",
         )  # fmt: skip
         found: dict[str, tuple[str, str]] = {}
         for step in self.run.graph.steps:
@@ -263,7 +264,10 @@ class StepFunctionsRun:
             if on_step:
                 on_step(sid, "running", "")
         mine.entered.append(suffix)
-        ended = {"done": None, "unreachable": "skipped", "timed out": "failed", "failed": "failed"}
+        ended = {
+            "done": None, "unreachable": "skipped", "timed out": "failed", "failed": "failed",
+            "none": "failed",
+        }  # fmt: skip
         if suffix not in ended:
             return
         acted = any(s.startswith("call ") or s in ("wait for approval", "start verify")
@@ -277,6 +281,8 @@ class StepFunctionsRun:
             else f"{mine.step.id}: its Region did not answer; not done",
             "failed": f"not verified within its timeout ({polls} polls)"
             if suffix == "timed out"
+            else "nothing to start from"
+            if suffix == "none"
             else "its wait loop saw it fail",
             "succeeded": f"on Step Functions: {calls} call(s), {polls} poll(s)",
         }[status]
@@ -320,7 +326,7 @@ class StepFunctionsRun:
 
 
 def _ended(mine: _Progress) -> bool:
-    return any(s in ("done", "unreachable", "timed out", "failed") for s in mine.entered)
+    return any(s in ("done", "unreachable", "timed out", "failed", "none") for s in mine.entered)
 
 
 def _seconds(start: str, end: str) -> float:

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from drctl.aws.stepfunctions import STEP_ATTRIBUTE, TOKEN_ATTRIBUTE
-from drctl.engine.declarative import NoDeclarativeForm, Probe, Rule, SdkCall, SfnStep
+from drctl.engine.declarative import Newest, NoDeclarativeForm, Probe, Rule, SdkCall, SfnStep
 from drctl.engine.graph import StepGraph
 from drctl.engine.step import Step
 from drctl.errors import DrctlError, UsageError
@@ -359,6 +359,8 @@ class _Builder:
             return APPROVAL_SUFFIX
         if form.precheck is not None:
             return "precheck"
+        if form.newest is not None:
+            return "list"
         if form.run:
             return "call 1"
         return "start verify" if form.verify is not None else "done"
@@ -382,6 +384,9 @@ class _Builder:
             return states
         verify_start = n("start verify") if form.verify is not None else finish
         first_call = n("call 1") if form.run else verify_start
+        if form.newest is not None:
+            states.update(self._newest(step, form.newest, n, first_call))
+            first_call = n("list")
         if form.precheck is not None:
             precheck = self._probe(form.precheck, next_=n("done already?"))
             if form.unreachable_note:
@@ -406,6 +411,103 @@ class _Builder:
         if form.verify is not None:
             states.update(self._wait_loop(step, form.verify, n, finish))
         return states
+
+    def _newest(self, step: Step, pick: Newest, n: Any, then: str) -> dict[str, Any]:
+        """List, then walk the items keeping the newest (see :class:`Newest`)."""
+        keep = {"items.$": "$.newest.items", "n.$": "$.newest.n"}
+
+        def later(field: str) -> Rule:
+            return {
+                "And": [
+                    {"Variable": f"$.newest.candidate.{field}", "IsPresent": True},
+                    {"Variable": f"$.newest.best.{field}", "IsPresent": True},
+                    {
+                        "Variable": f"$.newest.candidate.{field}",
+                        "TimestampGreaterThanPath": f"$.newest.best.{field}",
+                    },
+                ]
+            }
+
+        both = {
+            "And": [
+                {"Variable": f"$.newest.candidate.{pick.time}", "IsPresent": True},
+                {"Variable": f"$.newest.best.{pick.time}", "IsPresent": True},
+            ]
+        }
+        listing = self._task(pick.call, result="$.newest", next_=n("any?"))
+        listing["ResultSelector"] = {"items.$": pick.items}
+        return {
+            n("list"): listing,
+            n("any?"): {
+                "Type": "Choice",
+                "Choices": [
+                    {"Variable": "$.newest.items[0]", "IsPresent": True, "Next": n("start pick")}
+                ],
+                "Default": n("none"),
+            },
+            n("none"): {
+                "Type": "Fail",
+                "Error": "drctl.StepFailed",
+                "Cause": f"{step.id}: {pick.none}"[:32000],
+            },
+            n("start pick"): {
+                "Type": "Pass",
+                "Parameters": {
+                    "items.$": "$.newest.items",
+                    "n.$": "States.ArrayLength($.newest.items)",
+                    "best.$": "$.newest.items[0]",
+                    "i": 1,
+                },
+                "ResultPath": "$.newest",
+                "Next": n("more?"),
+            },
+            n("more?"): {
+                "Type": "Choice",
+                "Choices": [
+                    {
+                        "Variable": "$.newest.i",
+                        "NumericLessThanPath": "$.newest.n",
+                        "Next": n("next"),
+                    }
+                ],
+                "Default": then,
+            },
+            n("next"): {
+                "Type": "Pass",
+                "Parameters": {
+                    **keep,
+                    "best.$": "$.newest.best",
+                    "i.$": "$.newest.i",
+                    "candidate.$": "States.ArrayGetItem($.newest.items, $.newest.i)",
+                },
+                "ResultPath": "$.newest",
+                "Next": n("newer?"),
+            },
+            n("newer?"): {
+                "Type": "Choice",
+                "Choices": [
+                    {"And": [both, later(pick.time)], "Next": n("take")},
+                    {"And": [{"Not": both}, later(pick.fallback_time)], "Next": n("take")},
+                ],
+                "Default": n("count pick"),
+            },
+            n("take"): {
+                "Type": "Pass",
+                "Parameters": {**keep, "best.$": "$.newest.candidate", "i.$": "$.newest.i"},
+                "ResultPath": "$.newest",
+                "Next": n("count pick"),
+            },
+            n("count pick"): {
+                "Type": "Pass",
+                "Parameters": {
+                    **keep,
+                    "best.$": "$.newest.best",
+                    "i.$": "States.MathAdd($.newest.i, 1)",
+                },
+                "ResultPath": "$.newest",
+                "Next": n("more?"),
+            },
+        }
 
     def _wait_loop(self, step: Step, probe: Probe, n: Any, done: str) -> dict[str, Any]:
         timeout = step.timeout_seconds or self.target.default_timeout_seconds
