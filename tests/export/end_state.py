@@ -122,18 +122,78 @@ def _global_accelerator(ctx: RunContext, res: Any) -> dict[str, Any]:
     }
 
 
+def _secret(ctx: RunContext, res: Any) -> dict[str, Any]:
+    def one(side: str) -> dict[str, Any] | None:
+        try:
+            desc = ctx.client("secretsmanager", side).describe_secret(SecretId=res.secret)
+        except Exception:
+            return None
+        return {
+            "primary_region": desc.get("PrimaryRegion"),
+            "replicas": sorted(
+                (e.get("Region"), e.get("Status")) for e in desc.get("ReplicationStatus") or []
+            ),
+        }
+
+    return {"primary": one("primary"), "dr": one("dr")}
+
+
+def _lambda_function(ctx: RunContext, res: Any) -> dict[str, Any]:
+    def one(side: str) -> dict[str, Any]:
+        client = ctx.client("lambda", side)
+        mappings = [
+            m
+            for m in client.list_event_source_mappings()["EventSourceMappings"]
+            if str(m.get("FunctionArn", "")).split(":")[6] == res.function
+        ]
+        concurrency = client.get_function_concurrency(FunctionName=res.function)
+        return {
+            "mappings": sorted(str(m.get("State")) for m in mappings),
+            "reserved": concurrency.get("ReservedConcurrentExecutions"),
+        }
+
+    return {"primary": one("primary"), "dr": one("dr")}
+
+
+def _eventbridge_rules(ctx: RunContext, res: Any) -> dict[str, Any]:
+    def one(side: str, names: list[str]) -> dict[str, str]:
+        events = ctx.client("events", side)
+        return {
+            n: str(events.describe_rule(Name=n, EventBusName=res.event_bus)["State"]) for n in names
+        }
+
+    return {"primary": one("primary", res.primary), "dr": one("dr", res.dr)}
+
+
+def _custom(ctx: RunContext, res: Any) -> dict[str, Any]:
+    """The sandbox's stand-ins flip an SSM parameter per Region (kinds/custom/sandbox.py)."""
+
+    def one(side: str) -> str | None:
+        try:
+            found = ctx.client("ssm", side).get_parameter(Name=f"/drctl-sandbox/{res.name}")
+        except Exception:
+            return None
+        return str(found["Parameter"]["Value"])
+
+    return {"primary": one("primary"), "dr": one("dr")}
+
+
 def _manual(ctx: RunContext, res: Any) -> None:
     return None  # a person's act: nothing in AWS to read back
 
 
 _READERS = {
     "aurora-global": _aurora_global,
+    "custom": _custom,
     "autoscaling-group": _autoscaling_group,
     "dynamodb-table": _dynamodb_table,
     "ecs-service": _ecs_service,
+    "eventbridge-rules": _eventbridge_rules,
     "global-accelerator": _global_accelerator,
+    "lambda-function": _lambda_function,
     "manual": _manual,
     "rds-instance": _rds_instance,
     "route53-record": _route53_record,
     "s3-bucket": _s3_bucket,
+    "secret": _secret,
 }

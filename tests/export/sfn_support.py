@@ -47,10 +47,13 @@ def sandbox(plan_path: Path) -> Iterator[LoadedPlan]:
 
 def export(
     loaded: LoadedPlan, action: str = "failover", mode: str = "unplanned",
-    only: Sequence[str] = (),
+    only: Sequence[str] = (), recorded: dict[str, dict[str, Any]] | None = None,
 ) -> dict[str, Any]:  # fmt: skip
+    """The definition ``drctl export stepfunctions`` writes; a failback's restores
+    ``recorded`` (what the failover it undoes journaled, by step id)."""
     plan = loaded.plan
     ctx = make_context(plan, default_settings(), mode=mode)
+    ctx.recorded = dict(recorded or {})
     graph = step_graph(plan, ctx, registry(), action, list(only))
     return definition(
         graph,
@@ -137,15 +140,28 @@ def run(
     return follow(start(arn, region, name, payload or {"rpo_gate": {"ok": True}}), region)
 
 
-def run_approving(loaded: LoadedPlan, *, mode: str, name: str) -> Execution:
+def run_approving(
+    loaded: LoadedPlan, *, mode: str, name: str, action: str = "failover",
+    only: Sequence[str] = (), recorded: dict[str, dict[str, Any]] | None = None,
+) -> Execution:  # fmt: skip
     """``run``, approving each manual step as soon as the execution asks (what an on-call
-    person does with ``drctl approve``)."""
+    person does with ``drctl approve``). The state machine of ``action`` is created once."""
     from drctl.aws.stepfunctions import send_approval, waiting_approvals
 
     region = loaded.plan.regions.dr
     sfn = boto3.client("stepfunctions", region_name=region)
-    existing = sfn.list_state_machines()["stateMachines"]
-    arn = existing[0]["stateMachineArn"] if existing else machine(export(loaded, mode=mode), region)
+    existing = [
+        m["stateMachineArn"] for m in sfn.list_state_machines()["stateMachines"]
+        if m["name"] == f"drctl-{action}"
+    ]  # fmt: skip
+    arn = (
+        existing[0]
+        if existing
+        else machine(
+            export(loaded, action=action, mode=mode, only=only, recorded=recorded), region,
+            name=f"drctl-{action}",
+        )
+    )  # fmt: skip
     started = time.monotonic()
     sent: set[str] = set()
     execution = start(arn, region, name, {"rpo_gate": {"ok": True}})

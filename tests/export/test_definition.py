@@ -156,3 +156,38 @@ def test_long_step_ids_get_short_unique_state_names() -> None:
              _step("r" * 70 + "-2", "promote", Phase.DATA)]  # fmt: skip
     document = definition(build_graph(steps, {}), TARGET)
     assert problems(document) == []
+
+
+def test_a_refusal_with_a_reason_is_named_with_it() -> None:
+    from drctl.engine.declarative import NoDeclarativeForm
+
+    def refused() -> SfnStep | None:
+        raise NoDeclarativeForm("it runs a local command")
+
+    steps = [_step("a", "one", Phase.DATA), _step("b", "local", Phase.DATA)]
+    steps[1].sfn = refused
+    with pytest.raises(DrctlError) as caught:
+        declarative_forms(build_graph(steps, {}))
+    assert caught.value.exit_code == 2
+    assert "b.local has no declarative form" in caught.value.message
+    assert "-- b.local: it runs a local command" in caught.value.message
+
+
+def test_a_wait_loop_that_sees_a_failure_fails_at_once() -> None:
+    call = SdkCall("ssm", "getAutomationExecution", {"AutomationExecutionId": "x"})
+    status = "$.AutomationExecution.AutomationExecutionStatus"
+    form = SfnStep(
+        run=(SdkCall("ssm", "startAutomationExecution", {}, result_path="$.automation"),),
+        verify=Probe(call, equals(status, "Success"), fails=(equals(status, "Failed"), "boom")),
+    )
+    steps = [_step("a", "one", Phase.DATA)]
+    steps[0].sfn = lambda: form
+    document = definition(build_graph(steps, {}), TARGET)
+    assert problems(document) == []
+    chain = document["States"]["Phase 1: data"]["Branches"][0]["States"]
+    assert chain["a.one: call 1"]["ResultPath"] == "$.automation"
+    choices = chain["a.one: verified?"]["Choices"]
+    assert choices[1]["Next"] == "a.one: failed"
+    assert chain["a.one: failed"] == {
+        "Type": "Fail", "Error": "drctl.StepFailed", "Cause": "a.one: boom",
+    }  # fmt: skip

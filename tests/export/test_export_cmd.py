@@ -70,20 +70,43 @@ def test_export_names_the_steps_only_the_cli_can_run() -> None:
     assert result.stdout == ""
 
 
-def test_export_refuses_a_manual_step_without_a_topic(tmp_path: Path) -> None:
+def test_without_a_topic_a_manual_step_asks_on_the_default_event_bus(tmp_path: Path) -> None:
+    """The CLI engine sends no notification without a topic and asks on the terminal; the
+    definition then has no notify states (its comment says so) and a manual step's request
+    is an event on the DR Region's default bus, which drctl approve answers."""
     plan = tmp_path / "shop.yaml"
     plan.write_text(
         Path(DEMO_PLAN).read_text() + "\n  - kind: manual\n    name: tell-support\n"
         "    instructions: Tell support\n"
     )
-    with sfn_support.sandbox(plan):
+    with sfn_support.sandbox(plan) as loaded:
         result = invoke(
             "export", "stepfunctions", "--plan", str(plan), "--action", "failover",
             "--mode", "unplanned",
         )  # fmt: skip
-    assert result.exit_code == 2
-    assert "tell-support.confirm waits for a person" in result.stderr
-    assert "notifications.sns_topic_arn" in result.stderr
+        assert result.exit_code == 0, result.output
+        document = json.loads(result.stdout)
+        assert "no notifications.sns_topic_arn: no notification states" in document["Comment"]
+        assert not [n for n in document["States"] if n.startswith("Notify")]
+        states = {
+            name: state
+            for phase in document["States"].values()
+            for branch in phase.get("Branches", [])
+            for name, state in branch["States"].items()
+        }
+        ask = states["tell-support.confirm: wait for approval"]
+        assert ask["Resource"] == "arn:aws:states:::events:putEvents.waitForTaskToken"
+        assert ask["Parameters"]["Entries"][0]["Detail"]["drctl_step"] == "tell-support"
+
+        arn = sfn_support.machine(document, "us-west-2")
+        execution = sfn_support.start(arn, "us-west-2", "run-1", {})
+        _wait_for_approval(execution, "tell-support.confirm: wait for approval")
+        approved = invoke("approve", "--plan", str(plan), "--execution", execution,
+                          "--step", "tell-support")  # fmt: skip
+        assert approved.exit_code == 0, approved.output
+        finished = sfn_support.follow(execution, "us-west-2")
+        assert finished.status == "SUCCEEDED", finished.error
+        assert end_state(loaded.plan)["api"]["served"] == "SECONDARY"
 
 
 def test_export_of_a_bad_plan_is_a_positioned_error(tmp_path: Path) -> None:
@@ -165,3 +188,26 @@ def test_the_approval_request_names_the_step_and_carries_the_token(
     # the state's comment keeps them exactly.
     assert "us-west-2 ((now))" in ask["Parameters"]["Message.$"]
     assert ask["Comment"].endswith("us-west-2 ({now})")
+
+
+def test_export_says_which_tasks_call_another_region(tmp_path: Path) -> None:
+    """AWS documents cross-Region AWS SDK integration as unavailable: the fence of the old
+    primary (in us-east-1, from a machine in us-west-2) is named in the summary, the
+    definition's comment and a warning, with what AWS says and what to do."""
+    with sfn_support.sandbox(Path(DEMO_PLAN)):
+        out = tmp_path / "failover.asl.json"
+        result = invoke(
+            "-o", "json", "export", "stepfunctions", "--plan", str(DEMO_PLAN),
+            "--action", "failover", "--mode", "unplanned", "--out", str(out),
+        )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    calls = json.loads(result.stdout)["cross_region_calls"]
+    assert calls
+    assert all(c.startswith("orders-db.fence-old-primary: ") for c in calls)
+    assert "orders-db.fence-old-primary: precheck: rds:describeDBInstances in us-east-1" in calls
+    document = json.loads(out.read_text())
+    for text in (result.stderr, document["Comment"]):
+        assert "cross-Region AWS SDK integration" in text
+        assert "concepts-access-cross-acct-resources.html" in text
+        assert "Lambda function" in text
+    assert "warning: " in result.stderr

@@ -34,18 +34,30 @@ def waiting_approvals(sfn: Any, execution_arn: str) -> dict[str, str]:
             if not str(details.get("resource", "")).endswith("waitForTaskToken"):
                 continue
             try:
-                attributes = json.loads(details.get("parameters") or "{}").get(
-                    "MessageAttributes", {}
-                )
-            except ValueError:
+                step, token = _request(json.loads(details.get("parameters") or "{}"))
+            except (ValueError, AttributeError, TypeError):
                 continue
-            step = attributes.get(STEP_ATTRIBUTE, {}).get("StringValue")
-            token = attributes.get(TOKEN_ATTRIBUTE, {}).get("StringValue")
             if step and token:
                 requests[int(event["id"])] = (str(step), str(token))
         elif kind in ("TaskSucceeded", "TaskFailed", "TaskTimedOut"):
             closed.add(_scheduled_by(event, by_id))
     return {step: token for eid, (step, token) in requests.items() if eid not in closed}
+
+
+def _request(parameters: dict[str, Any]) -> tuple[str | None, str | None]:
+    """(step, token) of an approval request: SNS message attributes, or -- a plan without a
+    topic -- the detail of the EventBridge event (a JSON object, or the string of one)."""
+    attributes = parameters.get("MessageAttributes")
+    if attributes:
+        return (
+            attributes.get(STEP_ATTRIBUTE, {}).get("StringValue"),
+            attributes.get(TOKEN_ATTRIBUTE, {}).get("StringValue"),
+        )
+    entries = parameters.get("Entries") or [{}]
+    detail = entries[0].get("Detail") or {}
+    if isinstance(detail, str):
+        detail = json.loads(detail)
+    return detail.get(STEP_ATTRIBUTE), detail.get(TOKEN_ATTRIBUTE)
 
 
 def send_approval(sfn: Any, token: str, approved_by: str) -> None:

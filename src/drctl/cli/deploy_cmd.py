@@ -9,6 +9,7 @@ import click
 
 from drctl.cli.app import AppContext, pass_app
 from drctl.cli.common import confirm_or_refuse, plan_option, run_settings
+from drctl.cli.export_cmd import from_run_option
 
 
 @click.group()
@@ -37,6 +38,7 @@ def role_name(app: str, action: str, mode: str) -> str:
     help="planned: fence, drain, gate on lag; unplanned: the primary may be gone.",
 )
 @click.option("--only", multiple=True, metavar="NAME", help="Only these resources (repeatable).")
+@from_run_option
 @click.option("--dry-run", is_flag=True, help="Show what would be created; change nothing.")
 @click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
 @pass_app
@@ -46,6 +48,7 @@ def stepfunctions(
     action: str,
     mode: str,
     only: tuple[str, ...],
+    from_run: str | None,
     dry_run: bool,
     yes: bool,
 ) -> None:
@@ -61,13 +64,13 @@ def stepfunctions(
         put_state_machine,
         state_machine_arn,
     )
-    from drctl.cli.export_cmd import build_definition
+    from drctl.cli.export_cmd import build_definition, warn_cross_region
     from drctl.engine.settings import make_context
     from drctl.export.execution import machine_name, machine_tags
     from drctl.export.iam import role_policy
-    from drctl.export.stepfunctions import roles_of
+    from drctl.export.stepfunctions import cross_region_calls, roles_of
 
-    loaded, graph, document = build_definition(app, plan_path, action, mode, only)
+    loaded, graph, document, undone = build_definition(app, plan_path, action, mode, only, from_run)
     plan = loaded.plan
     region = plan.regions.dr
     name = machine_name(plan.app, action, mode)
@@ -90,14 +93,23 @@ def stepfunctions(
         "dry_run": dry_run,
         "steps": [s.id for s in graph.steps],
         "actions": policy["Statement"][0]["Action"],
+        "cross_region_calls": cross_region_calls(document),
     }
+    warn_cross_region(app, summary["cross_region_calls"])
     verb = "create" if existing is None else "update"
     if dry_run:
         _show(app, summary, f"would {verb}")
         return
     confirm_or_refuse(
         f"{verb.capitalize()} state machine {name} in {region} ({len(graph.steps)} steps) and "
-        f"role {role} allowed {len(summary['actions'])} actions?",
+        f"role {role} allowed {len(summary['actions'])} actions"
+        + (
+            f" ({len(summary['cross_region_calls'])} task(s) call another Region: see the "
+            "warning above)"
+            if summary["cross_region_calls"]
+            else ""
+        )
+        + "?",
         yes=yes,
         what=f"{verb} state machine {name}",
     )
@@ -110,7 +122,7 @@ def stepfunctions(
         )
     with aws_errors(f"Step Functions ({region})"):
         summary["state_machine_arn"], summary["created"] = put_state_machine(
-            sfn, name, document, summary["role_arn"], machine_tags(loaded.text, list(only))
+            sfn, name, document, summary["role_arn"], machine_tags(loaded.text, list(only), undone)
         )
     _show(app, summary, "created" if summary["created"] else "updated")
 

@@ -17,6 +17,17 @@ if TYPE_CHECKING:
     from drctl.plan.loader import LoadedPlan
 
 
+def from_run_option(f: Any) -> Any:
+    """``--from-run``: the failover whose journal a failback definition restores from."""
+    return click.option(
+        "--from-run",
+        metavar="RUN_ID",
+        default=None,
+        help="failback: the failover to undo, whose recorded capacities the definition "
+        "restores (default: the newest succeeded failover of this app).",
+    )(f)
+
+
 @click.group()
 def export() -> None:
     """Hand a plan's run to another engine."""
@@ -38,6 +49,7 @@ def export() -> None:
     help="planned: fence, drain, gate on lag; unplanned: the primary may be gone.",
 )
 @click.option("--only", multiple=True, metavar="NAME", help="Only these resources (repeatable).")
+@from_run_option
 @click.option(
     "-o",
     "--out",
@@ -54,6 +66,7 @@ def stepfunctions(
     action: str,
     mode: str,
     only: tuple[str, ...],
+    from_run: str | None,
     out_file: Path | None,
 ) -> None:
     """The Amazon States Language definition that runs PLAN's ACTION on AWS Step Functions.
@@ -62,9 +75,9 @@ def stepfunctions(
     parameter group's name. A step that only the CLI engine can run makes the export fail
     (exit 2), naming it.
     """
-    from drctl.export.stepfunctions import state_transitions
+    from drctl.export.stepfunctions import cross_region_calls, state_transitions
 
-    loaded, graph, document = build_definition(app, plan_path, action, mode, only)
+    loaded, graph, document, _ = build_definition(app, plan_path, action, mode, only, from_run)
     plan = loaded.plan
     text = json.dumps(document, indent=2) + "\n"
     summary: dict[str, Any] = {
@@ -75,8 +88,10 @@ def stepfunctions(
         "steps": [s.id for s in graph.steps],
         "states": _count_states(document),
         "min_state_transitions": state_transitions(document),
+        "cross_region_calls": cross_region_calls(document),
         "file": str(out_file) if out_file else None,
     }
+    warn_cross_region(app, summary["cross_region_calls"])
     if out_file is None:
         click.echo(text, nl=False)
         return
@@ -95,12 +110,19 @@ def stepfunctions(
 
 
 def build_definition(
-    app: AppContext, plan_path: str, action: str, mode: str, only: tuple[str, ...]
-) -> tuple[LoadedPlan, StepGraph, dict[str, Any]]:
+    app: AppContext,
+    plan_path: str,
+    action: str,
+    mode: str,
+    only: tuple[str, ...],
+    from_run: str | None = None,
+) -> tuple[LoadedPlan, StepGraph, dict[str, Any], str]:
     """The plan, its step graph for ``action``, and the definition that runs it (AWS is read,
-    not changed, to resolve ids): shared by ``export`` and ``deploy``."""
-    from drctl.engine.run import recorded_by_step, step_graph
-    from drctl.engine.runs import list_runs
+    not changed, to resolve ids): shared by ``export`` and ``deploy``. A failback's steps
+    restore what the failover it undoes recorded (``from_run``, else the newest succeeded
+    one): the numbers are written into the definition, and that failover's run id is the
+    last element returned ("" for a failover)."""
+    from drctl.engine.run import recorded_by_step, step_graph, undone_failover
     from drctl.engine.settings import make_context
     from drctl.export.stepfunctions import Target, definition, roles_of
     from drctl.kinds.registry import registry
@@ -109,15 +131,11 @@ def build_definition(
     plan = loaded.plan
     settings = run_settings(app, dry_run=True)
     ctx = make_context(plan, settings, mode=mode, require_credentials=True)
+    undone_id = ""
     if action == "failback":
-        ctx.recorded = next(
-            (
-                recorded_by_step(r)
-                for r in list_runs(settings.state_dir)
-                if r.app == plan.app and r.action == "failover" and r.status == "succeeded"
-            ),
-            {},
-        )
+        undone = undone_failover(settings.state_dir, plan.app, from_run)
+        ctx.recorded = recorded_by_step(undone) if undone is not None else {}
+        undone_id = undone.run_id if undone is not None else ""
     graph = step_graph(plan, ctx, registry(), action, list(only))
     target = Target(
         app=plan.app,
@@ -128,7 +146,23 @@ def build_definition(
         topic_arn=plan.notifications.sns_topic_arn if plan.notifications else None,
         roles=roles_of(plan),
     )
-    return loaded, graph, definition(graph, target)
+    return loaded, graph, definition(graph, target), undone_id
+
+
+def warn_cross_region(app: AppContext, calls: list[str]) -> None:
+    """Say on stderr (never in the JSON on stdout) which tasks call another Region, and
+    what AWS documents of them: the definition is honest about it, so is the command."""
+    if not calls or app.quiet:
+        return
+    from drctl.export.stepfunctions import CROSS_REGION_NOTE
+
+    click.echo(
+        f"warning: {len(calls)} task(s) call another Region than the state machine's: "
+        + "; ".join(calls)
+        + ". "
+        + CROSS_REGION_NOTE,
+        err=True,
+    )
 
 
 def _count_states(document: dict[str, Any]) -> int:

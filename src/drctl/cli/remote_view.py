@@ -37,6 +37,7 @@ def run_on_step_functions(
         mode=flags["mode"],
         only=list(flags["only"]),
         accept_data_loss=flags["accept_data_loss"],
+        from_run=flags.get("from_run"),
     )
     run = Run(loaded, settings, registry(), request)
     ctx = make_context(run.plan, settings, mode=run.mode, require_credentials=True)

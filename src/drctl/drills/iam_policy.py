@@ -43,6 +43,7 @@ ACTIONS = ("check", "failover", "failback", "test", "cleanup", *OPS)
 # Actions a policy grants that only some runs call: granted because the path that needs them
 # can be taken by that plan, tested to be declared for a reason (each one says which).
 CONDITIONAL = {
+    "events:ListRules": "drctl export/deploy stepfunctions: where each rule sits in the listing",
     "rds:CreateDBParameterGroup": "fencing an instance on a default parameter group",
     "rds:DescribeDBParameters": "fencing: reading the parameter group's read_only value",
     "rds:RebootDBInstance": "fencing an instance whose parameter group change is pending-reboot",

@@ -40,6 +40,12 @@ class SdkCall:
     region: str | None = None
     tolerate_failure: bool = False
     side: str = "dr"
+    # "aws-sdk" (arn:aws:states:::aws-sdk:<service>:<action>) or "optimized": Step Functions'
+    # own integration (arn:aws:states:::lambda:invoke fails the task on a function error).
+    integration: str = "aws-sdk"
+    # Where a run call's answer is kept for later calls (an automation's execution id read
+    # by the wait loop, ``"AutomationExecutionId.$": "$.automation.AutomationExecutionId"``).
+    result_path: str | None = None
 
     @property
     def iam_action(self) -> str:
@@ -60,6 +66,34 @@ class Probe:
     nudge: tuple[Rule, SdkCall] | None = None
     select: dict[str, str] | None = None
     wait_first: bool = False  # a wait loop that waits one poll before its first describe
+    # A wait loop fails at once, not after its timeout, when this holds (an automation that
+    # ended Failed); ``fails[1]`` says why.
+    fails: tuple[Rule, str] | None = None
+
+
+class NoDeclarativeForm(Exception):
+    """Raised by a step's ``sfn`` when it has no declarative form for a reason worth naming
+    (a local command, an endpoint an SDK task cannot be pointed at). Returning None still
+    means "none" without a reason, as before."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class Newest:
+    """Before the run calls, pick the newest item of a listing (the snapshot a restore
+    starts from): a Choice cannot sort, so the states walk the items one by one, keeping
+    the one whose ``time`` is later (``fallback_time`` when an item lacks ``time``). The
+    pick is at ``$.newest.best`` for the calls (``"DbSnapshotIdentifier.$":
+    "$.newest.best.DbSnapshotIdentifier"``); with no item the step fails, saying ``none``."""
+
+    call: SdkCall
+    items: str  # JSONPath of the candidates in the call's answer (a filter allowed)
+    time: str  # the field compared, an ISO-8601 timestamp
+    fallback_time: str
+    none: str
 
 
 @dataclass(frozen=True)
@@ -81,10 +115,11 @@ class SfnStep:
     verify: Probe | None = None
     manual: str | None = None
     unreachable_note: str | None = None
+    newest: Newest | None = None
 
     def calls(self) -> list[SdkCall]:
         """Every SDK call the step may make (for its state machine role's policy)."""
-        found = [*self.run, *self.after]
+        found = [*self.run, *self.after, *([self.newest.call] if self.newest else [])]
         for probe in (self.precheck, self.verify):
             if probe is not None:
                 found.append(probe.call)

@@ -313,6 +313,7 @@ class Run:
         self.request = request
         self.action = request.action
         self.previous: RunRecord | None = None
+        self.undone: RunRecord | None = None  # failback: the failover it undoes
         self.mode, self.only = request.mode, list(request.only)
         if request.resume:
             self.previous = self._load_for_resume(request.resume)
@@ -513,17 +514,19 @@ class Run:
     def _recorded_by_failover(self, from_run: str | None) -> dict[str, dict[str, Any]]:
         """What the failover being undone recorded: ``--from-run``, else the newest
         succeeded failover of this app (none: kinds that need a record refuse to guess)."""
-        base = self.settings.state_dir
-        if from_run:
-            return recorded_by_step(load_run(base, from_run))
-        for record in list_runs(base):  # newest first
-            if (
-                record.app == self.plan.app
-                and record.action == "failover"
-                and record.status == "succeeded"
-            ):
-                return recorded_by_step(record)
-        return {}
+        self.undone = undone_failover(self.settings.state_dir, self.plan.app, from_run)
+        return recorded_by_step(self.undone) if self.undone is not None else {}
+
+
+def undone_failover(state_dir: Path, app: str, from_run: str | None) -> RunRecord | None:
+    """The failover a failback undoes: ``from_run``, else the newest succeeded failover of
+    ``app`` (None when there is none)."""
+    if from_run:
+        return load_run(state_dir, from_run)
+    for record in list_runs(state_dir):  # newest first
+        if record.app == app and record.action == "failover" and record.status == "succeeded":
+            return record
+    return None
 
 
 _DONE = ("succeeded", "skipped")

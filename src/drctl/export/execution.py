@@ -44,6 +44,7 @@ from drctl.export.stepfunctions import Target, roles_of, state_name
 FINISHED = ("SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED")
 PLAN_TAG = "drctl:plan-sha256"  # the plan text the machine was generated from
 ONLY_TAG = "drctl:only"  # the resources it runs (--only), comma-separated; "" for all
+FROM_RUN_TAG = "drctl:from-run"  # failback: the failover whose record it restores
 POLL_SECONDS = 2.0  # how often the history is read: ~1 GetExecutionHistory call per poll
 
 
@@ -52,11 +53,16 @@ def machine_name(app: str, action: str, mode: str) -> str:
     return f"drctl-{app}-{action}-{mode}"[:80]
 
 
-def machine_tags(plan_text: str, only: list[str]) -> dict[str, str]:
-    """What ``deploy`` tags the machine with, and ``failover`` checks before starting it (a
-    definition also depends on AWS ids read when it is generated, so it cannot be compared
-    itself)."""
-    return {PLAN_TAG: plan_digest(plan_text), ONLY_TAG: ",".join(sorted(only))}
+def machine_tags(plan_text: str, only: list[str], from_run: str = "") -> dict[str, str]:
+    """What ``deploy`` tags the machine with, and ``failover``/``failback`` check before
+    starting it (a definition also depends on AWS ids read when it is generated, so it cannot
+    be compared itself). A failback's definition restores what one failover recorded: the
+    tag names that run, and a failback undoing another one is refused."""
+    return {
+        PLAN_TAG: plan_digest(plan_text),
+        ONLY_TAG: ",".join(sorted(only)),
+        FROM_RUN_TAG: from_run,
+    }
 
 
 @dataclass
@@ -122,19 +128,23 @@ class StepFunctionsRun:
         with aws_errors(f"Step Functions ({region})"):
             arn = state_machine_arn(self.sfn, self.name)
             tags = read_tags(self.sfn, arn) if arn else None
+        undone = self.run.undone.run_id if self.run.undone is not None else ""
         deploy = (
             f"drctl deploy stepfunctions --plan {self.run.loaded.path} --action "
             f"{self.run.action} --mode {self.run.mode}"
+            + (f" --from-run {undone}" if undone else "")
         )
         if arn is None or tags is None:
             raise UsageError(
                 f"no state machine {self.name} in {region}", hint=f"deploy it: {deploy}"
             )
-        wanted = machine_tags(self.run.loaded.text, list(self.run.only))
-        if {k: tags.get(k) for k in wanted} != wanted:
+        wanted = machine_tags(self.run.loaded.text, list(self.run.only), undone)
+        if {k: tags.get(k, "") for k in wanted} != wanted:
             raise UsageError(
                 f"state machine {self.name} in {region} does not run this plan as it is now "
-                "(deployed from another version of it, or for other resources)",
+                "(deployed from another version of it, for other resources"
+                + (", or to undo another failover than " + undone if undone else "")
+                + ")",
                 hint=f"redeploy it: {deploy}",
             )
         return arn
@@ -222,7 +232,8 @@ class StepFunctionsRun:
         """State name -> (step id, suffix), for every state a step's part of the machine."""
         suffixes = (
             "precheck", "done already?", "start verify", "verify", "verified?", "wait", "count",
-            "nudge", "timed out", "done", "unreachable", "wait for approval",
+            "nudge", "timed out", "failed", "done", "unreachable", "wait for approval",
+            "list", "any?", "none", "start pick", "more?", "next", "newer?", "take", "count pick",
         )  # fmt: skip
         found: dict[str, tuple[str, str]] = {}
         for step in self.run.graph.steps:
@@ -253,7 +264,10 @@ class StepFunctionsRun:
             if on_step:
                 on_step(sid, "running", "")
         mine.entered.append(suffix)
-        ended = {"done": None, "unreachable": "skipped", "timed out": "failed"}
+        ended = {
+            "done": None, "unreachable": "skipped", "timed out": "failed", "failed": "failed",
+            "none": "failed",
+        }  # fmt: skip
         if suffix not in ended:
             return
         acted = any(s.startswith("call ") or s in ("wait for approval", "start verify")
@@ -265,7 +279,11 @@ class StepFunctionsRun:
             "skipped": "already done (precheck)"
             if suffix == "done"
             else f"{mine.step.id}: its Region did not answer; not done",
-            "failed": f"not verified within its timeout ({polls} polls)",
+            "failed": f"not verified within its timeout ({polls} polls)"
+            if suffix == "timed out"
+            else "nothing to start from"
+            if suffix == "none"
+            else "its wait loop saw it fail",
             "succeeded": f"on Step Functions: {calls} call(s), {polls} poll(s)",
         }[status]
         journal.append(
@@ -308,7 +326,7 @@ class StepFunctionsRun:
 
 
 def _ended(mine: _Progress) -> bool:
-    return any(s in ("done", "unreachable", "timed out") for s in mine.entered)
+    return any(s in ("done", "unreachable", "timed out", "failed", "none") for s in mine.entered)
 
 
 def _seconds(start: str, end: str) -> float:

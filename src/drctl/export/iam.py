@@ -7,10 +7,12 @@ from collections.abc import Iterator
 from typing import Any
 
 # aws-sdk service name (the SDK for Java v2's) -> IAM action prefix, where they differ.
-_IAM_PREFIX = {"applicationautoscaling": "application-autoscaling"}
+_IAM_PREFIX = {"applicationautoscaling": "application-autoscaling", "eventbridge": "events"}
 _SDK = "arn:aws:states:"
 # Actions a call needs beyond its own: a copy created with Tags is also tagged.
 _ALSO = {"rds:CopyDBParameterGroup": ("rds:AddTagsToResource",)}
+# Integration actions whose IAM action is named otherwise.
+_RENAMED = {"lambda:Invoke": "lambda:InvokeFunction"}
 
 
 def task_actions(definition: dict[str, Any]) -> list[str]:
@@ -35,7 +37,8 @@ def _actions(states: dict[str, Any]) -> Iterator[str]:
         else:  # an optimized integration: arn:aws:states:::sns:publish[.waitForTaskToken]
             service, action = parts[5], parts[6]
         action = action.split(".")[0]
-        yield f"{_IAM_PREFIX.get(service, service)}:{action[:1].upper()}{action[1:]}"
+        name = f"{_IAM_PREFIX.get(service, service)}:{action[:1].upper()}{action[1:]}"
+        yield _RENAMED.get(name, name)
 
 
 def role_policy(definition: dict[str, Any], assume: list[str]) -> dict[str, Any]:

@@ -31,10 +31,18 @@ would make an exported definition behave unlike on AWS; this module closes them:
   call that asks what happened since a state was entered (CloudWatch datapoints since the
   wait began) sees the sandbox's AWS time, as the metrics it reads are stamped.
 
+* Timestamps. An SDK answer's times are JSON strings in a state's data on AWS; boto3's are
+  ``datetime`` objects, which moto keeps: here they become RFC 3339 strings (UTC, ``Z``).
+  Choice rules compare timestamps that conform to RFC 3339 (``T`` between date
+  and time, ``Z`` or a numeric offset:
+  https://docs.aws.amazon.com/step-functions/latest/dg/state-choice.html); moto parses only
+  whole seconds with ``Z``, so ``2026-11-30T09:42:46.967402+00:00`` -- an SDK answer's
+  time -- compared as nothing. Here any RFC 3339 timestamp is parsed.
+
 What the interpreter still does not do is listed in docs/engines.md (IAM is not evaluated;
 aws-sdk error names are ``<service>.<service>Exception`` rather than AWS's
-``<Service>.<Code>Exception``; calls with a Region in the task ARN are honoured, which AWS
-does not document).
+``<Service>.<Code>Exception``; calls with a Region in the task ARN are honoured, where AWS
+says cross-Region AWS SDK integration is not available).
 """
 
 from __future__ import annotations
@@ -90,6 +98,7 @@ def _operation(service: str, action: str) -> Any:
 # keeps them (https://docs.aws.amazon.com/step-functions/latest/dg/supported-services-awssdk.html).
 _BOTO_NAMES = {
     "applicationautoscaling": "application-autoscaling",
+    "eventbridge": "events",
     "route53recoverycluster": "route53-recovery-cluster",
     "route53recoverycontrolconfig": "route53-recovery-control-config",
 }
@@ -120,6 +129,27 @@ def _normalise_response(
     op = _operation(self._get_boto_service_name(boto_service_name), self.resource.api_action)
     if op is not None and op.output_shape is not None:
         self._from_boto_response(response, op.output_shape)
+    _json_times(response)
+
+
+def _json_times(value: Any) -> Any:
+    """Timestamps as the JSON strings a state's data holds on AWS (RFC 3339, UTC, ``Z``),
+    in place: boto3 answers ``datetime`` objects, which moto keeps in the state's data, so a
+    Choice's timestamp rule (it takes strings) saw nothing to compare."""
+    items = (
+        value.items()
+        if isinstance(value, dict)
+        else enumerate(value)
+        if isinstance(value, list)
+        else ()
+    )
+    for key, item in list(items):
+        if isinstance(item, datetime.datetime):
+            when = item if item.tzinfo else item.replace(tzinfo=datetime.UTC)
+            value[key] = when.astimezone(datetime.UTC).isoformat().replace("+00:00", "Z")
+        else:
+            _json_times(item)
+    return value
 
 
 def _with_credentials(original: Callable[..., Any]) -> Callable[..., Any]:
@@ -165,6 +195,19 @@ def _wait_interval(self: Any, env: Any, wait_seconds: int) -> None:
     time.sleep(0)  # let the rest of the sandbox run
 
 
+_RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$")
+
+
+def _rfc3339(string: Any) -> datetime.datetime | None:
+    """An RFC 3339 timestamp (fractional seconds, ``Z`` or an offset), or None."""
+    if not isinstance(string, str) or not _RFC3339.match(string):
+        return None
+    try:
+        return datetime.datetime.fromisoformat(string)
+    except ValueError:
+        return None
+
+
 def install() -> None:
     if _patches.active:
         return
@@ -179,6 +222,12 @@ def install() -> None:
     _patches.replace(sdk.StateTaskServiceAwsSdk, "_normalise_parameters", _normalise_parameters)
     _patches.replace(sdk.StateTaskServiceAwsSdk, "_normalise_response", _normalise_response)
     _patches.replace(wait.WaitFunction, "_wait_interval", _wait_interval)
+    from moto.stepfunctions.parser.asl.component.state.choice.comparison.operator.implementations import (  # noqa: E501
+        is_operator,
+        timestamp_operators,  # noqa: F401  (loaded now: its extract_json is patched below)
+    )
+
+    _patches.replace(is_operator.IsTimestamp, "string_to_timestamp", staticmethod(_rfc3339))
     _patches.replace(sdk, "boto_client_for", _with_credentials(vars(sdk)["boto_client_for"]))
     from moto.stepfunctions.parser.asl.component.state import state as state_module
 

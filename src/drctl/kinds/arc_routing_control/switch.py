@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from drctl.engine.context import RunContext
+from drctl.engine.declarative import NoDeclarativeForm, SfnStep
 from drctl.engine.step import Phase, Precheck, Step, StepOutcome, Verification
 from drctl.kinds.arc_routing_control import api, targets
 from drctl.kinds.steps import aws_step
@@ -111,4 +112,19 @@ def switch_step(res: ArcRoutingControl, ctx: RunContext, *, to: str) -> Step:
         run=run,
         verify=verify,
         poll_seconds=2.0,
+        sfn=_no_declarative_form,
     )
+
+
+ENDPOINT_REASON = (
+    "routing control states are read and set only on the cluster's own Regional endpoints (an "
+    "endpoint URL and its Region, tried in turn: "
+    "https://docs.aws.amazon.com/r53recovery/latest/dg/routing-control.update.api.html), and "
+    "an AWS SDK task has no field for an endpoint URL; a Lambda function that tries the "
+    "cluster endpoints in turn can do it (see docs/engines.md)"
+)
+
+
+def _no_declarative_form() -> SfnStep | None:
+    """Refused, with why: see :data:`ENDPOINT_REASON`."""
+    raise NoDeclarativeForm(ENDPOINT_REASON)

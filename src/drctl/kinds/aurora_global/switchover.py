@@ -17,7 +17,16 @@ from __future__ import annotations
 from typing import Any
 
 from drctl.engine.context import RunContext
-from drctl.engine.declarative import Probe, SdkCall, SfnStep, all_of, equals, negate, present
+from drctl.engine.declarative import (
+    Probe,
+    SdkCall,
+    SfnStep,
+    all_of,
+    any_of,
+    equals,
+    negate,
+    present,
+)
 from drctl.engine.step import (
     Phase,
     Precheck,
@@ -170,7 +179,39 @@ def _await_resync(res: AuroraGlobal, ctx: RunContext) -> Step:
         # The application still serves from DR while the old primary catches up: not
         # downtime, so not part of the failback's RTO.
         preparation=True,
+        sfn=lambda: _declarative_resync(res, ctx, region),
     )
+
+
+def _declarative_resync(res: AuroraGlobal, ctx: RunContext, region: str) -> SfnStep | None:
+    """Wait until the home member's SynchronizationStatus is ``connected`` (or absent, as
+    for a writer). Its position in the member list is read when exporting, its ARN checked
+    too; described in the home Region, as the CLI does."""
+    if ctx.offline:
+        return None
+    try:
+        glob = _global(res, ctx)
+    except Exception:
+        return None
+    members = [str(m["DBClusterArn"]) for m in glob.get("GlobalClusterMembers", [])]
+    home = api.member_in(glob, region)
+    if home is None:
+        return None
+    member = f"$.GlobalClusters[0].GlobalClusterMembers[{members.index(home)}]"
+    probe = Probe(
+        SdkCall(
+            "rds", "describeGlobalClusters", {"GlobalClusterIdentifier": res.global_cluster},
+            region, side="primary",
+        ),
+        all_of(
+            equals(f"{member}.DbClusterArn", home),
+            any_of(
+                negate(present(f"{member}.SynchronizationStatus")),
+                equals(f"{member}.SynchronizationStatus", "connected"),
+            ),
+        ),
+    )  # fmt: skip
+    return SfnStep(precheck=probe, verify=probe)
 
 
 def _move_writer(res: AuroraGlobal, ctx: RunContext, side: str, action: str) -> Step:
@@ -255,7 +296,7 @@ def _move_writer(res: AuroraGlobal, ctx: RunContext, side: str, action: str) -> 
         run=run,
         verify=verify,
         poll_seconds=15.0,
-        sfn=None if side == "primary" else (lambda: _declarative(res, ctx, region, planned)),
+        sfn=lambda: _declarative(res, ctx, region, planned),
     )
 
 
@@ -277,9 +318,11 @@ def _declarative(res: AuroraGlobal, ctx: RunContext, region: str, planned: bool)
     if target is None:
         return None
     member = f"$.GlobalClusters[0].GlobalClusterMembers[{members.index(target)}]"
+    side = "primary" if region == ctx.region("primary") else "dr"
     call = SdkCall(
-        "rds", "describeGlobalClusters", {"GlobalClusterIdentifier": res.global_cluster}, region
-    )
+        "rds", "describeGlobalClusters", {"GlobalClusterIdentifier": res.global_cluster},
+        region, side=side,
+    )  # fmt: skip
     moved = all_of(
         equals(f"{member}.DbClusterArn", target),
         equals(f"{member}.IsWriter", True),
@@ -302,6 +345,7 @@ def _declarative(res: AuroraGlobal, ctx: RunContext, region: str, planned: bool)
                 params,
                 region,
                 tolerate_failure=True,
+                side=side,
             ),
         ),
         verify=Probe(call, moved),

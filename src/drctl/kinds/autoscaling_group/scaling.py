@@ -166,7 +166,9 @@ def _scale_step(
         run=run,
         verify=verify,
         poll_seconds=15.0,
-        sfn=None if going_back else (lambda: _declarative(res, ctx)),
+        sfn=(lambda: _declarative_back(res, ctx, target))
+        if going_back
+        else (lambda: _declarative(res, ctx)),
     )
 
 
@@ -218,6 +220,49 @@ def _declarative(res: AutoScalingGroup, ctx: RunContext) -> SfnStep | None:
             ),
         ),
         verify=probe,
+    )
+
+
+def _declarative_back(
+    res: AutoScalingGroup, ctx: RunContext, target: dict[str, int] | None
+) -> SfnStep | None:
+    """Set min, desired and max back to what the failover recorded, wait until no more than
+    ``desired`` instances are InService. None without a recorded capacity (the CLI refuses
+    such a step too): the numbers come from the failover's journal when exporting."""
+    if target is None:
+        return None
+    region = ctx.region("dr")
+    call = SdkCall(
+        "autoscaling", "describeAutoScalingGroups", {"AutoScalingGroupNames": [res.dr]}, region
+    )
+    select = {
+        "MinSize": f"{_GROUP}.MinSize",
+        "DesiredCapacity": f"{_GROUP}.DesiredCapacity",
+        "MaxSize": f"{_GROUP}.MaxSize",
+        "InService": f"States.ArrayLength({_GROUP}.Instances[?(@.LifecycleState == 'InService')])",
+    }
+    sized = all_of(
+        equals("$.MinSize", target["min"]),
+        equals("$.DesiredCapacity", target["desired"]),
+        equals("$.MaxSize", target["max"]),
+    )
+    fewer = {"Variable": "$.InService", "NumericLessThanEquals": target["desired"]}
+    return SfnStep(
+        precheck=Probe(call, sized, select=select),
+        run=(
+            SdkCall(
+                "autoscaling",
+                "updateAutoScalingGroup",
+                {
+                    "AutoScalingGroupName": res.dr,
+                    "MinSize": target["min"],
+                    "DesiredCapacity": target["desired"],
+                    "MaxSize": target["max"],
+                },
+                region,
+            ),
+        ),
+        verify=Probe(call, all_of(sized, fewer), select=select),
     )
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from drctl.engine.context import RunContext
 from drctl.engine.step import Phase, Precheck, Step, StepOutcome, Verification
 from drctl.errors import DrctlError
-from drctl.kinds.custom import actions
+from drctl.kinds.custom import actions, declarative
 from drctl.kinds.steps import aws_step
 from drctl.plan.models import Custom, CustomSteps
 
@@ -67,6 +67,7 @@ def custom_step(res: Custom, ctx: RunContext, steps: CustomSteps, *, action: str
         run=run,
         verify=verify,
         poll_seconds=actions.POLL_SECONDS,
+        sfn=lambda: declarative.form(steps, ctx),
     )
 
 

@@ -16,7 +16,7 @@ import shlex
 
 from drctl.aws import cloudwatch
 from drctl.engine.context import RunContext
-from drctl.engine.declarative import Probe, SdkCall, SfnStep, present
+from drctl.engine.declarative import Probe, SdkCall, SfnStep, all_of, equals, present
 from drctl.engine.step import (
     Phase,
     Precheck,
@@ -150,7 +150,32 @@ def home_replica_step(res: DynamoDbTable, ctx: RunContext) -> Step:
         mutating=False,
         timeout_seconds=REPLICA_CREATE_TIMEOUT_SECONDS,
         poll_seconds=30.0,
+        sfn=lambda: _declarative_home_replica(res, ctx),
     )
+
+
+def _declarative_home_replica(res: DynamoDbTable, ctx: RunContext) -> SfnStep | None:
+    """Wait until the home replica is ACTIVE, as the DR Region describes the table. A Choice
+    cannot search the replica list, so the home replica's position is read when exporting
+    (its RegionName checked too). A replica not in the group at export time: no form (the CLI
+    refuses it, naming the commands that re-add it); one that turns REGION_DISABLED times out
+    here where the CLI stops at once."""
+    if ctx.offline:
+        return None
+    home = ctx.region("primary")
+    try:
+        desc = api.describe_table(ctx.client("dynamodb", "dr"), res.table)
+    except Exception:
+        return None
+    regions = [str(r.get("RegionName")) for r in (desc or {}).get("Replicas", [])]
+    if home not in regions:
+        return None
+    entry = f"$.Table.Replicas[{regions.index(home)}]"
+    probe = Probe(
+        SdkCall("dynamodb", "describeTable", {"TableName": res.table}, ctx.region("dr")),
+        all_of(equals(f"{entry}.RegionName", home), equals(f"{entry}.ReplicaStatus", "ACTIVE")),
+    )
+    return SfnStep(precheck=probe, verify=probe)
 
 
 def probe_step(

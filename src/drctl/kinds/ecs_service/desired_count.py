@@ -201,7 +201,11 @@ def _count_step(
         run=run,
         verify=verify,
         poll_seconds=15.0,
-        sfn=None if going_back else (lambda: _declarative(res, ctx, wanted_bounds, target_count)),
+        sfn=lambda: (
+            None
+            if going_back and count is None
+            else _declarative(res, ctx, wanted_bounds, target_count, back=going_back)
+        ),
     )
 
 
@@ -213,10 +217,15 @@ def _declarative(
     ctx: RunContext,
     wanted_bounds: Any,
     target_count: Any,
+    *,
+    back: bool = False,
 ) -> SfnStep | None:
     """Raise the scalable target's bounds (when the service has one), set the count, wait
     until the service is stable (one deployment, running = desired) with at least the count.
-    Bounds and count are read when exporting; the precheck looks at the service only."""
+    Bounds and count are read when exporting; the precheck looks at the service only.
+    ``back`` (failback): the count and bounds the failover recorded, and a service that
+    keeps exactly that count (the bounds are set first, so a restored count means restored
+    bounds, as the run leaves them)."""
     if ctx.offline:
         return None
     try:
@@ -260,7 +269,7 @@ def _declarative(
         SdkCall(
             "ecs", "describeServices", {"Cluster": res.cluster, "Services": [res.service]}, region
         ),
-        all_of(at_least("$.Desired", count), stable),
+        all_of(equals("$.Desired", count) if back else at_least("$.Desired", count), stable),
         select={
             "Desired": f"{_SERVICE}.DesiredCount",
             "Running": f"{_SERVICE}.RunningCount",

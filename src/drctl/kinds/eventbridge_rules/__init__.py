@@ -22,8 +22,19 @@ class EventBridgeRulesKind(Kind):
     model = EventBridgeRules
     iam_actions: ClassVar[IamActions] = {
         "check": ("events:DescribeRule", "events:ListTargetsByRule"),
-        "failover": ("events:DescribeRule", "events:EnableRule", "events:DisableRule"),
-        "failback": ("events:DescribeRule", "events:EnableRule", "events:DisableRule"),
+        # ListRules: read by drctl export/deploy stepfunctions only (see CONDITIONAL).
+        "failover": (
+            "events:DescribeRule",
+            "events:EnableRule",
+            "events:DisableRule",
+            "events:ListRules",
+        ),
+        "failback": (
+            "events:DescribeRule",
+            "events:EnableRule",
+            "events:DisableRule",
+            "events:ListRules",
+        ),
     }
     moto_extensions = ()
 

@@ -41,6 +41,19 @@ def disable(events: Any, name: str, bus: str) -> None:
     events.disable_rule(Name=name, EventBusName=bus)
 
 
+def list_rules(events: Any, bus: str) -> list[dict[str, Any]]:
+    """The bus's rules in ListRules' own order, every page (the Step Functions export
+    reads where each rule sits in that answer)."""
+    found: list[dict[str, Any]] = []
+    kwargs: dict[str, Any] = {"EventBusName": bus}
+    while True:
+        page = events.list_rules(**kwargs)
+        found.extend(dict(r) for r in page.get("Rules", []))
+        if not page.get("NextToken"):
+            return found
+        kwargs["NextToken"] = page["NextToken"]
+
+
 def is_enabled(rule: dict[str, Any]) -> bool:
     """``ENABLED`` and ``ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS`` both run the rule."""
     return str(rule.get("State", "")).startswith("ENABLED")

@@ -10,6 +10,7 @@ off before it comes back.
 from __future__ import annotations
 
 from drctl.engine.context import RunContext
+from drctl.engine.declarative import Probe, SdkCall, SfnStep, all_of, equals
 from drctl.engine.step import Phase, Precheck, Step, StepOutcome, StepWaiting, Verification
 from drctl.errors import AwsError, EndpointUnreachable
 from drctl.kinds.eventbridge_rules import api
@@ -122,4 +123,61 @@ def switch_step(
         verify=verify,
         poll_seconds=5.0,
         depends_on=depends_on,
+        sfn=lambda: _declarative(res, ctx, side, enable, wait_if_unreachable),
+    )
+
+
+def _declarative(
+    res: EventBridgeRules, ctx: RunContext, side: str, enable: bool, wait_if_unreachable: bool
+) -> SfnStep | None:
+    """Done when ListRules shows each rule in the wanted state (the rules' positions in the
+    listing read when exporting, their names checked too: a changed listing acts rather than
+    skips); otherwise EnableRule/DisableRule for each, which AWS applies before answering
+    (the CLI's verify re-reads them; here a rule that is missing fails its call). None
+    offline, or when the listing cannot be read or lacks a rule."""
+    if ctx.offline:
+        return None
+    region = ctx.region(side)
+    names = rules_of(res, side)
+    note = (
+        f"rules in {region} unreachable, not {'enabled' if enable else 'disabled'}: do it with "
+        "the CLI when the Region is back"
+        if wait_if_unreachable
+        else None
+    )
+    try:
+        listed = [
+            str(r.get("Name")) for r in api.list_rules(ctx.client("events", side), res.event_bus)
+        ]
+    except Exception:
+        if note is None:
+            return None
+        listed = []
+    wanted = "ENABLED" if enable else "DISABLED"
+    if listed and any(name not in listed for name in names):
+        return None
+    rules = [
+        all_of(
+            equals(f"$.Rules[{listed.index(name)}].Name", name),
+            equals(f"$.Rules[{listed.index(name)}].State", wanted),
+        )
+        for name in names
+        if name in listed
+    ]
+    listing = SdkCall(
+        "eventbridge", "listRules", {"EventBusName": res.event_bus}, region, side=side
+    )
+    return SfnStep(
+        precheck=Probe(listing, all_of(*rules)) if rules else None,
+        run=tuple(
+            SdkCall(
+                "eventbridge",
+                "enableRule" if enable else "disableRule",
+                {"Name": name, "EventBusName": res.event_bus},
+                region,
+                side=side,
+            )
+            for name in names
+        ),
+        unreachable_note=note,
     )

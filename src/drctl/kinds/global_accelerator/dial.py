@@ -194,10 +194,12 @@ def dial_step(res: GlobalAccelerator, ctx: RunContext, *, to: str) -> Step:
 def _declarative(
     res: GlobalAccelerator, ctx: RunContext, order: list[tuple[str, float]], serving: str
 ) -> SfnStep | None:
-    """The two dials in the same order (gaining side first); done when the losing side's
-    dial reads its value; verified when the serving group reads 100% with a healthy
-    endpoint. The accelerator's ``DEPLOYED`` status, which the CLI also waits for, is a
-    second describe the one-call wait loop leaves out. Group ARNs are read when exporting."""
+    """The two dials in the same order (gaining side first); done when both dials read
+    their values (one ListEndpointGroups: the groups' positions in it are read when
+    exporting, their ARNs checked too -- a changed listener never passes, it acts);
+    verified when the serving group reads 100% with a healthy endpoint. The accelerator's
+    ``DEPLOYED`` status, which the CLI also waits for, is a second describe the one-call
+    wait loop leaves out. Group ARNs are read when exporting."""
     if ctx.offline:
         return None
     try:
@@ -215,9 +217,29 @@ def _declarative(
             api.API_REGION, side="global",
         )  # fmt: skip
 
-    full, (losing, low) = order[0][1], order[1]
+    full = order[0][1]
+    # ListEndpointGroups' order, as the listing read when exporting kept it.
+    listed = [str(g["EndpointGroupArn"]) for g in found.values()]
+    if any(arn(region) not in listed for region, _ in order):
+        return None
+    dialled = [
+        all_of(
+            equals(f"$.EndpointGroups[{listed.index(arn(region))}].EndpointGroupArn", arn(region)),
+            equals(f"$.EndpointGroups[{listed.index(arn(region))}].TrafficDialPercentage", pct),
+        )
+        for region, pct in order
+    ]
     return SfnStep(
-        precheck=Probe(describe(losing), equals("$.EndpointGroup.TrafficDialPercentage", low)),
+        precheck=Probe(
+            SdkCall(
+                "globalaccelerator",
+                "listEndpointGroups",
+                {"ListenerArn": res.listener},
+                api.API_REGION,
+                side="global",
+            ),
+            all_of(*dialled),
+        ),
         run=tuple(
             SdkCall(
                 "globalaccelerator",

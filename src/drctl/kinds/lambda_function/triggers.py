@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from drctl.engine.context import RunContext
+from drctl.engine.declarative import Probe, SdkCall, SfnStep, equals, negate, present
 from drctl.engine.step import Phase, Precheck, Step, StepOutcome, StepWaiting, Verification
 from drctl.errors import DrctlError, EndpointUnreachable
 from drctl.kinds.lambda_function import api
@@ -145,6 +146,51 @@ def sources_step(
         timeout_seconds=SETTLE_TIMEOUT_SECONDS,
         poll_seconds=5.0,
         depends_on=depends_on,
+        sfn=lambda: _declarative_sources(
+            res, ctx, side, enable, "waits while the Region is down" if wait_if_unreachable else ""
+        ),
+    )
+
+
+def _declarative_sources(
+    res: LambdaFunction, ctx: RunContext, side: str, enable: bool, unreachable: str
+) -> SfnStep | None:
+    """One event source mapping (its UUID read when exporting): update it, wait until its
+    State is the wanted one, updating it again if it settled the other way (as the CLI's
+    verify does). A function with several mappings has no form -- a wait loop reads one
+    answer, and a Choice cannot look through a list of them -- and none offline."""
+    if ctx.offline:
+        return None
+    region = ctx.region(side)
+    try:
+        found = api.mappings(ctx.client("lambda", side), res.function)
+    except Exception:
+        if not unreachable:
+            return None
+        found = []
+    if len(found) != 1:
+        return None
+    uuid = str(found[0]["UUID"])
+    wanted, other = ("Enabled", "Disabled") if enable else ("Disabled", "Enabled")
+    update = SdkCall(
+        "lambda", "updateEventSourceMapping", {"Uuid": uuid, "Enabled": enable}, region,
+        side=side, tolerate_failure=True,  # a mapping changing state refuses: the wait sees it
+    )  # fmt: skip
+    probe = Probe(
+        SdkCall("lambda", "getEventSourceMapping", {"Uuid": uuid}, region, side=side),
+        equals("$.State", wanted),
+        nudge=(equals("$.State", other), update),
+    )
+    return SfnStep(
+        precheck=Probe(probe.call, probe.holds),
+        run=(update,),
+        verify=probe,
+        unreachable_note=(
+            f"event source mappings of {res.function} in {region} unreachable, not "
+            f"{wanted.lower()}: resume with the CLI when the Region is back"
+            if unreachable
+            else None
+        ),
     )
 
 
@@ -187,7 +233,32 @@ def concurrency_step(res: LambdaFunction, ctx: RunContext) -> Step:
         precheck=precheck,
         run=run,
         verify=verify,
+        sfn=lambda: _declarative_concurrency(res, ctx, target),
     )
+
+
+def _declarative_concurrency(
+    res: LambdaFunction, ctx: RunContext, target: int | None
+) -> SfnStep | None:
+    """PutFunctionConcurrency (DeleteFunctionConcurrency for no reservation), done when
+    GetFunctionConcurrency reads the target: the CLI's precheck, call and verify."""
+    region = ctx.region("dr")
+    read = SdkCall("lambda", "getFunctionConcurrency", {"FunctionName": res.function}, region)
+    if target is None:
+        holds = negate(present("$.ReservedConcurrentExecutions"))
+        call = SdkCall(
+            "lambda", "deleteFunctionConcurrency", {"FunctionName": res.function}, region
+        )
+    else:
+        holds = equals("$.ReservedConcurrentExecutions", target)
+        call = SdkCall(
+            "lambda",
+            "putFunctionConcurrency",
+            {"FunctionName": res.function, "ReservedConcurrentExecutions": target},
+            region,
+        )
+    probe = Probe(read, holds)
+    return SfnStep(precheck=probe, run=(call,), verify=probe)
 
 
 def restore_concurrency_step(res: LambdaFunction, ctx: RunContext) -> Step:
@@ -234,6 +305,13 @@ def restore_concurrency_step(res: LambdaFunction, ctx: RunContext) -> Step:
         precheck=precheck,
         run=run,
         verify=verify,
+        sfn=lambda: (
+            None
+            if recorded is None or "before" not in recorded
+            else _declarative_concurrency(
+                res, ctx, None if recorded["before"] is None else int(recorded["before"])
+            )
+        ),
     )
 
 

@@ -25,6 +25,7 @@ from datetime import datetime
 from typing import Any
 
 from drctl.engine.context import RunContext
+from drctl.engine.declarative import NoDeclarativeForm, SfnStep
 from drctl.engine.step import Phase, Precheck, Step, StepOutcome, Verification
 from drctl.errors import AwsError, DrctlError
 from drctl.kinds.rds_instance import api, topology
@@ -155,6 +156,7 @@ def _retire_old_primary(res: RdsInstance, ctx: RunContext) -> Step:
         verify=verify,
         poll_seconds=15.0,
         preparation=True,  # the old primary takes no traffic; the app serves from DR
+        sfn=_refused,
     )
 
 
@@ -264,6 +266,7 @@ def _create_replica_step(
         verify=verify,
         poll_seconds=30.0,
         preparation=preparation,
+        sfn=_refused,
     )
 
 
@@ -375,4 +378,13 @@ def _promote_home(res: RdsInstance, ctx: RunContext) -> Step:
         run=run,
         verify=verify,
         poll_seconds=15.0,
+        sfn=_refused,
+    )
+
+
+def _refused() -> SfnStep | None:
+    raise NoDeclarativeForm(
+        "which instance is the stale primary, the replica to promote or the one to rename "
+        "is read from both Regions and the parameter groups' settings: more than one "
+        "describe, which a precheck cannot hold"
     )

@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from drctl.engine.context import RunContext
+from drctl.engine.declarative import Newest, Probe, SdkCall, SfnStep, equals
 from drctl.engine.step import (
     Check,
     CheckResult,
@@ -173,8 +174,55 @@ def failover(res: RdsInstance, ctx: RunContext) -> list[Step]:
             run=run,
             verify=verify,
             poll_seconds=30.0,
+            sfn=lambda: _declarative_restore(res, ctx),
         )
     ]
+
+
+def _declarative_restore(res: RdsInstance, ctx: RunContext) -> SfnStep | None:
+    """Skip when the DR instance exists and is available; otherwise pick the newest available
+    snapshot of the primary in DR (DescribeDBSnapshots' first page, up to 100; newest data:
+    ``OriginalSnapshotCreateTime`` of a copy), restore it there with the plan's placement,
+    wait until available. The instance class is read when exporting (None offline)."""
+    if ctx.offline:
+        return None
+    region = ctx.region("dr")
+    probe = Probe(
+        SdkCall(
+            "rds", "describeDBInstances",
+            {"Filters": [{"Name": "db-instance-id", "Values": [res.dr]}]}, region,
+        ),
+        equals("$.DbInstances[0].DbInstanceStatus", "available"),
+    )  # fmt: skip
+    restore: dict[str, Any] = {
+        "DbSnapshotIdentifier.$": "$.newest.best.DbSnapshotIdentifier",
+        "DbInstanceIdentifier": res.dr,
+        "DbInstanceClass": _instance_class(res, ctx),
+        "PubliclyAccessible": False,
+        "DeletionProtection": False,
+        "Tags": [{"Key": "drctl:restored-from", "Value.$": "$.newest.best.DbSnapshotIdentifier"}],
+    }
+    if res.dr_subnet_group:
+        restore["DbSubnetGroupName"] = res.dr_subnet_group
+    if res.dr_security_groups:
+        restore["VpcSecurityGroupIds"] = list(res.dr_security_groups)
+    return SfnStep(
+        precheck=probe,
+        newest=Newest(
+            SdkCall("rds", "describeDBSnapshots", {"DbInstanceIdentifier": res.primary}, region),
+            items="$.DbSnapshots[?(@.Status == 'available')]",
+            time="OriginalSnapshotCreateTime",
+            fallback_time="SnapshotCreateTime",
+            none=f"no available snapshot of {res.primary} in {region} to restore",
+        ),
+        # A rerun while the first restore is under way is refused: the wait sees it through.
+        run=(
+            SdkCall(
+                "rds", "restoreDBInstanceFromDBSnapshot", restore, region, tolerate_failure=True
+            ),
+        ),
+        verify=probe,
+    )
 
 
 def _restore_cli(res: RdsInstance, ctx: RunContext) -> list[str]:

@@ -23,6 +23,7 @@ from __future__ import annotations
 from typing import Any
 
 from drctl.engine.context import RunContext
+from drctl.engine.declarative import NoDeclarativeForm, SfnStep
 from drctl.engine.step import Phase, Precheck, Step, StepOutcome, Verification
 from drctl.errors import AwsError
 from drctl.kinds.s3_bucket import api, role_policy
@@ -124,6 +125,10 @@ def _reprotect(res: S3Bucket, ctx: RunContext) -> Step:
         verify=verify,
         poll_seconds=10.0,
         preparation=True,  # DR keeps serving; new writes replicate home from now on
+        sfn=lambda: _refused(
+            "it creates or checks the reverse replication role (its trust and policy read and "
+            "compared) and merges a rule into the bucket's one replication configuration"
+        ),
     )
 
 
@@ -228,4 +233,12 @@ def _sync_home(res: S3Bucket, ctx: RunContext) -> Step:
         verify=verify,
         poll_seconds=10.0,
         preparation=True,  # copying home while DR serves; the reverse rule keeps it current
+        sfn=lambda: _refused(
+            "it compares both buckets version by version and copies what differs, a loop over "
+            "data a Choice cannot hold (S3 Batch Replication is AWS's way to do it at scale)"
+        ),
     )
+
+
+def _refused(reason: str) -> SfnStep | None:
+    raise NoDeclarativeForm(reason)

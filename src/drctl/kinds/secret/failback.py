@@ -16,6 +16,7 @@ holds the old primary, stale. Secrets Manager cannot move a primary between Regi
 from __future__ import annotations
 
 from drctl.engine.context import RunContext
+from drctl.engine.declarative import NoDeclarativeForm, SfnStep
 from drctl.engine.step import Phase, Precheck, Step, StepOutcome, Verification
 from drctl.errors import AwsError
 from drctl.kinds.secret import api
@@ -126,4 +127,13 @@ def replicate_step(
         timeout_seconds=SYNC_TIMEOUT_SECONDS,
         poll_seconds=10.0,
         depends_on=depends_on,
+        sfn=_refused,
+    )
+
+
+def _refused() -> SfnStep | None:
+    raise NoDeclarativeForm(
+        "whether to replicate is read from the secret in both Regions, and the entry to wait "
+        "for is not in the primary's ReplicationStatus until the call adds it (a Choice "
+        "cannot search the list)"
     )

@@ -13,6 +13,16 @@ failback would have to overwrite one of them. The step only waits until the repl
 from __future__ import annotations
 
 from drctl.engine.context import RunContext
+from drctl.engine.declarative import (
+    Probe,
+    SdkCall,
+    SfnStep,
+    all_of,
+    any_of,
+    equals,
+    negate,
+    present,
+)
 from drctl.engine.step import Phase, Precheck, Step, StepOutcome, Verification
 from drctl.errors import AwsError
 from drctl.kinds.secret import api
@@ -80,6 +90,36 @@ def promote_step(
         verify=verify,
         poll_seconds=5.0,
         depends_on=depends_on,
+        sfn=lambda: _declarative_promote(res, ctx, side),
+    )
+
+
+def primary_here(region: str) -> dict[str, object]:
+    """DescribeSecret in ``region`` answers for a primary there: no PrimaryRegion (a
+    replica names its primary's), or its own."""
+    return any_of(negate(present("$.PrimaryRegion")), equals("$.PrimaryRegion", region))
+
+
+def _declarative_promote(res: Secret, ctx: RunContext, side: str) -> SfnStep:
+    """StopReplicationToReplica in ``side``'s Region; done when the secret there is a
+    primary. A secret missing there fails the describe (the CLI refuses it too)."""
+    region = ctx.region(side)
+    probe = Probe(
+        SdkCall("secretsmanager", "describeSecret", {"SecretId": res.secret}, region, side=side),
+        primary_here(region),
+    )
+    return SfnStep(
+        precheck=probe,
+        run=(
+            SdkCall(
+                "secretsmanager",
+                "stopReplicationToReplica",
+                {"SecretId": res.secret},
+                region,
+                side=side,
+            ),
+        ),
+        verify=probe,
     )
 
 
@@ -132,4 +172,40 @@ def in_sync_step(res: Secret, ctx: RunContext) -> Step:
         mutating=False,
         timeout_seconds=SYNC_TIMEOUT_SECONDS,
         poll_seconds=10.0,
+        sfn=lambda: _declarative_in_sync(res, ctx),
+    )
+
+
+def _declarative_in_sync(res: Secret, ctx: RunContext) -> SfnStep | None:
+    """Done at once when DR's secret is a primary already (described in DR); otherwise wait
+    until the primary's ReplicationStatus entry for DR reads InSync -- described in the
+    primary's Region (only a primary lists its replicas), the entry's position read when
+    exporting and its Region checked. A ``Failed`` replication times out here where the
+    CLI stops at once. None offline, or when the primary lists no replica in DR."""
+    if ctx.offline:
+        return None
+    home, dr = ctx.region("primary"), ctx.region("dr")
+    try:
+        origin = read(res, ctx, "primary")
+    except Exception:
+        return None
+    regions = [str(e.get("Region")) for e in (origin.desc or {}).get("ReplicationStatus", [])]
+    if not origin.is_primary or dr not in regions:
+        return None
+    entry = f"$.ReplicationStatus[{regions.index(dr)}]"
+    return SfnStep(
+        precheck=Probe(
+            SdkCall("secretsmanager", "describeSecret", {"SecretId": res.secret}, dr),
+            primary_here(dr),
+        ),
+        verify=Probe(
+            SdkCall(
+                "secretsmanager",
+                "describeSecret",
+                {"SecretId": res.secret},
+                home,
+                side="primary",
+            ),
+            all_of(equals(f"{entry}.Region", dr), equals(f"{entry}.Status", "InSync")),
+        ),
     )
