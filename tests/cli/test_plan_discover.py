@@ -16,9 +16,10 @@ import pytest
 from drctl.aws.calls import auditing
 from drctl.aws.iam_names import iam_action
 from drctl.drills.discovery import iam_actions
+from drctl.drills.iam_policy import policies
 from drctl.engine.settings import default_settings
 from drctl.kinds.registry import registry
-from drctl.plan.loader import load_plan
+from drctl.plan.loader import load_plan, load_plan_text
 from drctl.plan.models import Plan
 from tests.conftest import EXAMPLES
 from tests.support import build_sandbox, invoke
@@ -79,7 +80,12 @@ def _discover(tmp_path: Path, *args: str) -> tuple[Plan, dict[str, Any], str]:
     assert summary["plan"] == text and summary["file"] == str(out)
     validated = invoke("plan", "validate", str(out))
     assert validated.exit_code == 0, validated.output
-    return load_plan(out).plan, summary, text
+    draft = load_plan(out).plan
+    # ... and what `drctl iam-policy --action discover` grants: read-only, on "*".
+    [policy] = policies(draft, "discover", registry())
+    assert called <= policy.actions()
+    assert all(st["Resource"] == "*" for st in policy.document["Statement"])
+    return draft, summary, text
 
 
 @pytest.mark.parametrize("example", EXAMPLE_PLANS)
@@ -261,6 +267,9 @@ def test_existing_and_unwritable_files(aws: None, tmp_path: Path) -> None:
     forced = invoke(*args, str(existing), "--force")
     assert forced.exit_code == 0, forced.output
     assert load_plan(existing).plan.app == "shop"
+    printed = invoke("plan", "init", "--discover", "--tag", "Application=shop")  # no -o: stdout
+    assert printed.exit_code == 0 and printed.stderr.startswith("discovered: 1 rds-instance")
+    assert load_plan_text(printed.stdout).plan.regions.dr == "us-west-2"
     # The guesses: strategy, tier, regions.dr (inferred) and the record's depends_on.
     assert "wrote" in forced.stderr and "4 guesses" in forced.stderr
 
@@ -292,3 +301,15 @@ def test_the_docs_list_every_discovery_permission() -> None:
     [paragraph] = [p for p in page.split("\n\n") if p.startswith("The IAM permissions discovery")]
     listed = set(re.findall(r"`([a-z0-9-]+:[A-Za-z]+)`", paragraph))
     assert listed == set(iam_actions(registry()))
+
+
+def test_iam_policy_for_discovery() -> None:
+    result = invoke("iam-policy", "--plan", str(EXAMPLES / "ecommerce-warm-standby.yaml"),
+                    "--action", "discover", "-o", "json")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
+    assert doc["action"] == "discover"
+    [policy] = doc["policies"]
+    actions = {a for st in policy["policy"]["Statement"] for a in st["Action"]}
+    assert actions == set(iam_actions(registry()))
+    assert "tag:GetResources" in actions and "cloudformation:ListStackResources" in actions

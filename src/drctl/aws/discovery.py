@@ -1,11 +1,13 @@
 """Reads shared by every kind's discovery (``drctl plan init --discover``): what a tag or a
 CloudFormation stack names, and Route 53's failover record pairs.
 
-- Tags: the Resource Groups Tagging API (``GetResources``), one call per Region for every
-  resource type it covers. Auto Scaling groups and Route 53 hosted zones are not among the
-  types drctl can count on there (moto, drctl's sandbox, leaves them out too), so those two
-  kinds read their tags from their own service instead (``DescribeAutoScalingGroups`` carries
-  them; ``ListTagsForResources`` for zones).
+- Tags: the Resource Groups Tagging API (``GetResources``), one call per Region, for RDS,
+  S3, DynamoDB and ECS. Auto Scaling groups read their tags from DescribeAutoScalingGroups:
+  "the GetTagKey, GetTagValues and GetResources operations aren't supported at this time and
+  return an empty response for this service" (Tagging API, "Services that support the Resource
+  Groups Tagging API"; moto 5.2.5 returns nothing for them either). Route 53 hosted zones, a
+  global resource, read theirs with Route 53's own ``ListTagsForResources`` (moto 5.2.5 does
+  not list zones in ``GetResources``).
 - Stacks: ``ListStackResources`` (paginated) in the primary Region; a stack is regional, so
   the DR side is found from the primary's replication, never from the stack.
 - Route 53 (global): hosted zones, their tags, and the record sets that form a failover
@@ -20,7 +22,7 @@ from typing import Any
 
 from drctl.errors import UsageError
 
-# What these reads need (``drctl iam-policy`` and docs/commands/plan.md list them).
+# What these reads need (drills.discovery.iam_actions and docs/commands/plan.md list them).
 IAM_ACTIONS = (
     "tag:GetResources",
     "cloudformation:ListStackResources",

@@ -12,8 +12,9 @@ from drctl.cli.common import load_for_command, plan_option
 @plan_option
 @click.option(
     "--action",
-    type=click.Choice(["check", "failover", "failback", "test", "schedule", "cost"]),
-    help="Only what this command calls (default: every command drctl can run on the plan).",
+    type=click.Choice(["check", "failover", "failback", "test", "schedule", "cost", "discover"]),
+    help="Only what this command calls (default: every command drctl can run on the plan; "
+    "discover: what plan init --discover reads, asked for by name only).",
 )
 @pass_app
 def iam_policy(app: AppContext, plan_path: str, action: str | None) -> None:

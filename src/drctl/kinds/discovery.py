@@ -28,7 +28,7 @@ T = TypeVar("T")
 
 # CloudFormation types of the resources a failover pair can be found from.
 ZONE_TYPES = ("AWS::Route53::HostedZone",)
-RECORD_TYPES = ("AWS::Route53::RecordSet", "AWS::Route53::RecordSetGroup")
+RECORD_TYPES = ("AWS::Route53::RecordSet",)  # its physical id is the record's name
 
 
 @dataclass(frozen=True)
@@ -146,7 +146,9 @@ def scoped_failover_pairs(route53: Any, scope: Scope) -> tuple[list[FailoverPair
     for zone, names in zones_in_scope(route53, scope):
         found, lone = failover_pairs(route53, zone)
         pairs += [p for p in found if not names or p.name in names]
-        halves += [f"{h} in zone {zone['Name']}" for h in lone]
+        halves += [
+            f"{h} in zone {zone['Name']}" for h in lone if not names or h.split()[0] in names
+        ]
     return pairs, halves
 
 
