@@ -98,6 +98,12 @@ def test_discovers_every_example_by_tag(aws: None, tmp_path: Path, example: str)
     # The DR Region was not given: inferred, and the draft says so.
     assert summary["regions"]["dr_inferred_from"].startswith("where ")
     assert f"dr: {source.regions.dr}" in text and "# guessed: inferred from where" in text
+    sides = {source.regions.primary, source.regions.dr}
+    for entry in summary["resources"]:  # each side read where it belongs
+        regions = {f["region"] for f in entry["found"]}
+        assert regions <= sides | {"global"}, entry
+        if entry["kind"] in ("rds-instance", "s3-bucket", "dynamodb-table", "aurora-global"):
+            assert sides <= regions, entry
     counts: dict[str, int] = {}
     for res in draft.resources:
         counts[res.kind] = counts.get(res.kind, 0) + 1
@@ -179,6 +185,11 @@ def test_discovers_a_cloudformation_stack(aws: None, tmp_path: Path) -> None:
         "Resources": {
             "Assets": {"Type": "AWS::S3::Bucket",
                        "Properties": {"BucketName": "stack-assets-use1"}},
+            "Db": {"Type": "AWS::RDS::DBInstance",
+                   "Properties": {"DBInstanceIdentifier": "stack-db", "Engine": "mysql",
+                                  "DBInstanceClass": "db.t3.micro", "AllocatedStorage": "20",
+                                  "MasterUsername": "admin",
+                                  "MasterUserPassword": "sandbox-only-password"}},
             "Sessions": {
                 "Type": "AWS::DynamoDB::Table",
                 "Properties": {
@@ -212,10 +223,18 @@ def test_discovers_a_cloudformation_stack(aws: None, tmp_path: Path) -> None:
     boto3.client("dynamodb", region_name="us-east-1").update_table(
         TableName="stack-sessions", ReplicaUpdates=[{"Create": {"RegionName": "us-west-2"}}]
     )
+    db = boto3.client("rds", region_name="us-east-1").describe_db_instances(
+        DBInstanceIdentifier="stack-db"
+    )["DBInstances"][0]
+    boto3.client("rds", region_name="us-west-2").create_db_instance_read_replica(
+        DBInstanceIdentifier="stack-db-dr", SourceDBInstanceIdentifier=db["DBInstanceArn"],
+        DBInstanceClass="db.t3.micro", SourceRegion="us-east-1",
+    )  # fmt: skip
     draft, summary, text = _discover(tmp_path, "--stack", "shop-stack")
     assert {_identity(r) for r in draft.resources} == {
         ("s3-bucket", "stack-assets-use1", "stack-assets-usw2"),
         ("dynamodb-table", "stack-sessions"),
+        ("rds-instance", "stack-db", "stack-db-dr"),
     }
     assert draft.app == "shop-stack" and draft.regions.dr == source.regions.dr
     assert summary["source"] == "CloudFormation stack shop-stack (us-east-1)"
