@@ -112,7 +112,7 @@ def test_discovers_every_example_by_tag(aws: None, tmp_path: Path, example: str)
     for res in draft.resources:
         if res.kind in ("autoscaling-group", "ecs-service"):
             assert any(g.startswith(f"{res.name}.desired: ") for g in summary["guesses"])
-    assert text.count("# guessed:") >= len(summary["guesses"]) - 1  # depends_on guess: 1 line
+    assert text.count("# guessed:") == len(summary["guesses"])  # each guess marked where it is
     traffic = [r for r in draft.resources if r.kind in ("route53-record", "arc-routing-control")]
     for res in traffic:  # traffic moves after everything else found (a marked guess)
         assert set(res.depends_on) == {r.name for r in draft.resources} - {res.name}
@@ -171,6 +171,10 @@ def test_pairs_compute_by_name_and_lists_what_it_cannot_pair(aws: None, tmp_path
     assert web.desired == 3  # what the primary group runs, marked as a guess
     assert "desired: 3" in text and "# guessed: what shop-web-use1 runs in us-east-1 now" in text
     assert "paired with shop-web-use1 in us-east-1 by the same name without its Region" in text
+    assert (
+        "shop-web-usw2: paired with shop-web-use1 in us-east-1 by the same name without its "
+        "Region" in summary["guesses"]
+    )
     assert any("shop-reports" in u and "no cross-Region read replica" in u
                for u in summary["unpaired"])  # fmt: skip
     assert any("shop-logs-use1" in u and "no replication rule" in u for u in summary["unpaired"])

@@ -114,6 +114,9 @@ def guesses(draft: Draft) -> list[str]:
         found.append(f"regions.dr: {draft.dr} ({draft.dr_inferred_from})")
     for res in draft.resources:
         found += [
+            f"{res.name}: {n.removeprefix(GUESSED)}" for n in res.notes if n.startswith(GUESSED)
+        ]
+        found += [
             f"{res.name}.{f.key}: {f.comment.removeprefix(GUESSED)}"
             for f in res.fields
             if f.comment and f.guessed
