@@ -46,6 +46,8 @@ def discover(scope: Scope) -> Found:
                 "with it by name"
             )
             continue
+        if p is None and scope.stack is not None:
+            continue  # stack mode: DR compute counts only as a twin of the stack's
         if p is None:
             desired = int(d.get("MaxSize", 0))
             why = f"{GUESSED}the DR group's maximum size (no group in {scope.primary} pairs)"

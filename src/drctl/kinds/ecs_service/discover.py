@@ -48,6 +48,8 @@ def discover(scope: Scope) -> Found:
                 "by cluster and name"
             )
             continue
+        if p is None and scope.stack is not None:
+            continue  # stack mode: DR compute counts only as a twin of the stack's
         if p is None:
             desired = max(int(d.get("desiredCount", 0)), 1)
             why = f"{GUESSED}no service in {scope.primary} pairs; set what DR must run"
