@@ -78,6 +78,7 @@ def outputs(
         "runbook (plan of plans)": run("runbook", "--plan", str(EXAMPLES / "organisation.yaml")),
         "bia": run("bia", "--revenue-per-hour", "50000", "--criticality", "critical"),
         "plan init": run(*INIT),
+        "plan init --discover": run("plan", "init", "--discover", "--tag", "Application=shop"),
         "iam-policy": run("iam-policy", "--plan", str(plan)),
         "schedule": run("schedule", "stop", "--plan", str(plan), "--dry-run"),
         "cost": run("cost", "--plan", str(plan)),

@@ -33,6 +33,7 @@ S3_IAM = {
     "ListObjectsV2": "ListBucket",
     "ListObjectVersions": "ListBucketVersions",
     "CopyObject": "PutObject",
+    "ListBuckets": "ListAllMyBuckets",
 }
 # A client variable's name in api.py -> the service it is a client of.
 CLIENT_SERVICE = {
@@ -194,3 +195,13 @@ def test_every_call_in_api_py_is_an_operation_covered_by_the_iam_lists(name: str
             f"{name}: api.py calls {service}.{operation}, but {_iam(service, operation)} is "
             "in none of the kind's iam_actions"
         )
+
+
+@pytest.mark.parametrize("name", KINDS)
+def test_discovery_declares_its_iam_actions(name: str) -> None:
+    """A kind that discovers (``plan init --discover``) lists what that calls, and only then."""
+    kind = _kind(name)
+    if kind.discover is None:
+        assert "discover" not in kind.iam_actions, f"{name}: discover IAM but no discover"
+    else:
+        assert kind.iam_actions.get("discover"), f"{name}: discovers but declares no IAM for it"

@@ -25,6 +25,7 @@ S3_ACTIONS = {
     "ListObjectVersions": "ListBucketVersions",
     "CopyObject": "PutObject",
     "DeleteObjects": "DeleteObject",
+    "ListBuckets": "ListAllMyBuckets",
     "CreateMultipartUpload": "PutObject",
     "UploadPart": "PutObject",
     "CompleteMultipartUpload": "PutObject",
@@ -36,7 +37,11 @@ SPELLING = {"TestDnsAnswer": "TestDNSAnswer"}
 # Operations whose IAM action has another name, by service.
 RENAMED = {("lambda", "Invoke"): "InvokeFunction"}
 # botocore service name -> IAM service prefix, where they differ.
-PREFIXES = {"monitoring": "cloudwatch"}
+PREFIXES = {
+    "monitoring": "cloudwatch",
+    "tagging": "tag",
+    "resourcegroupstaggingapi": "tag",
+}
 
 
 def iam_action(service: str, operation: str, *, versioned: bool = False) -> str:

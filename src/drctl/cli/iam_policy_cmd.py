@@ -23,9 +23,11 @@ from drctl.cli.common import load_for_command, plan_option
             "cost",
             "alarms",
             "compliance",
+            "discover",
         ]
     ),
-    help="Only what this command calls (default: every command drctl can run on the plan).",
+    help="Only what this command calls (default: every command drctl can run on the plan; "
+    "discover: what plan init --discover reads, asked for by name only).",
 )
 @pass_app
 def iam_policy(app: AppContext, plan_path: str, action: str | None) -> None:

@@ -14,7 +14,9 @@ adds (SNS notifications, FIS experiments, an S3 state backend); their resources 
   in drctl's namespace) and ``check --policy`` (the kinds' reads);
 - ``cleanup``: the resources' ``cleanup`` actions (finding and deleting what failback kept);
 - ``schedule``, ``cost``, ``alarms`` (``alarms apply``) and ``compliance`` (``compliance
-  rules|status``): what those commands read and change (:mod:`drctl.drills.iam_ops`).
+  rules|status``): what those commands read and change (:mod:`drctl.drills.iam_ops`);
+- ``discover`` (asked for by name only): what ``plan init --discover`` reads
+  (:func:`drctl.drills.discovery.iam_actions`), on ``*``.
 
 With ``accounts`` in the plan there is one policy per role (a role that serves both sides gets
 one policy); without, one policy for whoever runs drctl. ``tests/kinds/test_iam_policy.py``
@@ -39,6 +41,9 @@ from drctl.kinds.registry import KindRegistry
 from drctl.plan.models import DrillType, Plan
 
 ACTIONS = ("check", "failover", "failback", "test", "cleanup", *OPS)
+# Asked for by name only (not in the default "all"): discovery runs before a plan exists, to
+# write one, and reads on "*" what the other commands read on the plan's ARNs.
+DISCOVER = "discover"
 
 # Actions a policy grants that only some runs call: granted because the path that needs them
 # can be taken by that plan, tested to be declared for a reason (each one says which).
@@ -244,8 +249,19 @@ def _plan_grants(plan: Plan, action: str) -> list[Grant]:
     return found
 
 
+def _discover_grants(kinds: KindRegistry) -> list[Grant]:
+    """``plan init --discover`` re-finding the plan's resources: read-only calls that list
+    what no plan names yet (every kind that discovers is asked, whatever the plan holds), so
+    on ``*``; one caller reads both Regions."""
+    from drctl.drills.discovery import iam_actions
+
+    return [Grant(side, action, ("*",)) for action in iam_actions(kinds) for side in SIDES]
+
+
 def plan_grants(plan: Plan, action: str, kinds: KindRegistry) -> list[Grant]:
     """Every grant the command ``action`` needs for ``plan``."""
+    if action == DISCOVER:
+        return _discover_grants(kinds)
     found: list[Grant] = []
     if action in OPS:
         found = ops_grants(plan, action)

@@ -22,13 +22,14 @@ from drctl.aws.config_rules import ConfigRuleSpec
 from drctl.engine.context import RunContext
 from drctl.engine.gate import LagReading
 from drctl.engine.step import Check, Step
+from drctl.kinds.discovery import Found, Scope
 from drctl.kinds.sandboxing import SandboxBuild
 from drctl.plan.models import Capability, ResourceBase
 from drctl.plan.policies import Policy
 
-# What a kind's IAM lists are keyed by: the commands and capabilities that call AWS.
-# What a kind's IAM actions are for: its capabilities, and the commands that read its
-# resources (compliance rules|status: resource ids; alarms apply: what an alarm watches).
+# What a kind's IAM lists are keyed by: the commands and capabilities that call AWS
+# (compliance rules|status: resource ids; alarms apply: what an alarm watches; discover: what
+# plan init --discover lists).
 IAM_USES = (
     "check",
     "failover",
@@ -39,6 +40,7 @@ IAM_USES = (
     "cleanup",
     "compliance",
     "alarms",
+    "discover",
 )
 IamActions = Mapping[str, tuple[str, ...]]
 
@@ -162,6 +164,15 @@ class Compliance(Protocol):
         ...
 
 
+class Discover(Protocol):
+    """``drctl plan init --discover``: this kind's resources in ``scope``, paired across the
+    two Regions, as draft plan entries (guessed values marked), plus what it could not pair
+    and the Regions its primaries replicate to. With ``scope.dr`` None, only those Regions
+    are asked for (the DR Region is inferred from them)."""
+
+    def __call__(self, scope: Scope) -> Found: ...
+
+
 class Kind(ABC):
     """One resource kind: what drctl knows about it, all in its folder."""
 
@@ -181,6 +192,7 @@ class Kind(ABC):
     # Operator tooling, not drill capabilities (no plan-model counterpart).
     alarms: Alarms | None = None
     compliance: Compliance | None = None
+    discover: Discover | None = None
 
     @abstractmethod
     def checks(self, res: Any, ctx: RunContext) -> list[Check]:

@@ -148,6 +148,7 @@ class AwsClock:
         time.sleep(0)  # let other threads run
 
 
+APP_TAG: Final = "Application"  # the seed's tag convention (engine.schedule reads it too)
 _EPOCH: Final = datetime(2000, 1, 1, tzinfo=UTC)
 
 
@@ -165,6 +166,16 @@ class SandboxBuild:
     def client(self, service: str, side: str) -> Any:
         region = GLOBAL_REGION if side == "global" else self.region(side)
         return self.sessions.client(service, region, side)
+
+    def app_tags(self) -> dict[str, str]:
+        """The tag every built resource carries, as a real deployment's do: the app under
+        ``Application`` (what ``drctl cost`` filters on and ``plan init --discover --tag``
+        finds)."""
+        return {APP_TAG: self.plan.app}
+
+    def tag_list(self) -> list[dict[str, str]]:
+        """:meth:`app_tags` as the ``[{"Key": .., "Value": ..}]`` list most APIs take."""
+        return [{"Key": k, "Value": v} for k, v in self.app_tags().items()]
 
 
 def ignore_codes(call: Callable[..., Any], *codes: str, **kwargs: Any) -> Any:

@@ -18,7 +18,7 @@ from typing import Any, ClassVar
 
 from drctl.engine.context import RunContext
 from drctl.engine.step import Check, Step
-from drctl.kinds.arc_routing_control import checks, switch
+from drctl.kinds.arc_routing_control import checks, discover, switch
 from drctl.kinds.contract import IamActions, Kind
 from drctl.kinds.sandboxing import SandboxBuild
 from drctl.plan.models import ArcRoutingControl
@@ -52,8 +52,18 @@ class ArcRoutingControlKind(Kind):
         # Resolving is needed only when no check kept the targets beforehand.
         "failover": (*_RESOLVE, *_SWITCH),
         "failback": (*_RESOLVE, *_SWITCH),
+        "discover": (
+            "route53:ListHostedZones",
+            "route53:ListTagsForResources",
+            "route53:ListResourceRecordSets",
+            "route53:GetHealthCheck",
+            "route53-recovery-control-config:DescribeRoutingControl",
+            "route53-recovery-control-config:DescribeControlPanel",
+            "route53-recovery-control-config:DescribeCluster",
+        ),
     }
     moto_extensions = ("moto_arc", "moto_recovery_health")
+    discover = staticmethod(discover.discover)
 
     def checks(self, res: Any, ctx: RunContext) -> list[Check]:
         return checks.checks(res, ctx)

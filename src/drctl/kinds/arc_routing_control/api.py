@@ -230,3 +230,21 @@ def set_states(cluster: Any, states: dict[str, str]) -> None:
             for arn, state in states.items()
         ]
     )
+
+
+# ---------------------------------------------------------------- discovery
+
+
+def routing_control(config: Any, arn: str) -> dict[str, Any]:
+    """A routing control by ARN: its name and control panel."""
+    return dict(config.describe_routing_control(RoutingControlArn=arn)["RoutingControl"])
+
+
+def control_panel(config: Any, arn: str) -> dict[str, Any]:
+    """A control panel by ARN: its name and cluster."""
+    return dict(config.describe_control_panel(ControlPanelArn=arn)["ControlPanel"])
+
+
+def cluster(config: Any, arn: str) -> dict[str, Any]:
+    """A cluster by ARN: its name."""
+    return dict(config.describe_cluster(ClusterArn=arn)["Cluster"])

@@ -61,15 +61,18 @@ def build(b: SandboxBuild, res: ArcRoutingControl) -> None:
         lambda region, url: b.sessions.endpoint_client(api.CLUSTER_SERVICE, region, url),
         lambda cluster_client: api.set_states(cluster_client, {primary_arn: "On", dr_arn: "Off"}),
     )
-    _records(b.client("route53", "global"), res, primary_arn, dr_arn)
+    _records(b.client("route53", "global"), res, primary_arn, dr_arn, b.tag_list())
 
 
-def _records(r53: Any, res: ArcRoutingControl, primary_arn: str, dr_arn: str) -> None:
+def _records(
+    r53: Any, res: ArcRoutingControl, primary_arn: str, dr_arn: str, tags: list[dict[str, str]]
+) -> None:
     zone_id = api.find_zone_id(r53, res.zone)
     if zone_id is None:
         name = res.zone if res.zone.endswith(".") else res.zone + "."
         created = r53.create_hosted_zone(Name=name, CallerReference=f"drctl-sandbox-{name}")
         zone_id = str(created["HostedZone"]["Id"]).split("/")[-1]
+    r53.change_tags_for_resource(ResourceType="hostedzone", ResourceId=zone_id, AddTags=tags)
     if len(api.failover_records(r53, zone_id, res.record)) == 2:
         return
     changes = []

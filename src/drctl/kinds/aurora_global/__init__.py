@@ -14,7 +14,7 @@ from typing import Any, ClassVar
 
 from drctl.engine.context import RunContext
 from drctl.engine.step import Check, Step
-from drctl.kinds.aurora_global import alarms, checks, compliance, switchover
+from drctl.kinds.aurora_global import alarms, checks, compliance, discover, switchover
 from drctl.kinds.contract import IamActions, Kind
 from drctl.kinds.sandboxing import SandboxBuild
 from drctl.plan.models import AuroraGlobal
@@ -46,11 +46,13 @@ class AuroraGlobalKind(Kind):
             "rds:SwitchoverGlobalCluster",
             "cloudwatch:GetMetricStatistics",  # the RPO gate's lag reading
         ),
+        "discover": ("rds:DescribeGlobalClusters",),
     }
     moto_extensions = ("moto_global_failover",)
     lag = staticmethod(checks.lag)
     alarms = staticmethod(alarms.alarms)
     compliance = compliance.AuroraCompliance()
+    discover = staticmethod(discover.discover)
 
     def checks(self, res: Any, ctx: RunContext) -> list[Check]:
         return checks.checks(res, ctx)

@@ -79,3 +79,11 @@ def describe_cluster(rds: Any, arn: str) -> dict[str, Any] | None:
             return None
         raise
     return dict(found[0]) if found else None
+
+
+def all_global_clusters(rds: Any) -> list[dict[str, Any]]:
+    """Every Aurora global database of the account (discovery; the API is global)."""
+    found: list[dict[str, Any]] = []
+    for page in rds.get_paginator("describe_global_clusters").paginate():
+        found += page.get("GlobalClusters", [])
+    return found

@@ -4,6 +4,8 @@ the metric AWS publishes for the engine (see ``checks.lag_metric``)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from drctl.aws.cloudwatch import put_metric
 from drctl.kinds.aurora_global.checks import lag_metric
 from drctl.kinds.sandboxing import SandboxBuild
@@ -31,6 +33,7 @@ def build(
         EngineVersion=primary_version,
         StorageEncrypted=True,
     )
+    kwargs: dict[str, Any]
     for side, version in (("primary", primary_version), ("dr", dr_version)):
         kwargs = {
             "DBClusterIdentifier": f"{res.global_cluster}-{b.region(side)}",
@@ -38,6 +41,7 @@ def build(
             "EngineVersion": version,
             "GlobalClusterIdentifier": res.global_cluster,
             "StorageEncrypted": True,
+            "Tags": b.tag_list(),
         }
         if side == "primary":
             kwargs.update(MasterUsername="admin", MasterUserPassword="sandbox-only-password")

@@ -13,7 +13,7 @@ from typing import Any, ClassVar
 
 from drctl.engine.context import RunContext
 from drctl.engine.step import Check, Step
-from drctl.kinds.autoscaling_group import checks, scaling
+from drctl.kinds.autoscaling_group import checks, discover, scaling
 from drctl.kinds.contract import IamActions, Kind
 from drctl.kinds.sandboxing import SandboxBuild
 from drctl.plan.models import AutoScalingGroup
@@ -40,8 +40,10 @@ class AutoScalingGroupKind(Kind):
             "autoscaling:DescribeAutoScalingGroups",
             "autoscaling:UpdateAutoScalingGroup",
         ),
+        "discover": ("autoscaling:DescribeAutoScalingGroups",),
     }
     moto_extensions = ("moto_launch",)
+    discover = staticmethod(discover.discover)
 
     def checks(self, res: Any, ctx: RunContext) -> list[Check]:
         return checks.checks(res, ctx)

@@ -108,3 +108,11 @@ def failed_activities(
         for a in activities(autoscaling, name)
         if a.get("StatusCode") in ("Failed", "Cancelled") and a.get("ActivityId") not in known
     ]
+
+
+def all_groups(autoscaling: Any) -> list[dict[str, Any]]:
+    """Every Auto Scaling group of the client's Region, with its tags (discovery)."""
+    found: list[dict[str, Any]] = []
+    for page in autoscaling.get_paginator("describe_auto_scaling_groups").paginate():
+        found += page.get("AutoScalingGroups", [])
+    return found

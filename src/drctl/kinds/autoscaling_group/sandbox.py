@@ -27,4 +27,5 @@ def build(b: SandboxBuild, res: AutoScalingGroup) -> None:
         DesiredCapacity=0,
         MaxSize=max(res.desired, 1) * 2,
         VPCZoneIdentifier=subnet["Subnet"]["SubnetId"],
+        Tags=[{**tag, "PropagateAtLaunch": True} for tag in b.tag_list()],
     )

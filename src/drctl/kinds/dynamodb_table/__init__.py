@@ -17,7 +17,7 @@ from typing import Any, ClassVar
 from drctl.engine.context import RunContext
 from drctl.engine.step import Check, Step
 from drctl.kinds.contract import IamActions, Kind
-from drctl.kinds.dynamodb_table import alarms, canary, checks, compliance, probe
+from drctl.kinds.dynamodb_table import alarms, canary, checks, compliance, discover, probe
 from drctl.kinds.sandboxing import SandboxBuild
 from drctl.plan.models import DynamoDbTable
 
@@ -53,12 +53,17 @@ class DynamoDbTableKind(Kind):
             "dynamodb:GetItem",
             "dynamodb:DeleteItem",
         ),
+        "discover": (
+            "dynamodb:ListTables",
+            "dynamodb:DescribeTable",
+        ),
     }
     moto_extensions = ("moto_replicas",)
     lag = staticmethod(checks.lag)
     canary = canary.DynamoDbCanary()
     alarms = staticmethod(alarms.alarms)
     compliance = compliance.DynamoDbCompliance()
+    discover = staticmethod(discover.discover)
 
     def checks(self, res: Any, ctx: RunContext) -> list[Check]:
         return checks.checks(res, ctx)

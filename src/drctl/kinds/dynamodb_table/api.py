@@ -131,3 +131,11 @@ def item_exists(dynamodb: Any, table: str, key: dict[str, Any]) -> bool:
 
 def delete_item(dynamodb: Any, table: str, key: dict[str, Any]) -> None:
     dynamodb.delete_item(TableName=table, Key=key)
+
+
+def table_names(dynamodb: Any) -> list[str]:
+    """Every table of the client's Region (discovery)."""
+    names: list[str] = []
+    for page in dynamodb.get_paginator("list_tables").paginate():
+        names += [str(n) for n in page.get("TableNames", [])]
+    return names

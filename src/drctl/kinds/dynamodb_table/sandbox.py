@@ -25,7 +25,7 @@ def build(b: SandboxBuild, res: DynamoDbTable) -> None:
         AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
         BillingMode="PAY_PER_REQUEST",
         StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
-        Tags=[{"Key": ESTABLISHED_TAG, "Value": "true"}],
+        Tags=[{"Key": ESTABLISHED_TAG, "Value": "true"}, *b.tag_list()],
     )
     primary.update_table(
         TableName=res.table, ReplicaUpdates=[{"Create": {"RegionName": b.region("dr")}}]

@@ -15,7 +15,7 @@ from typing import Any, ClassVar
 from drctl.engine.context import RunContext
 from drctl.engine.step import Check, Step
 from drctl.kinds.contract import IamActions, Kind
-from drctl.kinds.ecs_service import checks, desired_count
+from drctl.kinds.ecs_service import checks, desired_count, discover
 from drctl.kinds.sandboxing import SandboxBuild
 from drctl.plan.models import EcsService
 
@@ -42,8 +42,14 @@ class EcsServiceKind(Kind):
             "application-autoscaling:DescribeScalableTargets",
             "application-autoscaling:RegisterScalableTarget",
         ),
+        "discover": (
+            "ecs:ListClusters",
+            "ecs:ListServices",
+            "ecs:DescribeServices",
+        ),
     }
     moto_extensions = ("moto_deployments", "moto_service_scaling")
+    discover = staticmethod(discover.discover)
 
     def checks(self, res: Any, ctx: RunContext) -> list[Check]:
         return checks.checks(res, ctx)

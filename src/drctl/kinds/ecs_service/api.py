@@ -62,3 +62,21 @@ def set_scalable_bounds(
         MinCapacity=minimum,
         MaxCapacity=maximum,
     )
+
+
+DESCRIBE_BATCH = 10  # DescribeServices takes at most 10 services per call
+
+
+def all_services(ecs: Any) -> list[dict[str, Any]]:
+    """Every service of every cluster of the client's Region (discovery)."""
+    found: list[dict[str, Any]] = []
+    for page in ecs.get_paginator("list_clusters").paginate():
+        for cluster in page.get("clusterArns", []):
+            arns: list[str] = []
+            for services in ecs.get_paginator("list_services").paginate(cluster=cluster):
+                arns += services.get("serviceArns", [])
+            for start in range(0, len(arns), DESCRIBE_BATCH):
+                found += ecs.describe_services(
+                    cluster=cluster, services=arns[start : start + DESCRIBE_BATCH]
+                ).get("services", [])
+    return found

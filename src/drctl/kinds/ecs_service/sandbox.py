@@ -12,7 +12,8 @@ DIMENSION = "ecs:service:DesiredCount"
 
 def build(b: SandboxBuild, res: EcsService) -> None:
     ecs = b.client("ecs", "dr")
-    ecs.create_cluster(clusterName=res.cluster)
+    tags = [{"key": k, "value": v} for k, v in b.app_tags().items()]
+    ecs.create_cluster(clusterName=res.cluster, tags=tags)
     family = f"{res.service}-task"
     ecs.register_task_definition(
         family=family,
@@ -21,7 +22,11 @@ def build(b: SandboxBuild, res: EcsService) -> None:
         ],
     )
     ecs.create_service(
-        cluster=res.cluster, serviceName=res.service, taskDefinition=family, desiredCount=0
+        cluster=res.cluster,
+        serviceName=res.service,
+        taskDefinition=family,
+        desiredCount=0,
+        tags=tags,
     )
     scaling = b.client("application-autoscaling", "dr")
     resource = f"service/{res.cluster}/{res.service}"

@@ -26,6 +26,7 @@ from drctl.kinds.rds_instance import (
     checks,
     cleanup,
     compliance,
+    discover,
     failback,
     fencing,
     replica,
@@ -120,6 +121,7 @@ class RdsInstanceKind(Kind):
             "rds:DeleteDBInstance",
             "rds:CreateDBSnapshot",  # the final snapshot DeleteDBInstance takes
         ),
+        "discover": ("rds:DescribeDBInstances",),
     }
 
     lag = staticmethod(_lag)
@@ -128,6 +130,7 @@ class RdsInstanceKind(Kind):
     cleanup = cleanup.RdsCleanup()
     alarms = staticmethod(alarms.alarms)
     compliance = compliance.RdsCompliance()
+    discover = staticmethod(discover.discover)
 
     def checks(self, res: RdsInstance, ctx: RunContext) -> list[Check]:
         if res.recovery == "snapshot":

@@ -477,3 +477,11 @@ def replica_lag_seconds(cw: Any, instance_id: str, now: datetime) -> float | Non
         dimensions={"DBInstanceIdentifier": instance_id},
         now=now,
     )
+
+
+def all_instances(rds: Any) -> list[dict[str, Any]]:
+    """Every DB instance of the client's Region (discovery)."""
+    found: list[dict[str, Any]] = []
+    for page in rds.get_paginator("describe_db_instances").paginate():
+        found += page.get("DBInstances", [])
+    return found

@@ -48,7 +48,7 @@ def build(b: SandboxBuild, res: RdsInstance) -> None:
         MultiAZ=True,
         StorageType="gp3",
         # A deployment that already exists: replicating, not being created.
-        Tags=[{"Key": ESTABLISHED_TAG, "Value": "true"}],
+        Tags=[{"Key": ESTABLISHED_TAG, "Value": "true"}, *b.tag_list()],
     )
     publish_replica_lag(b, res.dr, REPLICA_LAG_SECONDS)
     if restore_drilled(b, res):
@@ -111,6 +111,7 @@ def ensure_primary(b: SandboxBuild, instance_id: str) -> str:
         StorageEncrypted=True,
         BackupRetentionPeriod=7,
         MultiAZ=True,
+        Tags=b.tag_list(),
     )["DBInstance"]
     return str(created["DBInstanceArn"])
 

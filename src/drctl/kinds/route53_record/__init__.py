@@ -19,7 +19,7 @@ from typing import Any, ClassVar
 from drctl.engine.context import RunContext
 from drctl.engine.step import Check, Step
 from drctl.kinds.contract import IamActions, Kind
-from drctl.kinds.route53_record import alarms, checks, failback, traffic
+from drctl.kinds.route53_record import alarms, checks, discover, failback, traffic
 from drctl.kinds.sandboxing import SandboxBuild
 from drctl.plan.models import Route53Record
 
@@ -59,9 +59,16 @@ class Route53RecordKind(Kind):
             "route53:UpdateHealthCheck",
             "route53:TestDNSAnswer",  # failback verifies the answer is PRIMARY's again
         ),
+        "discover": (
+            "route53:ListHostedZones",
+            "route53:ListTagsForResources",
+            "route53:ListResourceRecordSets",
+            "route53:GetHealthCheck",
+        ),
     }
     moto_extensions = ("moto_health",)
     alarms = staticmethod(alarms.alarms)
+    discover = staticmethod(discover.discover)
 
     def checks(self, res: Any, ctx: RunContext) -> list[Check]:
         return checks.checks(res, ctx)

@@ -16,6 +16,9 @@ TTL = 60
 def build(b: SandboxBuild, res: Route53Record) -> None:
     r53 = b.client("route53", "global")
     zone_id = ensure_zone(r53, res)
+    r53.change_tags_for_resource(
+        ResourceType="hostedzone", ResourceId=zone_id, AddTags=b.tag_list()
+    )
     record = api.normalize_name(res.record)
     existing = api.failover_records(r53, zone_id, record)
     if "PRIMARY" in existing and "SECONDARY" in existing:

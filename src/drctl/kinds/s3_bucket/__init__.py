@@ -14,7 +14,7 @@ from typing import Any, ClassVar
 from drctl.engine.context import RunContext
 from drctl.engine.step import Check, Step
 from drctl.kinds.contract import IamActions, Kind
-from drctl.kinds.s3_bucket import canary, checks, compliance, failback, failover
+from drctl.kinds.s3_bucket import canary, checks, compliance, discover, failback, failover
 from drctl.kinds.sandboxing import SandboxBuild
 from drctl.plan.models import S3Bucket
 
@@ -73,11 +73,17 @@ class S3BucketKind(Kind):
             "s3:DeleteObject",
             "s3:DeleteObjectVersion",
         ),
+        "discover": (
+            "s3:ListAllMyBuckets",
+            "s3:GetBucketLocation",
+            "s3:GetReplicationConfiguration",
+        ),
     }
     moto_extensions = ("moto_replication",)
     lag = staticmethod(failover.lag)
     canary = canary.S3Canary()
     compliance = compliance.S3Compliance()
+    discover = staticmethod(discover.discover)
 
     def checks(self, res: Any, ctx: RunContext) -> list[Check]:
         return checks.checks(res, ctx)

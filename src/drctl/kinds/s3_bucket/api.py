@@ -418,3 +418,17 @@ def canary_remove_all_versions(s3: Any, bucket: str, key: str) -> int:
                 s3.delete_object(Bucket=bucket, Key=key, VersionId=entry["VersionId"])
                 removed += 1
     return removed
+
+
+def bucket_names(s3: Any) -> list[str]:
+    """Every bucket the account owns, in any Region (discovery)."""
+    return [str(b["Name"]) for b in s3.list_buckets().get("Buckets", [])]
+
+
+def replication_destinations(s3: Any, bucket: str) -> list[str]:
+    """The buckets the bucket's enabled replication rules write to."""
+    return [
+        str(rule["Destination"]["Bucket"]).rsplit(":", 1)[-1]
+        for rule in replication_rules(s3, bucket)
+        if rule.get("Status") == "Enabled" and rule.get("Destination", {}).get("Bucket")
+    ]

@@ -24,6 +24,7 @@ def build(b: SandboxBuild, res: S3Bucket) -> None:
         if region != "us-east-1":
             kwargs["CreateBucketConfiguration"] = {"LocationConstraint": region}
         ignore_codes(s3.create_bucket, "BucketAlreadyOwnedByYou", **kwargs)
+        s3.put_bucket_tagging(Bucket=bucket, Tagging={"TagSet": b.tag_list()})
         s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
         s3.put_bucket_encryption(
             Bucket=bucket,

@@ -1,0 +1,69 @@
+"""Discovery of ``autoscaling-group``: the DR Region's group, paired with the primary's by name
+(nothing in AWS links the two). The plan's ``desired`` -- what failover scales the DR group
+to -- is guessed from what the primary group runs now, else from the DR group's maximum size;
+both are marked as guesses. Tags come from DescribeAutoScalingGroups itself (the tagging API
+is not relied on for Auto Scaling groups)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drctl.aws.discovery import tag_dict
+from drctl.kinds.autoscaling_group import api
+from drctl.kinds.discovery import Found, Scope, pair_by_name
+from drctl.plan.draft import GUESSED, DraftField, DraftResource
+
+TYPES = ("AWS::AutoScaling::AutoScalingGroup",)
+
+
+def _name(group: dict[str, Any]) -> str:
+    return str(group["AutoScalingGroupName"])
+
+
+def _in_scope(scope: Scope, region: str, group: dict[str, Any]) -> bool:
+    tags = tag_dict(group.get("Tags", []))
+    return scope.wanted(region, types=TYPES, ids=(_name(group),), tags=tags)
+
+
+def discover(scope: Scope) -> Found:
+    found = Found()
+    if scope.dr is None:
+        return found  # compute says nothing about where data replicates
+    dr = scope.dr
+    primaries = [
+        g
+        for g in api.all_groups(scope.client("autoscaling", scope.primary))
+        if _in_scope(scope, scope.primary, g)
+    ]
+    drs = api.all_groups(scope.client("autoscaling", dr))
+    if scope.stack is None:
+        drs = [g for g in drs if _in_scope(scope, dr, g)]
+    for p, d, how in pair_by_name(primaries, drs, _name, scope.primary, dr):
+        if d is None:
+            assert p is not None
+            found.unpaired.append(
+                f"Auto Scaling group {_name(p)} in {scope.primary}: no group in {dr} pairs "
+                "with it by name"
+            )
+            continue
+        if p is None and scope.stack is not None:
+            continue  # stack mode: DR compute counts only as a twin of the stack's
+        if p is None:
+            desired = int(d.get("MaxSize", 0))
+            why = f"{GUESSED}the DR group's maximum size (no group in {scope.primary} pairs)"
+            notes = (f"found in {dr} only: no Auto Scaling group in {scope.primary} pairs with it",)
+        else:
+            desired = int(p.get("DesiredCapacity", 0))
+            why = f"{GUESSED}what {_name(p)} runs in {scope.primary} now"
+            notes = (f"{GUESSED}paired with {_name(p)} in {scope.primary} by {how}",)
+        found.resources.append(
+            DraftResource(
+                "autoscaling-group",
+                _name(d),
+                (DraftField("dr", _name(d), f"group in {dr}"), DraftField("desired", desired, why)),
+                ((dr, _name(d)),) + (((scope.primary, _name(p)),) if p else ()),
+                notes,
+                dr_running=int(d.get("DesiredCapacity", 0)) > 0,
+            )
+        )
+    return found
