@@ -82,20 +82,22 @@ def id_substitution(res: EfsReplication, ctx: RunContext, side: str) -> str:
     if side == "dr" and res.dr_file_system and is_id(res.dr_file_system):
         return res.dr_file_system
     name = res.file_system if side == "primary" else res.dr_file_system
+    # Unquoted: a file system id has no spaces, and the queries keep their own quotes.
     if name:
         return (
-            f"\"$(aws efs describe-file-systems --query 'FileSystems[?Name==`{name}`]"
-            f".FileSystemId | [0]' --output text --region {ctx.region(side)})\""
+            f"$(aws efs describe-file-systems --query \"FileSystems[?Name=='{name}']"
+            f'.FileSystemId | [0]" --output text --region {ctx.region(side)})'
         )
     primary = id_substitution(res, ctx, "primary")
+    if not is_id(primary):
+        return (
+            f'$(aws efs describe-replication-configurations --query "Replications[?'
+            f"SourceFileSystemRegion=='{home}'].Destinations[0].FileSystemId | [0]\" "
+            f"--output text --region {dr})"
+        )
     return (
-        f'"$(aws efs describe-replication-configurations --query "Replications[?'
-        f"SourceFileSystemRegion=='{home}'].Destinations[0].FileSystemId | [0]\" "
-        f'--output text --region {dr})"'
-        if not is_id(primary)
-        else f'"$(aws efs describe-replication-configurations --file-system-id {primary} '
-        f"--query 'Replications[0].Destinations[0].FileSystemId' --output text "
-        f'--region {home})"'
+        f"$(aws efs describe-replication-configurations --file-system-id {primary} "
+        f"--query 'Replications[0].Destinations[0].FileSystemId' --output text --region {home})"
     )
 
 
