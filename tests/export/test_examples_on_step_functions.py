@@ -32,7 +32,7 @@ REFUSED = {
     ("payments-custom-steps", "unplanned"): "payment-flags.run, settlement-queue.run, "
     "tell-on-call.run have no declarative form",
     ("serverless-warm-standby", "planned"): "api-credentials.replica-in-sync, "
-    "order-worker.set-concurrency",
+    "order-files.await-sync, order-worker.set-concurrency",
     ("serverless-warm-standby", "unplanned"): "api-credentials.promote-dr, "
     "order-worker.set-concurrency",
 }

@@ -36,7 +36,7 @@ SPELLING = {"TestDnsAnswer": "TestDNSAnswer"}
 # Operations whose IAM action has another name, by service.
 RENAMED = {("lambda", "Invoke"): "InvokeFunction"}
 # botocore service name -> IAM service prefix, where they differ.
-PREFIXES = {"monitoring": "cloudwatch"}
+PREFIXES = {"monitoring": "cloudwatch", "efs": "elasticfilesystem"}
 
 
 def iam_action(service: str, operation: str, *, versioned: bool = False) -> str:

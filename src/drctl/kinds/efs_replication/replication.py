@@ -19,6 +19,7 @@ from datetime import datetime
 from typing import Any
 
 from drctl.engine.context import RunContext
+from drctl.engine.declarative import Probe, SdkCall, SfnStep, equals
 from drctl.engine.step import Phase, Precheck, Step, StepOutcome, Verification
 from drctl.errors import AwsError
 from drctl.kinds.efs_replication import api
@@ -264,7 +265,46 @@ def stop_step(
         verify=verify,
         poll_seconds=30.0,
         depends_on=depends_on,
+        sfn=lambda: _stop_declarative(ends, source=source, dest=dest, local_only=local_only),
     )
+
+
+def _stop_declarative(ends: Ends, *, source: str, dest: str, local_only: bool) -> SfnStep | None:
+    """The stop as SDK calls: done when the destination's overwrite protection is ENABLED
+    (writeable); tag the DR copy, delete (a rerun while it is DELETING may be refused: the
+    wait loop sees it through), then wait for ENABLED. The ids are read when exporting."""
+    if ends.ctx.offline:
+        return None
+    try:
+        s_id, d_id = ends.id(source), ends.id(dest)
+        primary = ends.id("primary")
+    except Exception:
+        return None
+    region, side = ends.ctx.region(dest), dest
+    probe = Probe(
+        SdkCall("efs", "describeFileSystems", {"FileSystemId": d_id}, region, side=side),
+        equals("$.FileSystems[0].FileSystemProtection.ReplicationOverwriteProtection", "ENABLED"),
+    )
+    delete: dict[str, object] = {"SourceFileSystemId": s_id}
+    if local_only:
+        delete["DeletionMode"] = api.LOCAL_ONLY
+    calls = []
+    if dest == "dr":
+        tags = [{"Key": api.REPLICA_TAG, "Value": primary}]
+        calls.append(
+            SdkCall("efs", "tagResource", {"ResourceId": d_id, "Tags": tags}, region, side=side)
+        )
+    calls.append(
+        SdkCall(
+            "efs",
+            "deleteReplicationConfiguration",
+            delete,
+            region,
+            tolerate_failure=True,
+            side=side,
+        )
+    )
+    return SfnStep(precheck=probe, run=tuple(calls), verify=probe)
 
 
 def clear_stale_step(
