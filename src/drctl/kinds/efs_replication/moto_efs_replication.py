@@ -84,6 +84,11 @@ ESTABLISHED_TAG: Final = "drctl-sandbox-established"
 SERVICE: Final = "elasticfilesystem"  # the outage layer's name for EFS (its signing name)
 
 _patches = PatchSet()
+_PATHS: Final = (
+    "/2015-02-01/file-systems/replication-configurations",
+    "/2015-02-01/file-systems/<file_system_id>/replication-configuration",
+    "/2015-02-01/file-systems/<file_system_id>/protection",
+)
 _ATTR: Final = "_drctl_replications"  # per-backend list of the configurations it records
 
 
@@ -408,7 +413,7 @@ def delete(backend: Any, source_ref: str, mode: str | None) -> None:
     now = aws_time.now()
     targets = {region} if mode == "LOCAL_CONFIGURATION_ONLY" else set(rep.sides)
     other = rep.other(region)
-    if other in targets and other != region and _down(other, now):
+    if other in targets and other != region and unreachable.since(SERVICE, other) is not None:
         raise _error(
             "BadRequest",
             f"Unable to delete the replication configuration in {other}: the Region does not "
@@ -499,6 +504,7 @@ def install() -> None:
     """Add EFS replication to moto; idempotent."""
     if _patches.active:
         return
+    from moto.efs import urls
     from moto.efs.models import EFSBackend, FileSystem
     from moto.efs.responses import EFSResponse
 
@@ -510,6 +516,9 @@ def install() -> None:
     _patches.replace(EFSResponse, "describe_replication_configurations", _describe_response)
     _patches.replace(EFSResponse, "delete_replication_configuration", _delete_response)
     _patches.replace(EFSResponse, "update_file_system_protection", _protection_response)
+    # The server's URL map (the in-process stub dispatches every EFS path already).
+    for path in _PATHS:
+        _patches.add_item(urls.url_paths, path, urls.response.dispatch)
 
 
 def uninstall() -> None:
