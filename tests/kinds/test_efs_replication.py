@@ -267,3 +267,62 @@ def test_a_bad_file_system_reference_is_reported_with_its_position(tmp_path: Any
     result = invoke("plan", "validate", str(path))
     assert result.exit_code == 2
     assert "plan.yaml:9:" in result.output and "file system id" in result.output
+
+
+def _never_synced(settings: Any) -> None:
+    """Home replicates to the DR copy anew: ENABLING, no sync yet."""
+    primary, copy = _primary(), _copy()
+    _efs(HOME).delete_replication_configuration(SourceFileSystemId=primary)
+    settings.clock.advance(ext.DELETING_SECONDS)
+    _efs(DR).update_file_system_protection(
+        FileSystemId=copy, ReplicationOverwriteProtection="DISABLED"
+    )
+    _efs(HOME).create_replication_configuration(
+        SourceFileSystemId=primary, Destinations=[{"Region": DR, "FileSystemId": copy}]
+    )
+
+
+def test_the_rpo_gate_refuses_a_planned_failover_when_never_synced(
+    loaded: Any, settings: Any
+) -> None:
+    from drctl.errors import GateRefused
+
+    _never_synced(settings)
+    with pytest.raises(GateRefused) as caught:
+        run_action(loaded, settings, "failover", accept_data_loss=False)
+    assert "shared-files" in caught.value.message
+    assert _guard(DR, _copy()) == "REPLICATING", "nothing was deleted"
+    assert _links(DR, _copy())[0]["Destinations"][0]["Status"] == "ENABLING"
+
+
+def test_a_plan_naming_both_file_systems_by_id(aws: None, settings: Any) -> None:
+    aws_time.follow(settings.clock.now)
+    primary, copy = "fs-0123456789abcdef0", "fs-0fedcba987654321f"
+    plan = PLAN.replace(
+        f"file_system: {NAME}}}", f"file_system: {primary}, dr_file_system: {copy}}}"
+    )
+    loaded = load_plan_text(plan)
+    ctx = make_context(loaded.plan, settings)
+    SandboxBuilder(loaded.plan, ctx.sessions, settings.clock).build()
+    results = _checks(loaded, settings)
+    assert {r.status.value for r in results.values()} == {"pass"}, results
+    assert copy in results["replication"].detail
+    outages.add(HOME)
+    record = run_action(loaded, settings, "failover", mode="unplanned")
+    assert record.status == "succeeded", [(s.id, s.detail) for s in record.steps]
+    assert record.steps[0].data["dr_file_system"] == copy
+    assert _guard(DR, copy) == "ENABLED"
+    outages.clear(HOME)
+    back = run_action(loaded, settings, "failback")
+    assert back.status == "succeeded", [(s.id, s.detail) for s in back.steps]
+    [link] = _links(HOME, primary)
+    assert link["Destinations"][0]["FileSystemId"] == copy
+
+
+def test_a_missing_file_system_fails_the_run_naming_it(loaded: Any, settings: Any) -> None:
+    plan = load_plan_text(PLAN.replace(f"file_system: {NAME}", "file_system: no-such-files"))
+    record = run_action(plan, settings, "failover")
+    assert record.status == "failed"
+    failed = [s for s in record.steps if s.status == "failed"]
+    assert failed and "no EFS file system named 'no-such-files'" in (failed[0].detail or "")
+    _home_replicates_to_dr()  # nothing changed

@@ -533,7 +533,7 @@ def is_installed() -> bool:
 
 def adopt_id(account_id: str, region: str, fs_id: str, wanted: str) -> None:
     """Give the moto file system ``fs_id`` the id ``wanted`` (a plan that names its file
-    system by id: moto draws ids at random). Sandbox building only, before any replication."""
+    system by id: moto draws ids at random). Sandbox building only."""
     backend = _backend(account_id, region)
     fs = backend.file_systems_by_id.pop(fs_id)
     fs.file_system_id = wanted
@@ -541,3 +541,9 @@ def adopt_id(account_id: str, region: str, fs_id: str, wanted: str) -> None:
     backend.file_systems_by_id[wanted] = fs
     tags = backend.tagging_service.list_tags_for_resource(fs_id)["Tags"]
     backend.tagging_service.tag_resource(wanted, tags)
+    for rep in backend.__dict__.get(_ATTR, []):  # the configurations it is part of
+        if (rep.source_id, rep.source_region) == (fs_id, region):
+            rep.source_id, rep.source_arn = wanted, fs.file_system_arn
+            rep.original_source_arn = rep.original_source_arn.replace(fs_id, wanted)
+        if (rep.dest_id, rep.dest_region) == (fs_id, region):
+            rep.dest_id, rep.dest_arn = wanted, fs.file_system_arn
