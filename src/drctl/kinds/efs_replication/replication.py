@@ -72,16 +72,25 @@ class Ends:
                 return self.id(side)
             except Exception:
                 pass  # unknown now: the command reads it itself
-        return id_substitution(self.res, self.ctx, side)
+        return id_substitution(self.res, self.ctx, side, home_answers=self.home_answers)
 
 
-def id_substitution(res: EfsReplication, ctx: RunContext, side: str) -> str:
-    """A shell substitution printing ``side``'s file system id (AWS CLI, no drctl)."""
+def id_substitution(
+    res: EfsReplication, ctx: RunContext, side: str, *, home_answers: bool = True
+) -> str:
+    """A shell substitution printing ``side``'s file system id (AWS CLI, no drctl);
+    ``home_answers`` False: read in DR only."""
     home, dr = ctx.region("primary"), ctx.region("dr")
     if side == "primary" and is_id(res.file_system):
         return res.file_system
     if side == "dr" and res.dr_file_system and is_id(res.dr_file_system):
         return res.dr_file_system
+    if side == "primary" and not home_answers:
+        return (
+            f'$(aws efs describe-replication-configurations --query "Replications[?'
+            f"SourceFileSystemRegion=='{home}'].SourceFileSystemId | [0]\" "
+            f"--output text --region {dr})"
+        )
     name = res.file_system if side == "primary" else res.dr_file_system
     # Unquoted: a file system id has no spaces, and the queries keep their own quotes.
     if name:
@@ -245,15 +254,25 @@ def stop_step(
 
     s_id, d_id = ends.text(source), ends.text(dest)
     mode = " --deletion-mode LOCAL_CONFIGURATION_ONLY" if local_only else ""
+    tag = (
+        [
+            f"aws efs tag-resource --resource-id {d_id} --tags "
+            f"Key={api.REPLICA_TAG},Value={ends.text('primary')} --region {dst_region}"
+        ]
+        if dest == "dr"
+        else []
+    )
     return aws_step(
         resource=res.name,
         kind=NAME,
         action=action,
         phase=Phase.DATA,
-        description=f"Delete the EFS replication {src_region} to {dst_region} (from "
-        f"{dst_region}{', only its record there' if local_only else ''}) and wait until the "
+        description=("Tag the DR copy as the primary's (drctl-replica-of), then d" if tag else "D")
+        + f"elete the EFS replication {src_region} to {dst_region} (from {dst_region}"
+        f"{', only its record there' if local_only else ''}) and wait until the "
         f"{dst_region} file system is writeable",
         cli=[
+            *tag,
             f"aws efs delete-replication-configuration --source-file-system-id {s_id}{mode} "
             f"--region {dst_region}",
             f"aws efs describe-file-systems --file-system-id {d_id} "
