@@ -378,9 +378,9 @@ class EfsReplication(ResourceBase):
         None,
         max_length=256,
         pattern=EFS_REF_PATTERN,
-        description="the DR copy in regions.dr (id or Name tag), for a failback when no "
-        "replication configuration links the two any more and no failover run recorded it; "
-        "none: found from the replication configuration",
+        description="the DR copy in regions.dr (id or Name tag); none: the destination of "
+        "the replication configuration, or after a failover the file system it tagged "
+        "drctl-replica-of",
     )
 
 
