@@ -326,3 +326,31 @@ def test_a_missing_file_system_fails_the_run_naming_it(loaded: Any, settings: An
     failed = [s for s in record.steps if s.status == "failed"]
     assert failed and "no EFS file system named 'no-such-files'" in (failed[0].detail or "")
     _home_replicates_to_dr()  # nothing changed
+
+
+def test_the_unplanned_failover_runs_on_step_functions_from_dr_alone(tmp_path: Any) -> None:
+    """The stop's declarative form: exported, run by Step Functions (in the sandbox) with the
+    primary's Region out, it leaves what the CLI leaves; a second execution calls nothing.
+    A planned export is refused: the wait for a sync after the run began has no form."""
+    from drctl.errors import DrctlError
+    from tests.export import sfn_support
+
+    path = tmp_path / "plan.yaml"
+    path.write_text(PLAN)
+    with sfn_support.sandbox(path) as loaded:
+        with pytest.raises(DrctlError) as caught:
+            sfn_support.export(loaded, mode="planned")
+        assert "shared-files.await-sync has no declarative form" in caught.value.message
+        primary, copy = _primary(), _copy()
+        outages.add(HOME)
+        first = sfn_support.run_approving(loaded, mode="unplanned", name="run-1")
+        assert first.status == "SUCCEEDED", first.error
+        assert _guard(DR, copy) == "ENABLED" and _links(DR, copy) == []
+        tags = _efs(DR).describe_file_systems(FileSystemId=copy)["FileSystems"][0]["Tags"]
+        assert {"Key": "drctl-replica-of", "Value": primary} in tags
+        second = sfn_support.run_approving(loaded, mode="unplanned", name="run-2")
+        assert second.status == "SUCCEEDED", second.error
+        assert [n for n in second.entered if ": call " in n] == []
+        assert not outages.refused()
+        outages.clear(HOME)
+        assert _links(HOME, primary)[0]["Destinations"][0]["Status"] == "ERROR"
