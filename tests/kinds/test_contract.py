@@ -56,7 +56,10 @@ CLIENT_SERVICE = {
     "lambda_client": "lambda",
     "awslambda": "lambda",
     "ssm": "ssm",
+    "efs": "efs",
 }
+# botocore service name -> IAM service prefix, where they differ.
+IAM_PREFIX = {"efs": "elasticfilesystem"}
 
 
 def _kind(name: str) -> Kind:
@@ -173,7 +176,7 @@ def _iam(service: str, operation: str) -> str:
     fixed = {"ListObjectsV2": "ListBucket", "TestDnsAnswer": "TestDNSAnswer"}
     operation = fixed.get(operation, operation)
     operation = re.sub(r"Db(?=[A-Z])", "DB", operation)
-    return f"{service}:{operation}"
+    return f"{IAM_PREFIX.get(service, service)}:{operation}"
 
 
 @pytest.mark.parametrize("name", [n for n in KINDS if n != "manual"])

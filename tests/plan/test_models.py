@@ -57,6 +57,7 @@ BASE: dict[str, Any] = {
             "1234abcd-abcd-1234-abcd-1234abcdef03/listener/0123abcd",
         },
         {"kind": "secret", "name": "db-credentials", "secret": "shop/db"},
+        {"kind": "efs-replication", "name": "uploads", "file_system": "shop-uploads"},
         {
             "kind": "eventbridge-rules",
             "name": "jobs",
@@ -93,6 +94,7 @@ def test_each_kind_becomes_its_model_with_defaults() -> None:
         m.ArcRoutingControl,
         m.GlobalAccelerator,
         m.Secret,
+        m.EfsReplication,
         m.EventBridgeRules,
         m.LambdaFunction,
         m.Manual,

@@ -41,6 +41,7 @@ PREFIXES = {
     "monitoring": "cloudwatch",
     "tagging": "tag",
     "resourcegroupstaggingapi": "tag",
+    "efs": "elasticfilesystem",
 }
 
 

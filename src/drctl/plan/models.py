@@ -32,6 +32,8 @@ EVENT_RULE_PATTERN = r"^[.\-_A-Za-z0-9]{1,64}$"
 EVENT_BUS_PATTERN = r"^[/.\-_A-Za-z0-9]{1,256}$"
 LAMBDA_NAME_PATTERN = r"^[a-zA-Z0-9_-]{1,64}$"
 LAMBDA_ALIAS_PATTERN = r"^[a-zA-Z0-9_-]*[a-zA-Z_-][a-zA-Z0-9_-]*$"  # not only digits
+# An EFS file system by its id, or by its Name tag (letters, digits, spaces, _.:/=+-@; max 256).
+EFS_REF_PATTERN = r"^(fs-[0-9a-f]{8,40}|[\w .:/=+@-]+)$"
 
 PATTERN_HELP = {
     NAME_PATTERN: "use lowercase letters, digits and '-' (at most 63)",
@@ -47,6 +49,8 @@ PATTERN_HELP = {
     EVENT_BUS_PATTERN: "not a valid event bus name (letters, digits, '/', '.', '-', '_')",
     LAMBDA_NAME_PATTERN: "not a valid function name (letters, digits, '-', '_'; max 64)",
     LAMBDA_ALIAS_PATTERN: "not a valid alias name (letters, digits, '-', '_'; not only digits)",
+    EFS_REF_PATTERN: "expected a file system id (fs-...) or its Name tag (letters, digits, "
+    "spaces, _.:/=+-@; max 256)",
 }
 
 Name = Annotated[str, Field(pattern=NAME_PATTERN, description="lowercase letters, digits, '-'")]
@@ -358,6 +362,28 @@ class Secret(ResourceBase):
     )
 
 
+class EfsReplication(ResourceBase):
+    """An EFS file system replicated to regions.dr by an EFS replication configuration."""
+
+    capabilities: ClassVar[frozenset[Capability]] = frozenset({Capability.LAG})
+
+    kind: Literal["efs-replication"]
+    file_system: str = Field(
+        max_length=256,
+        pattern=EFS_REF_PATTERN,
+        description="the primary file system in regions.primary: its id (fs-...) or its Name "
+        "tag; the DR copy is the destination of its replication configuration",
+    )
+    dr_file_system: str | None = Field(
+        None,
+        max_length=256,
+        pattern=EFS_REF_PATTERN,
+        description="the DR copy in regions.dr (id or Name tag); none: the destination of "
+        "the replication configuration, or after a failover the file system it tagged "
+        "drctl-replica-of",
+    )
+
+
 class EventBridgeRules(ResourceBase):
     """Named EventBridge rules, enabled in the serving Region and disabled in the other."""
 
@@ -525,6 +551,7 @@ Resource = Annotated[
     | ArcRoutingControl
     | GlobalAccelerator
     | Secret
+    | EfsReplication
     | EventBridgeRules
     | LambdaFunction
     | Manual
@@ -543,6 +570,7 @@ RESOURCE_MODELS: dict[str, type[ResourceBase]] = {
     "arc-routing-control": ArcRoutingControl,
     "global-accelerator": GlobalAccelerator,
     "secret": Secret,
+    "efs-replication": EfsReplication,
     "eventbridge-rules": EventBridgeRules,
     "lambda-function": LambdaFunction,
     "manual": Manual,
