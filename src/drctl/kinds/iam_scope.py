@@ -102,6 +102,8 @@ UNSCOPED = {
     "config:DescribeConfigurationRecorders",
     "config:DescribeConfigurationRecorderStatus",
     "cloudwatch:PutMetricData",
+    # Resolving a file system by its Name tag lists them all (no FileSystemId to name).
+    "elasticfilesystem:DescribeFileSystems",
 }
 
 
@@ -304,6 +306,12 @@ def _custom(w: Where, res: Any, action: str) -> list[Grant]:
     return found
 
 
+def _efs_replication(w: Where, res: Any, action: str) -> list[Grant]:
+    """File systems by ``file-system/*`` of each side: a plan may name them by Name tag, and
+    after a failover the DR copy is found by its tag, so their ids are AWS's to say."""
+    return w.each_side(action, lambda r, a: [f"arn:aws:elasticfilesystem:{r}:{a}:file-system/*"])
+
+
 # Kinds whose scope names every resource an action may touch: no grant means the resource
 # never calls it (a custom step made only of local commands needs no lambda:InvokeFunction).
 COMPLETE_SCOPES = {"custom"}
@@ -322,6 +330,7 @@ SCOPES = {
     "lambda-function": _lambda_function,
     "eventbridge-rules": _eventbridge_rules,
     "custom": _custom,
+    "efs-replication": _efs_replication,
 }
 
 
