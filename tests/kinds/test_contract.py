@@ -55,6 +55,7 @@ CLIENT_SERVICE = {
     "lambda_client": "lambda",
     "awslambda": "lambda",
     "ssm": "ssm",
+    "elasticache": "elasticache",
 }
 
 
