@@ -37,9 +37,15 @@ def prechecks(res: ElastiCacheGlobal, ctx: RunContext) -> list[HandCheck]:
             ("global-datastore", "primary-member", "dr-member"),
         ),
         HandCheck(
-            f"the groups in {p} and {d}",
-            f"{_group(res.primary, p)}; {_group(res.dr, d)}",
-            "`available`, the datastore's node type, `true` twice (in transit, at rest), for both",
+            f"{res.primary} in {p}",
+            _group(res.primary, p),
+            "`available`, the datastore's node type, `true` twice (in transit, at rest)",
+            ("engine", "encryption"),
+        ),
+        HandCheck(
+            f"{res.dr} in {d}",
+            _group(res.dr, d),
+            "`available`, the datastore's node type, `true` twice (in transit, at rest)",
             ("engine", "encryption"),
         ),
         HandCheck(
