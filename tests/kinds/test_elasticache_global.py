@@ -245,3 +245,29 @@ def test_dry_run_lists_the_steps_and_changes_nothing(loaded: Any, settings: Any)
     assert [s.id for s in record.steps] == ["sessions.detach-dr"]
     assert all(s.calls == [] for s in record.steps)
     assert "GlobalReplicationGroupInfo" in _group(DR, "shop-sessions-dr")
+
+
+def test_the_same_group_on_both_sides_is_refused(tmp_path: Any) -> None:
+    path = tmp_path / "plan.yaml"
+    path.write_text(PLAN.replace("dr: shop-sessions-dr", "dr: shop-sessions"))
+    result = invoke("plan", "validate", str(path))
+    assert result.exit_code == 2
+    assert "primary and dr name the same replication group" in result.output
+
+
+@pytest.mark.parametrize(
+    ("name", "gid", "named"),
+    [
+        ("sessions", "abcde-sessions", True),  # a suffix, behind any Region's prefix
+        ("sessions", "fghij-sessions", True),  # re-formed from another Region
+        ("abcde-sessions", "fghij-sessions", True),  # a full id names its re-formed twin
+        ("sessions", "abcde-sessions-old", False),
+        ("sessions", "sessions", True),
+        ("cart", "abcde-sessions", False),
+    ],
+)
+def test_a_plan_names_its_datastore_by_suffix_or_full_id(name: str, gid: str, named: bool) -> None:
+    from drctl.kinds.elasticache_global import api
+
+    assert api.names_it(name, gid) is named
+    assert api.suffix_of("abcde-sessions") == api.suffix_of("sessions") == "sessions"

@@ -58,6 +58,13 @@ BASE: dict[str, Any] = {
         },
         {"kind": "secret", "name": "db-credentials", "secret": "shop/db"},
         {
+            "kind": "elasticache-global",
+            "name": "sessions",
+            "global_datastore": "shop-sessions",
+            "primary": "shop-sessions-use1",
+            "dr": "shop-sessions-usw2",
+        },
+        {
             "kind": "eventbridge-rules",
             "name": "jobs",
             "primary": ["nightly"],
@@ -93,6 +100,7 @@ def test_each_kind_becomes_its_model_with_defaults() -> None:
         m.ArcRoutingControl,
         m.GlobalAccelerator,
         m.Secret,
+        m.ElastiCacheGlobal,
         m.EventBridgeRules,
         m.LambdaFunction,
         m.Manual,
