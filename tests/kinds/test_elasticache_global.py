@@ -173,6 +173,7 @@ def test_unplanned_failover_detaches_dr_and_failback_reforms_the_datastore_twice
 ) -> None:
     for cycle in (1, 2):
         outages.add(HOME)
+        settings.clock.advance(120)  # nothing reaches DR meanwhile: what a failover loses
         record = run_action(loaded, settings, "failover", mode="unplanned")
         assert record.status == "succeeded", [(s.id, s.detail) for s in record.steps]
         assert _statuses(record) == {"sessions.detach-dr": "succeeded"}
@@ -180,6 +181,8 @@ def test_unplanned_failover_detaches_dr_and_failback_reforms_the_datastore_twice
             "DisassociateGlobalReplicationGroup"
         ]
         assert "not yet replicated are lost" in record.steps[0].detail
+        lost = float(record.steps[0].detail.split("ReplicationLag: ")[1].split(" s")[0])
+        assert lost >= 60, record.steps[0].detail  # the lag grew while home was out
         assert not outages.refused(), "detaching never calls the Region that is down"
         rerun = run_action(loaded, settings, "failover", mode="unplanned")
         assert set(_statuses(rerun).values()) == {"skipped"}

@@ -298,6 +298,36 @@ def test_the_secondary_publishes_its_lag_every_minute(
     assert points("cache-001", aws("cloudwatch", HOME)) == []  # a primary has no lag
 
 
+def test_the_lag_grows_while_the_primarys_region_is_out(
+    pair: tuple[Any, Any, str], aws: ClientFactory, fake: FakeClock
+) -> None:
+    from drctl.sandbox.outages import outages
+
+    _, away, gid = pair
+    fake.advance(60)
+    _glob(away, gid)
+    outages.add(HOME)
+    try:
+        fake.advance(300)
+        _glob(away, gid)  # read in the secondary's Region, which answers
+    finally:
+        outages.clear()
+    now = aws_time.now()
+    found = aws("cloudwatch", AWAY).get_metric_statistics(
+        Namespace="AWS/ElastiCache",
+        MetricName="GlobalDatastoreReplicationLag",
+        Dimensions=[{"Name": "CacheClusterId", "Value": "cache-away-001"}],
+        StartTime=now - timedelta(minutes=8),
+        EndTime=now + timedelta(minutes=1),
+        Period=60,
+        Statistics=["Maximum"],
+    )["Datapoints"]
+    lags = [p["Maximum"] for p in sorted(found, key=lambda p: p["Timestamp"])]
+    assert lags[0] == ext.DEFAULT_LAG_SECONDS  # before the outage
+    assert lags[-1] >= 299  # five minutes of nothing arriving
+    assert lags == sorted(lags)
+
+
 def test_the_calls_work_through_a_moto_server(server: ClientFactory, fake: FakeClock) -> None:
     home, away = server("elasticache", HOME), server("elasticache", AWAY)
     _primary(home)

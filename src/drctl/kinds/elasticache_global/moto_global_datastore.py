@@ -64,6 +64,9 @@ Sources (ElastiCache API reference, 2015-02-02, and the botocore ``elasticache``
   datapoint a minute for an ``associated`` secondary, dimension ``CacheClusterId`` of the
   group's first member cluster, published when the datastore is read (``set_lag`` sets the
   value; :data:`DEFAULT_LAG_SECONDS` otherwise). Nothing for a group that is not a secondary.
+  While the primary's Region is out (the sandbox's outage layer,
+  :data:`drctl.kinds.sandboxing.unreachable`) nothing reaches the secondary: its lag grows by
+  the time the outage has lasted.
 
 A primary replication group tagged ``drctl-sandbox-established: true`` stands for one whose
 datastore was set up long before the sandbox's clock started: the datastore created from it,
@@ -82,7 +85,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
-from drctl.kinds.sandboxing import PatchSet, aws_time
+from drctl.kinds.sandboxing import PatchSet, aws_time, unreachable
 
 __all__ = [
     "ESTABLISHED_TAG",
@@ -292,8 +295,12 @@ def _publish_lag(glob: GlobalGroup, now: datetime) -> None:
         )
         points = []
         at = start
-        value = _lags(glob.account).get(m.group_id, DEFAULT_LAG_SECONDS)
+        steady = _lags(glob.account).get(m.group_id, DEFAULT_LAG_SECONDS)
+        primary = next((p for p in glob.members if p.role == "PRIMARY"), None)
+        down = unreachable.since("elasticache", primary.region) if primary else None
         while at <= now:
+            # While the primary's Region is out nothing arrives: the lag grows by the minute.
+            value = steady + (max(0.0, (at - down).total_seconds()) if down else 0.0)
             points.append(
                 {
                     "MetricName": LAG_METRIC,
