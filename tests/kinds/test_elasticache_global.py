@@ -274,3 +274,28 @@ def test_a_plan_names_its_datastore_by_suffix_or_full_id(name: str, gid: str, na
 
     assert api.names_it(name, gid) is named
     assert api.suffix_of("abcde-sessions") == api.suffix_of("sessions") == "sessions"
+
+
+def test_the_rpo_gate_refuses_a_planned_failover_over_the_rpo(loaded: Any, settings: Any) -> None:
+    from drctl.errors import GateRefused
+
+    ext.set_lag("shop-sessions-dr", 400.0)  # the RPO is 5 minutes
+    settings.clock.advance(60)
+    with pytest.raises(GateRefused):
+        run_action(loaded, settings, "failover", accept_data_loss=False)
+    assert _roles(DR) == HOME_LEADS  # nothing moved
+
+
+def test_the_rpo_gate_fails_closed_on_an_unknown_lag(
+    loaded: Any, settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from drctl.aws import cloudwatch
+    from drctl.errors import GateRefused
+
+    monkeypatch.setattr(cloudwatch, "latest_maximum", lambda *a, **k: None)  # no datapoint
+    with pytest.raises(GateRefused) as refused:
+        run_action(loaded, settings, "failover", accept_data_loss=False)
+    assert "sessions" in refused.value.message
+    assert _roles(DR) == HOME_LEADS
+    record = run_action(loaded, settings, "failover", mode="unplanned")  # journaled, not enforced
+    assert record.status == "succeeded"
