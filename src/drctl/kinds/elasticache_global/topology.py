@@ -67,6 +67,9 @@ class Side:
             return f"no replication group {self.group_id} in {self.region}"
         status = self.group.get("Status")
         if self.datastore is None:
+            other = api.datastore_id_of(self.group)
+            if other:
+                return f"{self.group_id} ({status}) in another datastore, {other}"
             return f"{self.group_id} standalone ({status})"
         return (
             f"{self.group_id} {self.role} ({self.member_status}) of {self.gid} "
