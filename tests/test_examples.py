@@ -63,6 +63,14 @@ def _promoted_or_restored(plan: Any) -> None:
             )["GlobalClusters"][0]
             writer = next(m for m in glob["GlobalClusterMembers"] if m["IsWriter"])
             assert f":{dr}:" in writer["DBClusterArn"]
+        elif res.kind == "elasticache-global":
+            # Planned: the DR group leads the datastore, home follows it.
+            group = boto3.client("elasticache", region_name=dr).describe_replication_groups(
+                ReplicationGroupId=res.dr
+            )["ReplicationGroups"][0]
+            assert group["GlobalReplicationGroupInfo"]["GlobalReplicationGroupMemberRole"] == (
+                "PRIMARY"
+            )
         elif res.kind == "autoscaling-group":
             group = boto3.client("autoscaling", region_name=dr).describe_auto_scaling_groups(
                 AutoScalingGroupNames=[res.dr]
@@ -155,6 +163,13 @@ def _home_again(plan: Any, dials_before: dict[str, dict[str, float]]) -> None:
             )["GlobalClusters"][0]
             writer = next(m for m in glob["GlobalClusterMembers"] if m["IsWriter"])
             assert f":{primary}:" in writer["DBClusterArn"]
+        elif res.kind == "elasticache-global":
+            glob = boto3.client("elasticache", region_name=primary)
+            [store] = glob.describe_global_replication_groups(ShowMemberInfo=True)[
+                "GlobalReplicationGroups"
+            ]
+            roles = {(m["ReplicationGroupRegion"], m["Role"]) for m in store["Members"]}
+            assert roles == {(primary, "PRIMARY"), (dr, "SECONDARY")}
         elif res.kind == "custom" and res.failback and res.failback.run.command is None:
             assert _custom_flag(plan, res) == "primary"
     assert _dials(plan) == dials_before

@@ -13,6 +13,7 @@ from drctl.kinds.aurora_global import api as aurora
 from drctl.kinds.autoscaling_group import api as asg
 from drctl.kinds.dynamodb_table import api as ddb
 from drctl.kinds.ecs_service import api as ecs
+from drctl.kinds.elasticache_global import api as elasticache
 from drctl.kinds.global_accelerator import api as ga
 from drctl.kinds.route53_record import api as r53
 from drctl.kinds.route53_record.traffic import locate_failover, served_role
@@ -113,6 +114,22 @@ def _ecs_service(ctx: RunContext, res: Any) -> dict[str, Any]:
     }
 
 
+def _elasticache_global(ctx: RunContext, res: Any) -> dict[str, Any]:
+    """Each side's group: its role in a datastore (None: standalone) and status, and the
+    datastore's id and status as DR sees it."""
+    sides = {}
+    for side, group_id in (("primary", res.primary), ("dr", res.dr)):
+        group = elasticache.describe_group(ctx.client("elasticache", side), group_id)
+        sides[side] = (elasticache.role_of(group), (group or {}).get("Status"))
+    dr_client = ctx.client("elasticache", "dr")
+    glob = elasticache.datastore_of(dr_client, res.global_datastore, res.dr, ctx.region("dr"))
+    return {
+        "roles": sides,
+        "datastore": (glob or {}).get("GlobalReplicationGroupId"),
+        "datastore_status": (glob or {}).get("Status"),
+    }
+
+
 def _global_accelerator(ctx: RunContext, res: Any) -> dict[str, Any]:
     client = ga.client(ctx.sessions)
     groups = ga.endpoint_groups(client, res.listener) or {}
@@ -189,6 +206,7 @@ _READERS = {
     "dynamodb-table": _dynamodb_table,
     "ecs-service": _ecs_service,
     "eventbridge-rules": _eventbridge_rules,
+    "elasticache-global": _elasticache_global,
     "global-accelerator": _global_accelerator,
     "lambda-function": _lambda_function,
     "manual": _manual,

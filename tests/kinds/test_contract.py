@@ -57,6 +57,7 @@ CLIENT_SERVICE = {
     "awslambda": "lambda",
     "ssm": "ssm",
     "efs": "efs",
+    "elasticache": "elasticache",
 }
 # botocore service name -> IAM service prefix, where they differ.
 IAM_PREFIX = {"efs": "elasticfilesystem"}

@@ -21,7 +21,7 @@ CONTRACT = Path("/work/shared/design/plan-v1.yaml")
 KINDS = (
     "s3-bucket, rds-instance, aurora-global, dynamodb-table, autoscaling-group, "
     "ecs-service, route53-record, arc-routing-control, global-accelerator, secret, "
-    "efs-replication, eventbridge-rules, lambda-function, manual, custom"
+    "efs-replication, elasticache-global, eventbridge-rules, lambda-function, manual, custom"
 )
 VALID_TAIL = """\
 regions: {primary: us-east-1, dr: us-west-2}

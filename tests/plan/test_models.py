@@ -59,6 +59,13 @@ BASE: dict[str, Any] = {
         {"kind": "secret", "name": "db-credentials", "secret": "shop/db"},
         {"kind": "efs-replication", "name": "uploads", "file_system": "shop-uploads"},
         {
+            "kind": "elasticache-global",
+            "name": "sessions",
+            "global_datastore": "shop-sessions",
+            "primary": "shop-sessions-use1",
+            "dr": "shop-sessions-usw2",
+        },
+        {
             "kind": "eventbridge-rules",
             "name": "jobs",
             "primary": ["nightly"],
@@ -95,6 +102,7 @@ def test_each_kind_becomes_its_model_with_defaults() -> None:
         m.GlobalAccelerator,
         m.Secret,
         m.EfsReplication,
+        m.ElastiCacheGlobal,
         m.EventBridgeRules,
         m.LambdaFunction,
         m.Manual,

@@ -108,6 +108,18 @@ CONDITIONAL = {
     "key",
     "lambda:PutFunctionConcurrency": "lambda-function kind: restoring a recorded reserved "
     "concurrency",
+    "elasticache:DeleteGlobalReplicationGroup": "elasticache-global kind: failback after an "
+    "unplanned failover retires the datastore home was left alone in",
+    "elasticache:CreateGlobalReplicationGroup": "elasticache-global kind: failback after an "
+    "unplanned failover forms the datastore again from DR",
+    "elasticache:DeleteReplicationGroup": "elasticache-global kind: failback after an unplanned "
+    "failover replaces the stale home group",
+    "elasticache:CreateSnapshot": "elasticache-global kind: the final snapshot of the replaced "
+    "home group",
+    "elasticache:CreateReplicationGroup": "elasticache-global kind: failback after an unplanned "
+    "failover creates home again as a secondary",
+    "elasticache:DescribeCacheClusters": "elasticache-global kind: where the replaced home "
+    "group's nodes ran (subnet group, security groups)",
     "secretsmanager:ReplicateSecretToRegions": "secret kind: re-protecting a promoted secret "
     "(replica back in the other Region)",
     "secretsmanager:StopReplicationToReplica": "secret kind: promoting a replica secret",

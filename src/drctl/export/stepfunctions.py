@@ -51,6 +51,7 @@ _ERROR_SERVICE = {
     "dynamodb": "DynamoDb",
     "autoscaling": "AutoScaling",
     "ecs": "Ecs",
+    "elasticache": "ElastiCache",
     "globalaccelerator": "GlobalAccelerator",
     "route53recoverycluster": "Route53RecoveryCluster",
     "sns": "Sns",

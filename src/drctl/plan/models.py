@@ -31,6 +31,9 @@ SECRET_NAME_PATTERN = r"^[A-Za-z0-9/_+=.@-]{1,512}$"
 EVENT_RULE_PATTERN = r"^[.\-_A-Za-z0-9]{1,64}$"
 EVENT_BUS_PATTERN = r"^[/.\-_A-Za-z0-9]{1,256}$"
 LAMBDA_NAME_PATTERN = r"^[a-zA-Z0-9_-]{1,64}$"
+# ElastiCache replication group ids; a global datastore id (suffix, or prefix-suffix).
+REPLICATION_GROUP_PATTERN = r"^[a-zA-Z]([a-zA-Z0-9]|-[a-zA-Z0-9]){0,39}$"
+GLOBAL_DATASTORE_PATTERN = r"^[a-zA-Z0-9]([a-zA-Z0-9]|-[a-zA-Z0-9]){0,62}$"
 LAMBDA_ALIAS_PATTERN = r"^[a-zA-Z0-9_-]*[a-zA-Z_-][a-zA-Z0-9_-]*$"  # not only digits
 # An EFS file system by its id, or by its Name tag (letters, digits, spaces, _.:/=+-@; max 256).
 EFS_REF_PATTERN = r"^(fs-[0-9a-f]{8,40}|[\w .:/=+@-]+)$"
@@ -47,6 +50,9 @@ PATTERN_HELP = {
     EVENT_RULE_PATTERN: "not a valid EventBridge rule name (letters, digits, '.', '-', '_'; "
     "max 64)",
     EVENT_BUS_PATTERN: "not a valid event bus name (letters, digits, '/', '.', '-', '_')",
+    REPLICATION_GROUP_PATTERN: "not a valid replication group id (a letter, then letters, "
+    "digits, single '-'; max 40)",
+    GLOBAL_DATASTORE_PATTERN: "not a valid global datastore name (letters, digits, single '-')",
     LAMBDA_NAME_PATTERN: "not a valid function name (letters, digits, '-', '_'; max 64)",
     LAMBDA_ALIAS_PATTERN: "not a valid alias name (letters, digits, '-', '_'; not only digits)",
     EFS_REF_PATTERN: "expected a file system id (fs-...) or its Name tag (letters, digits, "
@@ -383,6 +389,36 @@ class EfsReplication(ResourceBase):
         "drctl-replica-of",
     )
 
+class ElastiCacheGlobal(ResourceBase):
+    """An ElastiCache (Valkey / Redis OSS) global datastore: its primary replication group in
+    regions.primary, its secondary in regions.dr."""
+
+    capabilities: ClassVar[frozenset[Capability]] = frozenset({Capability.LAG})
+
+    kind: Literal["elasticache-global"]
+    global_datastore: str = Field(
+        pattern=GLOBAL_DATASTORE_PATTERN,
+        max_length=63,
+        description="global datastore: the suffix given when it was created (`sessions`), "
+        "or its full id with the Region prefix AWS gave it (`abcde-sessions`)",
+    )
+    primary: str = Field(
+        pattern=REPLICATION_GROUP_PATTERN,
+        max_length=40,
+        description="replication group in regions.primary",
+    )
+    dr: str = Field(
+        pattern=REPLICATION_GROUP_PATTERN,
+        max_length=40,
+        description="replication group in regions.dr",
+    )
+
+    @model_validator(mode="after")
+    def _two_groups(self) -> ElastiCacheGlobal:
+        if self.primary == self.dr:
+            raise ValueError("primary and dr name the same replication group")
+        return self
+
 
 class EventBridgeRules(ResourceBase):
     """Named EventBridge rules, enabled in the serving Region and disabled in the other."""
@@ -552,6 +588,7 @@ Resource = Annotated[
     | GlobalAccelerator
     | Secret
     | EfsReplication
+    | ElastiCacheGlobal
     | EventBridgeRules
     | LambdaFunction
     | Manual
@@ -571,6 +608,7 @@ RESOURCE_MODELS: dict[str, type[ResourceBase]] = {
     "global-accelerator": GlobalAccelerator,
     "secret": Secret,
     "efs-replication": EfsReplication,
+    "elasticache-global": ElastiCacheGlobal,
     "eventbridge-rules": EventBridgeRules,
     "lambda-function": LambdaFunction,
     "manual": Manual,

@@ -1,0 +1,301 @@
+"""`elasticache-global`: readiness on a fresh sandbox and on a broken datastore; a planned
+failover swaps the roles and failback swaps them back; an unplanned one (primary Region out)
+takes the DR group out of the datastore in DR only, and failback re-forms the datastore from DR,
+rebuilds home as its secondary and fails over home, every rerun a no-op, twice over."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+
+from drctl.engine.settings import make_context
+from drctl.kinds.elasticache_global import moto_global_datastore as ext
+from drctl.kinds.sandboxing import aws_time
+from drctl.plan.loader import load_plan_text
+from drctl.sandbox.builders import SandboxBuilder
+from drctl.sandbox.outages import outages
+from tests.support import collect_checks, invoke, run_action
+
+HOME, DR = "us-east-1", "us-west-2"
+PLAN = f"""
+version: 1
+app: shop
+tier: gold
+strategy: warm-standby
+objectives: {{rto: 1h, rpo: 5m}}
+regions: {{primary: {HOME}, dr: {DR}}}
+resources:
+  - kind: elasticache-global
+    name: sessions
+    global_datastore: sessions
+    primary: shop-sessions
+    dr: shop-sessions-dr
+"""
+
+
+@pytest.fixture(autouse=True)
+def no_outage_left() -> Iterator[None]:
+    yield
+    outages.clear()
+
+
+@pytest.fixture
+def loaded(aws: None, settings: Any) -> Any:
+    aws_time.follow(settings.clock.now)  # the datastore moves as the run's fake clock sleeps
+    loaded = load_plan_text(PLAN)
+    ctx = make_context(loaded.plan, settings)
+    SandboxBuilder(loaded.plan, ctx.sessions, settings.clock).build()
+    return loaded
+
+
+def _ec(region: str) -> Any:
+    return boto3.client("elasticache", region_name=region)
+
+
+def _datastores(region: str) -> list[dict[str, Any]]:
+    found = _ec(region).describe_global_replication_groups(ShowMemberInfo=True)
+    return list(found["GlobalReplicationGroups"])
+
+
+def _roles(region: str) -> dict[str, tuple[str, str]]:
+    [glob] = _datastores(region)
+    assert glob["Status"] == "available"
+    return {m["ReplicationGroupId"]: (m["Role"], m["Status"]) for m in glob["Members"]}
+
+
+def _group(region: str, group: str) -> dict[str, Any]:
+    return dict(
+        _ec(region).describe_replication_groups(ReplicationGroupId=group)["ReplicationGroups"][0]
+    )
+
+
+def _checks(loaded: Any, settings: Any) -> dict[str, Any]:
+    ctx = make_context(loaded.plan, settings)
+    return {c.name: c.run() for c in collect_checks(loaded.plan, ctx)}
+
+
+def _statuses(record: Any) -> dict[str, str]:
+    return {s.id: s.status for s in record.steps}
+
+
+HOME_LEADS = {
+    "shop-sessions": ("PRIMARY", "associated"),
+    "shop-sessions-dr": ("SECONDARY", "associated"),
+}
+
+
+def test_checks_pass_on_the_sandbox_datastore(loaded: Any, settings: Any) -> None:
+    results = _checks(loaded, settings)
+    assert {n: r.status.value for n, r in results.items()} == {
+        "global-datastore": "pass",
+        "primary-member": "pass",
+        "dr-member": "pass",
+        "engine": "pass",
+        "encryption": "pass",
+        "replication-lag": "pass",
+    }
+    [glob] = _datastores(HOME)
+    assert glob["GlobalReplicationGroupId"] == f"{ext.region_prefix(HOME)}-sessions"
+    assert results["global-datastore"].detail.startswith(glob["GlobalReplicationGroupId"])
+    assert "0.4s" in results["replication-lag"].detail
+    assert _roles(DR) == HOME_LEADS
+
+
+def test_checks_fail_on_a_lag_over_the_rpo_and_on_a_standalone_dr(
+    loaded: Any, settings: Any
+) -> None:
+    ext.set_lag("shop-sessions-dr", 400.0)
+    settings.clock.advance(60)
+    assert _checks(loaded, settings)["replication-lag"].status.value == "fail"
+    [glob] = _datastores(DR)
+    _ec(DR).disassociate_global_replication_group(
+        GlobalReplicationGroupId=glob["GlobalReplicationGroupId"],
+        ReplicationGroupId="shop-sessions-dr",
+        ReplicationGroupRegion=DR,
+    )
+    settings.clock.advance(ext.DISASSOCIATE_SECONDS)
+    results = _checks(loaded, settings)
+    assert results["dr-member"].status.value == "fail"
+    assert "standalone" in results["dr-member"].detail
+    assert results["replication-lag"].status.value == "fail"
+
+
+def test_checks_fail_without_encryption(loaded: Any, settings: Any) -> None:
+    _ec(HOME).create_replication_group(
+        ReplicationGroupId="plain", ReplicationGroupDescription="x", Engine="redis"
+    )
+    plan = load_plan_text(PLAN.replace("primary: shop-sessions\n", "primary: plain\n")).plan
+    ctx = make_context(plan, settings)
+    results = {c.name: c.run() for c in collect_checks(plan, ctx)}
+    assert results["encryption"].status.value == "fail"
+    assert "plain: no encryption in transit" in results["encryption"].detail
+    assert results["primary-member"].status.value == "fail"
+
+
+def test_planned_failover_and_failback_swap_the_roles_twice(loaded: Any, settings: Any) -> None:
+    for _ in (1, 2):
+        record = run_action(loaded, settings, "failover")
+        assert record.status == "succeeded", [(s.id, s.detail) for s in record.steps]
+        assert _statuses(record) == {"sessions.promote-dr": "succeeded"}
+        assert [c["operation"] for c in record.steps[0].calls] == ["FailoverGlobalReplicationGroup"]
+        assert record.steps[0].duration_seconds is not None
+        assert record.steps[0].duration_seconds >= ext.FAILOVER_SECONDS  # modifying first
+        assert _roles(DR) == {
+            "shop-sessions": ("SECONDARY", "associated"),
+            "shop-sessions-dr": ("PRIMARY", "associated"),
+        }
+        info = _group(DR, "shop-sessions-dr")["GlobalReplicationGroupInfo"]
+        assert info["GlobalReplicationGroupMemberRole"] == "PRIMARY"
+        rerun = run_action(loaded, settings, "failover")
+        assert set(_statuses(rerun).values()) == {"skipped"}
+
+        settings.clock.advance(120)  # the new secondary publishes its lag
+        back = run_action(loaded, settings, "failback", from_run=record.run_id)
+        assert back.status == "succeeded", [(s.id, s.detail) for s in back.steps]
+        assert _statuses(back) == {
+            "sessions.retire-old-datastore": "skipped",
+            "sessions.form-datastore": "skipped",
+            "sessions.rebuild-home": "skipped",
+            "sessions.promote-home": "succeeded",
+        }
+        assert _roles(HOME) == HOME_LEADS
+        again = run_action(loaded, settings, "failback", from_run=record.run_id)
+        assert set(_statuses(again).values()) == {"skipped"}
+        assert all(s.calls == [] for s in again.steps)
+        settings.clock.advance(120)
+
+
+def test_unplanned_failover_detaches_dr_and_failback_reforms_the_datastore_twice(
+    loaded: Any, settings: Any
+) -> None:
+    for cycle in (1, 2):
+        outages.add(HOME)
+        settings.clock.advance(120)  # nothing reaches DR meanwhile: what a failover loses
+        record = run_action(loaded, settings, "failover", mode="unplanned")
+        assert record.status == "succeeded", [(s.id, s.detail) for s in record.steps]
+        assert _statuses(record) == {"sessions.detach-dr": "succeeded"}
+        assert [c["operation"] for c in record.steps[0].calls] == [
+            "DisassociateGlobalReplicationGroup"
+        ]
+        assert "not yet replicated are lost" in record.steps[0].detail
+        lost = float(record.steps[0].detail.split("ReplicationLag: ")[1].split(" s")[0])
+        assert lost >= 60, record.steps[0].detail  # the lag grew while home was out
+        assert not outages.refused(), "detaching never calls the Region that is down"
+        rerun = run_action(loaded, settings, "failover", mode="unplanned")
+        assert set(_statuses(rerun).values()) == {"skipped"}
+        outages.clear()
+        dr_group = _group(DR, "shop-sessions-dr")
+        assert "GlobalReplicationGroupInfo" not in dr_group and dr_group["Status"] == "available"
+        assert _roles(HOME) == {"shop-sessions": ("PRIMARY", "associated")}  # alone, stale
+
+        back = run_action(loaded, settings, "failback", from_run=record.run_id)
+        assert back.status == "succeeded", [(s.id, s.detail) for s in back.steps]
+        assert _statuses(back) == {
+            "sessions.retire-old-datastore": "succeeded",
+            "sessions.form-datastore": "succeeded",
+            "sessions.rebuild-home": "succeeded",
+            "sessions.promote-home": "succeeded",
+        }
+        rebuild = next(s for s in back.steps if s.action == "rebuild-home")
+        assert [c["operation"] for c in rebuild.calls] == [
+            "DeleteReplicationGroup",
+            "CreateReplicationGroup",
+        ]
+        assert "final snapshot shop-sessions-pre-failback-" in rebuild.detail
+        snapshots = _ec(HOME).describe_snapshots()["Snapshots"]
+        assert len(snapshots) == cycle  # each replaced home group kept as a snapshot
+        [glob] = _datastores(HOME)
+        assert glob["GlobalReplicationGroupId"] == f"{ext.region_prefix(DR)}-sessions"
+        assert _roles(HOME) == HOME_LEADS
+        again = run_action(loaded, settings, "failback", from_run=record.run_id)
+        assert set(_statuses(again).values()) == {"skipped"}
+        assert all(s.calls == [] for s in again.steps)
+        settings.clock.advance(120)
+        assert {r.status.value for r in _checks(loaded, settings).values()} == {"pass"}
+
+
+def test_a_failover_while_the_datastore_is_modifying_is_refused(loaded: Any) -> None:
+    [glob] = _datastores(DR)
+    gid = glob["GlobalReplicationGroupId"]
+    _ec(DR).failover_global_replication_group(
+        GlobalReplicationGroupId=gid, PrimaryRegion=DR, PrimaryReplicationGroupId="shop-sessions-dr"
+    )
+    with pytest.raises(_ec(DR).exceptions.InvalidGlobalReplicationGroupStateFault):
+        _ec(DR).failover_global_replication_group(
+            GlobalReplicationGroupId=gid,
+            PrimaryRegion=DR,
+            PrimaryReplicationGroupId="shop-sessions-dr",
+        )
+
+
+def test_a_bad_replication_group_id_is_reported_with_its_position(tmp_path: Any) -> None:
+    path = tmp_path / "plan.yaml"
+    path.write_text(PLAN.replace("dr: shop-sessions-dr", "dr: shop--sessions"))
+    result = invoke("plan", "validate", str(path))
+    assert result.exit_code == 2
+    assert "plan.yaml:13:" in result.output
+    assert "not a valid replication group id" in result.output
+
+
+def test_dry_run_lists_the_steps_and_changes_nothing(loaded: Any, settings: Any) -> None:
+    from drctl.engine.settings import default_settings
+
+    dry = default_settings(state_dir=settings.state_dir, dry_run=True, clock=settings.clock)
+    record = run_action(loaded, dry, "failover", mode="unplanned")
+    assert [s.id for s in record.steps] == ["sessions.detach-dr"]
+    assert all(s.calls == [] for s in record.steps)
+    assert "GlobalReplicationGroupInfo" in _group(DR, "shop-sessions-dr")
+
+
+def test_the_same_group_on_both_sides_is_refused(tmp_path: Any) -> None:
+    path = tmp_path / "plan.yaml"
+    path.write_text(PLAN.replace("dr: shop-sessions-dr", "dr: shop-sessions"))
+    result = invoke("plan", "validate", str(path))
+    assert result.exit_code == 2
+    assert "primary and dr name the same replication group" in result.output
+
+
+@pytest.mark.parametrize(
+    ("name", "gid", "named"),
+    [
+        ("sessions", "abcde-sessions", True),  # a suffix, behind any Region's prefix
+        ("sessions", "fghij-sessions", True),  # re-formed from another Region
+        ("abcde-sessions", "fghij-sessions", True),  # a full id names its re-formed twin
+        ("sessions", "abcde-sessions-old", False),
+        ("sessions", "sessions", True),
+        ("cart", "abcde-sessions", False),
+    ],
+)
+def test_a_plan_names_its_datastore_by_suffix_or_full_id(name: str, gid: str, named: bool) -> None:
+    from drctl.kinds.elasticache_global import api
+
+    assert api.names_it(name, gid) is named
+    assert api.suffix_of("abcde-sessions") == api.suffix_of("sessions") == "sessions"
+
+
+def test_the_rpo_gate_refuses_a_planned_failover_over_the_rpo(loaded: Any, settings: Any) -> None:
+    from drctl.errors import GateRefused
+
+    ext.set_lag("shop-sessions-dr", 400.0)  # the RPO is 5 minutes
+    settings.clock.advance(60)
+    with pytest.raises(GateRefused):
+        run_action(loaded, settings, "failover", accept_data_loss=False)
+    assert _roles(DR) == HOME_LEADS  # nothing moved
+
+
+def test_the_rpo_gate_fails_closed_on_an_unknown_lag(
+    loaded: Any, settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from drctl.aws import cloudwatch
+    from drctl.errors import GateRefused
+
+    monkeypatch.setattr(cloudwatch, "latest_maximum", lambda *a, **k: None)  # no datapoint
+    with pytest.raises(GateRefused) as refused:
+        run_action(loaded, settings, "failover", accept_data_loss=False)
+    assert "sessions" in refused.value.message
+    assert _roles(DR) == HOME_LEADS
+    record = run_action(loaded, settings, "failover", mode="unplanned")  # journaled, not enforced
+    assert record.status == "succeeded"
