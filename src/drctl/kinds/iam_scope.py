@@ -312,6 +312,35 @@ def _efs_replication(w: Where, res: Any, action: str) -> list[Grant]:
     return w.each_side(action, lambda r, a: [f"arn:aws:elasticfilesystem:{r}:{a}:file-system/*"])
 
 
+_ELASTICACHE_CREATES = {
+    "elasticache:CreateReplicationGroup",
+    "elasticache:CreateGlobalReplicationGroup",
+    "elasticache:CreateSnapshot",
+}
+
+
+def _elasticache_global(w: Where, res: Any, action: str) -> list[Grant]:
+    """The datastore (global ARNs carry no Region; AWS prefixes the plan's name, so
+    ``*<name>``), the two member groups and their cache clusters (``<group>-NNN-NNN``). A
+    group drctl re-creates also names its parameter, subnet and security groups and its
+    snapshot, which the plan does not hold: those by type, in the side's Region."""
+    if not action.startswith("elasticache:"):
+        return _both(action)
+    groups = sorted({res.primary, res.dr})
+
+    def arns(region: str, acct: str) -> list[str]:
+        base = f"arn:aws:elasticache:{region}:{acct}"
+        found = [f"arn:aws:elasticache::{acct}:globalreplicationgroup:*{res.global_datastore}"]
+        found += [f"{base}:replicationgroup:{g}" for g in groups]
+        found += [f"{base}:cluster:{g}-*" for g in groups]
+        if action in _ELASTICACHE_CREATES:
+            found += [f"{base}:{t}:*" for t in ("parametergroup", "subnetgroup",
+                                                 "securitygroup", "snapshot", "usergroup")]  # fmt: skip
+        return found
+
+    return w.each_side(action, arns)
+
+
 # Kinds whose scope names every resource an action may touch: no grant means the resource
 # never calls it (a custom step made only of local commands needs no lambda:InvokeFunction).
 COMPLETE_SCOPES = {"custom"}
@@ -331,6 +360,7 @@ SCOPES = {
     "eventbridge-rules": _eventbridge_rules,
     "custom": _custom,
     "efs-replication": _efs_replication,
+    "elasticache-global": _elasticache_global,
 }
 
 
