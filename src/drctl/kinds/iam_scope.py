@@ -318,6 +318,14 @@ _ELASTICACHE_CREATES = {
     "elasticache:CreateSnapshot",
 }
 
+_ELASTICACHE_NAMED_BY_TYPE = (
+    "parametergroup",
+    "subnetgroup",
+    "securitygroup",
+    "snapshot",
+    "usergroup",
+)
+
 
 def _elasticache_global(w: Where, res: Any, action: str) -> list[Grant]:
     """The datastore (global ARNs carry no Region; AWS prefixes the plan's name, so
@@ -334,8 +342,7 @@ def _elasticache_global(w: Where, res: Any, action: str) -> list[Grant]:
         found += [f"{base}:replicationgroup:{g}" for g in groups]
         found += [f"{base}:cluster:{g}-*" for g in groups]
         if action in _ELASTICACHE_CREATES:
-            found += [f"{base}:{t}:*" for t in ("parametergroup", "subnetgroup",
-                                                 "securitygroup", "snapshot", "usergroup")]  # fmt: skip
+            found += [f"{base}:{t}:*" for t in _ELASTICACHE_NAMED_BY_TYPE]
         return found
 
     return w.each_side(action, arns)
