@@ -203,8 +203,8 @@ def test_no_star_action_and_star_resource_only_where_aws_requires_it(path: Path)
     plan = load_plan(path).plan
     kinds = registry()
     unscoped_kinds = {r.kind for r in plan.resources if r.kind not in SCOPES}
-    assert unscoped_kinds <= {"custom", "eventbridge-rules", "lambda-function", "secret",
-                              "manual"}, unscoped_kinds  # fmt: skip
+    assert unscoped_kinds <= {"backup-vault", "custom", "eventbridge-rules", "lambda-function",
+                              "secret", "manual"}, unscoped_kinds  # fmt: skip
     allowed = set(UNSCOPED) | {
         a for k in unscoped_kinds for acts in kinds.get(k).iam_actions.values() for a in acts
     }

@@ -358,6 +358,59 @@ class Secret(ResourceBase):
     )
 
 
+BACKUP_VAULT_PATTERN = r"^[a-zA-Z0-9\-\_]{2,50}$"
+BACKUP_RESOURCE_ARN_PATTERN = (
+    r"^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:[0-9]{12}:[A-Za-z0-9/_.:+=,@-]+$"
+)
+
+
+class BackupVault(ResourceBase):
+    """AWS Backup copies of resources in a vault of regions.dr, copied by a backup plan's
+    cross-Region copy rule; restored in DR (the restore drill restores the newest copy)."""
+
+    capabilities: ClassVar[frozenset[Capability]] = frozenset({Capability.LAG, Capability.RESTORE})
+
+    kind: Literal["backup-vault"]
+    vault: str = Field(pattern=BACKUP_VAULT_PATTERN, description="backup vault in regions.primary")
+    dr_vault: str = Field(
+        pattern=BACKUP_VAULT_PATTERN,
+        description="backup vault in regions.dr the copy rule copies to",
+    )
+    backup_plan: str = Field(
+        min_length=1,
+        max_length=50,
+        pattern=r"^[a-zA-Z0-9\-\_\.]{1,50}$",
+        description="backup plan in regions.primary (name or id) whose rules back up into "
+        "vault and copy to dr_vault",
+    )
+    resources: list[Annotated[str, Field(pattern=BACKUP_RESOURCE_ARN_PATTERN)]] = Field(
+        min_length=1,
+        max_length=50,
+        description="ARNs of the protected resources (in regions.primary); the restore drill "
+        "restores the newest DR copy of the first one",
+    )
+    rpo: Duration | None = Field(
+        None,
+        description="the age a DR copy may reach, when not the plan's RPO (AWS Backup runs "
+        "at most hourly: a plan whose RPO is minutes keeps backups as a second line with "
+        "their own)",
+    )
+    iam_role: str = Field(
+        "service-role/AWSBackupDefaultServiceRole",
+        min_length=1,
+        max_length=512,
+        pattern=r"^[A-Za-z0-9+=,.@/_-]+$",
+        description="IAM role (name with its path) AWS Backup assumes for the DR backup plan "
+        "failover creates and for restores, in the vaults' account",
+    )
+
+    @model_validator(mode="after")
+    def _distinct(self) -> BackupVault:
+        if len(set(self.resources)) != len(self.resources):
+            raise ValueError("resources names an ARN twice")
+        return self
+
+
 class EventBridgeRules(ResourceBase):
     """Named EventBridge rules, enabled in the serving Region and disabled in the other."""
 
@@ -525,6 +578,7 @@ Resource = Annotated[
     | ArcRoutingControl
     | GlobalAccelerator
     | Secret
+    | BackupVault
     | EventBridgeRules
     | LambdaFunction
     | Manual
@@ -543,6 +597,7 @@ RESOURCE_MODELS: dict[str, type[ResourceBase]] = {
     "arc-routing-control": ArcRoutingControl,
     "global-accelerator": GlobalAccelerator,
     "secret": Secret,
+    "backup-vault": BackupVault,
     "eventbridge-rules": EventBridgeRules,
     "lambda-function": LambdaFunction,
     "manual": Manual,
