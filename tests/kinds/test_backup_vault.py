@@ -180,6 +180,7 @@ def test_failover_and_failback_twice_each_rerun_a_no_op(loaded: Any, settings: A
         statuses = _statuses(record)
         assert statuses["audit-backups.dr-recovery-point"] == "succeeded"
         assert statuses["audit-backups.copy-home"] == "succeeded"
+        assert statuses["audit-backups.copy-home-selection"] == "succeeded"
         point = next(s for s in record.steps if s.action == "dr-recovery-point")
         assert (
             point.data["recovery_points"][ARN]["recovery_point"]
@@ -204,6 +205,7 @@ def test_failover_and_failback_twice_each_rerun_a_no_op(loaded: Any, settings: A
 
         rerun = run_action(loaded, settings, "failover", accept_data_loss=False)
         assert _statuses(rerun)["audit-backups.copy-home"] == "skipped"
+        assert _statuses(rerun)["audit-backups.copy-home-selection"] == "skipped"
         assert _dr_plans() == [name]
 
         back = run_action(loaded, settings, "failback")

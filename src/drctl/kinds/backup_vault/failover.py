@@ -5,11 +5,12 @@ the backups themselves:
 1. ``dr-recovery-point`` (read only, DR calls only): the newest COMPLETED copy of each
    protected resource in the DR vault, recorded in the journal with its age -- the recovery
    point restores start from, and the data a restore would lose;
-2. ``copy-home`` (DR calls only): while DR serves, what is written there must be backed up and
-   copied the other way. A backup plan in regions.dr (``drctl-<name>-copy-home``) backs up, every
-   hour, the resources tagged ``drctl:backup-vault: <name>`` (tag what you restore in DR) into
-   the DR vault and copies each backup to the primary vault. Its copies fail while the primary
-   Region is down and land once it is back. A rerun finds the plan and its selection in place.
+2. ``copy-home`` then ``copy-home-selection`` (DR calls only): while DR serves, what is
+   written there must be backed up and copied the other way. A backup plan in regions.dr
+   (``drctl-<name>-copy-home``) backs up, every hour, the resources tagged
+   ``drctl:backup-vault: <name>`` (tag what you restore in DR) into the DR vault and copies
+   each backup to the primary vault. Its copies fail while the primary Region is down and land
+   once it is back. A rerun finds the plan and its selection in place.
 
 The primary's own plan is left as it is (its Region may be down; when it is not, its backups of
 the resources it still has do no harm). Failback removes the DR plan.
@@ -22,6 +23,16 @@ from typing import Any
 
 from drctl.aws.errors import aws_errors
 from drctl.engine.context import RunContext
+from drctl.engine.declarative import (
+    Probe,
+    Rule,
+    SdkCall,
+    SfnStep,
+    all_of,
+    at_least,
+    negate,
+    present,
+)
 from drctl.engine.step import Phase, Precheck, Step, StepOutcome, Verification
 from drctl.errors import AwsError, DrctlError
 from drctl.kinds.backup_vault import api
@@ -46,7 +57,8 @@ SELECTION = "restored-in-dr"
 
 def failover(res: BackupVault, ctx: RunContext) -> list[Step]:
     point = recovery_point_step(res, ctx)
-    return [point, copy_home_step(res, ctx, depends_on=[point.id])]
+    plan = copy_home_step(res, ctx, depends_on=[point.id])
+    return [point, plan, copy_home_selection_step(res, ctx, depends_on=[plan.id])]
 
 
 def recovery_point_step(res: BackupVault, ctx: RunContext) -> Step:
@@ -105,6 +117,7 @@ def recovery_point_step(res: BackupVault, ctx: RunContext) -> Step:
         run=run,
         verify=verify,
         mutating=False,
+        sfn=lambda: _recovery_point_declarative(res, ctx),
     )
 
 
@@ -146,6 +159,7 @@ def reverse_plan(res: BackupVault, ctx: RunContext) -> dict[str, Any] | None:
 
 
 def copy_home_step(res: BackupVault, ctx: RunContext, depends_on: list[str]) -> Step:
+    """The backup plan in DR copying home (its rule); its selection is the next step."""
     dr = ctx.region("dr")
     client = ctx.client("backup", "dr")
     name = reverse_plan_name(res)
@@ -156,27 +170,21 @@ def copy_home_step(res: BackupVault, ctx: RunContext, depends_on: list[str]) -> 
             return False, f"no backup plan {name} in {dr}"
         home = home_vault_arn(res, ctx)
         if not api.copy_rules(plan, res.dr_vault, home):
-            return False, f"backup plan {name} in {dr} does not copy {res.dr_vault} to {home}"
-        chosen = [s for s in api.selections(client, str(plan["BackupPlanId"]))]
-        if not any(s.get("SelectionName") == SELECTION for s in chosen):
-            return False, f"backup plan {name} in {dr} has no selection {SELECTION}"
+            raise AwsError(
+                f"{res.name}: backup plan {name} in {dr} does not copy {res.dr_vault} to {home}",
+                hint=f"delete it (fail back) and fail over again: drctl owns {name}",
+            )
         return True, f"backup plan {name} in {dr} copies {res.dr_vault} to {home}"
 
     def run() -> StepOutcome:
         home = home_vault_arn(res, ctx)
-        account = account_of(home)
         plan = reverse_plan(res, ctx)
-        created = plan is None
-        plan_id = (
-            api.create_plan(client, plan_document(res, home))
-            if plan is None
-            else str(plan["BackupPlanId"])
-        )
-        if not any(s.get("SelectionName") == SELECTION for s in api.selections(client, plan_id)):
-            api.create_selection(client, plan_id, selection_document(res, account))
+        if plan is not None:
+            return StepOutcome(detail=f"backup plan {name} already in {dr}")
+        plan_id = api.create_plan(client, plan_document(res, home))
         return StepOutcome(
-            detail=f"backup plan {name} ({'created' if created else 'found'}) backs up what is "
-            f"tagged {TAG}={res.name} in {dr} hourly into {res.dr_vault} and copies it to {home}",
+            detail=f"backup plan {name} created in {dr}: hourly into {res.dr_vault}, copied to "
+            f"{home}",
             data={"backup_plan_id": plan_id, "copies_to": home},
         )
 
@@ -184,36 +192,142 @@ def copy_home_step(res: BackupVault, ctx: RunContext, depends_on: list[str]) -> 
         ok, text = state()
         return Verification(ok, text)
 
-    lookup = plan_id_lookup(name, dr)
     account = _known_account(res, ctx)
     home_arn = vault_arn(ctx.region("primary"), account or "$ACCOUNT_ID", res.vault)
     plan_cli = json.dumps(plan_document(res, home_arn))
-    selection_cli = json.dumps(selection_document(res, account or "$ACCOUNT_ID"))
-    account_line = (
-        []
-        if account
-        else ["ACCOUNT_ID=$(aws sts get-caller-identity --query Account --output text)"]
-    )
+    ask_sts = "ACCOUNT_ID=$(aws sts get-caller-identity --query Account --output text)"
     return aws_step(
         resource=res.name,
         kind=NAME,
         action="copy-home",
         phase=Phase.DATA,
-        description=f"Create backup plan {name} in {dr}: back up what runs in DR (tagged "
-        f"{TAG}={res.name}) into {res.dr_vault} and copy it to {res.vault} in "
-        f"{ctx.region('primary')}",
+        description=f"Create backup plan {name} in {dr}: back up hourly into {res.dr_vault} "
+        f"and copy to {res.vault} in {ctx.region('primary')}",
         cli=[
-            *account_line,
+            *([] if account else [ask_sts]),
             f'aws backup create-backup-plan --backup-plan "{_shell(plan_cli)}" --region {dr}',
-            f"aws backup create-backup-selection --backup-plan-id {lookup} "
-            f'--backup-selection "{_shell(selection_cli)}" --region {dr}',
         ],
         where=f"{res.name} (backup {dr})",
         precheck=lambda: Precheck(*state(), f"backup plan {name} in {dr} copying home"),
         run=run,
         verify=verify,
         depends_on=depends_on,
+        sfn=lambda: _plan_declarative(res, ctx, account),
     )
+
+
+def copy_home_selection_step(res: BackupVault, ctx: RunContext, depends_on: list[str]) -> Step:
+    """What the DR plan backs up: the resources tagged ``drctl:backup-vault: <name>``."""
+    dr = ctx.region("dr")
+    client = ctx.client("backup", "dr")
+    name = reverse_plan_name(res)
+
+    def plan_id() -> str:
+        plan = reverse_plan(res, ctx)
+        if plan is None:
+            raise AwsError(f"{res.name}: no backup plan {name} in {dr}")
+        return str(plan["BackupPlanId"])
+
+    def state() -> tuple[bool, str]:
+        chosen = api.selections(client, plan_id())
+        if not any(s.get("SelectionName") == SELECTION for s in chosen):
+            return False, f"backup plan {name} in {dr} has no selection {SELECTION}"
+        return True, f"backup plan {name} in {dr} backs up what is tagged {TAG}={res.name}"
+
+    def run() -> StepOutcome:
+        account = account_of(home_vault_arn(res, ctx))
+        selection = api.create_selection(client, plan_id(), selection_document(res, account))
+        return StepOutcome(
+            detail=f"selection {SELECTION} of {name}: resources tagged {TAG}={res.name} in {dr} "
+            f"(tag what you restore there), backed up as {role_arn(res, account)}",
+            data={"selection_id": selection},
+        )
+
+    def verify() -> Verification:
+        ok, text = state()
+        return Verification(ok, text)
+
+    account = _known_account(res, ctx)
+    selection_cli = json.dumps(selection_document(res, account or "$ACCOUNT_ID"))
+    ask_sts = "ACCOUNT_ID=$(aws sts get-caller-identity --query Account --output text)"
+    return aws_step(
+        resource=res.name,
+        kind=NAME,
+        action="copy-home-selection",
+        phase=Phase.DATA,
+        description=f"Assign to backup plan {name} in {dr} the resources tagged "
+        f"{TAG}={res.name} (tag what you restore in DR)",
+        cli=[
+            *([] if account else [ask_sts]),
+            f"aws backup create-backup-selection --backup-plan-id {plan_id_lookup(name, dr)} "
+            f'--backup-selection "{_shell(selection_cli)}" --region {dr}',
+        ],
+        where=f"{res.name} (backup {dr})",
+        precheck=lambda: Precheck(*state(), f"selection {SELECTION} in backup plan {name}"),
+        run=run,
+        verify=verify,
+        depends_on=depends_on,
+        sfn=lambda: _selection_declarative(res, ctx, account),
+    )
+
+
+def _plans_probe(res: BackupVault, ctx: RunContext, holds: Rule) -> Probe:
+    """``ListBackupPlans`` in DR, selecting the failover plan's ids (a Choice cannot filter)."""
+    wanted = f"$.BackupPlansList[?(@.BackupPlanName == '{reverse_plan_name(res)}')]"
+    return Probe(
+        SdkCall("backup", "listBackupPlans", {}, ctx.region("dr")),
+        holds,
+        select={"Ids": f"{wanted}.BackupPlanId", "Found": f"States.ArrayLength({wanted})"},
+    )
+
+
+def _plan_declarative(res: BackupVault, ctx: RunContext, account: str | None) -> SfnStep | None:
+    """Create the plan unless one of its name is there. None until the account is known."""
+    if account is None:
+        return None
+    home = vault_arn(ctx.region("primary"), account, res.vault)
+    probe = _plans_probe(res, ctx, at_least("$.Found", 1))
+    call = SdkCall(
+        "backup", "createBackupPlan", {"BackupPlan": plan_document(res, home)}, ctx.region("dr")
+    )
+    return SfnStep(precheck=probe, run=(call,), verify=probe)
+
+
+def _selection_declarative(
+    res: BackupVault, ctx: RunContext, account: str | None
+) -> SfnStep | None:
+    """Create the selection in the plan the probe found. A Choice cannot look into a plan's
+    selections, so the probe only fetches the plan's id (its rule never holds) and a rerun's
+    ``AlreadyExistsException`` is tolerated; the CLI engine checks the selection itself."""
+    if account is None:
+        return None
+    fetch_id = _plans_probe(res, ctx, all_of(present("$.Ids[0]"), negate(present("$.Ids[0]"))))
+    call = SdkCall(
+        "backup",
+        "createBackupSelection",
+        {"BackupPlanId.$": "$.probe.Ids[0]", "BackupSelection": selection_document(res, account)},
+        ctx.region("dr"),
+        tolerate_failure=True,
+    )
+    return SfnStep(precheck=fetch_id, run=(call,))
+
+
+def _recovery_point_declarative(res: BackupVault, ctx: RunContext) -> SfnStep | None:
+    """Wait until the DR vault holds a COMPLETED copy (one resource: a probe is one call)."""
+    if len(res.resources) != 1:
+        return None
+    completed = "States.ArrayLength($.RecoveryPoints[?(@.Status == 'COMPLETED')])"
+    probe = Probe(
+        SdkCall(
+            "backup",
+            "listRecoveryPointsByBackupVault",
+            {"BackupVaultName": res.dr_vault, "ByResourceArn": res.resources[0]},
+            ctx.region("dr"),
+        ),
+        at_least("$.Completed", 1),
+        select={"Completed": completed},
+    )
+    return SfnStep(verify=probe)
 
 
 def _known_account(res: BackupVault, ctx: RunContext) -> str | None:

@@ -67,5 +67,13 @@ def verifications(res: BackupVault, ctx: RunContext, action: str) -> dict[str, l
         return {
             "dr-recovery-point": [_newest(res, d, arn) for arn in res.resources],
             "copy-home": [plan],
+            "copy-home-selection": [
+                HandCheck(
+                    f"what backup plan {name} in {d} backs up",
+                    f"aws backup list-backup-selections --backup-plan-id {plan_id_lookup(name, d)} "
+                    f"--query 'BackupSelectionsList[].SelectionName' --region {d}",
+                    '`["restored-in-dr"]` (resources tagged `drctl:backup-vault`)',
+                )
+            ],
         }
     return {"remove-copy-home": [plan], "copy-rule": [_copy_rule(res, p)]}

@@ -1101,16 +1101,21 @@ _METHODS: Final = {
     "get_backup_selection": _get_backup_selection,
     "delete_backup_selection": _delete_backup_selection,
 }
+# Both with and without the trailing slash: botocore sends ``/backup-jobs`` for StartBackupJob
+# and ``/backup-jobs/`` for ListBackupJobs, and the server's routes match slashes exactly.
 _PATHS: Final = (
-    r"{0}/backup-jobs/?$",
+    r"{0}/backup-jobs$",
+    r"{0}/backup-jobs/$",
     r"{0}/backup-jobs/(?P<backupJobId>[^/]+)$",
-    r"{0}/copy-jobs/?$",
+    r"{0}/copy-jobs$",
+    r"{0}/copy-jobs/$",
     r"{0}/copy-jobs/(?P<copyJobId>[^/]+)$",
-    r"{0}/restore-jobs/?$",
+    r"{0}/restore-jobs$",
+    r"{0}/restore-jobs/$",
     r"{0}/restore-jobs/(?P<restoreJobId>[^/]+)$",
-    r"{0}/backup-vaults/(?P<backupVaultName>[^/]+)/recovery-points/?$",
+    r"{0}/backup-vaults/(?P<backupVaultName>[^/]+)/recovery-points/$",
     r"{0}/backup-vaults/(?P<backupVaultName>[^/]+)/recovery-points/(?P<recoveryPointArn>.+)$",
-    r"{0}/backup/plans/(?P<backupPlanId>[^/]+)/selections/?$",
+    r"{0}/backup/plans/(?P<backupPlanId>[^/]+)/selections/$",
     r"{0}/backup/plans/(?P<backupPlanId>[^/]+)/selections/(?P<selectionId>[^/]+)$",
 )
 
