@@ -7,20 +7,23 @@ down; the restore drill restores the newest copy, times it and deletes it."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
 
 from drctl.drills import prerequisites
+from drctl.engine.gate import enforce
 from drctl.engine.settings import make_context
+from drctl.errors import GateRefused
 from drctl.kinds.backup_vault.copies import reverse_plan_name
 from drctl.kinds.registry import registry
 from drctl.kinds.sandboxing import aws_time
 from drctl.plan.loader import load_plan_text
 from drctl.sandbox.builders import SandboxBuilder
 from drctl.sandbox.outages import outages
-from tests.support import collect_checks, rpo_gate, run_action
+from tests.support import collect_checks, invoke, rpo_gate, run_action
 
 HOME, DR = "us-east-1", "us-west-2"
 TABLE = "clinic-audit"
@@ -129,6 +132,42 @@ def test_copies_older_than_the_rpo_fail_the_check_and_the_gate(loaded: Any, sett
     [reading] = gate.readings
     assert reading.rpo_seconds == 7200 and reading.seconds is not None
     assert gate.over == [reading]
+    with pytest.raises(GateRefused, match=r"audit-backups \(backup-vault\).*> RPO 2h"):
+        enforce(gate, mode="planned", accept_data_loss=False)
+    enforce(gate, mode="unplanned", accept_data_loss=False)  # an outage goes on
+    assert _dr_plans() == []  # nothing ran
+
+
+def test_the_gate_holds_copies_to_their_own_rpo_not_the_plans(loaded: Any, settings: Any) -> None:
+    """Copies an hour old pass the resource's 2h though the plan's RPO is 5m."""
+    gate = rpo_gate(loaded.plan, make_context(loaded.plan, settings))
+    [reading] = gate.readings
+    assert reading.seconds is not None and 300 < reading.seconds <= 7200
+    assert gate.over == [] and gate.unknown == []
+    enforce(gate, mode="planned", accept_data_loss=False)
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("resources", "[not-an-arn]", "expected a resource ARN"),
+        ("resources", f"[{ARN}, {ARN}]", "names an ARN twice"),
+        ("dr_vault", "'bad vault!'", "not a valid backup vault name"),
+        ("rpo", "2 hours", "rpo"),
+    ],
+)
+def test_a_bad_resource_is_refused_with_its_position(
+    tmp_path: Path, field: str, value: str, message: str
+) -> None:
+    lines = [
+        line if not line.startswith(f"    {field}:") else f"    {field}: {value}"
+        for line in PLAN.splitlines()
+    ]
+    path = tmp_path / "plan.yaml"
+    path.write_text("\n".join(lines) + "\n")
+    result = invoke("plan", "validate", str(path))
+    assert result.exit_code == 2, result.output
+    assert message in result.output and f"{path}:" in result.output
 
 
 def test_no_copy_in_dr_fails_and_the_lag_fails_closed(loaded: Any, settings: Any) -> None:

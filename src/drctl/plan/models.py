@@ -32,6 +32,11 @@ EVENT_RULE_PATTERN = r"^[.\-_A-Za-z0-9]{1,64}$"
 EVENT_BUS_PATTERN = r"^[/.\-_A-Za-z0-9]{1,256}$"
 LAMBDA_NAME_PATTERN = r"^[a-zA-Z0-9_-]{1,64}$"
 LAMBDA_ALIAS_PATTERN = r"^[a-zA-Z0-9_-]*[a-zA-Z_-][a-zA-Z0-9_-]*$"  # not only digits
+# AWS Backup vault names; the ARN of a resource AWS Backup protects.
+BACKUP_VAULT_PATTERN = r"^[a-zA-Z0-9\-\_]{2,50}$"
+BACKUP_RESOURCE_ARN_PATTERN = (
+    r"^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:[0-9]{12}:[A-Za-z0-9/_.:+=,@-]+$"
+)
 
 PATTERN_HELP = {
     NAME_PATTERN: "use lowercase letters, digits and '-' (at most 63)",
@@ -47,6 +52,9 @@ PATTERN_HELP = {
     EVENT_BUS_PATTERN: "not a valid event bus name (letters, digits, '/', '.', '-', '_')",
     LAMBDA_NAME_PATTERN: "not a valid function name (letters, digits, '-', '_'; max 64)",
     LAMBDA_ALIAS_PATTERN: "not a valid alias name (letters, digits, '-', '_'; not only digits)",
+    BACKUP_VAULT_PATTERN: "not a valid backup vault name (2-50 letters, digits, '-', '_')",
+    BACKUP_RESOURCE_ARN_PATTERN: "expected a resource ARN, arn:aws:<service>:<region>:"
+    "<12-digit account>:<resource>",
 }
 
 Name = Annotated[str, Field(pattern=NAME_PATTERN, description="lowercase letters, digits, '-'")]
@@ -356,12 +364,6 @@ class Secret(ResourceBase):
         pattern=SECRET_NAME_PATTERN,
         description="secret name, the same in both Regions (a replica keeps its primary's name)",
     )
-
-
-BACKUP_VAULT_PATTERN = r"^[a-zA-Z0-9\-\_]{2,50}$"
-BACKUP_RESOURCE_ARN_PATTERN = (
-    r"^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:[0-9]{12}:[A-Za-z0-9/_.:+=,@-]+$"
-)
 
 
 class BackupVault(ResourceBase):
