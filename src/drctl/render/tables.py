@@ -226,6 +226,6 @@ def lag_table(gate: Any) -> None:
             verdict,
             r.source
             + (f" ({r.detail})" if r.detail else "")
-            + (f" [own RPO {format_seconds(r.rpo_seconds)}]" if r.rpo_seconds is not None else ""),
+            + (f", own RPO {format_seconds(r.rpo_seconds)}" if r.rpo_seconds is not None else ""),
         )
     out().print(table)

@@ -52,6 +52,7 @@ class BackupVaultKind(Kind):
         ),
         # StartRestoreJob passes the role; AWS Backup creates the table with it.
         "restore": (
+            "backup:DescribeBackupVault",
             "backup:ListRecoveryPointsByBackupVault",
             "backup:StartRestoreJob",
             "backup:DescribeRestoreJob",
