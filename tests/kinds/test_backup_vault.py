@@ -305,3 +305,24 @@ def test_restore_drill_restores_the_newest_copy_and_deletes_it(loaded: Any, sett
 def test_kind_offers_lag_and_restore() -> None:
     kind = registry().get("backup-vault")
     assert {c.value for c in kind.offers()} == {"lag", "restore"}
+
+
+def test_the_restore_drill_refuses_what_it_cannot_restore(aws: None, settings: Any) -> None:
+    """An RDS instance's copies: the restore source check says the drill restores DynamoDB
+    tables only, and the drill fails before starting any restore job."""
+    from drctl.drills import restore as drill
+    from drctl.drills.env import DrillEnv
+
+    aws_time.follow(settings.clock.now)
+    rds_arn = f"arn:aws:rds:{HOME}:123456789012:db:clinic-records"
+    loaded = load_plan_text(PLAN.replace(ARN, rds_arn))
+    SandboxBuilder(
+        loaded.plan, make_context(loaded.plan, settings).sessions, settings.clock
+    ).build()
+    result = _checks(loaded, settings)["restore-source"]
+    assert result.status.value == "fail" and "restores DynamoDB" in result.detail
+    outcome = drill.run(loaded.plan.drills[0], DrillEnv(loaded, settings, run_id="run-x-def456"))
+    cases = {c.name: c for c in outcome.cases}
+    assert cases["audit-backups.restore"].status == "fail"
+    assert cases["audit-backups.cleanup"].detail.endswith("was never created")
+    assert _backup(DR).list_restore_jobs()["RestoreJobs"] == []
