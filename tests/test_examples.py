@@ -116,6 +116,26 @@ def _promoted_or_restored(plan: Any) -> None:
             assert concurrency.get("ReservedConcurrentExecutions") == res.reserved_concurrency
         elif res.kind == "custom" and res.failover.run.command is None:
             assert _custom_flag(plan, res) == "dr"  # what the sandbox's function/runbook set
+        elif res.kind == "backup-vault":
+            # DR backs up what runs there and copies it to the primary vault.
+            assert _copy_home_targets(plan, res) == [
+                f"arn:aws:backup:{plan.regions.primary}:123456789012:backup-vault:{res.vault}"
+            ]
+
+
+def _copy_home_targets(plan: Any, res: Any) -> list[str]:
+    """Where the backup plan failover creates in DR copies to ([]: no such plan)."""
+    backup = boto3.client("backup", region_name=plan.regions.dr)
+    name = f"drctl-{res.name}-copy-home"
+    found = [
+        p for p in backup.list_backup_plans()["BackupPlansList"] if p["BackupPlanName"] == name
+    ]
+    return [
+        action["DestinationBackupVaultArn"]
+        for p in found
+        for rule in backup.get_backup_plan(BackupPlanId=p["BackupPlanId"])["BackupPlan"]["Rules"]
+        for action in rule.get("CopyActions", [])
+    ]
 
 
 def _custom_flag(plan: Any, res: Any) -> str | None:
@@ -172,6 +192,8 @@ def _home_again(plan: Any, dials_before: dict[str, dict[str, float]]) -> None:
             assert roles == {(primary, "PRIMARY"), (dr, "SECONDARY")}
         elif res.kind == "custom" and res.failback and res.failback.run.command is None:
             assert _custom_flag(plan, res) == "primary"
+        elif res.kind == "backup-vault":
+            assert _copy_home_targets(plan, res) == []  # the original direction only
     assert _dials(plan) == dials_before
 
 

@@ -44,6 +44,7 @@ CLIENT_SERVICE = {
     "dynamodb": "dynamodb",
     "route53": "route53",
     "autoscaling": "autoscaling",
+    "backup": "backup",
     "ecs": "ecs",
     "cw": "cloudwatch",
     "ga": "globalaccelerator",

@@ -70,7 +70,15 @@ def test_a_fresh_sandbox_passes_checks_drills_failover_failback_and_checks_again
         if drill.type.value != "restore":
             continue
         res = next(r for r in loaded.plan.resources if r.name == drill.resource)
-        if res.recovery == "replica":
+        if res.kind == "backup-vault":
+            assert checks[(res.name, "restore-source")]["status"] == "pass"
+            points = ctx.client("backup", "dr").list_recovery_points_by_backup_vault(
+                BackupVaultName=res.dr_vault, ByResourceArn=res.resources[0]
+            )["RecoveryPoints"]
+            assert "COMPLETED" in {p["Status"] for p in points}
+            tables = ctx.client("dynamodb", "dr").list_tables()["TableNames"]
+            assert not [t for t in tables if "-drill-" in t]  # the drill deleted its restore
+        elif res.recovery == "replica":
             assert checks[(res.name, "backup-replication")]["status"] == "pass"
             backups = ctx.client("rds", "dr").describe_db_instance_automated_backups()
             replicated = backups["DBInstanceAutomatedBackups"]

@@ -32,6 +32,9 @@ class LagReading:
     source: str  # e.g. "CloudWatch AWS/RDS ReplicaLag of shop-orders-dr"
     detail: str = ""
     fail_closed: bool = False  # unknown (seconds None) refuses a planned run
+    # The resource's own objective when the plan gives it one (backup copies kept as a
+    # second line beside replicas); None: the plan's RPO.
+    rpo_seconds: int | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -44,7 +47,11 @@ class GateResult:
 
     @property
     def over(self) -> list[LagReading]:
-        return [r for r in self.readings if r.seconds is not None and r.seconds > self.rpo_seconds]
+        return [r for r in self.readings if r.seconds is not None and r.seconds > self.objective(r)]
+
+    def objective(self, reading: LagReading) -> int:
+        """The RPO ``reading`` is held to: its resource's own, else the plan's."""
+        return reading.rpo_seconds if reading.rpo_seconds is not None else self.rpo_seconds
 
     @property
     def unknown(self) -> list[LagReading]:
@@ -108,7 +115,7 @@ def enforce(result: GateResult, *, mode: str, accept_data_loss: bool) -> None:
         return
     lines = [
         f"  {r.resource} ({r.kind}): lag {human_seconds(r.seconds or 0)} > RPO "
-        f"{format_seconds(result.rpo_seconds)}  [{r.source}]"
+        f"{format_seconds(result.objective(r))}  [{r.source}]"
         for r in result.over
     ] + [
         f"  {r.resource} ({r.kind}): lag unknown ({r.detail or 'no reading'})  [{r.source}]"

@@ -37,6 +37,11 @@ GLOBAL_DATASTORE_PATTERN = r"^[a-zA-Z0-9]([a-zA-Z0-9]|-[a-zA-Z0-9]){0,62}$"
 LAMBDA_ALIAS_PATTERN = r"^[a-zA-Z0-9_-]*[a-zA-Z_-][a-zA-Z0-9_-]*$"  # not only digits
 # An EFS file system by its id, or by its Name tag (letters, digits, spaces, _.:/=+-@; max 256).
 EFS_REF_PATTERN = r"^(fs-[0-9a-f]{8,40}|[\w .:/=+@-]+)$"
+# AWS Backup vault names; the ARN of a resource AWS Backup protects.
+BACKUP_VAULT_PATTERN = r"^[a-zA-Z0-9\-\_]{2,50}$"
+BACKUP_RESOURCE_ARN_PATTERN = (
+    r"^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:[0-9]{12}:[A-Za-z0-9/_.:+=,@-]+$"
+)
 
 PATTERN_HELP = {
     NAME_PATTERN: "use lowercase letters, digits and '-' (at most 63)",
@@ -57,6 +62,9 @@ PATTERN_HELP = {
     LAMBDA_ALIAS_PATTERN: "not a valid alias name (letters, digits, '-', '_'; not only digits)",
     EFS_REF_PATTERN: "expected a file system id (fs-...) or its Name tag (letters, digits, "
     "spaces, _.:/=+-@; max 256)",
+    BACKUP_VAULT_PATTERN: "not a valid backup vault name (2-50 letters, digits, '-', '_')",
+    BACKUP_RESOURCE_ARN_PATTERN: "expected a resource ARN, arn:aws:<service>:<region>:"
+    "<12-digit account>:<resource>",
 }
 
 Name = Annotated[str, Field(pattern=NAME_PATTERN, description="lowercase letters, digits, '-'")]
@@ -417,6 +425,50 @@ class ElastiCacheGlobal(ResourceBase):
     def _two_groups(self) -> ElastiCacheGlobal:
         if self.primary == self.dr:
             raise ValueError("primary and dr name the same replication group")
+class BackupVault(ResourceBase):
+    """AWS Backup copies of resources in a vault of regions.dr, copied by a backup plan's
+    cross-Region copy rule; restored in DR (the restore drill restores the newest copy)."""
+
+    capabilities: ClassVar[frozenset[Capability]] = frozenset({Capability.LAG, Capability.RESTORE})
+
+    kind: Literal["backup-vault"]
+    vault: str = Field(pattern=BACKUP_VAULT_PATTERN, description="backup vault in regions.primary")
+    dr_vault: str = Field(
+        pattern=BACKUP_VAULT_PATTERN,
+        description="backup vault in regions.dr the copy rule copies to",
+    )
+    backup_plan: str = Field(
+        min_length=1,
+        max_length=50,
+        pattern=r"^[a-zA-Z0-9\-\_\.]{1,50}$",
+        description="backup plan in regions.primary (name or id) whose rules back up into "
+        "vault and copy to dr_vault",
+    )
+    resources: list[Annotated[str, Field(pattern=BACKUP_RESOURCE_ARN_PATTERN)]] = Field(
+        min_length=1,
+        max_length=50,
+        description="ARNs of the protected resources (in regions.primary); the restore drill "
+        "restores the newest DR copy of the first one",
+    )
+    rpo: Duration | None = Field(
+        None,
+        description="the age a DR copy may reach, when not the plan's RPO (AWS Backup runs "
+        "at most hourly: a plan whose RPO is minutes keeps backups as a second line with "
+        "their own)",
+    )
+    iam_role: str = Field(
+        "service-role/AWSBackupDefaultServiceRole",
+        min_length=1,
+        max_length=512,
+        pattern=r"^[A-Za-z0-9+=,.@/_-]+$",
+        description="IAM role (name with its path) AWS Backup assumes for the DR backup plan "
+        "failover creates and for restores, in the vaults' account",
+    )
+
+    @model_validator(mode="after")
+    def _distinct(self) -> BackupVault:
+        if len(set(self.resources)) != len(self.resources):
+            raise ValueError("resources names an ARN twice")
         return self
 
 
@@ -589,6 +641,7 @@ Resource = Annotated[
     | Secret
     | EfsReplication
     | ElastiCacheGlobal
+    | BackupVault
     | EventBridgeRules
     | LambdaFunction
     | Manual
@@ -609,6 +662,7 @@ RESOURCE_MODELS: dict[str, type[ResourceBase]] = {
     "secret": Secret,
     "efs-replication": EfsReplication,
     "elasticache-global": ElastiCacheGlobal,
+    "backup-vault": BackupVault,
     "eventbridge-rules": EventBridgeRules,
     "lambda-function": LambdaFunction,
     "manual": Manual,

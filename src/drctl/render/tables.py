@@ -218,8 +218,14 @@ def lag_table(gate: Any) -> None:
             lag, verdict = "unknown", styled("warn")
         else:
             lag = human_seconds(r.seconds)
-            verdict = styled("fail") if r.seconds > gate.rpo_seconds else styled("pass")
+            verdict = styled("fail") if r.seconds > gate.objective(r) else styled("pass")
         table.add_row(
-            r.resource, r.kind, lag, verdict, r.source + (f" ({r.detail})" if r.detail else "")
+            r.resource,
+            r.kind,
+            lag,
+            verdict,
+            r.source
+            + (f" ({r.detail})" if r.detail else "")
+            + (f", own RPO {format_seconds(r.rpo_seconds)}" if r.rpo_seconds is not None else ""),
         )
     out().print(table)

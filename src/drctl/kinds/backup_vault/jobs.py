@@ -1,0 +1,319 @@
+"""The records of the sandbox's AWS Backup (``moto_backup_jobs``): recovery points and backup,
+copy and restore jobs, each computing its state from when its transitions are due on the AWS
+clock, and the cron schedules of backup rules. No moto here: the extension stores these on
+moto's backends and serves them."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Final
+
+BACKUP_START_SECONDS: Final = 60.0  # CREATED -> RUNNING
+BACKUP_RUN_SECONDS: Final = 600.0  # RUNNING -> COMPLETED
+COPY_START_SECONDS: Final = 60.0
+COPY_RUN_SECONDS: Final = 900.0
+RESTORE_PENDING_SECONDS: Final = 60.0  # PENDING -> RUNNING
+RESTORE_RUN_SECONDS: Final = 540.0  # RUNNING -> COMPLETED
+DELETE_SECONDS: Final = 60.0  # DELETING -> gone
+ESTABLISHED_TAG: Final = "drctl-sandbox-established"
+ESTABLISHED_HOURS: Final = 3
+
+# Resource types by the service (and resource prefix) of an ARN.
+TYPES: Final = (
+    ("dynamodb", "table/", "DynamoDB"),
+    ("rds", "db:", "RDS"),
+    ("rds", "cluster:", "Aurora"),
+    ("ec2", "volume/", "EBS"),
+    ("ec2", "instance/", "EC2"),
+    ("elasticfilesystem", "file-system/", "EFS"),
+    ("s3", "", "S3"),
+    ("fsx", "", "FSx"),
+)
+CRON: Final = re.compile(
+    r"^cron\((\d{1,2}) (\*|\d{1,2}|(?:\*|\d{1,2})/\d{1,2}) [?*] \* [?*]( \*)?\)$"
+)
+
+
+def resource_type(arn: str) -> str | None:
+    parts = arn.split(":", 5)
+    if len(parts) < 6:
+        return None
+    for service, prefix, name in TYPES:
+        if parts[2] == service and parts[5].startswith(prefix):
+            return name
+    return None
+
+
+def ts(when: datetime | None) -> float | None:
+    return None if when is None else when.timestamp()
+
+
+# --------------------------------------------------------------------------- the records
+
+
+@dataclass
+class RecoveryPoint:
+    arn: str
+    region: str
+    vault_name: str
+    vault_arn: str
+    resource_arn: str
+    resource_type: str
+    created: datetime
+    completes: datetime
+    key_arn: str | None
+    iam_role: str
+    plan_id: str | None = None
+    source_vault_arn: str | None = None
+    snapshot: dict[str, Any] = field(default_factory=dict)  # the resource as it was backed up
+    deleting_since: datetime | None = None
+    last_restore: datetime | None = None
+
+    def status(self, now: datetime) -> str:
+        if self.deleting_since is not None:
+            return "DELETING"
+        return "COMPLETED" if now >= self.completes else "CREATING"
+
+    def gone(self, now: datetime) -> bool:
+        return self.deleting_since is not None and now >= self.deleting_since + timedelta(
+            seconds=DELETE_SECONDS
+        )
+
+    def as_dict(self, now: datetime) -> dict[str, Any]:
+        status = self.status(now)
+        dct: dict[str, Any] = {
+            "RecoveryPointArn": self.arn,
+            "BackupVaultName": self.vault_name,
+            "BackupVaultArn": self.vault_arn,
+            "ResourceArn": self.resource_arn,
+            "ResourceType": self.resource_type,
+            "ResourceName": self.resource_arn.rsplit("/", 1)[-1].rsplit(":", 1)[-1],
+            "IamRoleArn": self.iam_role,
+            "Status": status,
+            "CreationDate": ts(self.created),
+            "IsEncrypted": self.key_arn is not None,
+            "StorageClass": "WARM",
+            "VaultType": "BACKUP_VAULT",
+        }
+        if status == "COMPLETED":
+            dct["CompletionDate"] = ts(self.completes)
+            dct["BackupSizeInBytes"] = 1024 * 1024
+        if self.key_arn:
+            dct["EncryptionKeyArn"] = self.key_arn
+        if self.source_vault_arn:
+            dct["SourceBackupVaultArn"] = self.source_vault_arn
+        if self.plan_id:
+            dct["CreatedBy"] = {"BackupPlanId": self.plan_id}
+        if self.last_restore:
+            dct["LastRestoreTime"] = ts(self.last_restore)
+        return dct
+
+
+@dataclass
+class BackupJob:
+    job_id: str
+    region: str
+    account: str
+    vault_name: str
+    vault_arn: str
+    point: RecoveryPoint
+    created: datetime
+    iam_role: str
+    plan_id: str | None = None
+    copy_actions: list[dict[str, Any]] = field(default_factory=list)
+    failure: str | None = None
+    copies_started: bool = False
+
+    @property
+    def starts(self) -> datetime:
+        return self.created + timedelta(seconds=BACKUP_START_SECONDS)
+
+    @property
+    def completes(self) -> datetime:
+        return self.starts + timedelta(seconds=BACKUP_RUN_SECONDS)
+
+    def state(self, now: datetime) -> str:
+        if now < self.starts:
+            return "CREATED"
+        if self.failure is not None:
+            return "FAILED"
+        return "RUNNING" if now < self.completes else "COMPLETED"
+
+    def as_dict(self, now: datetime) -> dict[str, Any]:
+        state = self.state(now)
+        dct: dict[str, Any] = {
+            "AccountId": self.account,
+            "BackupJobId": self.job_id,
+            "BackupVaultName": self.vault_name,
+            "BackupVaultArn": self.vault_arn,
+            "RecoveryPointArn": self.point.arn,
+            "ResourceArn": self.point.resource_arn,
+            "ResourceType": self.point.resource_type,
+            "CreationDate": ts(self.created),
+            "State": state,
+            "PercentDone": "100.0" if state == "COMPLETED" else "0.0",
+            "IamRoleArn": self.iam_role,
+            "StartBy": ts(self.created + timedelta(hours=8)),
+            "BackupType": "",
+            "IsParent": False,
+        }
+        if state == "COMPLETED":
+            dct["CompletionDate"] = ts(self.completes)
+            dct["BackupSizeInBytes"] = 1024 * 1024
+        if state == "FAILED":
+            dct["StatusMessage"] = self.failure
+        if self.plan_id:
+            dct["CreatedBy"] = {"BackupPlanId": self.plan_id}
+        return dct
+
+
+@dataclass
+class CopyJob:
+    job_id: str
+    region: str  # the source Region, where it is listed
+    account: str
+    source: RecoveryPoint
+    destination_vault_arn: str
+    destination: RecoveryPoint | None  # None: failed before a copy was made
+    created: datetime
+    iam_role: str
+    backup_job_id: str | None = None
+    plan_id: str | None = None
+    failure: str | None = None
+
+    @property
+    def starts(self) -> datetime:
+        return self.created + timedelta(seconds=COPY_START_SECONDS)
+
+    @property
+    def completes(self) -> datetime:
+        return self.starts + timedelta(seconds=COPY_RUN_SECONDS)
+
+    def state(self, now: datetime) -> str:
+        if now < self.starts:
+            return "CREATED"
+        if self.failure is not None:
+            return "FAILED"
+        return "RUNNING" if now < self.completes else "COMPLETED"
+
+    def as_dict(self, now: datetime) -> dict[str, Any]:
+        state = self.state(now)
+        dct: dict[str, Any] = {
+            "AccountId": self.account,
+            "CopyJobId": self.job_id,
+            "SourceBackupVaultArn": self.source.vault_arn,
+            "SourceRecoveryPointArn": self.source.arn,
+            "DestinationBackupVaultArn": self.destination_vault_arn,
+            "ResourceArn": self.source.resource_arn,
+            "ResourceType": self.source.resource_type,
+            "CreationDate": ts(self.created),
+            "State": state,
+            "IamRoleArn": self.iam_role,
+            "IsParent": False,
+        }
+        if self.destination is not None:
+            dct["DestinationRecoveryPointArn"] = self.destination.arn
+        if state == "COMPLETED":
+            dct["CompletionDate"] = ts(self.completes)
+            dct["BackupSizeInBytes"] = 1024 * 1024
+        if state == "FAILED":
+            dct["StatusMessage"] = self.failure
+            dct["CompletionDate"] = ts(self.starts)
+        if self.backup_job_id:
+            dct["CreatedByBackupJobId"] = self.backup_job_id
+        if self.plan_id:
+            dct["CreatedBy"] = {"BackupPlanId": self.plan_id}
+        return dct
+
+
+@dataclass
+class RestoreJob:
+    job_id: str
+    region: str
+    account: str
+    point: RecoveryPoint
+    created: datetime
+    iam_role: str
+    target: str | None  # DynamoDB targetTableName
+    failure: str | None = None
+    created_arn: str | None = None
+    settled: bool = False  # the restored resource was made (or the job failed)
+
+    @property
+    def starts(self) -> datetime:
+        return self.created + timedelta(seconds=RESTORE_PENDING_SECONDS)
+
+    @property
+    def completes(self) -> datetime:
+        return self.starts + timedelta(seconds=RESTORE_RUN_SECONDS)
+
+    def status(self, now: datetime) -> str:
+        if now < self.starts:
+            return "PENDING"
+        if now < self.completes:
+            return "RUNNING"
+        return "FAILED" if self.failure is not None else "COMPLETED"
+
+    def as_dict(self, now: datetime) -> dict[str, Any]:
+        status = self.status(now)
+        dct: dict[str, Any] = {
+            "AccountId": self.account,
+            "RestoreJobId": self.job_id,
+            "RecoveryPointArn": self.point.arn,
+            "SourceResourceArn": self.point.resource_arn,
+            "BackupVaultArn": self.point.vault_arn,
+            "CreationDate": ts(self.created),
+            "Status": status,
+            "PercentDone": "100.00%" if status == "COMPLETED" else "0.00%",
+            "IamRoleArn": self.iam_role,
+            "ResourceType": self.point.resource_type,
+            "RecoveryPointCreationDate": ts(self.point.created),
+            "ExpectedCompletionTimeMinutes": int(
+                (RESTORE_PENDING_SECONDS + RESTORE_RUN_SECONDS) // 60
+            ),
+            "IsParent": False,
+        }
+        if status in ("COMPLETED", "FAILED"):
+            dct["CompletionDate"] = ts(self.completes)
+        if status == "COMPLETED" and self.created_arn:
+            dct["CreatedResourceArn"] = self.created_arn
+        if status == "FAILED":
+            dct["StatusMessage"] = self.failure
+        return dct
+
+
+@dataclass
+class RegionState:
+    """What one Region's AWS Backup holds beyond moto's plans and vaults."""
+
+    points: dict[str, RecoveryPoint] = field(default_factory=dict)
+    backup_jobs: dict[str, BackupJob] = field(default_factory=dict)
+    copy_jobs: dict[str, CopyJob] = field(default_factory=dict)
+    restore_jobs: dict[str, RestoreJob] = field(default_factory=dict)
+    selections: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)  # plan id
+    last_run: dict[tuple[str, str], datetime] = field(default_factory=dict)  # (plan, rule)
+    selected_since: dict[str, datetime] = field(default_factory=dict)  # plan id: 1st selection
+
+
+def next_run(expression: str, after: datetime) -> datetime | None:
+    """The first time strictly after ``after`` that ``expression`` fires (None: a schedule
+    the sandbox does not run)."""
+    match = CRON.match(expression or "")
+    if match is None:
+        return None
+    minute, hours = int(match.group(1)), match.group(2)
+    if hours == "*":
+        allowed = set(range(24))
+    elif "/" in hours:
+        start, step = hours.split("/")
+        allowed = set(range(0 if start == "*" else int(start), 24, max(1, int(step))))
+    else:
+        allowed = {int(hours)}
+    t = after.replace(minute=minute, second=0, microsecond=0)
+    for _ in range(24 * 3 + 2):
+        if t > after and t.hour in allowed:
+            return t
+        t += timedelta(hours=1)
+    return None
