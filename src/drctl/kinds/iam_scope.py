@@ -104,6 +104,10 @@ UNSCOPED = {
     "cloudwatch:PutMetricData",
     # Resolving a file system by its Name tag lists them all (no FileSystemId to name).
     "elasticfilesystem:DescribeFileSystems",
+    # AWS Backup's list calls and job reads authorize on "*" (no resource type).
+    "backup:ListBackupPlans",
+    "backup:ListCopyJobs",
+    "backup:DescribeRestoreJob",
 }
 
 
@@ -348,6 +352,35 @@ def _elasticache_global(w: Where, res: Any, action: str) -> list[Grant]:
     return w.each_side(action, arns)
 
 
+def _backup_vault(w: Where, res: Any, action: str) -> list[Grant]:
+    """Each side's vault by name; backup plans and recovery points by type in the side's
+    Region and account (their ids are AWS's); the role handed to AWS Backup only to it; the
+    restore drill's throw-away tables by the ``<table>-drill-`` prefix it names them with."""
+    if action == "iam:PassRole":
+        cond = (("StringEquals", "iam:PassedToService", "backup.amazonaws.com"),)
+        return [
+            Grant(side, action, (f"arn:aws:iam::{w.acct[side]}:role/{res.iam_role}",), cond)
+            for side in SIDES
+        ]
+    if action.startswith("kms:"):
+        return w.each_side(action, lambda r, a: [f"arn:aws:kms:{r}:{a}:key/*"])
+    if action.startswith("dynamodb:"):
+        tables = [arn.split(":table/", 1)[1] for arn in res.resources if ":table/" in arn]
+        dr, acct = w.region["dr"], w.acct["dr"]
+        return [Grant("dr", action, tuple(f"arn:aws:dynamodb:{dr}:{acct}:table/{t}-drill-*"
+                                          for t in tables))]  # fmt: skip
+    vaults = {"primary": res.vault, "dr": res.dr_vault}
+    if action in ("backup:DescribeBackupVault", "backup:ListRecoveryPointsByBackupVault"):
+        return [
+            Grant(side, action,
+                  (f"arn:aws:backup:{w.region[side]}:{w.acct[side]}:backup-vault:{vaults[side]}",))
+            for side in SIDES
+        ]  # fmt: skip
+    if action == "backup:StartRestoreJob":
+        return w.each_side(action, lambda r, a: [f"arn:aws:backup:{r}:{a}:recovery-point:*"])
+    return w.each_side(action, lambda r, a: [f"arn:aws:backup:{r}:{a}:backup-plan:*"])
+
+
 # Kinds whose scope names every resource an action may touch: no grant means the resource
 # never calls it (a custom step made only of local commands needs no lambda:InvokeFunction).
 COMPLETE_SCOPES = {"custom"}
@@ -368,6 +401,7 @@ SCOPES = {
     "custom": _custom,
     "efs-replication": _efs_replication,
     "elasticache-global": _elasticache_global,
+    "backup-vault": _backup_vault,
 }
 
 

@@ -397,6 +397,7 @@ class EfsReplication(ResourceBase):
         "drctl-replica-of",
     )
 
+
 class ElastiCacheGlobal(ResourceBase):
     """An ElastiCache (Valkey / Redis OSS) global datastore: its primary replication group in
     regions.primary, its secondary in regions.dr."""
@@ -425,6 +426,9 @@ class ElastiCacheGlobal(ResourceBase):
     def _two_groups(self) -> ElastiCacheGlobal:
         if self.primary == self.dr:
             raise ValueError("primary and dr name the same replication group")
+        return self
+
+
 class BackupVault(ResourceBase):
     """AWS Backup copies of resources in a vault of regions.dr, copied by a backup plan's
     cross-Region copy rule; restored in DR (the restore drill restores the newest copy)."""
