@@ -21,7 +21,7 @@ CONTRACT = Path("/work/shared/design/plan-v1.yaml")
 KINDS = (
     "s3-bucket, rds-instance, aurora-global, dynamodb-table, autoscaling-group, "
     "ecs-service, route53-record, arc-routing-control, global-accelerator, secret, "
-    "efs-replication, elasticache-global, eventbridge-rules, lambda-function, manual, custom"
+    "efs-replication, elasticache-global, backup-vault, eventbridge-rules, lambda-function, manual, custom"
 )
 VALID_TAIL = """\
 regions: {primary: us-east-1, dr: us-west-2}
@@ -238,7 +238,7 @@ def test_unknown_keys_wrong_values_and_drill_rules_at_every_depth() -> None:
         "p.yaml:31:9: unknown key 'tags' (allowed: resource_type, resource_tags, "
         "resource_arns, filters, selection_mode)",
         "p.yaml:34:9: unknown key 'when' (allowed: alarm)",
-        "p.yaml:39:15: a restore drill needs a resource of kind rds-instance; "
+        "p.yaml:39:15: a restore drill needs a resource of kind rds-instance or backup-vault; "
         "'web' is autoscaling-group",
         "p.yaml:40:14: drills[0].timeout: invalid duration 'soon': write an integer and one "
         'unit, e.g. "30s", "15m", "4h", "1d"',

@@ -66,6 +66,14 @@ BASE: dict[str, Any] = {
             "dr": "shop-sessions-usw2",
         },
         {
+            "kind": "backup-vault",
+            "name": "audit-backups",
+            "vault": "shop-backups",
+            "dr_vault": "shop-backups-dr",
+            "backup_plan": "shop-hourly",
+            "resources": ["arn:aws:dynamodb:us-east-1:123456789012:table/audit"],
+        },
+        {
             "kind": "eventbridge-rules",
             "name": "jobs",
             "primary": ["nightly"],
@@ -103,6 +111,7 @@ def test_each_kind_becomes_its_model_with_defaults() -> None:
         m.Secret,
         m.EfsReplication,
         m.ElastiCacheGlobal,
+        m.BackupVault,
         m.EventBridgeRules,
         m.LambdaFunction,
         m.Manual,
@@ -118,6 +127,9 @@ def test_each_kind_becomes_its_model_with_defaults() -> None:
     assert p.state.bucket is None
     jobs = p.resource("jobs")
     assert isinstance(jobs, m.EventBridgeRules) and jobs.event_bus == "default"
+    backups = p.resource("audit-backups")
+    assert isinstance(backups, m.BackupVault) and backups.rpo is None
+    assert backups.iam_role == "service-role/AWSBackupDefaultServiceRole"
     worker = p.resource("worker")
     assert isinstance(worker, m.LambdaFunction) and worker.reserved_concurrency is None
     assert p.experiments == [] and p.drills == []

@@ -179,7 +179,8 @@ def test_experiment_references() -> None:
             [
                 (
                     ("drills", 0, "resource"),
-                    "a restore drill needs a resource of kind rds-instance; 'assets' is s3-bucket",
+                    "a restore drill needs a resource of kind rds-instance or backup-vault; "
+                    "'assets' is s3-bucket",
                     False,
                 )
             ],
