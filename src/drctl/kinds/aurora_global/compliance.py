@@ -11,8 +11,8 @@ from typing import Any
 from drctl.aws.config_rules import ConfigRuleSpec, rule_name
 from drctl.engine.context import RunContext
 from drctl.engine.step import Check, CheckResult, failed, passed
-from drctl.kinds.aurora_global import api
-from drctl.kinds.aurora_global.switchover import NAME, short
+from drctl.kinds.aurora_global.switchover import FLAVOR, NAME, short
+from drctl.kinds.global_cluster import member_cluster
 from drctl.kinds.steps import check_maker
 from drctl.plan.models import AuroraGlobal
 from drctl.plan.policies import Policy
@@ -22,16 +22,7 @@ TYPE = "AWS::RDS::DBCluster"
 
 def _cluster(res: AuroraGlobal, ctx: RunContext, side: str) -> dict[str, Any] | None:
     """The member cluster in ``side``'s region, described there (None when absent)."""
-    glob = ctx.memo.get(
-        ("aurora", res.global_cluster),
-        lambda: api.describe_global(ctx.client("rds", "dr"), res.global_cluster),
-    )
-    arn = api.member_in(glob, ctx.region(side)) if glob else None
-    if arn is None:
-        return None
-    return ctx.memo.get(
-        ("aurora-cluster", arn), lambda: api.describe_cluster(ctx.client("rds", side), arn)
-    )
+    return member_cluster(FLAVOR, res, ctx, side)
 
 
 def checks(res: AuroraGlobal, ctx: RunContext, policy: Policy) -> list[Check]:
