@@ -35,8 +35,10 @@ S3_VERSIONED = {"GetObject": "GetObjectVersion", "DeleteObject": "DeleteObjectVe
 SPELLING = {"TestDnsAnswer": "TestDNSAnswer"}
 # Operations whose IAM action has another name, by service.
 RENAMED = {("lambda", "Invoke"): "InvokeFunction"}
-# botocore service name -> IAM service prefix, where they differ.
-PREFIXES = {"monitoring": "cloudwatch"}
+# botocore service name -> IAM service prefix, where they differ. DocumentDB's management
+# calls are authorized as rds: actions ("Identity and access management for Amazon
+# DocumentDB": https://docs.aws.amazon.com/documentdb/latest/developerguide/security-iam.html).
+PREFIXES = {"monitoring": "cloudwatch", "docdb": "rds"}
 
 
 def iam_action(service: str, operation: str, *, versioned: bool = False) -> str:

@@ -538,3 +538,29 @@ def checks(
             "switchover-ready", "a switchover to the DR member would be accepted", switchover_ready
         ),
     ]
+
+
+def on_member(
+    flavor: Flavor,
+    res: GlobalResource,
+    ctx: RunContext,
+    side: str,
+    test: Callable[[dict[str, Any]], CheckResult],
+) -> Callable[[], CheckResult]:
+    """A check of the member cluster in ``side``'s Region (failing when there is none)."""
+
+    def run() -> CheckResult:
+        cluster = member_cluster(flavor, res, ctx, side)
+        if cluster is None:
+            return failed(f"no member cluster in {ctx.region(side)}")
+        return test(cluster)
+
+    return run
+
+
+def deletion_protected(cluster: dict[str, Any]) -> CheckResult:
+    """Deletion protection on a member cluster: deleting the primary takes the writer along."""
+    who = cluster["DBClusterIdentifier"]
+    if not cluster.get("DeletionProtection"):
+        return failed(f"deletion protection is off on {who}")
+    return passed(f"deletion protection is on for {who}")
