@@ -15,10 +15,12 @@ Sources (RDS API reference, 2014-10-31, and the botocore model):
 * ``FailoverGlobalCluster`` (https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_FailoverGlobalCluster.html):
   ``AllowDataLoss`` without ``Switchover`` fails over; ``Switchover`` (or neither) switches
   over; both at once is contradictory.
-* ``FailoverState`` (https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_FailoverState.html):
+* ``FailoverState`` (https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_FailoverState.html,
+  https://docs.aws.amazon.com/documentdb/latest/developerguide/API_FailoverState.html):
   empty unless an operation is in progress; ``Status`` ``pending`` (the clusters are being
-  verified) then ``failing-over`` / ``switching-over``; ``FromDbClusterArn``,
-  ``ToDbClusterArn``, ``IsDataLossAllowed``.
+  verified) then ``failing-over`` / ``switching-over`` (DocumentDB documents no
+  ``switching-over``: ``failing-over`` for both); ``FromDbClusterArn``, ``ToDbClusterArn``,
+  ``IsDataLossAllowed``.
 * ``GlobalClusterMember.SynchronizationStatus`` ``connected | pending-resync``: after a failover
   the old primary is rebuilt as a secondary and resynchronises once its Region answers again
   (https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/aurora-global-database-disaster-recovery.html,
@@ -68,10 +70,17 @@ class Operation:
     verified: datetime
     done: datetime
     finished: bool = False
+    engine: str = ""
 
     @property
     def verb(self) -> str:
-        return "failing-over" if self.data_loss else "switching-over"
+        """The status while the move lasts. Aurora documents ``switching-over`` for a
+        switchover; DocumentDB's ``FailoverState`` lists only ``pending``, ``failing-over``
+        and ``cancelling`` (API reference, FailoverState), so a DocumentDB switchover shows
+        ``failing-over`` too."""
+        if self.data_loss or self.engine == "docdb":
+            return "failing-over"
+        return "switching-over"
 
 
 def _error(code: str, message: str) -> Exception:
@@ -219,6 +228,7 @@ def _start(response: Any, *, data_loss: bool) -> Any:
         started=now,
         verified=verified,
         done=verified + timedelta(seconds=length),
+        engine=str(glob.engine),
     )
     return ActionResult({"GlobalCluster": glob})
 
