@@ -120,15 +120,26 @@ def test_checks_pass_and_the_gate_reads_the_lag(loaded: Any, settings: Any) -> N
 
 
 def test_an_unknown_lag_fails_closed(loaded: Any, settings: Any, clock: FakeClock) -> None:
-    clock.advance(timedelta(minutes=30).total_seconds())  # the datapoint is now too old
-    lag = _checks(loaded, settings)["replication-lag"]
-    assert lag.status.value == "fail" and "lag unknown" in lag.detail
+    outages.add(HOME_REGION)  # nothing arrives from the writer: DR publishes no lag
+    clock.advance(timedelta(minutes=30).total_seconds())
     ctx = make_context(loaded.plan, settings)
+    by_name = {c.name: c for c in collect_checks(loaded.plan, ctx)}
+    lag = by_name["replication-lag"].run()  # the checks of the primary cluster cannot run
+    assert lag.status.value == "fail" and "lag unknown" in lag.detail
     gate = rpo_gate(loaded.plan, ctx)
     assert [r.resource for r in gate.unknown] == ["catalog-db"]
     with pytest.raises(GateRefused, match="unknown is not zero"):
         run_action(loaded, settings, "failover", accept_data_loss=False)
     assert _writer_region() == HOME_REGION and not _glob().get("FailoverState")
+
+
+def test_the_secondary_publishes_its_lag_every_minute(
+    loaded: Any, settings: Any, clock: FakeClock
+) -> None:
+    clock.advance(timedelta(hours=2).total_seconds())  # long after the builder's datapoint
+    ctx = make_context(loaded.plan, settings)
+    [reading] = rpo_gate(loaded.plan, ctx).readings
+    assert reading.seconds == 0.7  # the lag it runs at, published for each minute since
 
 
 def test_deletion_protection_off_fails(loaded: Any, settings: Any) -> None:

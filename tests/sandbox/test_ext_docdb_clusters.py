@@ -8,6 +8,7 @@ client."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -129,3 +130,33 @@ def test_the_old_primary_resyncs_only_once_its_region_is_back(docdb: Any, fake: 
     assert _state(docdb)[3][HOME] == "pending-resync"
     fake.advance(1)
     assert _state(docdb)[3][HOME] == "connected"
+
+
+def _lag_points(aws: ClientFactory, cluster: str, fake: FakeClock) -> list[float]:
+    found = aws("cloudwatch", "us-west-2" if cluster == "c-away" else "us-east-1")
+    answer = found.get_metric_statistics(
+        Namespace="AWS/DocDB", MetricName="GlobalClusterReplicationLag",
+        Dimensions=[{"Name": "DBClusterIdentifier", "Value": cluster}],
+        StartTime=fake.now() - timedelta(minutes=10), EndTime=fake.now(),
+        Period=60, Statistics=["Maximum"],
+    )  # fmt: skip
+    return [p["Maximum"] for p in sorted(answer["Datapoints"], key=lambda p: p["Timestamp"])]
+
+
+def test_the_secondary_publishes_its_lag_each_minute_and_the_writer_none(
+    aws: ClientFactory, docdb: Any, fake: FakeClock
+) -> None:
+    aws("cloudwatch", "us-west-2").put_metric_data(
+        Namespace="AWS/DocDB",
+        MetricData=[{
+            "MetricName": "GlobalClusterReplicationLag", "Value": 400.0, "Unit": "Milliseconds",
+            "Dimensions": [{"Name": "DBClusterIdentifier", "Value": "c-away"}],
+            "Timestamp": fake.now(),
+        }],
+    )  # fmt: skip
+    fake.advance(timedelta(minutes=30).total_seconds())
+    assert _lag_points(aws, "c-away", fake) == [400.0] * 10
+    assert _lag_points(aws, "c-home", fake) == []  # the writer replicates to no one
+    outages.add("us-east-1")  # nothing arrives from the writer: nothing to measure
+    fake.advance(timedelta(minutes=11).total_seconds())  # past the last one before it
+    assert _lag_points(aws, "c-away", fake) == []

@@ -271,3 +271,14 @@ def uninstall() -> None:
 
 def is_installed() -> bool:
     return _patches.active
+
+
+def settle(glob: Any) -> None:
+    """Apply what is due on a moto ``GlobalCluster`` now (the writer flip at the end of a
+    move), for extensions that read its members directly."""
+    _settle(glob)
+
+
+def resyncing(glob: Any, arn: str) -> bool:
+    """Whether the member ``arn`` of a moto ``GlobalCluster`` is ``pending-resync`` now."""
+    return _resyncing(glob, arn)

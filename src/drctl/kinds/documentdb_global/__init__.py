@@ -41,7 +41,7 @@ class DocumentDbGlobalKind(Kind):
             "cloudwatch:GetMetricStatistics",  # the RPO gate's lag reading
         ),
     }
-    moto_extensions = ("moto_docdb_clusters",)
+    moto_extensions = ("moto_docdb_clusters", "moto_docdb_lag")
     lag = staticmethod(checks.lag)
 
     def checks(self, res: Any, ctx: RunContext) -> list[Check]:
