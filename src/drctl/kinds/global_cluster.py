@@ -44,6 +44,7 @@ from drctl.engine.step import (
     passed,
 )
 from drctl.errors import AwsError
+from drctl.kinds.handbook import HandCheck
 from drctl.kinds.steps import aws_step, check_maker
 from drctl.plan.durations import human_seconds
 
@@ -564,3 +565,37 @@ def deletion_protected(cluster: dict[str, Any]) -> CheckResult:
     if not cluster.get("DeletionProtection"):
         return failed(f"deletion protection is off on {who}")
     return passed(f"deletion protection is on for {who}")
+
+
+def hand_verifications(
+    members: Callable[[str], str], ctx: RunContext, action: str
+) -> dict[str, list[HandCheck]]:
+    """The handbook's verification of each step, ``members(region)`` being the kind's
+    ``describe-global-clusters`` command that lists the members."""
+    p, d = ctx.region("primary"), ctx.region("dr")
+    if action == "failover":
+        return {
+            "switch-writer": [
+                HandCheck(
+                    f"the writer is in {d}",
+                    members(d),
+                    f'`"available"`, no failover state, and the member in {d} with IsWriter `true`',
+                )
+            ]
+        }
+    return {
+        "await-home-resync": [
+            HandCheck(
+                f"the {p} member is back in the global cluster",
+                members(d),
+                f'a member in {p} (IsWriter `false`), `"connected"`',
+            )
+        ],
+        "switch-writer-home": [
+            HandCheck(
+                f"the writer is home in {p}",
+                members(p),
+                f'`"available"`, no failover state, and the member in {p} with IsWriter `true`',
+            )
+        ],
+    }
