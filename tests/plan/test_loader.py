@@ -19,7 +19,7 @@ from tests.conftest import DEMO_PLAN, EXAMPLES
 
 CONTRACT = Path("/work/shared/design/plan-v1.yaml")
 KINDS = (
-    "s3-bucket, rds-instance, aurora-global, dynamodb-table, autoscaling-group, "
+    "s3-bucket, rds-instance, aurora-global, documentdb-global, dynamodb-table, autoscaling-group, "
     "ecs-service, route53-record, arc-routing-control, global-accelerator, secret, "
     "eventbridge-rules, lambda-function, manual, custom"
 )
