@@ -9,8 +9,10 @@ from typing import Any
 
 from drctl.engine.context import RunContext
 from drctl.engine.settings import default_settings, make_context
+from drctl.kinds import global_cluster
 from drctl.kinds.aurora_global import api as aurora
 from drctl.kinds.autoscaling_group import api as asg
+from drctl.kinds.documentdb_global import api as docdb
 from drctl.kinds.dynamodb_table import api as ddb
 from drctl.kinds.ecs_service import api as ecs
 from drctl.kinds.elasticache_global import api as elasticache
@@ -67,13 +69,20 @@ def _s3_bucket(ctx: RunContext, res: Any) -> dict[str, Any]:
     return {"dr_versioning": s3.get_bucket_versioning(Bucket=res.dr).get("Status")}
 
 
-def _aurora_global(ctx: RunContext, res: Any) -> dict[str, Any]:
-    glob = aurora.describe_global(ctx.client("rds", "dr"), res.global_cluster) or {}
-    writer = aurora.writer_arn(glob)
+def _global_cluster(ctx: RunContext, res: Any) -> dict[str, Any]:
+    """Aurora and DocumentDB global clusters: the same answer (DocumentDB's on ``docdb``)."""
+    service = "docdb" if res.kind == "documentdb-global" else "rds"
+    describe = docdb.describe_global if service == "docdb" else aurora.describe_global
+    glob = describe(ctx.client(service, "dr"), res.global_cluster) or {}
+    writer = global_cluster.writer_arn(glob)
     return {
-        "writer_region": aurora.region_of(writer) if writer else None,
+        "writer_region": global_cluster.region_of(writer) if writer else None,
         "status": glob.get("Status"),
-        "moving": aurora.failover_state(glob) is not None,
+        "moving": global_cluster.failover_state(glob) is not None,
+        "members": sorted(
+            (global_cluster.region_of(str(m["DBClusterArn"])), m.get("SynchronizationStatus"))
+            for m in glob.get("GlobalClusterMembers", [])
+        ),
     }
 
 
@@ -200,9 +209,10 @@ def _manual(ctx: RunContext, res: Any) -> None:
 
 
 _READERS = {
-    "aurora-global": _aurora_global,
+    "aurora-global": _global_cluster,
     "custom": _custom,
     "autoscaling-group": _autoscaling_group,
+    "documentdb-global": _global_cluster,
     "dynamodb-table": _dynamodb_table,
     "ecs-service": _ecs_service,
     "eventbridge-rules": _eventbridge_rules,

@@ -16,6 +16,7 @@ from pathlib import Path
 import botocore.session
 import pytest
 
+from drctl.aws.iam_names import iam_action
 from drctl.kinds.contract import IAM_USES, Kind
 from drctl.kinds.registry import kind_names, module_for, registry
 from drctl.plan.models import RESOURCE_MODELS, Capability
@@ -39,6 +40,7 @@ S3_IAM = {
 CLIENT_SERVICE = {
     "rds": "rds",
     "rds_dr": "rds",
+    "docdb": "docdb",
     "s3": "s3",
     "s3_destination": "s3",
     "dynamodb": "dynamodb",
@@ -60,8 +62,6 @@ CLIENT_SERVICE = {
     "efs": "efs",
     "elasticache": "elasticache",
 }
-# botocore service name -> IAM service prefix, where they differ.
-IAM_PREFIX = {"efs": "elasticfilesystem"}
 
 
 def _kind(name: str) -> Kind:
@@ -178,7 +178,7 @@ def _iam(service: str, operation: str) -> str:
     fixed = {"ListObjectsV2": "ListBucket", "TestDnsAnswer": "TestDNSAnswer"}
     operation = fixed.get(operation, operation)
     operation = re.sub(r"Db(?=[A-Z])", "DB", operation)
-    return f"{IAM_PREFIX.get(service, service)}:{operation}"
+    return f"{iam_action(service, operation).split(':')[0]}:{operation}"
 
 
 @pytest.mark.parametrize("name", [n for n in KINDS if n != "manual"])

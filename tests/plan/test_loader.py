@@ -19,9 +19,10 @@ from tests.conftest import DEMO_PLAN, EXAMPLES
 
 CONTRACT = Path("/work/shared/design/plan-v1.yaml")
 KINDS = (
-    "s3-bucket, rds-instance, aurora-global, dynamodb-table, autoscaling-group, "
-    "ecs-service, route53-record, arc-routing-control, global-accelerator, secret, "
-    "efs-replication, elasticache-global, backup-vault, eventbridge-rules, lambda-function, manual, custom"
+    "s3-bucket, rds-instance, aurora-global, documentdb-global, dynamodb-table, "
+    "autoscaling-group, ecs-service, route53-record, arc-routing-control, global-accelerator, "
+    "secret, efs-replication, elasticache-global, backup-vault, eventbridge-rules, "
+    "lambda-function, manual, custom"
 )
 VALID_TAIL = """\
 regions: {primary: us-east-1, dr: us-west-2}

@@ -42,6 +42,9 @@ PREFIXES = {
     "tagging": "tag",
     "resourcegroupstaggingapi": "tag",
     "efs": "elasticfilesystem",
+    # DocumentDB's management calls are authorized as rds: actions ("Identity and access
+    # management for Amazon DocumentDB", developer guide).
+    "docdb": "rds",
 }
 
 

@@ -58,7 +58,7 @@ CONDITIONAL = {
     "rds:StartDBInstanceAutomatedBackupsReplication": "restore drill: backups not replicated yet",
     "rds:AddTagsToResource": "restore drill: tagging the throw-away copy",
     "rds:DescribeDBInstanceAutomatedBackups": "point-in-time restore sources",
-    "rds:FailoverGlobalCluster": "unplanned failover of an Aurora global database",
+    "rds:FailoverGlobalCluster": "unplanned failover of an Aurora or DocumentDB global cluster",
     "rds:CopyDBParameterGroup": "fencing: copying a custom parameter group",
     "rds:ModifyDBParameterGroup": "fencing: setting read_only",
     "rds:CreateDBInstanceReadReplica": "failback: re-creating the replica in the primary Region",

@@ -11,7 +11,8 @@ their group (stopping one makes the group replace it).
 Never scheduled, whatever their tags: anything that protects data. An RDS read replica cannot
 be stopped (AWS: "You can't stop a DB instance that has a read replica, or that is a read
 replica") and it is what keeps the RPO; an Aurora global database's secondary cluster holds
-the replicated storage (stopping a member of a global database is not supported). The guide's
+the replicated storage (stopping a member of a global database is not supported), and so does
+a DocumentDB global cluster's. The guide's
 script stops DR RDS instances; drctl refuses and says why.
 
 ``stop`` writes what it changed (capacities, desired counts, scalable-target minimums,
@@ -34,9 +35,17 @@ from drctl.engine.context import RunContext
 from drctl.engine.journal import PRIVATE_FILE, private_dir
 from drctl.engine.runs import list_runs
 from drctl.errors import GateRefused
+from drctl.plan.models import AuroraGlobal, DocumentDbGlobal
 
 SCHEDULABLE = {"Purpose": "DR", "Critical": "false"}
 APP_TAG = "Application"
+# Kinds whose DR side is a global cluster's secondary: why it is never scheduled.
+GLOBAL_CLUSTERS = {
+    "aurora-global": "secondary cluster of an Aurora global database: it holds the replicated "
+    "data and a global database member cannot be stopped; never scheduled",
+    "documentdb-global": "secondary cluster of a DocumentDB global cluster: it holds the "
+    "replicated data; never scheduled",
+}
 ASG_TAG = "aws:autoscaling:groupName"
 
 
@@ -125,13 +134,11 @@ def plan_stop(ctx: RunContext) -> tuple[list[Change], dict[str, Any]]:
             changes += _plan_service(ctx, res, record)
         elif res.kind == "rds-instance":
             changes.append(_refuse_db(ctx, res))
-        elif res.kind == "aurora-global":
+        elif isinstance(res, AuroraGlobal | DocumentDbGlobal):
             changes.append(
                 Change(
                     res.kind, res.global_cluster, dr, "refused", "-",
-                    reason="secondary cluster of an Aurora global database: it holds the "
-                    "replicated data and a global database member cannot be stopped; never "
-                    "scheduled",
+                    reason=GLOBAL_CLUSTERS[res.kind],
                 )
             )  # fmt: skip
     changes += _plan_instances(ctx, record)

@@ -13,8 +13,8 @@ to the ARNs of the resources the plan names, per side, as narrowly as the servic
   and ``TestDNSAnswer``, CloudWatch ``GetMetricStatistics``, and the read calls of the ARC
   control-config API;
 - resources whose name the plan does not hold (the S3 replication role, the KMS key of an
-  encrypted replica, a hosted zone given by name, an Aurora member cluster) get the narrowest
-  pattern the account allows (``role/*`` with ``iam:PassedToService``, ``key/*`` with
+  encrypted replica, a hosted zone given by name, an Aurora or DocumentDB member cluster) get
+  the narrowest pattern the account allows (``role/*`` with ``iam:PassedToService``, ``key/*`` with
   ``kms:GrantIsForAWSResource``, ``hostedzone/*``, ``cluster:*`` in the side's Region).
 
 An action this table does not know (a kind added later) gets ``*`` on both sides, so the
@@ -130,7 +130,9 @@ def _rds_instance(w: Where, res: Any, action: str) -> list[Grant]:
     return w.each_side(action, arns)
 
 
-def _aurora_global(w: Where, res: Any, action: str) -> list[Grant]:
+def _global_cluster(w: Where, res: Any, action: str) -> list[Grant]:
+    """Aurora and DocumentDB global clusters alike: DocumentDB's resources are rds ARNs."""
+
     def arns(region: str, acct: str) -> list[str]:
         return [
             f"arn:aws:rds::{acct}:global-cluster:{res.global_cluster}",
@@ -387,7 +389,8 @@ COMPLETE_SCOPES = {"custom"}
 
 SCOPES = {
     "rds-instance": _rds_instance,
-    "aurora-global": _aurora_global,
+    "aurora-global": _global_cluster,
+    "documentdb-global": _global_cluster,
     "s3-bucket": _s3_bucket,
     "dynamodb-table": _dynamodb_table,
     "autoscaling-group": _autoscaling_group,

@@ -238,6 +238,18 @@ class AuroraGlobal(ResourceBase):
     global_cluster: str = Field(pattern=DB_ID_PATTERN)
 
 
+class DocumentDbGlobal(ResourceBase):
+    """An Amazon DocumentDB global cluster whose writer moves to regions.dr."""
+
+    capabilities: ClassVar[frozenset[Capability]] = frozenset({Capability.LAG})
+
+    kind: Literal["documentdb-global"]
+    global_cluster: str = Field(
+        pattern=DB_ID_PATTERN,
+        description="global cluster identifier, with a member cluster in each Region",
+    )
+
+
 class DynamoDbTable(ResourceBase):
     capabilities: ClassVar[frozenset[Capability]] = frozenset({Capability.LAG, Capability.CANARY})
 
@@ -636,6 +648,7 @@ Resource = Annotated[
     S3Bucket
     | RdsInstance
     | AuroraGlobal
+    | DocumentDbGlobal
     | DynamoDbTable
     | AutoScalingGroup
     | EcsService
@@ -657,6 +670,7 @@ RESOURCE_MODELS: dict[str, type[ResourceBase]] = {
     "s3-bucket": S3Bucket,
     "rds-instance": RdsInstance,
     "aurora-global": AuroraGlobal,
+    "documentdb-global": DocumentDbGlobal,
     "dynamodb-table": DynamoDbTable,
     "autoscaling-group": AutoScalingGroup,
     "ecs-service": EcsService,

@@ -13,16 +13,14 @@ from drctl.aws.alarms import AlarmSpec, alarm_name
 from drctl.engine.context import RunContext
 from drctl.kinds.aurora_global import api
 from drctl.kinds.aurora_global.checks import lag_metric
-from drctl.kinds.aurora_global.switchover import short
+from drctl.kinds.aurora_global.switchover import FLAVOR, short
+from drctl.kinds.global_cluster import describe
 from drctl.plan.durations import format_seconds
 from drctl.plan.models import AuroraGlobal
 
 
 def alarms(res: AuroraGlobal, ctx: RunContext) -> list[AlarmSpec]:
-    glob = ctx.memo.get(
-        ("aurora", res.global_cluster),
-        lambda: api.describe_global(ctx.client("rds", "dr"), res.global_cluster),
-    )
+    glob = describe(FLAVOR, res, ctx)
     secondary = api.member_in(glob, ctx.region("dr")) if glob else None
     if glob is None or secondary is None:
         return []  # nothing to watch yet: the readiness checks fail on it

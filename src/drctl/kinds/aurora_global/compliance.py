@@ -11,8 +11,8 @@ from typing import Any
 from drctl.aws.config_rules import ConfigRuleSpec, rule_name
 from drctl.engine.context import RunContext
 from drctl.engine.step import Check, CheckResult, failed, passed
-from drctl.kinds.aurora_global import api
-from drctl.kinds.aurora_global.switchover import NAME, short
+from drctl.kinds.aurora_global.switchover import FLAVOR, NAME, short
+from drctl.kinds.global_cluster import deletion_protected, member_cluster, on_member
 from drctl.kinds.steps import check_maker
 from drctl.plan.models import AuroraGlobal
 from drctl.plan.policies import Policy
@@ -22,16 +22,7 @@ TYPE = "AWS::RDS::DBCluster"
 
 def _cluster(res: AuroraGlobal, ctx: RunContext, side: str) -> dict[str, Any] | None:
     """The member cluster in ``side``'s region, described there (None when absent)."""
-    glob = ctx.memo.get(
-        ("aurora", res.global_cluster),
-        lambda: api.describe_global(ctx.client("rds", "dr"), res.global_cluster),
-    )
-    arn = api.member_in(glob, ctx.region(side)) if glob else None
-    if arn is None:
-        return None
-    return ctx.memo.get(
-        ("aurora-cluster", arn), lambda: api.describe_cluster(ctx.client("rds", side), arn)
-    )
+    return member_cluster(FLAVOR, res, ctx, side)
 
 
 def checks(res: AuroraGlobal, ctx: RunContext, policy: Policy) -> list[Check]:
@@ -52,14 +43,7 @@ def checks(res: AuroraGlobal, ctx: RunContext, policy: Policy) -> list[Check]:
         return passed("every member cluster is encrypted at rest")
 
     def primary_field(test: Any) -> Any:
-        def run() -> CheckResult:
-            cluster = _cluster(res, ctx, "primary")
-            if cluster is None:
-                return failed(f"no member cluster in {ctx.region('primary')}")
-            result: CheckResult = test(cluster)
-            return result
-
-        return run
+        return on_member(FLAVOR, res, ctx, "primary", test)
 
     def retention(cluster: dict[str, Any]) -> CheckResult:
         days, want = int(cluster.get("BackupRetentionPeriod") or 0), policy.backup_retention_days
@@ -67,12 +51,6 @@ def checks(res: AuroraGlobal, ctx: RunContext, policy: Policy) -> list[Check]:
         if days < want:
             return failed(f"{who} keeps backups {days} days, under {want}", days, want)
         return passed(f"{who} keeps backups {days} days", days, want)
-
-    def deletion(cluster: dict[str, Any]) -> CheckResult:
-        who = cluster["DBClusterIdentifier"]
-        if not cluster.get("DeletionProtection"):
-            return failed(f"deletion protection is off on {who}")
-        return passed(f"deletion protection is on for {who}")
 
     def multi_az(cluster: dict[str, Any]) -> CheckResult:
         who = cluster["DBClusterIdentifier"]
@@ -90,7 +68,7 @@ def checks(res: AuroraGlobal, ctx: RunContext, policy: Policy) -> list[Check]:
         check(
             "policy-deletion-protection",
             "deletion protection on the primary cluster",
-            primary_field(deletion),
+            primary_field(deletion_protected),
         ),
     ]
     if policy.needs_multi_az(ctx.plan.tier):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from drctl.engine.context import RunContext
+from drctl.kinds.global_cluster import hand_verifications
 from drctl.kinds.handbook import HandCheck, metric_cli
 from drctl.plan.models import AuroraGlobal
 
@@ -44,30 +45,4 @@ def prechecks(res: AuroraGlobal, ctx: RunContext) -> list[HandCheck]:
 
 
 def verifications(res: AuroraGlobal, ctx: RunContext, action: str) -> dict[str, list[HandCheck]]:
-    p, d = ctx.region("primary"), ctx.region("dr")
-    if action == "failover":
-        return {
-            "switch-writer": [
-                HandCheck(
-                    f"the writer is in {d}",
-                    _members(res, d),
-                    f'`"available"`, no failover state, and the member in {d} with IsWriter `true`',
-                )
-            ]
-        }
-    return {
-        "await-home-resync": [
-            HandCheck(
-                f"the {p} member is back in the global cluster",
-                _members(res, d),
-                f"a member in {p} (IsWriter `false`), synchronized",
-            )
-        ],
-        "switch-writer-home": [
-            HandCheck(
-                f"the writer is home in {p}",
-                _members(res, p),
-                f'`"available"`, no failover state, and the member in {p} with IsWriter `true`',
-            )
-        ],
-    }
+    return hand_verifications(lambda region: _members(res, region), ctx, action)
