@@ -204,7 +204,7 @@ def test_no_star_action_and_star_resource_only_where_aws_requires_it(path: Path)
     kinds = registry()
     unscoped_kinds = {r.kind for r in plan.resources if r.kind not in SCOPES}
     assert unscoped_kinds <= {"custom", "eventbridge-rules", "lambda-function", "secret",
-                              "manual", "efs-replication"}, unscoped_kinds  # fmt: skip
+                              "manual"}, unscoped_kinds  # fmt: skip
     allowed = set(UNSCOPED) | {
         a for k in unscoped_kinds for acts in kinds.get(k).iam_actions.values() for a in acts
     }

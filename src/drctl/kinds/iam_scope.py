@@ -158,6 +158,12 @@ def _dynamodb_table(w: Where, res: Any, action: str) -> list[Grant]:
     return w.each_side(action, lambda r, a: [f"arn:aws:dynamodb:{r}:{a}:table/{res.table}"])
 
 
+def _efs_replication(w: Where, res: Any, action: str) -> list[Grant]:
+    """The plan names a file system by Name tag or id, and the DR copy is found at run time:
+    every file system of the side's Region and account (``file-system/*``)."""
+    return w.each_side(action, lambda r, a: [f"arn:aws:elasticfilesystem:{r}:{a}:file-system/*"])
+
+
 def _autoscaling_group(w: Where, res: Any, action: str) -> list[Grant]:
     arn = (
         f"arn:aws:autoscaling:{w.region['dr']}:{w.acct['dr']}:autoScalingGroup:*:"
@@ -206,6 +212,7 @@ def _global_accelerator(w: Where, res: Any, action: str) -> list[Grant]:
 
 SCOPES = {
     "rds-instance": _rds_instance,
+    "efs-replication": _efs_replication,
     "aurora-global": _aurora_global,
     "s3-bucket": _s3_bucket,
     "dynamodb-table": _dynamodb_table,
