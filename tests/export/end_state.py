@@ -204,17 +204,70 @@ def _custom(ctx: RunContext, res: Any) -> dict[str, Any]:
     return {"primary": one("primary"), "dr": one("dr")}
 
 
+def _backup_vault(ctx: RunContext, res: Any) -> dict[str, Any]:
+    """Each side's backup plans by name, with their selections (failover adds the DR plan
+    that copies home; failback removes it)."""
+
+    def plans(side: str) -> dict[str, list[str]]:
+        client = ctx.client("backup", side)
+        found: dict[str, list[str]] = {}
+        for plan in client.list_backup_plans()["BackupPlansList"]:
+            selections = client.list_backup_selections(BackupPlanId=plan["BackupPlanId"])
+            found[plan["BackupPlanName"]] = sorted(
+                s["SelectionName"] for s in selections["BackupSelectionsList"]
+            )
+        return found
+
+    return {"primary": plans("primary"), "dr": plans("dr")}
+
+
+def _efs_replication(ctx: RunContext, res: Any) -> dict[str, Any]:
+    """Each side's file systems by Name tag (ids differ between builds): overwrite
+    protection, drctl's tags, and the replication configurations by names and status."""
+
+    def side_state(side: str) -> dict[str, Any]:
+        client = ctx.client("efs", side)
+        systems = client.describe_file_systems()["FileSystems"]
+        names = {f["FileSystemId"]: f.get("Name") for f in systems}
+        configs = client.describe_replication_configurations().get("Replications", [])
+        return {
+            "file_systems": sorted(
+                (
+                    f.get("Name"),
+                    (f.get("FileSystemProtection") or {}).get("ReplicationOverwriteProtection"),
+                    sorted(
+                        (t["Key"], t["Value"] if t["Key"] != "drctl-replica-of" else "set")
+                        for t in f.get("Tags", [])
+                        if t["Key"].startswith("drctl")
+                    ),
+                )
+                for f in systems
+            ),
+            "replications": sorted(
+                (
+                    names.get(c["SourceFileSystemId"], "elsewhere"),
+                    [(d["Region"], d["Status"]) for d in c.get("Destinations", [])],
+                )
+                for c in configs
+            ),
+        }
+
+    return {"primary": side_state("primary"), "dr": side_state("dr")}
+
+
 def _manual(ctx: RunContext, res: Any) -> None:
     return None  # a person's act: nothing in AWS to read back
 
 
 _READERS = {
     "aurora-global": _global_cluster,
+    "backup-vault": _backup_vault,
     "custom": _custom,
     "autoscaling-group": _autoscaling_group,
     "documentdb-global": _global_cluster,
     "dynamodb-table": _dynamodb_table,
     "ecs-service": _ecs_service,
+    "efs-replication": _efs_replication,
     "eventbridge-rules": _eventbridge_rules,
     "elasticache-global": _elasticache_global,
     "global-accelerator": _global_accelerator,

@@ -31,7 +31,8 @@ DECLARATIVE = {
 }
 # example -> what the export of its whole failback refuses, in its own words.
 CLI_ONLY = {
-    "ecommerce-warm-standby": "assets.reprotect, orders-db.retire-old-primary, assets.sync-home",
+    "ecommerce-warm-standby": "assets.reprotect, orders-db.retire-old-primary, "
+    "sessions.retire-old-datastore",
     "full": "assets.reprotect, orders-db.retire-old-primary, assets.sync-home",
     "global-active-active": "uploads.reprotect, uploads.sync-home have no declarative form",
 }

@@ -369,8 +369,12 @@ def _backup_vault(w: Where, res: Any, action: str) -> list[Grant]:
     if action.startswith("dynamodb:"):
         tables = [arn.split(":table/", 1)[1] for arn in res.resources if ":table/" in arn]
         dr, acct = w.region["dr"], w.acct["dr"]
-        return [Grant("dr", action, tuple(f"arn:aws:dynamodb:{dr}:{acct}:table/{t}-drill-*"
-                                          for t in tables))]  # fmt: skip
+        found = [Grant("dr", action, tuple(f"arn:aws:dynamodb:{dr}:{acct}:table/{t}-drill-*"
+                                           for t in tables))]  # fmt: skip
+        if action == "dynamodb:DescribeTable":  # the drill compares with the source's keys
+            sources = tuple(arn for arn in res.resources if ":table/" in arn)
+            found.append(Grant("primary", action, sources))
+        return found
     vaults = {"primary": res.vault, "dr": res.dr_vault}
     if action in ("backup:DescribeBackupVault", "backup:ListRecoveryPointsByBackupVault"):
         return [
