@@ -119,6 +119,47 @@ def pair_by_name(
     return pairs + [(None, d, "") for d in left]
 
 
+@dataclass(frozen=True)
+class ComputePair:
+    """A DR group or service to put in the draft, with its primary twin if one paired."""
+
+    primary: Any | None
+    dr: Any
+    how: str  # how they paired ("" when the DR one stands alone)
+
+
+def paired_compute(
+    scope: Scope,
+    found: Found,
+    primaries: Sequence[T],
+    drs: Sequence[T],
+    *,
+    name: Callable[[T], str],
+    in_scope: Callable[[Scope, str, T], bool],
+    what: str,
+    paired_by: str,
+) -> list[ComputePair]:
+    """The primary's compute in scope paired with the DR Region's by name (nothing in AWS
+    links the two): a primary one without a twin is listed as unpaired in ``found``; a DR one
+    without a twin is kept only outside stack mode (a stack's DR twin counts, not whatever
+    else runs in DR). ``what`` names the resource type in messages ("ECS service")."""
+    assert scope.dr is not None
+    dr = scope.dr
+    mine = [p for p in primaries if in_scope(scope, scope.primary, p)]
+    theirs = list(drs) if scope.stack is not None else [d for d in drs if in_scope(scope, dr, d)]
+    pairs: list[ComputePair] = []
+    for p, d, how in pair_by_name(mine, theirs, name, scope.primary, dr):
+        if d is None:
+            assert p is not None
+            found.unpaired.append(
+                f"{what} {name(p)} in {scope.primary}: no {what.split()[-1].lower()} in {dr} "
+                f"pairs with it by {paired_by}"
+            )
+        elif p is not None or scope.stack is None:
+            pairs.append(ComputePair(p, d, how))
+    return pairs
+
+
 def zones_in_scope(route53: Any, scope: Scope) -> list[tuple[dict[str, Any], frozenset[str]]]:
     """(hosted zone, record names kept: empty = all) whose failover pairs are in scope: zones
     carrying the tags, or the stack's zones and the zones of the stack's record sets."""

@@ -10,7 +10,7 @@ from typing import Any
 
 from drctl.aws.discovery import tag_dict
 from drctl.kinds.autoscaling_group import api
-from drctl.kinds.discovery import Found, Scope, pair_by_name
+from drctl.kinds.discovery import Found, Scope, paired_compute
 from drctl.plan.draft import GUESSED, DraftField, DraftResource
 
 TYPES = ("AWS::AutoScaling::AutoScalingGroup",)
@@ -30,24 +30,18 @@ def discover(scope: Scope) -> Found:
     if scope.dr is None:
         return found  # compute says nothing about where data replicates
     dr = scope.dr
-    primaries = [
-        g
-        for g in api.all_groups(scope.client("autoscaling", scope.primary))
-        if _in_scope(scope, scope.primary, g)
-    ]
-    drs = api.all_groups(scope.client("autoscaling", dr))
-    if scope.stack is None:
-        drs = [g for g in drs if _in_scope(scope, dr, g)]
-    for p, d, how in pair_by_name(primaries, drs, _name, scope.primary, dr):
-        if d is None:
-            assert p is not None
-            found.unpaired.append(
-                f"Auto Scaling group {_name(p)} in {scope.primary}: no group in {dr} pairs "
-                "with it by name"
-            )
-            continue
-        if p is None and scope.stack is not None:
-            continue  # stack mode: DR compute counts only as a twin of the stack's
+    pairs = paired_compute(
+        scope,
+        found,
+        api.all_groups(scope.client("autoscaling", scope.primary)),
+        api.all_groups(scope.client("autoscaling", dr)),
+        name=_name,
+        in_scope=_in_scope,
+        what="Auto Scaling group",
+        paired_by="name",
+    )
+    for pair in pairs:
+        p, d, how = pair.primary, pair.dr, pair.how
         if p is None:
             desired = int(d.get("MaxSize", 0))
             why = f"{GUESSED}the DR group's maximum size (no group in {scope.primary} pairs)"

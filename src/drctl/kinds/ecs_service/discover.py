@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from drctl.kinds.discovery import Found, Scope, pair_by_name
+from drctl.kinds.discovery import Found, Scope, paired_compute
 from drctl.kinds.ecs_service import api
 from drctl.plan.draft import GUESSED, DraftField, DraftResource
 
@@ -32,24 +32,18 @@ def discover(scope: Scope) -> Found:
     if scope.dr is None:
         return found  # compute says nothing about where data replicates
     dr = scope.dr
-    primaries = [
-        s
-        for s in api.all_services(scope.client("ecs", scope.primary))
-        if _in_scope(scope, scope.primary, s)
-    ]
-    drs = api.all_services(scope.client("ecs", dr))
-    if scope.stack is None:
-        drs = [s for s in drs if _in_scope(scope, dr, s)]
-    for p, d, how in pair_by_name(primaries, drs, _name, scope.primary, dr):
-        if d is None:
-            assert p is not None
-            found.unpaired.append(
-                f"ECS service {_name(p)} in {scope.primary}: no service in {dr} pairs with it "
-                "by cluster and name"
-            )
-            continue
-        if p is None and scope.stack is not None:
-            continue  # stack mode: DR compute counts only as a twin of the stack's
+    pairs = paired_compute(
+        scope,
+        found,
+        api.all_services(scope.client("ecs", scope.primary)),
+        api.all_services(scope.client("ecs", dr)),
+        name=_name,
+        in_scope=_in_scope,
+        what="ECS service",
+        paired_by="cluster and name",
+    )
+    for pair in pairs:
+        p, d, how = pair.primary, pair.dr, pair.how
         if p is None:
             desired = max(int(d.get("desiredCount", 0)), 1)
             why = f"{GUESSED}no service in {scope.primary} pairs; set what DR must run"
