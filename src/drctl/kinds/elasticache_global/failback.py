@@ -151,7 +151,7 @@ def _form_datastore(res: ElastiCacheGlobal, ctx: RunContext, after: list[str]) -
             "aws elasticache create-global-replication-group "
             f"--global-replication-group-id-suffix {suffix} "
             f"--primary-replication-group-id {res.dr} --region {region}",
-            _describe_dr(res, ctx),
+            _describe(res, ctx, "dr"),
         ],
         where=f"{res.name} (elasticache {region})",
         precheck=precheck,
@@ -164,11 +164,13 @@ def _form_datastore(res: ElastiCacheGlobal, ctx: RunContext, after: list[str]) -
     )
 
 
-def _describe_dr(res: ElastiCacheGlobal, ctx: RunContext) -> str:
+def _describe(res: ElastiCacheGlobal, ctx: RunContext, side: str) -> str:
+    """The command that shows the side's group and its place in a datastore."""
+    group = res.primary if side == "primary" else res.dr
     return (
-        f"aws elasticache describe-replication-groups --replication-group-id {res.dr} "
+        f"aws elasticache describe-replication-groups --replication-group-id {group} "
         "--query 'ReplicationGroups[0].[Status,GlobalReplicationGroupInfo]' "
-        f"--region {ctx.region('dr')}"
+        f"--region {ctx.region(side)}"
     )
 
 
@@ -255,7 +257,7 @@ def _rebuild_home(res: ElastiCacheGlobal, ctx: RunContext, after: list[str]) -> 
             f"aws elasticache create-replication-group --replication-group-id {res.primary} "
             f"--replication-group-description 'secondary of {res.global_datastore}' "
             f"--global-replication-group-id {gid_text(res, ctx, 'dr')} --region {region}",
-            _describe_home(res, ctx),
+            _describe(res, ctx, "primary"),
         ],
         where=f"{res.name} (elasticache {region})",
         precheck=precheck,
@@ -265,12 +267,4 @@ def _rebuild_home(res: ElastiCacheGlobal, ctx: RunContext, after: list[str]) -> 
         timeout_seconds=REBUILD_TIMEOUT_SECONDS,
         depends_on=after,
         preparation=True,
-    )
-
-
-def _describe_home(res: ElastiCacheGlobal, ctx: RunContext) -> str:
-    return (
-        f"aws elasticache describe-replication-groups --replication-group-id {res.primary} "
-        "--query 'ReplicationGroups[0].[Status,GlobalReplicationGroupInfo]' "
-        f"--region {ctx.region('primary')}"
     )
