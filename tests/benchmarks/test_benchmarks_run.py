@@ -17,6 +17,7 @@ SCRIPTS = [
     "hostile_plans.py",
     "failover_parallel.py",
     "check_throughput.py",
+    "engines.py",
 ]
 
 

@@ -1,0 +1,110 @@
+"""Both engines on every example that runs on Step Functions: the CLI engine's failover and
+the exported state machine's, each on a fresh sandbox (in-process moto with its Step Functions
+interpreter), with wall time, AWS time (the sandbox's clock: how long promotions, switchovers
+and launches take as AWS would show them) and, for Step Functions, the state transitions of
+the run and of a rerun that finds everything done (what an execution costs).
+
+    python benchmarks/engines.py [--json] [--quick]
+
+``--quick`` runs the demo plan, unplanned, only. Nothing is asserted: the figures go to
+docs/engines.md. Run from the repository root (it reuses the test suite's sandbox helpers).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import report  # noqa: E402  (after the path setup)
+
+# (example, mode, only): the plans and modes the export runs, as in
+# tests/export/test_examples_on_step_functions.py (payments: its declarative resources).
+CASES: list[tuple[str, str, tuple[str, ...]]] = [
+    ("ecommerce-warm-standby", "planned", ()),
+    ("ecommerce-warm-standby", "unplanned", ()),
+    ("full", "planned", ()),
+    ("full", "unplanned", ()),
+    ("global-active-active", "planned", ()),
+    ("global-active-active", "unplanned", ()),
+    ("hipaa-healthcare", "planned", ()),
+    ("hipaa-healthcare", "unplanned", ()),
+    ("startup-backup-restore", "planned", ()),
+    ("startup-backup-restore", "unplanned", ()),
+    ("serverless-warm-standby", "unplanned", ()),
+    ("payments-custom-steps", "planned", ("ledger", "payment-flags")),
+    ("payments-custom-steps", "unplanned", ("ledger", "payment-flags")),
+]
+
+
+def _aws_seconds(start: Any) -> float:
+    from drctl.kinds.sandboxing import aws_time
+
+    return float((aws_time.now() - start).total_seconds())
+
+
+def measure(path: Path, mode: str, only: tuple[str, ...]) -> dict[str, Any]:
+    from drctl.engine.settings import default_settings
+    from drctl.kinds.sandboxing import aws_time
+    from tests.export import sfn_support
+    from tests.support import run_action
+
+    with sfn_support.sandbox(path) as loaded:
+        manual = [r.name for r in loaded.plan.resources if r.kind == "manual"]
+        with tempfile.TemporaryDirectory() as state:
+            settings = default_settings(state_dir=Path(state))
+            aws_start, wall = aws_time.now(), time.perf_counter()
+            record = run_action(
+                loaded, settings, "failover", mode=mode, approve=manual, only=list(only)
+            )
+            cli_wall, cli_aws = time.perf_counter() - wall, _aws_seconds(aws_start)
+    with sfn_support.sandbox(path) as loaded:
+        aws_start = aws_time.now()
+        first = sfn_support.run_approving(loaded, mode=mode, name="run-1", only=only)
+        sfn_aws = _aws_seconds(aws_start)
+        again = sfn_support.run_approving(loaded, mode=mode, name="run-2", only=only)
+    return {
+        "plan": path.stem,
+        "mode": mode,
+        "resources": len(only) or len(loaded.plan.resources),
+        "cli": record.status,
+        "cli_wall_s": round(cli_wall, 1),
+        "cli_aws_s": round(cli_aws),
+        "sfn": first.status,
+        "transitions": len(first.entered),
+        "sfn_wall_s": round(first.seconds, 1),
+        "sfn_aws_s": round(sfn_aws),
+        "rerun_transitions": len(again.entered),
+        "rerun_wall_s": round(again.seconds, 1),
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--json", action="store_true")
+    parser.add_argument("--quick", action="store_true")
+    args = parser.parse_args()
+    import logging
+
+    logging.getLogger("moto").setLevel(logging.CRITICAL)  # the interpreter's JSONPath misses
+    cases = [("demo", "unplanned", ())] if args.quick else CASES
+    rows = []
+    for name, mode, only in cases:
+        path = (
+            REPO / "src" / "drctl" / "data" / "demo.yaml"
+            if name == "demo"
+            else REPO / "examples" / f"{name}.yaml"
+        )
+        rows.append(measure(path, mode, only))
+    report("failover on both engines (sandbox)", rows, args.json)
+    return 0 if all(r["cli"] == "succeeded" and r["sfn"] == "SUCCEEDED" for r in rows) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
