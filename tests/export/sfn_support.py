@@ -88,12 +88,53 @@ class Execution:
 
 
 def machine(document: dict[str, Any], region: str, name: str = "drctl") -> str:
+    """Create the state machine, and the Region proxy its cross-Region tasks invoke, as
+    ``drctl deploy stepfunctions`` does (the proxy runs as the machine's role)."""
+    from drctl.aws.stepfunctions import ensure_proxy, ensure_role
+    from drctl.export.iam import role_policy
+
     sfn = boto3.client("stepfunctions", region_name=region)
+    proxies = proxy_functions(document)
+    if proxies:
+        role = ensure_role(
+            boto3.client("iam", region_name=region), ROLE.rsplit("/", 1)[1],
+            role_policy(document, []), "drctl tests", lambda_too=True,
+        )  # fmt: skip
+        for function in proxies:
+            ensure_proxy(boto3.client("lambda", region_name=region), function, role, "tests")
     return str(
         sfn.create_state_machine(name=name, definition=json.dumps(document), roleArn=ROLE)[
             "stateMachineArn"
         ]
     )
+
+
+def proxy_functions(document: dict[str, Any]) -> set[str]:
+    """The Region proxy functions ``document``'s tasks invoke."""
+    from drctl.export.stepfunctions import proxied_call
+
+    found: set[str] = set()
+
+    def scan(states: dict[str, Any]) -> None:
+        for state in states.values():
+            for branch in state.get("Branches", []):
+                scan(branch["States"])
+            if proxied_call(state) is not None:
+                found.add(str(state["Parameters"]["FunctionName"]))
+
+    scan(document["States"])
+    return found
+
+
+def zip_of(source: str, name: str = "drctl_region_proxy.py") -> bytes:
+    """A deployment package holding ``source`` as ``name``."""
+    import io
+    import zipfile
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        archive.writestr(name, source)
+    return out.getvalue()
 
 
 def start(arn: str, region: str, name: str, payload: dict[str, Any]) -> str:

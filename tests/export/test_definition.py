@@ -4,6 +4,7 @@ never run, and the generator's branches follow the step graph."""
 from __future__ import annotations
 
 import copy
+import json
 from typing import Any
 
 import pytest
@@ -12,9 +13,11 @@ from drctl.engine.declarative import Probe, SdkCall, SfnStep, equals
 from drctl.engine.graph import build_graph
 from drctl.engine.step import Phase, Precheck, Step, StepOutcome
 from drctl.errors import DrctlError
+from drctl.export.iam import role_policy
 from drctl.export.stepfunctions import (
     Target,
     branches,
+    cross_region_calls,
     declarative_forms,
     definition,
     state_transitions,
@@ -89,14 +92,68 @@ def test_a_step_without_a_declarative_form_is_named() -> None:
     assert "b.local has no declarative form" in caught.value.message
 
 
-def test_calls_to_another_region_are_flagged() -> None:
+def test_calls_to_another_region_go_through_the_region_proxy() -> None:
+    """Step Functions calls only its own Region: a call elsewhere invokes drctl's Region
+    proxy, and every reader of its answer looks inside the function's ``Payload``."""
+    east = "us-east-1"
+    probe = Probe(
+        SdkCall("rds", "describeDBInstances", {"DbInstanceIdentifier": "a"}, region=east),
+        equals("$.DbInstances[0].DbInstanceStatus", "available"),
+    )
+    picked = Probe(
+        SdkCall("rds", "describeDBInstances", {"DbInstanceIdentifier": "a"}, region=east),
+        equals("$.status", "available"),
+        select={"status": "$.DbInstances[0].DbInstanceStatus",
+                "count": "States.ArrayLength($.DbInstances)"},
+    )  # fmt: skip
+    started = SdkCall("ssm", "startAutomationExecution", {"DocumentName": "d"}, region=east,
+                      result_path="$.automation")  # fmt: skip
     steps = [_step("a", "one", Phase.DATA)]
-    form = SfnStep(run=(SdkCall("rds", "rebootDBInstance", {}, region="us-east-1"),))
+    form = SfnStep(precheck=probe, run=(started,), verify=picked)
     steps[0].sfn = lambda: form
-    document = definition(build_graph(steps, {}), TARGET)
-    task = document["States"]["Phase 1: data"]["Branches"][0]["States"]["a.one: call 1"]
-    assert task["Resource"] == "arn:aws:states:us-east-1::aws-sdk:rds:rebootDBInstance"
-    assert "rds:rebootDBInstance in us-east-1" in document["Comment"]
+    target = Target("shop", "failover", "planned", "us-west-2", 900.0,
+                    roles={"dr": "arn:aws:iam::123456789012:role/dr-side"})  # fmt: skip
+    document = definition(build_graph(steps, {}), target)
+    assert problems(document) == []
+    states = document["States"]["Phase 1: data"]["Branches"][0]["States"]
+    call = states["a.one: call 1"]
+    assert call["Resource"] == "arn:aws:states:::lambda:invoke"
+    assert call["Parameters"] == {
+        "FunctionName": "drctl-shop-region-proxy",
+        "Payload": {
+            "Region": east, "Service": "ssm", "Action": "startAutomationExecution",
+            "ErrorPrefix": "Ssm", "Parameters": {"DocumentName": "d"},
+            "RoleArn": "arn:aws:iam::123456789012:role/dr-side",
+        },
+    }  # fmt: skip
+    assert "Credentials" not in call  # the state machine's role invokes its own proxy
+    retried = call["Retry"][0]["ErrorEquals"]
+    assert "Ssm.ThrottlingException" in retried and "Lambda.ServiceException" in retried
+    # A kept answer is unwrapped where later calls read it.
+    assert call["Next"] == "a.one: call 1 answer"
+    assert states["a.one: call 1 answer"] == {
+        "Type": "Pass", "InputPath": "$.automation.Payload", "ResultPath": "$.automation",
+        "Next": "a.one: start verify",
+    }  # fmt: skip
+    # The precheck's rule reads the Payload; the verify's selection picks from it.
+    rule = json.dumps(states["a.one: done already?"]["Choices"][0])
+    assert '"$.probe.Payload.DbInstances[0].DbInstanceStatus"' in rule
+    assert '"$.probe.DbInstances' not in rule
+    assert states["a.one: verify"]["ResultSelector"] == {
+        "status.$": "$.Payload.DbInstances[0].DbInstanceStatus",
+        "count.$": "States.ArrayLength($.Payload.DbInstances)",
+    }
+    verified = json.dumps(states["a.one: verified?"]["Choices"][0])
+    assert '"$.probe.status"' in verified and "Payload" not in verified
+    assert "rds:describeDBInstances in us-east-1" in document["Comment"]
+    assert sorted(cross_region_calls(document)) == [
+        "a.one: call 1: ssm:startAutomationExecution in us-east-1",
+        "a.one: precheck: rds:describeDBInstances in us-east-1",
+        "a.one: verify: rds:describeDBInstances in us-east-1",
+    ]
+    actions = role_policy(document, [])["Statement"][0]["Action"]
+    assert {"rds:DescribeDBInstances", "ssm:StartAutomationExecution",
+            "lambda:InvokeFunction"} <= set(actions)  # fmt: skip
 
 
 def _broken(edit: Any) -> list[str]:

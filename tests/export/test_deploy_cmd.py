@@ -10,6 +10,7 @@ from typing import Any
 import boto3
 import pytest
 
+from drctl.aws.stepfunctions import code_sha256, proxy_zip
 from tests.conftest import DEMO_PLAN, REPO
 from tests.docs.json_shapes import documented, mismatches
 from tests.export import sfn_support
@@ -48,15 +49,30 @@ def test_deploy_creates_the_machine_and_its_role_then_updates_them(tmp_path: Pat
 
         iam = boto3.client("iam")
         trust = iam.get_role(RoleName=ROLE)["Role"]["AssumeRolePolicyDocument"]
-        assert trust["Statement"][0]["Principal"] == {"Service": "states.amazonaws.com"}
+        # The fence of the old primary (us-east-1) goes through the Region proxy, which
+        # runs as the machine's role.
+        assert trust["Statement"][0]["Principal"] == {
+            "Service": ["states.amazonaws.com", "lambda.amazonaws.com"]
+        }
+        assert doc["region_proxy"] == "drctl-shop-region-proxy"
+        assert doc["region_proxy_status"] == "created"
+        function = boto3.client("lambda", region_name="us-west-2").get_function_configuration(
+            FunctionName="drctl-shop-region-proxy"
+        )
+        assert function["Role"] == doc["role_arn"]
+        assert function["Handler"] == "drctl_region_proxy.handler"
+        assert function["Runtime"].startswith("python3")
+        assert function["CodeSha256"] == code_sha256(proxy_zip())
         policy = iam.get_role_policy(RoleName=ROLE, PolicyName="drctl-steps")["PolicyDocument"]
         allowed = policy["Statement"][0]["Action"]
         assert {"rds:PromoteReadReplica", "route53:UpdateHealthCheck",
-                "rds:AddTagsToResource"} <= set(allowed)  # fmt: skip
+                "rds:AddTagsToResource", "rds:DescribeDBInstances",
+                "lambda:InvokeFunction"} <= set(allowed)  # fmt: skip
 
         again = invoke("-o", "json", *DEPLOY, "--yes")
         assert again.exit_code == 0, again.output
         assert json.loads(again.stdout)["created"] is False
+        assert json.loads(again.stdout)["region_proxy_status"] == "unchanged"
         assert _machines() == [NAME]
 
         # The deployed machine runs the failover.

@@ -88,6 +88,27 @@ def test_a_machine_deployed_from_another_plan_version_is_not_run() -> None:
         assert end_state(loaded.plan) == before
 
 
+def test_a_machine_whose_region_proxy_is_gone_or_stale_is_not_run() -> None:
+    """Its cross-Region tasks would fail after the first steps acted: refuse before."""
+    with sfn_support.sandbox(Path(DEMO_PLAN)) as loaded:
+        _deploy()
+        lam = boto3.client("lambda", region_name="us-west-2")
+        other = sfn_support.zip_of("def handler(e, c): return 1\n")
+        lam.update_function_code(FunctionName="drctl-shop-region-proxy", ZipFile=other)
+        before = end_state(loaded.plan)
+        stale = invoke(*FAILOVER, "--yes")
+        assert stale.exit_code == 2, stale.output
+        assert "runs other code than this drctl's" in stale.stderr
+        lam.delete_function(FunctionName="drctl-shop-region-proxy")
+        gone = invoke(*FAILOVER, "--yes")
+        assert gone.exit_code == 2, gone.output
+        assert "drctl-shop-region-proxy does not exist" in gone.stderr
+        assert "drctl deploy stepfunctions" in gone.stderr
+        assert end_state(loaded.plan) == before
+        _deploy()  # redeploying brings it back, and the run goes through
+        assert invoke(*FAILOVER, "--yes").exit_code == 0
+
+
 def test_local_only_flags_are_refused() -> None:
     result = invoke(*FAILOVER, "--approve", "x", "--yes")
     assert result.exit_code == 2

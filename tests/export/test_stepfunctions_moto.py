@@ -5,6 +5,7 @@ that changes nothing."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import boto3
 import pytest
@@ -75,3 +76,52 @@ def test_an_execution_name_is_used_once() -> None:
         arn = sfn.list_state_machines()["stateMachines"][0]["stateMachineArn"]
         with pytest.raises(sfn.exceptions.ExecutionAlreadyExists):
             sfn.start_execution(stateMachineArn=arn, name="shop-failover-1", input="{}")
+
+
+def test_a_task_naming_another_region_fails_the_execution_as_on_aws() -> None:
+    """Step Functions calls only its own Region, and a ``States.Runtime`` error is taken by
+    no ``Catch`` (``States.ALL`` included): the execution fails, nothing is called there."""
+    import json
+
+    from moto import mock_aws
+
+    from drctl.sandbox.extensions import install
+
+    install()
+    config: Any = {
+        "core": {"reset_boto3_session": False},
+        "stepfunctions": {"execute_state_machine": True},
+    }
+    with mock_aws(config=config):
+        for region in ("us-east-1", "us-west-2"):
+            boto3.client("sqs", region_name=region).create_queue(QueueName="q")
+
+        def definition(resource: str) -> str:
+            return json.dumps({
+                "StartAt": "call",
+                "States": {
+                    "call": {"Type": "Task", "Resource": resource,
+                             "Parameters": {"QueueName": "q"},
+                             "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "caught"}],
+                             "End": True},
+                    "caught": {"Type": "Pass", "End": True},
+                },
+            })  # fmt: skip
+
+        sfn = boto3.client("stepfunctions", region_name="us-west-2")
+        here = sfn.create_state_machine(
+            name="here", roleArn=sfn_support.ROLE,
+            definition=definition("arn:aws:states:::aws-sdk:sqs:getQueueUrl"),
+        )["stateMachineArn"]  # fmt: skip
+        there = sfn.create_state_machine(
+            name="there", roleArn=sfn_support.ROLE,
+            definition=definition("arn:aws:states:us-east-1::aws-sdk:sqs:getQueueUrl"),
+        )["stateMachineArn"]  # fmt: skip
+        ok = sfn_support.follow(sfn_support.start(here, "us-west-2", "a", {}), "us-west-2")
+        assert ok.status == "SUCCEEDED" and "caught" not in ok.entered
+        failed = sfn_support.follow(sfn_support.start(there, "us-west-2", "b", {}), "us-west-2")
+        assert failed.status == "FAILED"
+        assert failed.error == "States.Runtime"
+        assert "caught" not in failed.entered
+        cause = next(e for e in failed.history if e["type"] == "ExecutionFailed")
+        assert "different region (us-east-1)" in cause["executionFailedEventDetails"]["cause"]

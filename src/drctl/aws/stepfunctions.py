@@ -107,17 +107,19 @@ def state_machine_arn(sfn: Any, name: str) -> str | None:
     return None
 
 
-def ensure_role(iam: Any, name: str, policy: dict[str, Any], description: str) -> str:
-    """The role Step Functions runs the machine as: created when missing, its inline policy
-    (re)written either way; returns its ARN."""
+def ensure_role(
+    iam: Any, name: str, policy: dict[str, Any], description: str, *, lambda_too: bool = False
+) -> str:
+    """The role Step Functions runs the machine as (and, ``lambda_too``, the Region proxy):
+    created when missing, its trust and inline policy (re)written either way; its ARN."""
+    trust = json.dumps(LAMBDA_TRUST if lambda_too else STATES_TRUST)
     try:
         arn = str(iam.get_role(RoleName=name)["Role"]["Arn"])
+        iam.update_assume_role_policy(RoleName=name, PolicyDocument=trust)
     except iam.exceptions.NoSuchEntityException:
         arn = str(
             iam.create_role(
-                RoleName=name,
-                AssumeRolePolicyDocument=json.dumps(STATES_TRUST),
-                Description=description[:1000],
+                RoleName=name, AssumeRolePolicyDocument=trust, Description=description[:1000]
             )["Role"]["Arn"]
         )
     iam.put_role_policy(RoleName=name, PolicyName=POLICY_NAME, PolicyDocument=json.dumps(policy))
@@ -170,3 +172,118 @@ def describe_execution(sfn: Any, execution_arn: str) -> dict[str, Any]:
 def history(sfn: Any, execution_arn: str) -> list[dict[str, Any]]:
     """Every event of the execution so far, oldest first."""
     return _history(sfn, execution_arn)
+
+
+# ---------------------------------------------------------------------- the Region proxy
+
+PROXY_RESOURCE = "arn:aws:states:::lambda:invoke"
+LAMBDA_TRUST = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {
+            "Effect": "Allow",
+            "Principal": {"Service": ["states.amazonaws.com", "lambda.amazonaws.com"]},
+            "Action": "sts:AssumeRole",
+        }
+    ],
+}
+
+
+def proxy_name(app: str) -> str:
+    """The Region proxy function of ``app``'s state machines (one per plan and DR Region)."""
+    return f"drctl-{app}-region-proxy"[:64]
+
+
+PROXY_RUNTIME = "python3.12"
+PROXY_TIMEOUT_SECONDS = 60  # one API call, its retries, and every ARC endpoint in turn
+# A role created a moment ago is not yet assumable by Lambda everywhere: CreateFunction
+# answers InvalidParameterValueException until IAM's change has propagated.
+_ROLE_PROPAGATION_TRIES = 10
+
+
+def proxy_zip() -> bytes:
+    """The proxy's deployment package: :mod:`drctl.aws.region_proxy` alone, as
+    ``drctl_region_proxy.py``, stamped with a fixed date so the same code gives the same
+    CodeSha256 (deploy compares it to skip an unchanged function)."""
+    import io
+    import zipfile
+    from importlib import resources
+
+    source = (resources.files("drctl.aws") / "region_proxy.py").read_bytes()
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        entry = zipfile.ZipInfo("drctl_region_proxy.py", date_time=(1980, 1, 1, 0, 0, 0))
+        entry.external_attr = 0o644 << 16
+        archive.writestr(entry, source)
+    return out.getvalue()
+
+
+def code_sha256(package: bytes) -> str:
+    """Lambda's ``CodeSha256`` of a package: base64 of its SHA-256."""
+    import base64
+    import hashlib
+
+    return base64.b64encode(hashlib.sha256(package).digest()).decode()
+
+
+def ensure_proxy(lam: Any, name: str, role_arn: str, description: str) -> tuple[str, str]:
+    """Create the Region proxy function, or bring it to this drctl's code and role; waits
+    until Lambda can run it. (ARN, ``created`` | ``updated`` | ``unchanged``)."""
+    from drctl.aws.region_proxy import HANDLER
+
+    package = proxy_zip()
+    try:
+        current = lam.get_function_configuration(FunctionName=name)
+    except lam.exceptions.ResourceNotFoundException:
+        current = None
+    if current is None:
+        created = _create_with_new_role(
+            lam,
+            FunctionName=name,
+            Runtime=PROXY_RUNTIME,
+            Role=role_arn,
+            Handler=HANDLER,
+            Code={"ZipFile": package},
+            Timeout=PROXY_TIMEOUT_SECONDS,
+            MemorySize=256,
+            Description=description[:256],
+            Tags={"drctl:component": "region-proxy"},
+        )
+        lam.get_waiter("function_active_v2").wait(FunctionName=name)
+        return str(created["FunctionArn"]), "created"
+    arn, verdict = str(current["FunctionArn"]), "unchanged"
+    if current.get("CodeSha256") != code_sha256(package):
+        lam.update_function_code(FunctionName=name, ZipFile=package)
+        lam.get_waiter("function_updated_v2").wait(FunctionName=name)
+        verdict = "updated"
+    wanted = {"Role": role_arn, "Handler": HANDLER, "Runtime": PROXY_RUNTIME,
+              "Timeout": PROXY_TIMEOUT_SECONDS}  # fmt: skip
+    if any(current.get(k) != v for k, v in wanted.items()):
+        lam.update_function_configuration(FunctionName=name, **wanted)
+        lam.get_waiter("function_updated_v2").wait(FunctionName=name)
+        verdict = "updated"
+    return arn, verdict
+
+
+def _create_with_new_role(lam: Any, **request: Any) -> Any:
+    import time
+
+    for attempt in range(_ROLE_PROPAGATION_TRIES):
+        try:
+            return lam.create_function(**request)
+        except lam.exceptions.InvalidParameterValueException as exc:
+            if "role" not in str(exc).lower() or attempt == _ROLE_PROPAGATION_TRIES - 1:
+                raise
+            time.sleep(2 + attempt)
+    raise AssertionError("unreachable")
+
+
+def proxy_state(lam: Any, name: str) -> str | None:
+    """Why the Region proxy cannot serve this drctl's definitions, or None when it can."""
+    try:
+        current = lam.get_function_configuration(FunctionName=name)
+    except lam.exceptions.ResourceNotFoundException:
+        return f"the Region proxy function {name} does not exist"
+    if current.get("CodeSha256") != code_sha256(proxy_zip()):
+        return f"the Region proxy function {name} runs other code than this drctl's"
+    return None

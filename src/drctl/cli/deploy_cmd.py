@@ -60,14 +60,16 @@ def stepfunctions(
     """
     from drctl.aws.errors import aws_errors
     from drctl.aws.stepfunctions import (
+        ensure_proxy,
         ensure_role,
+        proxy_name,
         put_state_machine,
         state_machine_arn,
     )
     from drctl.cli.export_cmd import build_definition, warn_cross_region
     from drctl.engine.settings import make_context
     from drctl.export.execution import machine_name, machine_tags
-    from drctl.export.iam import role_policy
+    from drctl.export.iam import role_policy, uses_proxy
     from drctl.export.stepfunctions import cross_region_calls, roles_of
 
     loaded, graph, document, undone = build_definition(app, plan_path, action, mode, only, from_run)
@@ -94,6 +96,8 @@ def stepfunctions(
         "steps": [s.id for s in graph.steps],
         "actions": policy["Statement"][0]["Action"],
         "cross_region_calls": cross_region_calls(document),
+        "region_proxy": proxy_name(plan.app) if uses_proxy(document) else None,
+        "region_proxy_status": None,
     }
     warn_cross_region(app, summary["cross_region_calls"])
     verb = "create" if existing is None else "update"
@@ -104,9 +108,9 @@ def stepfunctions(
         f"{verb.capitalize()} state machine {name} in {region} ({len(graph.steps)} steps) and "
         f"role {role} allowed {len(summary['actions'])} actions"
         + (
-            f" ({len(summary['cross_region_calls'])} task(s) call another Region: see the "
-            "warning above)"
-            if summary["cross_region_calls"]
+            f", and the Region proxy function {summary['region_proxy']} for the "
+            f"{len(summary['cross_region_calls'])} task(s) that call another Region"
+            if summary["region_proxy"]
             else ""
         )
         + "?",
@@ -119,7 +123,16 @@ def stepfunctions(
             role,
             policy,
             f"drctl: runs the {action} ({mode}) of {plan.app} on Step Functions",
+            lambda_too=summary["region_proxy"] is not None,
         )
+    if summary["region_proxy"]:
+        with aws_errors(f"Lambda ({region})"):
+            _arn, summary["region_proxy_status"] = ensure_proxy(
+                ctx.client("lambda", "dr"),
+                summary["region_proxy"],
+                summary["role_arn"],
+                f"drctl: makes {plan.app}'s Step Functions calls in other Regions",
+            )
     with aws_errors(f"Step Functions ({region})"):
         summary["state_machine_arn"], summary["created"] = put_state_machine(
             sfn, name, document, summary["role_arn"], machine_tags(loaded.text, list(only), undone)
@@ -138,6 +151,12 @@ def _show(app: AppContext, summary: dict[str, Any], done: str) -> None:
         f"({len(summary['steps'])} steps: {', '.join(summary['steps'])})"
     )
     click.echo(f"  role {summary['role']}: {', '.join(summary['actions'])}")
+    if summary["region_proxy"]:
+        status = summary.get("region_proxy_status") or "would deploy"
+        click.echo(
+            f"  Region proxy {summary['region_proxy']} ({status}): makes the "
+            f"{len(summary['cross_region_calls'])} call(s) in other Regions"
+        )
     if summary["state_machine_arn"] and not summary["dry_run"]:
         click.echo(
             f"  start it: aws stepfunctions start-execution --region {summary['region']} "

@@ -150,14 +150,14 @@ def build_definition(
 
 
 def warn_cross_region(app: AppContext, calls: list[str]) -> None:
-    """Say on stderr (never in the JSON on stdout) which tasks call another Region, and
-    what AWS documents of them: the definition is honest about it, so is the command."""
+    """Say on stderr (never in the JSON on stdout) which tasks call another Region through
+    the Region proxy, which must be deployed with the machine for them to run."""
     if not calls or app.quiet:
         return
     from drctl.export.stepfunctions import CROSS_REGION_NOTE
 
     click.echo(
-        f"warning: {len(calls)} task(s) call another Region than the state machine's: "
+        f"note: {len(calls)} task(s) call another Region than the state machine's: "
         + "; ".join(calls)
         + ". "
         + CROSS_REGION_NOTE,

@@ -41,7 +41,9 @@ def run_on_step_functions(
     )
     run = Run(loaded, settings, registry(), request)
     ctx = make_context(run.plan, settings, mode=run.mode, require_credentials=True)
-    remote = StepFunctionsRun(run, ctx.client("stepfunctions", "dr"))
+    remote = StepFunctionsRun(
+        run, ctx.client("stepfunctions", "dr"), lam=ctx.client("lambda", "dr")
+    )
 
     def confirm(question: str) -> None:
         confirm_or_refuse(question, yes=flags["yes"], what=action)

@@ -12,6 +12,7 @@ lock, and the operator is told how to follow or stop the execution.
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import time
@@ -24,6 +25,8 @@ from drctl.aws.errors import aws_errors
 from drctl.aws.stepfunctions import (
     describe_execution,
     history,
+    proxy_name,
+    proxy_state,
     start_execution,
     state_machine_arn,
 )
@@ -39,6 +42,7 @@ from drctl.engine.settings import user
 from drctl.engine.state import run_lock
 from drctl.engine.step import Step
 from drctl.errors import UsageError
+from drctl.export.iam import uses_proxy
 from drctl.export.stepfunctions import Target, roles_of, state_name
 
 FINISHED = ("SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED")
@@ -77,9 +81,12 @@ class _Progress:
 class StepFunctionsRun:
     """One run of ``run``'s plan on its deployed state machine."""
 
-    def __init__(self, run: Run, sfn: Any, *, poll_seconds: float | None = None) -> None:
+    def __init__(
+        self, run: Run, sfn: Any, *, lam: Any = None, poll_seconds: float | None = None
+    ) -> None:
         self.run = run
         self.sfn = sfn
+        self.lam = lam  # Lambda in the DR Region: the Region proxy's health
         self.poll_seconds = POLL_SECONDS if poll_seconds is None else poll_seconds
         plan = run.plan
         self.name = machine_name(plan.app, run.action, run.mode)
@@ -147,7 +154,28 @@ class StepFunctionsRun:
                 + ")",
                 hint=f"redeploy it: {deploy}",
             )
+        self._check_proxy(arn, deploy)
         return arn
+
+    def _check_proxy(self, arn: str, deploy: str) -> None:
+        """A machine whose tasks call another Region needs the Region proxy as this drctl
+        deploys it: without it those tasks would fail mid-run, after the first steps acted."""
+        if self.lam is None:
+            return
+        region = self.target.region
+        with aws_errors(f"Step Functions ({region})"):
+            described = self.sfn.describe_state_machine(stateMachineArn=arn)
+        document = json.loads(described["definition"])
+        if not uses_proxy(document):
+            return
+        with aws_errors(f"Lambda ({region})"):
+            problem = proxy_state(self.lam, proxy_name(self.run.plan.app))
+        if problem is not None:
+            raise UsageError(
+                f"state machine {self.name} in {region} calls other Regions through "
+                f"drctl's Region proxy, and {problem}",
+                hint=f"redeploy it: {deploy}",
+            )
 
     # ------------------------------------------------------------------ the run
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from drctl.export.stepfunctions import cross_region_calls, proxied_call
+
 # aws-sdk service name (the SDK for Java v2's) -> IAM action prefix, where they differ.
 _IAM_PREFIX = {"applicationautoscaling": "application-autoscaling", "eventbridge": "events"}
 _SDK = "arn:aws:states:"
@@ -27,6 +29,11 @@ def _actions(states: dict[str, Any]) -> Iterator[str]:
     for state in states.values():
         for branch in state.get("Branches", []):
             yield from _actions(branch["States"])
+        proxied = proxied_call(state)
+        if proxied is not None:  # the Region proxy makes it, as the same role
+            service, action = str(proxied["Service"]), str(proxied["Action"])
+            name = f"{_IAM_PREFIX.get(service, service)}:{action[:1].upper()}{action[1:]}"
+            yield _RENAMED.get(name, name)
         resource = str(state.get("Resource", ""))
         if state.get("Type") != "Task" or not resource.startswith(_SDK):
             continue
@@ -41,13 +48,26 @@ def _actions(states: dict[str, Any]) -> Iterator[str]:
         yield _RENAMED.get(name, name)
 
 
+def uses_proxy(definition: dict[str, Any]) -> bool:
+    """Whether a task of ``definition`` calls another Region through the Region proxy."""
+    return bool(cross_region_calls(definition))
+
+
 def role_policy(definition: dict[str, Any], assume: list[str]) -> dict[str, Any]:
     """The inline policy: the tasks' actions (on any resource: the definition names them by
-    id, not all by ARN), and ``sts:AssumeRole`` on the plan's ``accounts`` roles."""
+    id, not all by ARN), and ``sts:AssumeRole`` on the plan's ``accounts`` roles. The Region
+    proxy runs as the same role (it makes the tasks' calls in other Regions): its own logs
+    too when the definition uses it."""
     statements: list[dict[str, Any]] = [
         {"Sid": "DrctlSteps", "Effect": "Allow", "Action": task_actions(definition),
          "Resource": "*"},
     ]  # fmt: skip
+    if uses_proxy(definition):
+        statements.append(
+            {"Sid": "DrctlRegionProxyLogs", "Effect": "Allow",
+             "Action": ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
+             "Resource": "*"}
+        )  # fmt: skip
     if assume:
         statements.append(
             {"Sid": "DrctlAccounts", "Effect": "Allow", "Action": "sts:AssumeRole",

@@ -22,11 +22,12 @@ from __future__ import annotations
 
 import hashlib
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from drctl.aws.stepfunctions import STEP_ATTRIBUTE, TOKEN_ATTRIBUTE
+from drctl.aws.stepfunctions import PROXY_RESOURCE, STEP_ATTRIBUTE, TOKEN_ATTRIBUTE, proxy_name
 from drctl.engine.declarative import Newest, NoDeclarativeForm, Probe, Rule, SdkCall, SfnStep
 from drctl.engine.graph import StepGraph
 from drctl.engine.step import Step
@@ -62,11 +63,17 @@ CROSS_REGION_DOC = (
     "https://docs.aws.amazon.com/step-functions/latest/dg/concepts-access-cross-acct-resources.html"
 )
 CROSS_REGION_NOTE = (
-    "AWS documents that cross-Region AWS SDK integration and cross-Region AWS resource access "
-    f"are not available in Step Functions ({CROSS_REGION_DOC}): on AWS these tasks need a "
-    "proxy in the state machine's Region (a Lambda function that makes the call in that "
-    "Region), or those steps run with the CLI engine (drctl ACTION --only ...); drctl's "
-    "sandbox runs them as written"
+    "Step Functions calls AWS services only in the state machine's own Region "
+    f"({CROSS_REGION_DOC}): these tasks invoke drctl's Region proxy, a Lambda function that "
+    "drctl deploy stepfunctions creates beside the state machine and that makes each call in "
+    "its Region"
+)
+# Errors of the Lambda service itself that AWS advises retrying on a lambda:invoke task.
+LAMBDA_TRANSIENT = (
+    "Lambda.ServiceException",
+    "Lambda.AWSLambdaException",
+    "Lambda.SdkClientException",
+    "Lambda.TooManyRequestsException",
 )
 APPROVAL_SUFFIX = "wait for approval"
 
@@ -160,20 +167,30 @@ def definition(graph: StepGraph, target: Target) -> dict[str, Any]:
 
 
 def cross_region_calls(definition_: dict[str, Any]) -> list[str]:
-    """``<state>: <service>:<action> in <region>`` for every task whose Resource names a
-    Region (another one than the state machine's: see :data:`CROSS_REGION_NOTE`)."""
+    """``<state>: <service>:<action> in <region>`` for every task that calls another Region
+    than the state machine's, through the Region proxy (see :data:`CROSS_REGION_NOTE`)."""
     found: list[str] = []
 
     def scan(states: dict[str, Any]) -> None:
         for name, state in states.items():
             for branch in state.get("Branches", []):
                 scan(branch["States"])
-            parts = str(state.get("Resource", "")).split(":")
-            if state.get("Type") == "Task" and len(parts) > 7 and parts[3]:
-                found.append(f"{name}: {parts[6]}:{parts[7]} in {parts[3]}")
+            call = proxied_call(state)
+            if call is not None:
+                found.append(f"{name}: {call['Service']}:{call['Action']} in {call['Region']}")
 
     scan(definition_["States"])
     return found
+
+
+def proxied_call(state: dict[str, Any]) -> dict[str, Any] | None:
+    """The call a Region proxy task makes (its Payload), or None for any other state."""
+    if state.get("Type") != "Task" or state.get("Resource") != PROXY_RESOURCE:
+        return None
+    payload = state.get("Parameters", {}).get("Payload")
+    if isinstance(payload, dict) and {"Region", "Service", "Action"} <= payload.keys():
+        return payload
+    return None
 
 
 def state_transitions(definition_: dict[str, Any]) -> int:
@@ -400,12 +417,23 @@ class _Builder:
             states[n("precheck")] = precheck
             states[n("done already?")] = {
                 "Type": "Choice",
-                "Choices": [{**_rooted(form.precheck.holds, "$.probe"), "Next": done}],
+                "Choices": [
+                    {**_rooted(form.precheck.holds, self._root(precheck, "$.probe")), "Next": done}
+                ],
                 "Default": first_call,
             }
         for i, call in enumerate(form.run, start=1):
             nxt = n(f"call {i + 1}") if i < len(form.run) else verify_start
             task = self._task(call, result=call.result_path, next_=nxt)
+            if call.result_path and self._root(task, call.result_path) != call.result_path:
+                # Later calls read the answer where an SDK task puts it: unwrap the proxy's.
+                states[n(f"call {i} answer")] = {
+                    "Type": "Pass",
+                    "InputPath": f"{call.result_path}.Payload",
+                    "ResultPath": call.result_path,
+                    "Next": nxt,
+                }
+                task["Next"] = n(f"call {i} answer")
             if call.tolerate_failure:
                 task["Catch"] = [{"ErrorEquals": ["States.ALL"], "ResultPath": None, "Next": nxt}]
             states[n(f"call {i}")] = task
@@ -436,7 +464,7 @@ class _Builder:
             ]
         }
         listing = self._task(pick.call, result="$.newest", next_=n("any?"))
-        listing["ResultSelector"] = {"items.$": pick.items}
+        listing["ResultSelector"] = {"items.$": self._answer_path(listing, pick.items)}
         return {
             n("list"): listing,
             n("any?"): {
@@ -514,7 +542,9 @@ class _Builder:
         timeout = step.timeout_seconds or self.target.default_timeout_seconds
         poll = max(1, int(step.poll_seconds))
         polls = max(1, math.ceil(timeout / poll))
-        choices: list[dict[str, Any]] = [{**_rooted(probe.holds, "$.probe"), "Next": done}]
+        verify = self._probe(probe, next_=n("verified?"))
+        root = self._root(verify, "$.probe")
+        choices: list[dict[str, Any]] = [{**_rooted(probe.holds, root), "Next": done}]
         states: dict[str, Any] = {
             # ``since``: when the wait began, for calls that read what happened after it
             # (``"StartTime.$": "$.polls.since"``).
@@ -524,11 +554,11 @@ class _Builder:
                 "ResultPath": "$.polls",
                 "Next": n("wait") if probe.wait_first else n("verify"),
             },
-            n("verify"): self._probe(probe, next_=n("verified?")),
+            n("verify"): verify,
         }
         if probe.fails is not None:
             rule, why = probe.fails
-            choices.append({**_rooted(rule, "$.probe"), "Next": n("failed")})
+            choices.append({**_rooted(rule, root), "Next": n("failed")})
             states[n("failed")] = {
                 "Type": "Fail",
                 "Error": "drctl.StepFailed",
@@ -536,7 +566,7 @@ class _Builder:
             }
         if probe.nudge is not None:
             rule, call = probe.nudge
-            choices.append({**_rooted(rule, "$.probe"), "Next": n("nudge")})
+            choices.append({**_rooted(rule, root), "Next": n("nudge")})
             states[n("nudge")] = self._task(call, result=None, next_=n("wait"))
         choices.append(
             {"Variable": "$.polls.n", "NumericGreaterThanEquals": polls, "Next": n("timed out")}
@@ -612,29 +642,75 @@ class _Builder:
     def _probe(self, probe: Probe, *, next_: str) -> dict[str, Any]:
         task = self._task(probe.call, result="$.probe", next_=next_)
         if probe.select:
-            task["ResultSelector"] = {f"{k}.$": v for k, v in probe.select.items()}
+            task["ResultSelector"] = {
+                f"{k}.$": self._answer_path(task, v) for k, v in probe.select.items()
+            }
         return task
+
+    def _root(self, task: dict[str, Any], base: str) -> str:
+        """Where a task with ``ResultPath: base`` left the answer its rules read: a proxied
+        call's answer is the ``Payload`` of the function's result, unless a ResultSelector
+        already picked from it."""
+        proxied = self._proxied(task) and "ResultSelector" not in task
+        return f"{base}.Payload" if proxied else base
+
+    def _answer_path(self, task: dict[str, Any], path: str) -> str:
+        """``path`` (or an intrinsic's paths) into the answer of ``task``."""
+        return _under_payload(path) if self._proxied(task) else path
+
+    def _proxied(self, task: dict[str, Any]) -> bool:
+        return task.get("Resource") == PROXY_RESOURCE and task["Parameters"].get(
+            "FunctionName"
+        ) == proxy_name(self.target.app)
 
     def _task(self, call: SdkCall, *, result: str | None, next_: str) -> dict[str, Any]:
         region = call.region or self.target.region
+        role = self.target.roles.get("primary" if call.side == "global" else call.side)
+        if region != self.target.region:
+            return self._through_proxy(call, region, role, result=result, next_=next_)
         integration = "" if call.integration == "optimized" else "aws-sdk:"
-        if region == self.target.region:
-            resource = f"arn:aws:states:::{integration}{call.service}:{call.action}"
-        else:
-            self.cross_region.add(f"{call.service}:{call.action} in {region}")
-            resource = f"arn:aws:states:{region}::{integration}{call.service}:{call.action}"
         task: dict[str, Any] = {
             "Type": "Task",
-            "Resource": resource,
+            "Resource": f"arn:aws:states:::{integration}{call.service}:{call.action}",
             "Parameters": call.parameters,
             "ResultPath": result,
             "Retry": [_throttle_retry(call.service)],
             "Next": next_,
         }
-        role = self.target.roles.get("primary" if call.side == "global" else call.side)
         if role:
             task["Credentials"] = {"RoleArn": role}
         return task
+
+    def _through_proxy(
+        self, call: SdkCall, region: str, role: str | None, *, result: str | None, next_: str
+    ) -> dict[str, Any]:
+        """A call to another Region: Step Functions calls only its own Region, so the task
+        invokes drctl's Region proxy (a Lambda function deployed beside the state machine),
+        which makes the call there and answers as the AWS SDK integration would."""
+        self.cross_region.add(f"{call.service}:{call.action} in {region}")
+        payload: dict[str, Any] = {
+            "Region": region,
+            "Service": call.service,
+            "Action": call.action,
+            "ErrorPrefix": _error_service(call.service),
+            "Parameters": call.parameters,
+        }
+        if call.integration == "optimized":
+            payload["Integration"] = "optimized"
+        if role:
+            payload["RoleArn"] = role  # the proxy assumes it, as Credentials would
+        retry = _throttle_retry(call.service)
+        retry["ErrorEquals"] = [*retry["ErrorEquals"], *LAMBDA_TRANSIENT]
+        return {
+            "Type": "Task",
+            "Comment": f"{call.service}:{call.action} in {region}, through drctl's Region "
+            f"proxy ({CROSS_REGION_DOC})",
+            "Resource": PROXY_RESOURCE,
+            "Parameters": {"FunctionName": proxy_name(self.target.app), "Payload": payload},
+            "ResultPath": result,
+            "Retry": [retry],
+            "Next": next_,
+        }
 
     @staticmethod
     def _name(step: Step, suffix: str) -> str:
@@ -652,8 +728,20 @@ def state_name(step: Step, suffix: str) -> str:
     return _Builder._name(step, suffix)
 
 
+def _error_service(service: str) -> str:
+    """How Step Functions names ``service`` in an AWS SDK task's errors (``Rds``)."""
+    return _ERROR_SERVICE.get(service, service[:1].upper() + service[1:])
+
+
+def _under_payload(expression: str) -> str:
+    """``expression``'s ``$`` paths read inside ``$.Payload`` (context ``$$`` paths kept)."""
+    if expression == "$":
+        return "$.Payload"
+    return re.sub(r"(?<!\$)\$(?=[.\[])", "$.Payload", expression)
+
+
 def _throttle_retry(service: str) -> dict[str, Any]:
-    svc = _ERROR_SERVICE.get(service, service[:1].upper() + service[1:])
+    svc = _error_service(service)
     return {
         "ErrorEquals": [f"{svc}.{name}" for name in THROTTLING],
         "IntervalSeconds": 2,

@@ -39,10 +39,20 @@ would make an exported definition behave unlike on AWS; this module closes them:
   whole seconds with ``Z``, so ``2026-11-30T09:42:46.967402+00:00`` -- an SDK answer's
   time -- compared as nothing. Here any RFC 3339 timestamp is parsed.
 
+* Regions. "Cross-Region AWS SDK integration and cross-Region AWS resource access aren't
+  available in Step Functions"
+  (https://docs.aws.amazon.com/step-functions/latest/dg/concepts-access-cross-acct-resources.html);
+  moto reads a Region from a service task's ARN (``arn:aws:states:us-east-1::aws-sdk:...``)
+  and calls there. Here such a task fails with ``States.Runtime`` (the wording is the
+  sandbox's, after AWS's "The resource belongs to a different partition from the running
+  execution"), and, as AWS documents for ``States.Runtime``, no ``Retry`` or ``Catch`` takes
+  it -- ``States.ALL`` included -- so the execution fails
+  (https://docs.aws.amazon.com/step-functions/latest/dg/concepts-error-handling.html). drctl's
+  own definitions reach another Region through its Region proxy (a Lambda function).
+
 What the interpreter still does not do is listed in docs/engines.md (IAM is not evaluated;
 aws-sdk error names are ``<service>.<service>Exception`` rather than AWS's
-``<Service>.<Code>Exception``; calls with a Region in the task ARN are honoured, where AWS
-says cross-Region AWS SDK integration is not available).
+``<Service>.<Code>Exception``).
 """
 
 from __future__ import annotations
@@ -208,6 +218,62 @@ def _rfc3339(string: Any) -> datetime.datetime | None:
         return None
 
 
+def _same_region_only(original: Callable[..., Any]) -> Callable[..., Any]:
+    def _eval_runtime_part(self: Any, env: Any) -> Any:
+        region = getattr(self, "_region", None)
+        home = env.aws_execution_details.region
+        if region and region != home:
+            _runtime_failure(
+                env,
+                f"The resource belongs to a different region ({region}) from the running "
+                f"execution ({home}): {self.resource_arn}",
+            )
+        return original(self, env)
+
+    return _eval_runtime_part
+
+
+def _runtime_failure(env: Any, cause: str) -> None:
+    from moto.stepfunctions.parser.api import HistoryEventType, TaskFailedEventDetails
+    from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import (
+        FailureEvent,
+        FailureEventException,
+    )
+    from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name import (
+        StatesErrorName,
+    )
+    from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name_type import (
+        StatesErrorNameType,
+    )
+    from moto.stepfunctions.parser.asl.eval.event.event_detail import EventDetails
+
+    runtime = StatesErrorNameType.StatesRuntime
+    raise FailureEventException(
+        failure_event=FailureEvent(
+            env=env,
+            error_name=StatesErrorName(typ=runtime),
+            event_type=HistoryEventType.TaskFailed,
+            event_details=EventDetails(  # type: ignore[typeddict-item]
+                taskFailedEventDetails=TaskFailedEventDetails(error=runtime.to_name(), cause=cause)
+            ),
+        )
+    )
+
+
+def _uncatchable_runtime(original: Callable[..., Any]) -> Callable[..., Any]:
+    """``ErrorEquals`` never matches ``States.Runtime``: the execution fails."""
+
+    def _eval_body(self: Any, env: Any) -> None:
+        error_name = env.stack[-1]
+        if getattr(error_name, "error_name", None) == "States.Runtime":
+            env.stack.pop()
+            env.stack.append(False)
+            return
+        original(self, env)
+
+    return _eval_body
+
+
 def install() -> None:
     if _patches.active:
         return
@@ -222,6 +288,17 @@ def install() -> None:
     _patches.replace(sdk.StateTaskServiceAwsSdk, "_normalise_parameters", _normalise_parameters)
     _patches.replace(sdk.StateTaskServiceAwsSdk, "_normalise_response", _normalise_response)
     _patches.replace(wait.WaitFunction, "_wait_interval", _wait_interval)
+    from moto.stepfunctions.parser.asl.component.common.error_name import error_equals_decl
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import resource
+
+    service_resource = resource.ServiceResource
+    _patches.replace(
+        service_resource,
+        "_eval_runtime_part",
+        _same_region_only(resource.Resource._eval_runtime_part),
+    )
+    decl = error_equals_decl.ErrorEqualsDecl
+    _patches.replace(decl, "_eval_body", _uncatchable_runtime(decl._eval_body))
     from moto.stepfunctions.parser.asl.component.state.choice.comparison.operator.implementations import (  # noqa: E501
         is_operator,
         timestamp_operators,  # noqa: F401  (loaded now: its extract_json is patched below)

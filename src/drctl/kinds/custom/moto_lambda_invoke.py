@@ -22,15 +22,27 @@ from its environment variables, the sandbox's stand-in for code:
 * ``DRCTL_SANDBOX_PARAMETER`` + ``DRCTL_SANDBOX_EXPECT``: it returns ``true`` when the parameter
   holds that value, else ``false`` (a check or verify function);
 * anything else returns ``null``, as a handler without a return statement does.
+
+One function's code does run: drctl's Region proxy (handler
+``drctl_region_proxy.handler``, :mod:`drctl.aws.region_proxy`), through which an exported
+state machine calls other Regions. Its deployed package is read back from the function and
+run in-process, with clients that reach the sandbox (as moto's Step Functions tasks' do): the
+code AWS would run is the code tested. An exception it raises is reported under its class
+name (``errorType``), as Lambda's Python runtime does.
 """
 
 from __future__ import annotations
 
 import base64
+import functools
+import io
 import json
+import types
 import uuid
+import zipfile
 from typing import Any
 
+from drctl.aws import region_proxy
 from drctl.kinds.sandboxing import PatchSet
 
 __all__ = ["install", "is_installed", "uninstall"]
@@ -62,6 +74,49 @@ def behave(fn: Any, event: Any) -> tuple[Any, str | None, list[str]]:
     return current == expected, None, [f"{parameter} is {current!r}, want {expected!r}"]
 
 
+def _run_region_proxy(fn: Any, event: Any) -> tuple[Any, str | None, str, list[str]]:
+    """(answer, error message or None, error type, printed lines) of the proxy's deployed
+    code handling ``event``."""
+    module = _deployed_module(bytes(fn.code_bytes))
+    try:
+        return module.call(event, _sandbox_client), None, "", [f"called {_what(event)}"]
+    except Exception as exc:
+        return None, str(exc), type(exc).__name__, [f"{_what(event)}: {exc}"]
+
+
+def _what(event: Any) -> str:
+    if not isinstance(event, dict):
+        return "?"
+    return f"{event.get('Service')}:{event.get('Action')} in {event.get('Region')}"
+
+
+@functools.cache
+def _deployed_module(package: bytes) -> types.ModuleType:
+    """The proxy module as deployed (its package's ``drctl_region_proxy.py``)."""
+    with zipfile.ZipFile(io.BytesIO(package)) as archive:
+        source = archive.read(region_proxy.HANDLER.split(".")[0] + ".py")
+    module = types.ModuleType("drctl_region_proxy")
+    exec(compile(source, "drctl_region_proxy.py", "exec"), module.__dict__)
+    return module
+
+
+def _sandbox_client(
+    service: str, region: str, credentials: dict[str, str] | None, endpoint: str | None
+) -> Any:
+    """A client as the proxy makes one, that reaches the sandbox: intercepted in-process,
+    or sent to the moto server this runs in (the way moto's own Step Functions tasks are)."""
+    import boto3
+    from botocore.config import Config
+    from moto.core.models import botocore_stubber
+    from moto.settings import moto_server_port
+
+    keys = credentials or {"aws_access_key_id": "ak", "aws_secret_access_key": "sk"}
+    if not botocore_stubber.enabled:
+        endpoint = f"http://localhost:{moto_server_port()}"
+    config = Config(retries={"total_max_attempts": 1}, connect_timeout=5, read_timeout=30)
+    return boto3.client(service, region_name=region, endpoint_url=endpoint, config=config, **keys)
+
+
 def _invoke(
     backend: Any,
     function_name: str,
@@ -80,7 +135,11 @@ def _invoke(
             "InvalidRequestContentException", "Could not parse request body into json"
         ) from None
     request_id = str(uuid.uuid4())
-    value, error, printed = behave(fn, event)
+    error_type = "Exception"
+    if getattr(fn, "handler", None) == region_proxy.HANDLER:
+        value, error, error_type, printed = _run_region_proxy(fn, event)
+    else:
+        value, error, printed = behave(fn, event)
     log = "\n".join(
         [
             f"START RequestId: {request_id} Version: $LATEST",
@@ -92,7 +151,7 @@ def _invoke(
     response_headers["x-amz-executed-version"] = "$LATEST"
     if error is not None:
         response_headers["x-amz-function-error"] = "Unhandled"
-        return json.dumps({"errorMessage": error, "errorType": "Exception"}).encode()
+        return json.dumps({"errorMessage": error, "errorType": error_type}).encode()
     return json.dumps(value).encode()
 
 

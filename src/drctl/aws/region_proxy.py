@@ -1,0 +1,220 @@
+"""drctl's Region proxy: the Lambda function through which a state machine calls another Region.
+
+Step Functions calls AWS services only in the state machine's own Region: "cross-Region AWS
+SDK integration and cross-Region AWS resource access aren't available"
+(https://docs.aws.amazon.com/step-functions/latest/dg/concepts-access-cross-acct-resources.html).
+A failover's state machine runs in the DR Region, yet a planned failover fences the primary
+and a failback acts mostly there. drctl deploys this module, alone, as a Lambda function in
+the DR Region (the way the AWS CDK's ``CallAwsServiceCrossRegion`` task does), and the
+exported definition invokes it for each such call, with the call spelled as an AWS SDK
+integration task would spell it.
+
+The function keeps the integration's contract, so a definition reads a proxied answer with
+the same paths and catches the same errors:
+
+* Names: parameters and answers in Step Functions' PascalCase (the SDK for Java v2's
+  ``DbInstanceIdentifier``, ``DbInstances``: see
+  https://docs.aws.amazon.com/step-functions/latest/dg/supported-services-awssdk.html), bound
+  to and from boto3's names through the service's botocore model; timestamps as RFC 3339
+  strings, as a state's JSON data holds them.
+* Errors: an AWS error is raised as ``<Service>.<Code>Exception`` (``Rds.ThrottlingException``),
+  the integration's naming, which Lambda reports as the task's error name (``errorType``),
+  so a ``Retry`` on throttling matches; a Region that does not answer is
+  ``<Service>.SdkClientException``, as the SDK for Java v2 names a client-side failure.
+* A Lambda function invoked with ``"Integration": "optimized"`` answers as the optimized
+  ``lambda:invoke`` task does: its payload parsed, its error the task's error.
+* Accounts: ``RoleArn`` in the event is assumed first (a plan's ``accounts:`` role), as a
+  task's ``Credentials`` field would be.
+* Endpoints: ``Endpoints`` (a list) sends the call to each in turn until one answers, for
+  APIs served by their own endpoints (the Route 53 ARC cluster's five Regional endpoints).
+
+It imports nothing from drctl (it runs alone in Lambda's Python runtime, which ships boto3),
+and is the code the sandbox runs when a state machine invokes the proxy.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime
+import json
+import re
+from collections.abc import Callable
+from typing import Any
+
+HANDLER = "drctl_region_proxy.handler"  # the module's name in the deployed zip
+# Step Functions' service names (the SDK for Java v2's) -> boto3's, where they differ.
+BOTO_NAMES = {
+    "applicationautoscaling": "application-autoscaling",
+    "eventbridge": "events",
+    "route53recoverycluster": "route53-recovery-cluster",
+    "route53recoverycontrolconfig": "route53-recovery-control-config",
+    "sfn": "stepfunctions",
+}
+# Client-side failures: the call never got an answer (a Region or endpoint that is down).
+_UNANSWERED = (
+    "EndpointConnectionError",
+    "ConnectTimeoutError",
+    "ReadTimeoutError",
+    "ConnectionClosedError",
+)
+_CAMEL = re.compile(r"((?<=[a-z0-9])[A-Z]|(?!^)[A-Z](?=[a-z]))")
+
+# (boto3 service, Region, credentials or None, endpoint URL or None) -> a client
+ClientFactory = Callable[[str, str, dict[str, str] | None, str | None], Any]
+
+
+def sfn_cased(name: str) -> str:
+    """Step Functions' spelling of a botocore member name: ``DBInstances`` -> ``DbInstances``."""
+    snake = _CAMEL.sub(r"_\1", name).replace("__", "_").lower()
+    return "".join(part.title() for part in snake.split("_"))
+
+
+def error_class(name: str) -> type[Exception]:
+    """An exception class named ``name``: Lambda's Python runtime reports a raised
+    exception's class name as ``errorType``, which Step Functions uses as the error name."""
+    return type(name, (Exception,), {})
+
+
+def _to_boto(value: Any, shape: Any) -> Any:
+    """``value`` with its member names bound to ``shape``'s (case and underscores aside)."""
+    if shape is None:
+        return value
+    kind = shape.type_name
+    if kind == "structure" and isinstance(value, dict):
+        members = {sfn_cased(m).lower(): m for m in shape.members}
+        bound: dict[str, Any] = {}
+        for key, item in value.items():
+            member: str = members.get(sfn_cased(str(key)).lower(), str(key))
+            bound[member] = _to_boto(item, shape.members.get(member))
+        return bound
+    if kind == "list" and isinstance(value, list):
+        return [_to_boto(item, shape.member) for item in value]
+    if kind == "map" and isinstance(value, dict):
+        return {k: _to_boto(v, shape.value) for k, v in value.items()}
+    # JSON given where the API takes text or bytes (a Lambda Payload): sent as JSON text.
+    if kind == "string" and not isinstance(value, str):
+        return json.dumps(value, separators=(",", ":"))
+    if kind == "blob" and not isinstance(value, str | bytes):
+        return json.dumps(value, separators=(",", ":")).encode()
+    return value
+
+
+def _to_sfn(value: Any, shape: Any) -> Any:
+    """An answer as Step Functions hands it to a state: its names re-spelled, its times RFC
+    3339 strings, its blobs base64."""
+    if isinstance(value, datetime.datetime):
+        when = value if value.tzinfo else value.replace(tzinfo=datetime.UTC)
+        return when.astimezone(datetime.UTC).isoformat().replace("+00:00", "Z")
+    if isinstance(value, bytes | bytearray):
+        return base64.b64encode(bytes(value)).decode()
+    if hasattr(value, "read"):  # a streaming body
+        return value.read().decode()
+    kind = getattr(shape, "type_name", None)
+    if isinstance(value, dict):
+        if kind == "structure":
+            return {
+                sfn_cased(k): _to_sfn(v, shape.members.get(k))
+                for k, v in value.items()
+                if k != "ResponseMetadata"
+            }
+        inner = shape.value if kind == "map" else None
+        return {k: _to_sfn(v, inner) for k, v in value.items() if k != "ResponseMetadata"}
+    if isinstance(value, list):
+        inner = shape.member if kind == "list" else None
+        return [_to_sfn(item, inner) for item in value]
+    return value
+
+
+def _operation(client: Any, action: str, prefix: str) -> Any:
+    """The botocore operation model of ``action`` (``describeDBInstances``)."""
+    model = client.meta.service_model
+    for name in model.operation_names:
+        if name.lower() == action.lower():
+            return model.operation_model(name)
+    raise error_class(f"{prefix}.UnknownOperationException")(
+        f"{model.service_name} has no action {action!r} in the function's SDK"
+    )
+
+
+def _method(operation_name: str) -> str:
+    return _CAMEL.sub(r"_\1", operation_name).replace("__", "_").lower()
+
+
+def call(event: dict[str, Any], make_client: ClientFactory) -> Any:
+    """Make the call ``event`` describes and answer as the AWS SDK integration would."""
+    service = str(event["Service"])
+    region = str(event["Region"])
+    prefix = str(event.get("ErrorPrefix") or service[:1].upper() + service[1:])
+    boto_name = BOTO_NAMES.get(service, service)
+    credentials = None
+    role = event.get("RoleArn")
+    if role:
+        sts = make_client("sts", region, None, None)
+        answer = sts.assume_role(RoleArn=role, RoleSessionName="drctl-region-proxy")
+        found = answer["Credentials"]
+        credentials = {
+            "aws_access_key_id": found["AccessKeyId"],
+            "aws_secret_access_key": found["SecretAccessKey"],
+            "aws_session_token": found["SessionToken"],
+        }
+    endpoints: list[str | None] = list(event.get("Endpoints") or [None])
+    last: Exception | None = None
+    for endpoint in endpoints:
+        client = make_client(boto_name, region, credentials, endpoint)
+        operation = _operation(client, str(event["Action"]), prefix)
+        parameters = _to_boto(event.get("Parameters") or {}, operation.input_shape)
+        try:
+            answer = getattr(client, _method(operation.name))(**parameters)
+        except Exception as exc:
+            last = exc
+            kind = type(exc).__name__
+            if kind in _UNANSWERED:
+                continue  # the next endpoint, if any
+            code = getattr(exc, "response", {}).get("Error", {}).get("Code")
+            if not code:
+                raise
+            name = sfn_cased(str(code))
+            name = name if name.endswith("Exception") else f"{name}Exception"
+            raise error_class(f"{prefix}.{name}")(
+                str(getattr(exc, "response", {}).get("Error", {}).get("Message") or exc)
+            ) from None
+        result = _to_sfn(answer, operation.output_shape)
+        if event.get("Integration") == "optimized" and operation.name == "Invoke":
+            return _as_lambda_task(result)
+        return result
+    where = ", ".join(e for e in endpoints if e) or region
+    raise error_class(f"{prefix}.SdkClientException")(
+        f"{service}:{event['Action']} got no answer from {where}: {last}"
+    )
+
+
+def _as_lambda_task(result: dict[str, Any]) -> dict[str, Any]:
+    """An Invoke answer as the optimized ``lambda:invoke`` task gives it: the payload parsed
+    as JSON, and a function error raised under the function's own error type."""
+    text = result.get("Payload")
+    try:
+        payload = json.loads(text) if text else None
+    except ValueError:
+        payload = text
+    if result.get("FunctionError"):
+        kind = payload.get("errorType") if isinstance(payload, dict) else None
+        message = payload.get("errorMessage") if isinstance(payload, dict) else payload
+        raise error_class(str(kind or "Exception"))(str(message))
+    return {**result, "Payload": payload}
+
+
+def _boto3_client(
+    service: str, region: str, credentials: dict[str, str] | None, endpoint: str | None
+) -> Any:
+    import boto3
+    from botocore.config import Config
+
+    config = Config(connect_timeout=5, read_timeout=30, retries={"mode": "standard"})
+    return boto3.client(
+        service, region_name=region, endpoint_url=endpoint, config=config, **(credentials or {})
+    )
+
+
+def handler(event: dict[str, Any], context: Any) -> Any:
+    """Lambda's entry point."""
+    return call(event, _boto3_client)
