@@ -10,6 +10,7 @@ from typing import Any
 from drctl.engine.context import RunContext
 from drctl.engine.settings import default_settings, make_context
 from drctl.kinds import global_cluster
+from drctl.kinds.arc_routing_control import api as arc
 from drctl.kinds.aurora_global import api as aurora
 from drctl.kinds.autoscaling_group import api as asg
 from drctl.kinds.documentdb_global import api as docdb
@@ -62,6 +63,28 @@ def _route53_record(ctx: RunContext, res: Any) -> dict[str, Any]:
         "disabled": bool(config.get("Disabled")),
         "served": served,
     }
+
+
+def _arc_routing_control(ctx: RunContext, res: Any) -> dict[str, Any]:
+    """Each routing control's state, read on the cluster's data plane (the first endpoint
+    that answers), and the record's answer."""
+    config = ctx.sessions.client(arc.CONFIG_SERVICE, arc.CONFIG_REGION, "global")
+    cluster = arc.find_cluster(config, res.cluster)
+    assert cluster is not None, res.cluster
+    endpoints = [(str(e["Region"]), str(e["Endpoint"])) for e in cluster["ClusterEndpoints"]]
+    panel = arc.find_control_panel(config, cluster["ClusterArn"], res.control_panel)
+    assert panel is not None, res.control_panel
+    states = {}
+    for ref in (res.primary_control, res.dr_control):
+        control = arc.find_routing_control(config, panel["ControlPanelArn"], ref)
+        assert control is not None, ref
+        arn = str(control["RoutingControlArn"])
+        states[ref], _, _ = arc.on_any_endpoint(
+            endpoints,
+            lambda region, url: ctx.sessions.endpoint_client(arc.CLUSTER_SERVICE, region, url),
+            lambda cluster_client, arn=arn: arc.control_state(cluster_client, arn),
+        )
+    return states
 
 
 def _s3_bucket(ctx: RunContext, res: Any) -> dict[str, Any]:
@@ -260,6 +283,7 @@ def _manual(ctx: RunContext, res: Any) -> None:
 
 
 _READERS = {
+    "arc-routing-control": _arc_routing_control,
     "aurora-global": _global_cluster,
     "backup-vault": _backup_vault,
     "custom": _custom,

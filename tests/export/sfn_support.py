@@ -111,18 +111,18 @@ def machine(document: dict[str, Any], region: str, name: str = "drctl") -> str:
 
 def proxy_functions(document: dict[str, Any]) -> set[str]:
     """The Region proxy functions ``document``'s tasks invoke."""
+    return {str(state["Parameters"]["FunctionName"]) for state in _proxy_states(document["States"])}
+
+
+def _proxy_states(states: dict[str, Any]) -> list[dict[str, Any]]:
     from drctl.export.stepfunctions import proxied_call
 
-    found: set[str] = set()
-
-    def scan(states: dict[str, Any]) -> None:
-        for state in states.values():
-            for branch in state.get("Branches", []):
-                scan(branch["States"])
-            if proxied_call(state) is not None:
-                found.add(str(state["Parameters"]["FunctionName"]))
-
-    scan(document["States"])
+    found: list[dict[str, Any]] = []
+    for state in states.values():
+        for branch in state.get("Branches", []):
+            found.extend(_proxy_states(branch["States"]))
+        if proxied_call(state) is not None:
+            found.append(state)
     return found
 
 

@@ -107,9 +107,9 @@ def test_deploy_asks_and_a_refusal_changes_nothing(monkeypatch: pytest.MonkeyPat
 
 
 def test_a_plan_that_cannot_run_there_is_not_deployed() -> None:
-    plan = REPO / "examples" / "ecommerce-warm-standby-arc.yaml"
+    plan = REPO / "examples" / "payments-custom-steps.yaml"
     with sfn_support.sandbox(plan):
         result = invoke("deploy", "stepfunctions", "--plan", str(plan), "--yes")
         assert result.exit_code == 2
-        assert "api.route-to-dr has no declarative form" in result.stderr
+        assert "settlement-queue.run, tell-on-call.run have no declarative form" in result.stderr
         assert _machines() == []

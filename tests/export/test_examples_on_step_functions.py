@@ -19,10 +19,6 @@ EXAMPLES = REPO / "examples"
 
 # (example, mode) -> what the export refuses, in its own words.
 REFUSED = {
-    ("ecommerce-warm-standby-arc", "planned"): "api.route-to-dr has no declarative form (only "
-    "the CLI engine can run them) -- api.route-to-dr: routing control states are read and set "
-    "only on the cluster's own Regional endpoints",
-    ("ecommerce-warm-standby-arc", "unplanned"): "api.route-to-dr has no declarative form",
     ("organisation", "planned"): "has no failover steps to export",  # export each include
     ("organisation", "unplanned"): "has no failover steps to export",
     ("payments-custom-steps", "planned"): "settlement-queue.run, tell-on-call.run have no "
@@ -33,6 +29,8 @@ REFUSED = {
     ("serverless-warm-standby", "planned"): "order-files.await-sync",
 }
 RUNS = [
+    ("ecommerce-warm-standby-arc", "planned"),
+    ("ecommerce-warm-standby-arc", "unplanned"),
     ("ecommerce-warm-standby", "planned"),
     ("ecommerce-warm-standby", "unplanned"),
     ("full", "planned"),

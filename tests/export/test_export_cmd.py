@@ -62,11 +62,11 @@ def test_export_writes_a_well_formed_definition_and_changes_nothing(tmp_path: Pa
 
 
 def test_export_names_the_steps_only_the_cli_can_run() -> None:
-    plan = REPO / "examples" / "ecommerce-warm-standby-arc.yaml"
+    plan = REPO / "examples" / "payments-custom-steps.yaml"
     with sfn_support.sandbox(plan):
         result = invoke("export", "stepfunctions", "--plan", str(plan), "--action", "failover")
     assert result.exit_code == 2
-    assert "api.route-to-dr has no declarative form" in result.stderr
+    assert "settlement-queue.run, tell-on-call.run have no declarative form" in result.stderr
     assert result.stdout == ""
 
 

@@ -125,3 +125,24 @@ def test_a_task_naming_another_region_fails_the_execution_as_on_aws() -> None:
         assert "caught" not in failed.entered
         cause = next(e for e in failed.history if e["type"] == "ExecutionFailed")
         assert "different region (us-east-1)" in cause["executionFailedEventDetails"]["cause"]
+
+
+def test_arc_routing_controls_move_through_the_proxy_when_an_endpoint_is_down() -> None:
+    """The cluster endpoint in the state machine's Region does not answer: the proxy tries
+    the next one, as AWS asks of routing control callers, and the controls move."""
+    from drctl.sandbox.outages import outages
+    from tests.conftest import REPO
+
+    plan = REPO / "examples" / "ecommerce-warm-standby-arc.yaml"
+    with sfn_support.sandbox(plan) as loaded:
+        outages.add("route53-recovery-cluster@us-west-2")
+        try:
+            execution = sfn_support.run_approving(
+                loaded, mode="unplanned", name="run-1", only=["api"]
+            )
+            refused = outages.refused()
+        finally:
+            outages.clear()
+        assert execution.status == "SUCCEEDED", execution.error
+        assert end_state(loaded.plan)["api"] == {"shop-us-east-1": "Off", "shop-us-west-2": "On"}
+    assert any("route53-recovery-cluster@us-west-2" in str(r) for r in refused), refused

@@ -25,8 +25,14 @@ the same paths and catches the same errors:
   ``lambda:invoke`` task does: its payload parsed, its error the task's error.
 * Accounts: ``RoleArn`` in the event is assumed first (a plan's ``accounts:`` role), as a
   task's ``Credentials`` field would be.
-* Endpoints: ``Endpoints`` (a list) sends the call to each in turn until one answers, for
-  APIs served by their own endpoints (the Route 53 ARC cluster's five Regional endpoints).
+* Endpoints: ``Endpoints`` (a list of ``{"Region", "Url"}``) sends the call to each in turn
+  until one answers, for APIs served by their own endpoints (the Route 53 ARC cluster's five
+  Regional endpoints: "try each endpoint in turn",
+  https://docs.aws.amazon.com/r53recovery/latest/dg/routing-control.update.api.html). An
+  endpoint that does not answer, answers with a server error or says it is temporarily
+  unavailable is skipped; any other error is the call's.
+* Pages: ``"Paginate": true`` answers every page of a listing as one (the integration gives
+  one page; a routing control may be on any).
 
 It imports nothing from drctl (it runs alone in Lambda's Python runtime, which ships boto3),
 and is the code the sandbox runs when a state machine invokes the proxy.
@@ -57,6 +63,9 @@ _UNANSWERED = (
     "ReadTimeoutError",
     "ConnectionClosedError",
 )
+# With several endpoints, answers that say "not here, not now" send the call to the next one;
+# an answer about the request itself (a safety rule, a bad ARN) would be the same elsewhere.
+_TRY_ELSEWHERE = frozenset({"EndpointTemporarilyUnavailableException", "ThrottlingException"})
 _CAMEL = re.compile(r"((?<=[a-z0-9])[A-Z]|(?!^)[A-Z](?=[a-z]))")
 
 # (boto3 service, Region, credentials or None, endpoint URL or None) -> a client
@@ -157,32 +166,40 @@ def call(event: dict[str, Any], make_client: ClientFactory) -> Any:
             "aws_secret_access_key": found["SecretAccessKey"],
             "aws_session_token": found["SessionToken"],
         }
-    endpoints: list[str | None] = list(event.get("Endpoints") or [None])
+    targets = [
+        (str(e.get("Region") or region), e.get("Url")) if isinstance(e, dict) else (region, e)
+        for e in (event.get("Endpoints") or [None])
+    ]
     last: Exception | None = None
-    for endpoint in endpoints:
-        client = make_client(boto_name, region, credentials, endpoint)
+    for where, endpoint in targets:
+        client = make_client(boto_name, where, credentials, endpoint)
         operation = _operation(client, str(event["Action"]), prefix)
         parameters = _to_boto(event.get("Parameters") or {}, operation.input_shape)
+        method = _method(operation.name)
         try:
-            answer = getattr(client, _method(operation.name))(**parameters)
+            if event.get("Paginate") and client.can_paginate(method):
+                answer = client.get_paginator(method).paginate(**parameters).build_full_result()
+            else:
+                answer = getattr(client, method)(**parameters)
         except Exception as exc:
             last = exc
-            kind = type(exc).__name__
-            if kind in _UNANSWERED:
+            if type(exc).__name__ in _UNANSWERED:
                 continue  # the next endpoint, if any
-            code = getattr(exc, "response", {}).get("Error", {}).get("Code")
+            error = getattr(exc, "response", {}).get("Error", {})
+            code = error.get("Code")
             if not code:
                 raise
+            status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")  # type: ignore[attr-defined]
+            if len(targets) > 1 and ((status or 0) >= 500 or code in _TRY_ELSEWHERE):
+                continue  # this endpoint is unavailable; another may answer
             name = sfn_cased(str(code))
             name = name if name.endswith("Exception") else f"{name}Exception"
-            raise error_class(f"{prefix}.{name}")(
-                str(getattr(exc, "response", {}).get("Error", {}).get("Message") or exc)
-            ) from None
+            raise error_class(f"{prefix}.{name}")(str(error.get("Message") or exc)) from None
         result = _to_sfn(answer, operation.output_shape)
         if event.get("Integration") == "optimized" and operation.name == "Invoke":
             return _as_lambda_task(result)
         return result
-    where = ", ".join(e for e in endpoints if e) or region
+    where = ", ".join(f"{r} {u}" if u else r for r, u in targets)
     raise error_class(f"{prefix}.SdkClientException")(
         f"{service}:{event['Action']} got no answer from {where}: {last}"
     )

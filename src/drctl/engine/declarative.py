@@ -27,8 +27,10 @@ class SdkCall:
 
     ``region`` is the Region the call goes to; None means the state machine's own Region (or
     a global service). ``side`` is whose account it acts in (``primary``, ``dr``, or
-    ``global`` for Route 53 and Global Accelerator, which live with the primary side): a plan
-    with ``accounts:`` gets the side's role as the task's ``Credentials``.
+    ``global`` for Route 53 and Global Accelerator, which live with the primary side; ``own``
+    for what the CLI calls with its own credentials whatever the plan's ``accounts:``, such as
+    an ARC cluster): a plan with ``accounts:`` gets the side's role as the task's
+    ``Credentials``.
     ``tolerate_failure`` marks a call whose failure is expected on a rerun (creating what an
     earlier attempt already created): the run goes on, and the next call or the verification
     fails if something really is wrong.
@@ -46,6 +48,11 @@ class SdkCall:
     # Where a run call's answer is kept for later calls (an automation's execution id read
     # by the wait loop, ``"AutomationExecutionId.$": "$.automation.AutomationExecutionId"``).
     result_path: str | None = None
+    # An API served by its own endpoints, (Region, URL) tried in turn (an ARC cluster's): no
+    # AWS SDK task can name an endpoint, so the call goes through drctl's Region proxy.
+    endpoints: tuple[tuple[str, str], ...] = ()
+    # Every page of a listing as one answer (the proxy pages; an SDK task gives one page).
+    paginate: bool = False
 
     @property
     def iam_action(self) -> str:

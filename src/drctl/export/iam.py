@@ -6,10 +6,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from drctl.export.stepfunctions import cross_region_calls, proxied_call
+from drctl.export.stepfunctions import proxied_call, proxied_calls
 
 # aws-sdk service name (the SDK for Java v2's) -> IAM action prefix, where they differ.
-_IAM_PREFIX = {"applicationautoscaling": "application-autoscaling", "eventbridge": "events"}
+_IAM_PREFIX = {
+    "applicationautoscaling": "application-autoscaling",
+    "eventbridge": "events",
+    "route53recoverycluster": "route53-recovery-cluster",
+}
 _SDK = "arn:aws:states:"
 # Actions a call needs beyond its own: a copy created with Tags is also tagged.
 _ALSO = {"rds:CopyDBParameterGroup": ("rds:AddTagsToResource",)}
@@ -49,8 +53,8 @@ def _actions(states: dict[str, Any]) -> Iterator[str]:
 
 
 def uses_proxy(definition: dict[str, Any]) -> bool:
-    """Whether a task of ``definition`` calls another Region through the Region proxy."""
-    return bool(cross_region_calls(definition))
+    """Whether a task of ``definition`` invokes the Region proxy."""
+    return bool(proxied_calls(definition))
 
 
 def role_policy(definition: dict[str, Any], assume: list[str]) -> dict[str, Any]:

@@ -169,7 +169,16 @@ def definition(graph: StepGraph, target: Target) -> dict[str, Any]:
 def cross_region_calls(definition_: dict[str, Any]) -> list[str]:
     """``<state>: <service>:<action> in <region>`` for every task that calls another Region
     than the state machine's, through the Region proxy (see :data:`CROSS_REGION_NOTE`)."""
-    found: list[str] = []
+    return [
+        f"{name}: {call['Service']}:{call['Action']} in {call['Region']}"
+        for name, call in proxied_calls(definition_)
+        if not call.get("Endpoints")  # an ARC cluster's endpoints: not another Region's
+    ]
+
+
+def proxied_calls(definition_: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    """(state name, call) of every task that invokes the Region proxy."""
+    found: list[tuple[str, dict[str, Any]]] = []
 
     def scan(states: dict[str, Any]) -> None:
         for name, state in states.items():
@@ -177,7 +186,7 @@ def cross_region_calls(definition_: dict[str, Any]) -> list[str]:
                 scan(branch["States"])
             call = proxied_call(state)
             if call is not None:
-                found.append(f"{name}: {call['Service']}:{call['Action']} in {call['Region']}")
+                found.append((name, call))
 
     scan(definition_["States"])
     return found
@@ -666,7 +675,7 @@ class _Builder:
     def _task(self, call: SdkCall, *, result: str | None, next_: str) -> dict[str, Any]:
         region = call.region or self.target.region
         role = self.target.roles.get("primary" if call.side == "global" else call.side)
-        if region != self.target.region:
+        if region != self.target.region or call.endpoints or call.paginate:
             return self._through_proxy(call, region, role, result=result, next_=next_)
         integration = "" if call.integration == "optimized" else "aws-sdk:"
         task: dict[str, Any] = {
@@ -684,10 +693,14 @@ class _Builder:
     def _through_proxy(
         self, call: SdkCall, region: str, role: str | None, *, result: str | None, next_: str
     ) -> dict[str, Any]:
-        """A call to another Region: Step Functions calls only its own Region, so the task
-        invokes drctl's Region proxy (a Lambda function deployed beside the state machine),
-        which makes the call there and answers as the AWS SDK integration would."""
-        self.cross_region.add(f"{call.service}:{call.action} in {region}")
+        """A call to another Region (Step Functions calls only its own), to an endpoint of its
+        own (an ARC cluster's) or of every page: the task invokes drctl's Region proxy (a
+        Lambda function deployed beside the state machine), which makes the call and answers
+        as the AWS SDK integration would."""
+        if call.endpoints:
+            region = call.endpoints[0][0]
+        if region != self.target.region:
+            self.cross_region.add(f"{call.service}:{call.action} in {region}")
         payload: dict[str, Any] = {
             "Region": region,
             "Service": call.service,
@@ -697,14 +710,19 @@ class _Builder:
         }
         if call.integration == "optimized":
             payload["Integration"] = "optimized"
+        if call.endpoints:
+            payload["Endpoints"] = [{"Region": r, "Url": u} for r, u in call.endpoints]
+        if call.paginate:
+            payload["Paginate"] = True
         if role:
             payload["RoleArn"] = role  # the proxy assumes it, as Credentials would
         retry = _throttle_retry(call.service)
         retry["ErrorEquals"] = [*retry["ErrorEquals"], *LAMBDA_TRANSIENT]
+        where = "on the cluster's endpoints" if call.endpoints else f"in {region}"
         return {
             "Type": "Task",
-            "Comment": f"{call.service}:{call.action} in {region}, through drctl's Region "
-            f"proxy ({CROSS_REGION_DOC})",
+            "Comment": f"{call.service}:{call.action} {where}, through drctl's Region proxy "
+            f"({CROSS_REGION_DOC})",
             "Resource": PROXY_RESOURCE,
             "Parameters": {"FunctionName": proxy_name(self.target.app), "Payload": payload},
             "ResultPath": result,

@@ -1,5 +1,6 @@
 """Failover and failback by routing control: one ``UpdateRoutingControlStates`` on the cluster's
-data plane, trying its regional endpoints in turn, verified with ``GetRoutingControlState``.
+data plane, trying its regional endpoints in turn, verified with ``GetRoutingControlState``
+(on Step Functions: ``ListRoutingControls``, through drctl's Region proxy).
 
 Both controls change in one call, so an assertion rule that keeps at least one On holds
 throughout (two calls would pass through both-Off, or both-On, in between). Endpoints in the
@@ -11,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from drctl.engine.context import RunContext
-from drctl.engine.declarative import NoDeclarativeForm, SfnStep
+from drctl.engine.declarative import NoDeclarativeForm, Probe, SdkCall, SfnStep, all_of, equals
 from drctl.engine.step import Phase, Precheck, Step, StepOutcome, Verification
 from drctl.kinds.arc_routing_control import api, targets
 from drctl.kinds.steps import aws_step
@@ -112,19 +113,49 @@ def switch_step(res: ArcRoutingControl, ctx: RunContext, *, to: str) -> Step:
         run=run,
         verify=verify,
         poll_seconds=2.0,
-        sfn=_no_declarative_form,
+        sfn=lambda: declarative_form(res, ctx, to=to),
     )
 
 
-ENDPOINT_REASON = (
-    "routing control states are read and set only on the cluster's own Regional endpoints (an "
-    "endpoint URL and its Region, tried in turn: "
-    "https://docs.aws.amazon.com/r53recovery/latest/dg/routing-control.update.api.html), and "
-    "an AWS SDK task has no field for an endpoint URL; a Lambda function that tries the "
-    "cluster endpoints in turn can do it (see docs/engines.md)"
-)
+def declarative_form(res: ArcRoutingControl, ctx: RunContext, *, to: str) -> SfnStep:
+    """The switch on Step Functions: the same one ``UpdateRoutingControlStates`` on the
+    cluster's endpoints in turn, read back with ``ListRoutingControls`` (every page). No AWS
+    SDK task can name an endpoint URL, so these calls go through drctl's Region proxy.
 
+    The ARNs and endpoints are read from the ARC configuration API now, not taken from the
+    last check: a definition outlives the run that exports it."""
+    if ctx.offline:
+        raise NoDeclarativeForm("its routing controls and cluster endpoints are not known offline")
+    found = targets.resolve(res, ctx)
+    endpoints = api.ordered_endpoints(
+        found.endpoints, ctx.region("primary" if to == "dr" else "dr")
+    )
+    serving, idle = (
+        (found.dr_arn, found.primary_arn) if to == "dr" else (found.primary_arn, found.dr_arn)
+    )
+    wanted = {serving: "On", idle: "Off"}
 
-def _no_declarative_form() -> SfnStep | None:
-    """Refused, with why: see :data:`ENDPOINT_REASON`."""
-    raise NoDeclarativeForm(ENDPOINT_REASON)
+    def call(action: str, parameters: dict[str, Any], *, paginate: bool = False) -> SdkCall:
+        return SdkCall(
+            "route53recoverycluster", action, parameters, side="own",
+            endpoints=tuple(endpoints), paginate=paginate,
+        )  # fmt: skip
+
+    def state_of(arn: str) -> str:
+        return f"$.RoutingControls[?(@.RoutingControlArn == '{arn}')].RoutingControlState"
+
+    read = Probe(
+        call("listRoutingControls", {}, paginate=True),
+        all_of(equals("$.serving[0]", wanted[serving]), equals("$.idle[0]", wanted[idle])),
+        select={"serving": state_of(serving), "idle": state_of(idle)},
+    )
+    update = call(
+        "updateRoutingControlStates",
+        {
+            "UpdateRoutingControlStateEntries": [
+                {"RoutingControlArn": arn, "RoutingControlState": state}
+                for arn, state in wanted.items()
+            ]
+        },
+    )
+    return SfnStep(precheck=read, run=(update,), verify=read)

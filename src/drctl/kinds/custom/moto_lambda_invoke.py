@@ -111,7 +111,7 @@ def _sandbox_client(
     from moto.settings import moto_server_port
 
     keys = credentials or {"aws_access_key_id": "ak", "aws_secret_access_key": "sk"}
-    if not botocore_stubber.enabled:
+    if endpoint is None and not botocore_stubber.enabled:
         endpoint = f"http://localhost:{moto_server_port()}"
     config = Config(retries={"total_max_attempts": 1}, connect_timeout=5, read_timeout=30)
     return boto3.client(service, region_name=region, endpoint_url=endpoint, config=config, **keys)
