@@ -6,7 +6,9 @@ the run and of a rerun that finds everything done (what an execution costs).
 
     python benchmarks/engines.py [--json] [--quick]
 
-``--quick`` runs the demo plan, unplanned, only. Nothing is asserted: the figures go to
+Then the failbacks that run there (the resources whose failback has a declarative form, as in
+tests/export/test_failback_on_step_functions.py), each after a CLI failover of the whole
+plan. ``--quick`` runs the demo plan's failover, unplanned, only. Nothing is asserted: the figures go to
 docs/engines.md. Run from the repository root (it reuses the test suite's sandbox helpers).
 """
 
@@ -27,6 +29,8 @@ from _common import report  # noqa: E402  (after the path setup)
 # (example, mode, only): the plans and modes the export runs, as in
 # tests/export/test_examples_on_step_functions.py (payments: its declarative resources).
 CASES: list[tuple[str, str, tuple[str, ...]]] = [
+    ("ecommerce-warm-standby-arc", "planned", ()),
+    ("ecommerce-warm-standby-arc", "unplanned", ()),
     ("ecommerce-warm-standby", "planned", ()),
     ("ecommerce-warm-standby", "unplanned", ()),
     ("full", "planned", ()),
@@ -85,6 +89,56 @@ def measure(path: Path, mode: str, only: tuple[str, ...]) -> dict[str, Any]:
     }
 
 
+def measure_failback(path: Path, mode: str, only: tuple[str, ...]) -> dict[str, Any]:
+    """A CLI failover of the whole plan, then its failback of ``only`` on each engine (each
+    on a fresh sandbox); the failback's figures."""
+    from drctl.engine.run import recorded_by_step
+    from drctl.engine.settings import default_settings
+    from drctl.kinds.sandboxing import aws_time
+    from tests.export import sfn_support
+    from tests.support import run_action
+
+    def failover(loaded: Any, state: Path) -> tuple[Any, list[str]]:
+        manual = [r.name for r in loaded.plan.resources if r.kind == "manual"]
+        settings = default_settings(state_dir=state)
+        done = run_action(loaded, settings, "failover", mode=mode, approve=manual)
+        return done, manual
+
+    with sfn_support.sandbox(path) as loaded, tempfile.TemporaryDirectory() as state:
+        _, manual = failover(loaded, Path(state))
+        settings = default_settings(state_dir=Path(state))
+        aws_start, wall = aws_time.now(), time.perf_counter()
+        record = run_action(
+            loaded, settings, "failback", mode=mode, approve=manual, only=list(only)
+        )
+        cli_wall, cli_aws = time.perf_counter() - wall, _aws_seconds(aws_start)
+    with sfn_support.sandbox(path) as loaded, tempfile.TemporaryDirectory() as state:
+        done, _ = failover(loaded, Path(state))
+        recorded = recorded_by_step(done)
+        aws_start = aws_time.now()
+        first = sfn_support.run_approving(
+            loaded, mode=mode, name="back-1", action="failback", only=only, recorded=recorded
+        )
+        sfn_aws = _aws_seconds(aws_start)
+        again = sfn_support.run_approving(
+            loaded, mode=mode, name="back-2", action="failback", only=only, recorded=recorded
+        )
+    return {
+        "plan": f"{path.stem} (failback)",
+        "mode": mode,
+        "resources": len(only),
+        "cli": record.status,
+        "cli_wall_s": round(cli_wall, 1),
+        "cli_aws_s": round(cli_aws),
+        "sfn": first.status,
+        "transitions": len(first.entered),
+        "sfn_wall_s": round(first.seconds, 1),
+        "sfn_aws_s": round(sfn_aws),
+        "rerun_transitions": len(again.entered),
+        "rerun_wall_s": round(again.seconds, 1),
+    }
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--json", action="store_true")
@@ -102,6 +156,13 @@ def main() -> int:
             else REPO / "examples" / f"{name}.yaml"
         )
         rows.append(measure(path, mode, only))
+    if not args.quick:
+        from tests.export.test_failback_on_step_functions import DECLARATIVE
+
+        for name, resources in sorted(DECLARATIVE.items()):
+            for mode in ("planned", "unplanned"):
+                path = REPO / "examples" / f"{name}.yaml"
+                rows.append(measure_failback(path, mode, tuple(resources)))
     report("failover on both engines (sandbox)", rows, args.json)
     return 0 if all(r["cli"] == "succeeded" and r["sfn"] == "SUCCEEDED" for r in rows) else 1
 
