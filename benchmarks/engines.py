@@ -8,8 +8,9 @@ the run and of a rerun that finds everything done (what an execution costs).
 
 Then the failbacks that run there (the resources whose failback has a declarative form, as in
 tests/export/test_failback_on_step_functions.py), each after a CLI failover of the whole
-plan. ``--quick`` runs the demo plan's failover, unplanned, only. Nothing is asserted: the figures go to
-docs/engines.md. Run from the repository root (it reuses the test suite's sandbox helpers).
+plan. ``--quick`` runs the demo plan's failover, unplanned, only. Nothing is asserted: the
+figures go to docs/engines.md. Run from the repository root (it reuses the test suite's
+sandbox helpers).
 """
 
 from __future__ import annotations
