@@ -202,6 +202,7 @@ def test_export_says_which_tasks_call_another_region(tmp_path: Path) -> None:
         )  # fmt: skip
     assert result.exit_code == 0, result.output
     calls = json.loads(result.stdout)["cross_region_calls"]
+    assert json.loads(result.stdout)["region_proxy"] == "drctl-shop-region-proxy"
     assert calls
     assert all(c.startswith("orders-db.fence-old-primary: ") for c in calls)
     assert "orders-db.fence-old-primary: precheck: rds:describeDBInstances in us-east-1" in calls
@@ -211,3 +212,30 @@ def test_export_says_which_tasks_call_another_region(tmp_path: Path) -> None:
         assert "concepts-access-cross-acct-resources.html" in text
         assert "Region proxy" in text and "drctl deploy stepfunctions" in text
     assert result.stderr.startswith("note: ")
+
+
+def test_the_region_proxy_package_is_written_for_other_deployers(tmp_path: Path) -> None:
+    """Deploying the definition by other means needs the proxy's package: the very bytes
+    ``drctl deploy`` uploads, which hold the module that runs in Lambda."""
+    import zipfile
+
+    from drctl.aws.stepfunctions import proxy_zip
+
+    package = tmp_path / "proxy.zip"
+    with sfn_support.sandbox(Path(DEMO_PLAN)):
+        result = invoke(
+            "export", "stepfunctions", "--plan", str(DEMO_PLAN), "--action", "failover",
+            "--mode", "unplanned", "--out", str(tmp_path / "d.json"),
+            "--proxy-package", str(package),
+        )  # fmt: skip
+        assert result.exit_code == 0, result.output
+        unwritable = invoke(
+            "export", "stepfunctions", "--plan", str(DEMO_PLAN), "--action", "failover",
+            "--mode", "unplanned", "--proxy-package", str(tmp_path / "missing" / "p.zip"),
+        )  # fmt: skip
+    assert package.read_bytes() == proxy_zip()
+    with zipfile.ZipFile(package) as archive:
+        assert archive.namelist() == ["drctl_region_proxy.py"]
+        assert "def handler(" in archive.read("drctl_region_proxy.py").decode()
+    assert unwritable.exit_code == 2
+    assert "cannot write" in unwritable.stderr and "Traceback" not in unwritable.stderr

@@ -11,6 +11,7 @@ import click
 
 from drctl.cli.app import AppContext, pass_app
 from drctl.cli.common import load_single_plan, plan_option, run_settings
+from drctl.errors import UsageError
 
 if TYPE_CHECKING:
     from drctl.engine.graph import StepGraph
@@ -59,6 +60,15 @@ def export() -> None:
     metavar="FILE",
     help="Write the definition to FILE instead of standard output.",
 )
+@click.option(
+    "--proxy-package",
+    "proxy_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    metavar="ZIP",
+    help="Also write the Region proxy's Lambda deployment package to ZIP (for deploying the "
+    "definition by other means than drctl deploy).",
+)
 @pass_app
 def stepfunctions(
     app: AppContext,
@@ -68,6 +78,7 @@ def stepfunctions(
     only: tuple[str, ...],
     from_run: str | None,
     out_file: Path | None,
+    proxy_file: Path | None,
 ) -> None:
     """The Amazon States Language definition that runs PLAN's ACTION on AWS Step Functions.
 
@@ -75,6 +86,8 @@ def stepfunctions(
     parameter group's name. A step that only the CLI engine can run makes the export fail
     (exit 2), naming it.
     """
+    from drctl.aws.stepfunctions import proxy_name, proxy_zip
+    from drctl.export.iam import uses_proxy
     from drctl.export.stepfunctions import cross_region_calls, state_transitions
 
     loaded, graph, document, _ = build_definition(app, plan_path, action, mode, only, from_run)
@@ -89,9 +102,15 @@ def stepfunctions(
         "states": _count_states(document),
         "min_state_transitions": state_transitions(document),
         "cross_region_calls": cross_region_calls(document),
+        "region_proxy": proxy_name(plan.app) if uses_proxy(document) else None,
         "file": str(out_file) if out_file else None,
     }
     warn_cross_region(app, summary["cross_region_calls"])
+    if proxy_file is not None:
+        try:
+            proxy_file.write_bytes(proxy_zip())
+        except OSError as exc:
+            raise UsageError(f"cannot write {proxy_file}: {exc.strerror or exc}") from None
     if out_file is None:
         click.echo(text, nl=False)
         return
