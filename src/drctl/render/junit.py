@@ -1,15 +1,24 @@
 """JUnit XML for CI test reporters (Jenkins, GitLab, GitHub): one testsuite per drill,
 one testcase per check or measurement; failures say observed vs expected.
 
-The element and attribute set is the common subset those reporters read (the
-Ant/Surefire JUnit schema): testsuites > testsuite(name, tests, failures,
-errors, skipped, time, timestamp) > testcase(classname, name, time) with an
-optional failure / error / skipped child and system-out.
+The file is valid under both JUnit schemas reporters are written against: the Jenkins
+xunit plugin's ``junit-10.xsd`` and the strict community schema of Ant's JUnit output
+(windyroad's ``JUnit.xsd``). The strict one sets the shape:
+
+* ``testsuites`` carries no attributes (totals are the suites' sums, which readers add up);
+* each ``testsuite`` has ``id`` (0, 1, ...), ``package``, ``name``, ``timestamp`` (the
+  drill's own start, UTC, no zone), ``hostname``, the counts and ``time``, then in this
+  order ``properties``, its testcases, ``system-out`` and ``system-err`` (always present);
+* a ``testcase`` holds at most one ``failure``, ``error`` or ``skipped`` and nothing else,
+  so what a passing or warning check has to say goes to its suite's ``system-out``, one
+  line per check, prefixed with the check's name.
 """
 
 from __future__ import annotations
 
+import socket
 import xml.etree.ElementTree as ET
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -23,12 +32,23 @@ def _message(case: Case) -> str:
     return "; ".join(parts) or case.status
 
 
-def _testcase(parent: ET.Element, app: str, drill: DrillResult, case: Case) -> None:
+def _stamp(moment: datetime) -> str:
+    """JUnit's timestamp: an xs:dateTime in UTC without a zone or fraction (both schemas)."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
+
+
+def _hostname() -> str:
+    """Where the drills ran; ``localhost`` when the host has no name (the schema's rule)."""
+    return socket.gethostname().strip() or "localhost"
+
+
+def _testcase(parent: ET.Element, app: str, drill: DrillResult, case: Case) -> str | None:
+    """The case's element; returns its line for the suite's system-out, if it has one."""
     element = ET.SubElement(
         parent,
         "testcase",
-        classname=f"drctl.{app}.{drill.name}",
         name=case.name,
+        classname=f"drctl.{app}.{drill.name}",
         time=f"{case.seconds:.3f}",
     )
     if case.status == "fail":
@@ -40,11 +60,13 @@ def _testcase(parent: ET.Element, app: str, drill: DrillResult, case: Case) -> N
     elif case.status == "skipped":
         ET.SubElement(element, "skipped", message=_message(case))
     elif case.detail:
-        out = ET.SubElement(element, "system-out")
-        out.text = ("warning: " if case.status == "warn" else "") + case.detail
+        return f"{case.name}: " + ("warning: " if case.status == "warn" else "") + case.detail
+    return None
 
 
-def _suite(parent: ET.Element, app: str, drill: DrillResult, timestamp: str) -> None:
+def _suite(
+    parent: ET.Element, index: int, app: str, drill: DrillResult, started: datetime, host: str
+) -> None:
     cases = list(drill.cases)
     if drill.status in ("error", "skipped", "refused") and not cases:
         # A refused drill (a safety gate held) did not run: reported as skipped, saying why.
@@ -54,42 +76,43 @@ def _suite(parent: ET.Element, app: str, drill: DrillResult, timestamp: str) -> 
     suite = ET.SubElement(
         parent,
         "testsuite",
+        id=str(index),
+        package=f"drctl.{app}",
         name=drill.name,
+        timestamp=_stamp(drill.started_at or started),  # each drill's own start
+        hostname=host,
         tests=str(len(cases)),
         failures=str(sum(c.status == "fail" for c in cases)),
         errors=str(sum(c.status == "error" for c in cases)),
         skipped=str(sum(c.status == "skipped" for c in cases)),
         time=f"{drill.duration_seconds:.3f}",
-        # Each drill's own start (JUnit's xs:dateTime without a zone, in UTC).
-        timestamp=drill.started_at.strftime("%Y-%m-%dT%H:%M:%S") if drill.started_at else timestamp,
     )
     props = ET.SubElement(suite, "properties")
     for name, value in (("type", drill.type), ("run_id", drill.run_id or "")):
         ET.SubElement(props, "property", name=name, value=value)
     for key, amount in sorted(drill.measured.items()):
         ET.SubElement(props, "property", name=f"measured.{key}", value=str(amount))
-    for case in cases:
-        _testcase(suite, app, drill, case)
+    lines = [line for case in cases if (line := _testcase(suite, app, drill, case))]
+    ET.SubElement(suite, "system-out").text = "\n".join(lines)
+    ET.SubElement(suite, "system-err")
 
 
-def junit_xml(report: Any, timestamp: str) -> bytes:
-    """``report`` is a :class:`drctl.drills.runner.TestReport`."""
-    root = ET.Element("testsuites", name=f"drctl drills: {report.app}")
-    for drill in report.drills:
-        _suite(root, report.app, drill, timestamp)
-    root.set("tests", str(sum(int(s.get("tests", "0")) for s in root)))
-    root.set("failures", str(sum(int(s.get("failures", "0")) for s in root)))
-    root.set("errors", str(sum(int(s.get("errors", "0")) for s in root)))
-    root.set("time", f"{sum(d.duration_seconds for d in report.drills):.3f}")
+def junit_xml(report: Any, started: datetime) -> bytes:
+    """``report`` is a :class:`drctl.drills.runner.TestReport`; ``started`` (when
+    ``drctl test`` began) stands in for a drill that has no start time of its own."""
+    root = ET.Element("testsuites")
+    host = _hostname()
+    for index, drill in enumerate(report.drills):
+        _suite(root, index, report.app, drill, started, host)
     ET.indent(root)
     xml: bytes = ET.tostring(root, encoding="utf-8", xml_declaration=True)
     return xml
 
 
-def write_junit(path: Path, report: Any, timestamp: str) -> None:
+def write_junit(path: Path, report: Any, started: datetime) -> None:
     from drctl.errors import UsageError
 
     try:
-        path.write_bytes(junit_xml(report, timestamp))
+        path.write_bytes(junit_xml(report, started))
     except OSError as exc:
         raise UsageError(f"cannot write the JUnit report {path}: {exc}") from None
