@@ -99,3 +99,20 @@ def test_the_vendored_schemas_are_the_upstream_files() -> None:
     for file in FILES.values():
         digest = hashlib.sha256((SCHEMAS / file).read_bytes()).hexdigest()
         assert f"{digest}  {file}" in readme, file
+
+
+def test_characters_xml_cannot_hold_are_escaped_and_the_file_still_parses(
+    tmp_path: Path, junit_schemas: Any
+) -> None:
+    """An AWS error or a command's output in a check's message may carry terminal colours
+    or a NUL: written as ``\\xNN``, the file stays valid and readable."""
+    drill = DrillResult(
+        "readiness", "checks", duration_seconds=1.0, run_id="run-1", started_at=BEGAN,
+        cases=[Case("db.lag", "fail", detail="\x1b[31mlag\x00 unknown\x1b[0m", seconds=0.5)],
+    ).settle()  # fmt: skip
+    path = tmp_path / "drills.xml"
+    write_junit(path, runner.TestReport("shop", [drill]), BEGAN)
+    assert_valid_junit(junit_schemas, path)
+    [failure] = ET.parse(path).getroot().iter("failure")
+    assert failure.get("message") == "\\x1b[31mlag\\x00 unknown\\x1b[0m"
+    assert [case.name for suite in JUnitXml.fromfile(str(path)) for case in suite] == ["db.lag"]

@@ -16,6 +16,7 @@ xunit plugin's ``junit-10.xsd`` and the strict community schema of Ant's JUnit o
 
 from __future__ import annotations
 
+import re
 import socket
 import xml.etree.ElementTree as ET
 from datetime import UTC, datetime
@@ -104,9 +105,25 @@ def junit_xml(report: Any, started: datetime) -> bytes:
     host = _hostname()
     for index, drill in enumerate(report.drills):
         _suite(root, index, report.app, drill, started, host)
+    for element in root.iter():
+        if element.text:
+            element.text = _xml_safe(element.text)
+        for name, value in element.attrib.items():
+            element.attrib[name] = _xml_safe(value)
     ET.indent(root)
     xml: bytes = ET.tostring(root, encoding="utf-8", xml_declaration=True)
     return xml
+
+
+# Characters XML 1.0 cannot hold at all, escaped or not: an AWS error or a command's output
+# quoted in a check's message may carry them (terminal colours, NULs).
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def _xml_safe(text: str) -> str:
+    """``text`` with what XML 1.0 cannot hold written as ``\\xNN`` (readable, and the file
+    still parses)."""
+    return _NOT_XML.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 
 
 def write_junit(path: Path, report: Any, started: datetime) -> None:
