@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import boto3
@@ -17,7 +17,12 @@ import pytest
 
 from drctl.engine.settings import make_context
 from drctl.kinds.efs_replication import moto_efs_replication as ext
-from drctl.kinds.efs_replication.fence import FENCE_SETTLE_SECONDS, fenced_at
+from drctl.kinds.efs_replication.fence import (
+    FENCE_SETTLE_SECONDS,
+    fenced_at,
+    with_fence,
+    without_fence,
+)
 from drctl.kinds.registry import registry
 from drctl.kinds.sandboxing import aws_time
 from drctl.plan.loader import load_plan_text
@@ -321,6 +326,27 @@ def test_a_rerun_after_a_crash_past_the_fence_keeps_one_fence_and_the_old_policy
     back = run_action(loaded, settings, "failback", from_run=record.run_id)
     assert back.status == "succeeded", [(s.id, s.detail) for s in back.steps]
     assert _policy(primary) == OWN_POLICY
+
+
+def test_the_fence_round_trip_and_its_limit() -> None:
+    """Pure policy arithmetic: a policy (a lone statement too) comes back statement for
+    statement, none comes back as none, and a fence that would pass EFS's 20,000 characters
+    is refused before any call, naming the limit."""
+    from drctl.errors import AwsError
+
+    arn = "arn:aws:elasticfilesystem:us-east-1:123456789012:file-system/fs-0123456789abcdef0"
+    at = datetime(2026, 11, 30, 12, 0, 5, tzinfo=UTC)
+    assert without_fence(with_fence(None, arn, at)) is None
+    assert fenced_at(with_fence(None, arn, at)) == at
+    own = json.dumps(OWN_POLICY)
+    assert json.loads(str(without_fence(with_fence(own, arn, at)))) == OWN_POLICY
+    lone = {"Version": "2012-10-17", "Statement": OWN_POLICY["Statement"][0]}
+    back = json.loads(str(without_fence(with_fence(json.dumps(lone), arn, at))))
+    assert back["Statement"] == [lone["Statement"]]
+    big = {"Statement": [{**OWN_POLICY["Statement"][0], "Sid": f"S{i}"} for i in range(200)]}
+    with pytest.raises(AwsError) as caught:
+        with_fence(json.dumps(big), arn, at)
+    assert "20000" in caught.value.message
 
 
 def test_dry_run_shows_the_fence_call_and_places_none(loaded: Any, tmp_path: Any) -> None:
