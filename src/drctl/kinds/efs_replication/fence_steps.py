@@ -103,12 +103,15 @@ def fence_step(res: EfsReplication, ctx: RunContext) -> Step:
         "anonymous NFS clients), keeping its statements (none: a stand-in for the default "
         "policy's read access), so a later sync holds everything it accepted" + _CAVEAT,
         cli=[
-            f"aws efs describe-file-system-policy --file-system-id {fs} --region {region}",
+            f"aws efs describe-file-system-policy --file-system-id {fs} --query Policy "
+            f"--output text --region {region}  # PolicyNotFound: none, the default policy",
             f"aws efs put-file-system-policy --file-system-id {fs} --policy "
-            '\'{"Version": "2012-10-17", "Statement": [<its statements, or the '
-            f'default\'s stand-in>, {{"Sid": "DrctlWriteFence<time>", "Effect": "Deny", '
-            '"Principal": {"AWS": "*"}, "Action": ["elasticfilesystem:ClientWrite"], '
-            f'"Resource": "<file system ARN>"}}]}}\' --region {region}',
+            f"file://fenced-policy.json --region {region}  # fenced-policy.json: the policy "
+            "read above, every statement kept (none: a statement Sid DrctlDefaultAccess, "
+            'Allow, Principal {"AWS": "*"}, ClientMount and ClientRootAccess), plus Sid '
+            "DrctlWriteFence followed by the UTC time as YYYYMMDDTHHMMSSZ, Effect Deny, "
+            'Principal {"AWS": "*"}, Action elasticfilesystem:ClientWrite, Resource the file '
+            "system ARN",
         ],
         where=f"{res.name} (efs {region})",
         precheck=precheck,
@@ -167,11 +170,14 @@ def lift_step(res: EfsReplication, ctx: RunContext, *, depends_on: list[str]) ->
         "its file system policy without drctl's statements (the policy it had before the "
         "failover), or no policy when it had none",
         cli=[
-            f"aws efs describe-file-system-policy --file-system-id {fs} --region {region}",
-            f"aws efs put-file-system-policy --file-system-id {fs} --policy '<that policy "
-            f"without the DrctlWriteFence* and DrctlDefaultAccess statements>' --region {region}",
+            f"aws efs describe-file-system-policy --file-system-id {fs} --query Policy "
+            f"--output text --region {region}",
+            f"aws efs put-file-system-policy --file-system-id {fs} --policy "
+            f"file://policy-before-fence.json --region {region}  # policy-before-fence.json: "
+            "the policy read above without its DrctlWriteFence... and DrctlDefaultAccess "
+            "statements",
             f"aws efs delete-file-system-policy --file-system-id {fs} --region {region}  "
-            "# instead, when only drctl's statements are left",
+            "# instead, when only those statements are left (it had no policy)",
         ],
         where=f"{res.name} (efs {region})",
         precheck=precheck,

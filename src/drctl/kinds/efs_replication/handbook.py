@@ -82,7 +82,8 @@ def verifications(res: EfsReplication, ctx: RunContext, action: str) -> dict[str
                 _policy(
                     res,
                     ctx,
-                    'a statement `"Sid": "DrctlWriteFence<time>"`, `"Effect": "Deny"`, '
+                    'a statement `"Sid": "DrctlWriteFence…"` (then its UTC time), '
+                    '`"Effect": "Deny"`, '
                     '`"Principal": {"AWS": "*"}`, `"Action": ["elasticfilesystem:ClientWrite"]`, '
                     "after the file system's own statements (or `DrctlDefaultAccess`, standing "
                     "for the default policy, when it had none). It governs NFS clients only; "
