@@ -3,17 +3,22 @@ clock, with a LastReplicatedTimestamp only after its first sync and advancing ev
 while the source's Region answers; the destination is read-only (REPLICATING); deletion from
 either side takes minutes (DELETING) and leaves the destination writeable; the local-only mode
 leaves the other Region's half in ERROR; replication to an existing file system needs its
-overwrite protection DISABLED; calls at the wrong time get AWS's error codes."""
+overwrite protection DISABLED; calls at the wrong time get AWS's error codes. File system
+policies (moto_efs_policy): validated, the lockout safety check, PolicyNotFound for the
+default, DeleteFileSystemPolicy, AWS's codes for unknown or unavailable file systems, and none
+of it answered by a Region that is down."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
 import pytest
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
 
+from drctl.kinds.efs_replication import moto_efs_policy
 from drctl.kinds.efs_replication import moto_efs_replication as ext
 from drctl.sandbox.outages import outages
 from tests.sandbox.conftest import DR_REGION, PRIMARY_REGION, ClientFactory
@@ -199,3 +204,125 @@ def test_a_configuration_over_the_moto_server(server: ClientFactory, aws_clock: 
     aws_clock.advance(ext.DELETING_SECONDS)
     assert _guard(dr, copy) == "ENABLED"
     assert home.describe_file_systems(FileSystemId=source)["FileSystems"][0]["FileSystemId"]
+
+
+DENY_WRITES = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {
+            "Sid": "DrctlWriteFence20261130T120000Z",
+            "Effect": "Deny",
+            "Principal": {"AWS": "*"},
+            "Action": ["elasticfilesystem:ClientWrite"],
+        }
+    ],
+}
+
+
+def _no_policy(client: Any, fs_id: str) -> bool:
+    with pytest.raises(ClientError) as exc:
+        client.describe_file_system_policy(FileSystemId=fs_id)
+    return _code(exc) == "PolicyNotFound"
+
+
+def test_a_policy_is_put_read_back_and_deleted_to_the_default(aws: ClientFactory) -> None:
+    home = aws("efs", PRIMARY_REGION)
+    fs_id = _fs(home, "fenced")
+    assert _no_policy(home, fs_id), "the default policy: PolicyNotFound"
+    home.delete_file_system_policy(FileSystemId=fs_id)  # none to delete: still fine
+    put = home.put_file_system_policy(FileSystemId=fs_id, Policy=json.dumps(DENY_WRITES))
+    assert put["FileSystemId"] == fs_id
+    read = home.describe_file_system_policy(FileSystemId=fs_id)
+    assert json.loads(read["Policy"]) == DENY_WRITES
+    home.delete_file_system_policy(FileSystemId=fs_id)
+    assert _no_policy(home, fs_id)
+
+
+def test_a_malformed_policy_is_refused_and_the_old_one_kept(aws: ClientFactory) -> None:
+    home = aws("efs", PRIMARY_REGION)
+    fs_id = _fs(home, "strict")
+    home.put_file_system_policy(FileSystemId=fs_id, Policy=json.dumps(DENY_WRITES))
+    statement = DENY_WRITES["Statement"][0]
+    bad = [
+        "not json",
+        json.dumps({"Version": "2012-10-17"}),  # no statement
+        json.dumps({"Statement": [{**statement, "Effect": "Maybe"}]}),
+        json.dumps({"Statement": [{k: v for k, v in statement.items() if k != "Principal"}]}),
+        json.dumps({"Statement": [statement] * 200}),  # over the 20,000 characters
+    ]
+    assert len(bad[-1]) > moto_efs_policy.MAX_POLICY_CHARS
+    for policy in bad:
+        with pytest.raises(ClientError) as exc:
+            home.put_file_system_policy(FileSystemId=fs_id, Policy=policy)
+        assert _code(exc) == "InvalidPolicyException", policy[:60]
+    read = home.describe_file_system_policy(FileSystemId=fs_id)
+    assert json.loads(read["Policy"]) == DENY_WRITES
+
+
+def test_the_lockout_safety_check_unless_bypassed(aws: ClientFactory) -> None:
+    home = aws("efs", PRIMARY_REGION)
+    fs_id = _fs(home, "locked")
+    lockout = json.dumps(
+        {
+            "Statement": [
+                {
+                    "Effect": "Deny",
+                    "Principal": {"AWS": "*"},
+                    "Action": "elasticfilesystem:PutFileSystemPolicy",
+                }
+            ]
+        }
+    )
+    with pytest.raises(ClientError) as exc:
+        home.put_file_system_policy(FileSystemId=fs_id, Policy=lockout)
+    assert _code(exc) == "InvalidPolicyException" and "lock" in str(exc.value)
+    assert _no_policy(home, fs_id)
+    home.put_file_system_policy(
+        FileSystemId=fs_id, Policy=lockout, BypassPolicyLockoutSafetyCheck=True
+    )
+    assert home.describe_file_system_policy(FileSystemId=fs_id)["Policy"] == lockout
+
+
+def test_policy_calls_on_an_unknown_or_unavailable_file_system(aws: ClientFactory) -> None:
+    from moto.efs.models import efs_backends
+
+    home = aws("efs", PRIMARY_REGION)
+    policy = json.dumps(DENY_WRITES)
+    for call in (
+        lambda: home.describe_file_system_policy(FileSystemId="fs-0123456789"),
+        lambda: home.put_file_system_policy(FileSystemId="fs-0123456789", Policy=policy),
+        lambda: home.delete_file_system_policy(FileSystemId="fs-0123456789"),
+    ):
+        with pytest.raises(ClientError) as exc:
+            call()
+        assert _code(exc) == "FileSystemNotFound"
+    fs_id = _fs(home, "going")
+    account = home.describe_file_systems(FileSystemId=fs_id)["FileSystems"][0]["OwnerId"]
+    efs_backends[account][PRIMARY_REGION].file_systems_by_id[fs_id].life_cycle_state = "deleting"
+    for call in (
+        lambda: home.put_file_system_policy(FileSystemId=fs_id, Policy=policy),
+        lambda: home.delete_file_system_policy(FileSystemId=fs_id),
+    ):
+        with pytest.raises(ClientError) as exc:
+            call()
+        assert _code(exc) == "IncorrectFileSystemLifeCycleState"
+
+
+def test_a_region_that_is_down_answers_no_policy_call(aws: ClientFactory) -> None:
+    home = aws("efs", PRIMARY_REGION)
+    fs_id = _fs(home, "far")
+    outages.add(PRIMARY_REGION)
+    with pytest.raises((ClientError, BotoCoreError)):
+        home.put_file_system_policy(FileSystemId=fs_id, Policy=json.dumps(DENY_WRITES))
+    assert outages.refused()
+    outages.clear(PRIMARY_REGION)
+    assert _no_policy(home, fs_id), "nothing was put while it was down"
+
+
+def test_policies_over_the_moto_server(server: ClientFactory) -> None:
+    home = server("efs", PRIMARY_REGION)
+    fs_id = _fs(home, "served")
+    home.put_file_system_policy(FileSystemId=fs_id, Policy=json.dumps(DENY_WRITES))
+    assert json.loads(home.describe_file_system_policy(FileSystemId=fs_id)["Policy"])
+    home.delete_file_system_policy(FileSystemId=fs_id)
+    assert _no_policy(home, fs_id)

@@ -95,6 +95,10 @@ CONDITIONAL = {
     "dynamodb:PutItem": "replication canary, and the S3 state backend's lock table",
     "dynamodb:GetItem": "replication canary, and the S3 state backend's lock table",
     "dynamodb:DeleteItem": "replication canary, and the S3 state backend's lock table",
+    "elasticfilesystem:PutFileSystemPolicy": "efs-replication failback: restoring the home "
+    "file system's own policy (one without a policy before the fence gets it deleted)",
+    "elasticfilesystem:DeleteFileSystemPolicy": "efs-replication failback: lifting the fence "
+    "from a file system that had no policy of its own",
     "fis:StopExperiment": "an experiment drill that times out",
     "fis:UpdateExperimentTemplate": "an experiment whose plan definition changed",
     "fis:ListExperiments": "finding an experiment still running",

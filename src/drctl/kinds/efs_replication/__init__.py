@@ -3,10 +3,11 @@
 Readiness: a replication configuration from the primary file system to the DR Region,
 ``ENABLED``, its last sync (``LastReplicatedTimestamp``) within the RPO, both file systems
 encrypted, mount targets for the DR copy, automatic backups noted. Failover deletes the
-replication so the DR copy becomes writeable -- after a sync that follows the writers' stop
-when planned, from DR alone and saying what was lost when the primary's Region is down.
-Failback replicates DR back to the home file system, stops that, and replicates home to DR
-again.
+replication so the DR copy becomes writeable -- when planned, after fencing writes on the
+primary (a file system policy denying ClientWrite) and a sync that completed after the fence;
+from DR alone, unfenced, and saying what was lost when the primary's Region is down.
+Failback replicates DR back to the home file system, stops that, lifts the fence (the home
+file system's own policy back, or none), and replicates home to DR again.
 """
 
 from __future__ import annotations
@@ -33,17 +34,22 @@ class EfsReplicationKind(Kind):
         "check": (*_READ, "elasticfilesystem:DescribeBackupPolicy"),
         "failover": (
             *_READ,
+            "elasticfilesystem:DescribeFileSystemPolicy",
+            "elasticfilesystem:PutFileSystemPolicy",
             "elasticfilesystem:TagResource",
             "elasticfilesystem:DeleteReplicationConfiguration",
         ),
         "failback": (
             *_READ,
+            "elasticfilesystem:DescribeFileSystemPolicy",
+            "elasticfilesystem:PutFileSystemPolicy",
+            "elasticfilesystem:DeleteFileSystemPolicy",
             "elasticfilesystem:UpdateFileSystemProtection",
             "elasticfilesystem:CreateReplicationConfiguration",
             "elasticfilesystem:DeleteReplicationConfiguration",
         ),
     }
-    moto_extensions = ("moto_efs_replication",)
+    moto_extensions = ("moto_efs_replication", "moto_efs_policy")
     lag = staticmethod(checks.lag)
 
     def checks(self, res: Any, ctx: RunContext) -> list[Check]:

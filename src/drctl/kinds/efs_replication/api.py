@@ -1,5 +1,6 @@
 """Every EFS call of the ``efs-replication`` kind: file systems, their replication
-configurations and overwrite protection, and backup policies."""
+configurations and overwrite protection, file system policies (the write fence), and backup
+policies."""
 
 from __future__ import annotations
 
@@ -82,6 +83,28 @@ def backup_status(efs: Any, fs_id: str) -> str:
         if is_not_found(exc, "PolicyNotFound"):
             return "DISABLED"
         raise
+
+
+def file_system_policy(efs: Any, fs_id: str) -> str | None:
+    """The file system's policy (a JSON document), or None when the default policy is in
+    effect: ``DescribeFileSystemPolicy`` then answers ``PolicyNotFound``."""
+    try:
+        return str(efs.describe_file_system_policy(FileSystemId=fs_id)["Policy"])
+    except ClientError as exc:
+        if is_not_found(exc, "PolicyNotFound"):
+            return None
+        raise
+
+
+def put_file_system_policy(efs: Any, fs_id: str, policy: str) -> None:
+    """Replace the file system's policy (the lockout safety check stays on: drctl's
+    policies never deny ``PutFileSystemPolicy``)."""
+    efs.put_file_system_policy(FileSystemId=fs_id, Policy=policy)
+
+
+def delete_file_system_policy(efs: Any, fs_id: str) -> None:
+    """Back to the default policy (full access for any client of a mount target)."""
+    efs.delete_file_system_policy(FileSystemId=fs_id)
 
 
 REPLICA_TAG = "drctl-replica-of"

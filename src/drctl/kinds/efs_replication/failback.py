@@ -12,7 +12,10 @@ system by re-creating the original replication configuration") is, step by step:
    protection and replicate DR to it; wait for the first sync;
 3. ``await-sync-home``: wait for a sync that completes after the writers in DR stopped;
 4. ``stop-replication-home``: delete that configuration; home becomes writeable;
-5. ``replicate-dr``: disable DR's overwrite protection and replicate home to it again, as
+5. ``lift-fence``: restore the home file system's policy as it was before the planned
+   failover's write fence (:mod:`.fence`) -- only now: while it was a destination its clients
+   could not write anyway, and before the DR writers' last sync reached it they must not;
+6. ``replicate-dr``: disable DR's overwrite protection and replicate home to it again, as
    before the failover; wait for the first sync.
 
 After a failover that never happened (or a finished failback) home already replicates to DR:
@@ -23,6 +26,7 @@ from __future__ import annotations
 
 from drctl.engine.context import RunContext
 from drctl.engine.step import Step
+from drctl.kinds.efs_replication.fence_steps import lift_step
 from drctl.kinds.efs_replication.replication import (
     clear_stale_step,
     replicate_step,
@@ -51,7 +55,8 @@ def failback(res: EfsReplication, ctx: RunContext) -> list[Step]:
         res, ctx, source="dr", dest="primary", action="stop-replication-home",
         depends_on=[synced.id],
     )  # fmt: skip
+    lift = lift_step(res, ctx, depends_on=[stop.id])
     back = replicate_step(
-        res, ctx, source="primary", dest="dr", action="replicate-dr", depends_on=[stop.id]
+        res, ctx, source="primary", dest="dr", action="replicate-dr", depends_on=[lift.id]
     )
-    return [stale, home, synced, stop, back]
+    return [stale, home, synced, stop, lift, back]

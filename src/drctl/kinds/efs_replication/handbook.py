@@ -35,6 +35,17 @@ def _writeable(res: EfsReplication, ctx: RunContext, side: str) -> HandCheck:
     )
 
 
+def _policy(res: EfsReplication, ctx: RunContext, good: str) -> HandCheck:
+    fs = id_substitution(res, ctx, "primary")
+    region = ctx.region("primary")
+    return HandCheck(
+        f"the write fence on the {region} file system",
+        f"aws efs describe-file-system-policy --file-system-id {fs} --query Policy "
+        f"--output text --region {region}",
+        good,
+    )
+
+
 def prechecks(res: EfsReplication, ctx: RunContext) -> list[HandCheck]:
     p, d = ctx.region("primary"), ctx.region("dr")
     dr_fs = id_substitution(res, ctx, "dr")
@@ -67,7 +78,28 @@ def verifications(res: EfsReplication, ctx: RunContext, action: str) -> dict[str
     p, d = ctx.region("primary"), ctx.region("dr")
     if action == "failover":
         return {
-            "await-sync": [_link(res, ctx, "dr", "the time is later than when writes stopped")],
+            "fence-writes": [
+                _policy(
+                    res,
+                    ctx,
+                    'a statement `"Sid": "DrctlWriteFence…"` (then its UTC time), '
+                    '`"Effect": "Deny"`, '
+                    '`"Principal": {"AWS": "*"}`, `"Action": ["elasticfilesystem:ClientWrite"]`, '
+                    "after the file system's own statements (or `DrctlDefaultAccess`, standing "
+                    "for the default policy, when it had none). It governs NFS clients only; "
+                    "policy changes take several minutes to take effect, and AWS does not say "
+                    "whether clients already connected lose write access at once: stop the "
+                    "writers too",
+                )
+            ],
+            "await-sync": [
+                _link(
+                    res,
+                    ctx,
+                    "dr",
+                    "the time is later than the fence's time (in its Sid) plus 5 minutes",
+                )
+            ],
             "stop-replication": [_writeable(res, ctx, "dr")],
         }
     return {
@@ -77,5 +109,13 @@ def verifications(res: EfsReplication, ctx: RunContext, action: str) -> dict[str
         "replicate-home": [_link(res, ctx, "primary", f'`["{p}", "ENABLED", <time>]` from {d}')],
         "await-sync-home": [_link(res, ctx, "primary", "the time is later than the DR stop")],
         "stop-replication-home": [_writeable(res, ctx, "primary")],
+        "lift-fence": [
+            _policy(
+                res,
+                ctx,
+                "no `DrctlWriteFence…` or `DrctlDefaultAccess` statement: the policy it had "
+                "before the failover, or PolicyNotFound when it had none",
+            )
+        ],
         "replicate-dr": [_link(res, ctx, "dr", f'`["{d}", "ENABLED", <time>]` from {p}')],
     }

@@ -15,11 +15,12 @@ configuration at most; replicating to an existing file system needs its overwrit
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
 from drctl.engine.context import RunContext
-from drctl.engine.declarative import Probe, SdkCall, SfnStep, equals
+from drctl.engine.declarative import NoDeclarativeForm, Probe, SdkCall, SfnStep, equals
 from drctl.engine.step import Phase, Precheck, Step, StepOutcome, Verification
 from drctl.errors import AwsError
 from drctl.kinds.efs_replication import api
@@ -127,27 +128,39 @@ def sync_step(
     dest: str,
     action: str,
     depends_on: list[str] | None = None,
+    after: tuple[Callable[[], datetime], str] | None = None,
 ) -> Step:
     """Wait until a sync completed after this step began (``LastReplicatedTimestamp`` later
     than its start): everything written before it -- before the writers stopped, when the
-    plan stops them in an earlier phase -- is then in the destination."""
+    plan stops them in an earlier phase -- is then in the destination. ``after``: instead of
+    the step's start, the time a sync must complete after (read when first needed) and what
+    that time is (the write fence plus the time a policy takes to take effect)."""
     ends = Ends(res, ctx, home_answers=True)
     src_region, dst_region = ctx.region(source), ctx.region(dest)
     began: dict[str, datetime] = {}
+    what_since = after[1] if after else "this step began"
+
+    def since() -> datetime:
+        if "at" not in began:
+            began["at"] = after[0]() if after else ctx.clock.now()
+        return began["at"]
 
     def state() -> tuple[bool, str]:
-        since = began.setdefault("at", ctx.clock.now())
+        if after is None:
+            since()  # the step's start, fixed at its first look
         found = ends.link(source, dest, seen_from=dest)
         if found is None or found.status == "DELETING":
             what = "none" if found is None else found.text()
             return True, f"no replication {src_region} to {dst_region} to wait for ({what})"
         _failed(res, found)
-        last = found.last
-        return (last is not None and last > since), f"{found.text()} (waiting since {stamp(since)})"
+        last, at = found.last, since()
+        return (last is not None and last > at), (
+            f"{found.text()} (waiting for a sync completed after {stamp(at)}: {what_since})"
+        )
 
     def precheck() -> Precheck:
         done, text = state()
-        return Precheck(done, text, "a sync completed after this step began")
+        return Precheck(done, text, f"a sync completed after {what_since}")
 
     def verify() -> Verification:
         done, text = state()
@@ -160,8 +173,7 @@ def sync_step(
         action=action,
         phase=Phase.DATA,
         description=f"Wait until EFS replication {src_region} to {dst_region} completes a sync "
-        "that began after writes stopped (LastReplicatedTimestamp later than this step's "
-        "start), so nothing written before is lost",
+        f"after {what_since} (LastReplicatedTimestamp later), so nothing written before is lost",
         cli=[
             f"aws efs describe-replication-configurations --file-system-id {d_id} --query "
             "'Replications[0].Destinations[0].[Status,LastReplicatedTimestamp]' "
@@ -175,6 +187,15 @@ def sync_step(
         timeout_seconds=SYNC_TIMEOUT_SECONDS,
         poll_seconds=30.0,
         depends_on=depends_on,
+        sfn=None if after is None else _no_sync_form,
+    )
+
+
+def _no_sync_form() -> SfnStep | None:
+    raise NoDeclarativeForm(
+        "the wait compares LastReplicatedTimestamp with the time the write fence took effect, "
+        "and the exporter's Choice rules read only the describe call's answer, not a time "
+        "the execution kept"
     )
 
 
@@ -238,9 +259,12 @@ def stop_step(
                 if last
                 else f"it never completed a sync: {dst_region} holds none of {src_region}'s data"
             )
+            data["write_fence"] = "not placed"
             detail = (
                 f"replication deleted in {dst_region} only ({src_region} does not answer; its "
-                f"record is cleared on failback); {loss}"
+                f"record is cleared on failback); {loss}; no write fence was placed on "
+                f"{ends.id(source)} (its Region does not answer): should it come back, its "
+                "clients can write to it, and the failback overwrites what they write"
             )
         else:
             detail = f"replication {src_region} to {dst_region} deleted" + (
@@ -270,7 +294,12 @@ def stop_step(
         description=("Tag the DR copy as the primary's (drctl-replica-of), then d" if tag else "D")
         + f"elete the EFS replication {src_region} to {dst_region} (from {dst_region}"
         f"{', only its record there' if local_only else ''}) and wait until the "
-        f"{dst_region} file system is writeable",
+        f"{dst_region} file system is writeable"
+        + (
+            f"; no write fence on the {src_region} file system: its Region does not answer"
+            if local_only
+            else ""
+        ),
         cli=[
             *tag,
             f"aws efs delete-replication-configuration --source-file-system-id {s_id}{mode} "
