@@ -22,7 +22,7 @@ from drctl.aws.discovery import (
     zone_id_of,
     zone_tags,
 )
-from drctl.plan.draft import DraftResource
+from drctl.plan.draft import GUESSED, DraftField, DraftResource
 
 T = TypeVar("T")
 
@@ -158,6 +158,40 @@ def paired_compute(
         elif p is not None or scope.stack is None:
             pairs.append(ComputePair(p, d, how))
     return pairs
+
+
+def compute_draft(
+    scope: Scope,
+    pair: ComputePair,
+    *,
+    kind: str,
+    name: Callable[[Any], str],
+    what: str,
+    running: str,
+    alone: tuple[int, str],
+    plan_name: str,
+    fields: tuple[DraftField, ...],
+) -> DraftResource:
+    """The draft entry of one DR group or service of ``pair``: ``fields``, then ``desired``
+    (what failover scales it to) guessed from what the primary twin runs now (its ``running``
+    count), else ``alone`` (a value and why) when the DR one stands alone."""
+    assert scope.dr is not None
+    p, d = pair.primary, pair.dr
+    if p is None:
+        desired, why = alone[0], f"{GUESSED}{alone[1]}"
+        notes = (f"found in {scope.dr} only: no {what} in {scope.primary} pairs with it",)
+    else:
+        desired = int(p.get(running, 0))
+        why = f"{GUESSED}what {name(p)} runs in {scope.primary} now"
+        notes = (f"{GUESSED}paired with {name(p)} in {scope.primary} by {pair.how}",)
+    return DraftResource(
+        kind,
+        plan_name,
+        (*fields, DraftField("desired", desired, why)),
+        ((scope.dr, name(d)),) + (((scope.primary, name(p)),) if p else ()),
+        notes,
+        dr_running=int(d.get(running, 0)) > 0,
+    )
 
 
 def zones_in_scope(route53: Any, scope: Scope) -> list[tuple[dict[str, Any], frozenset[str]]]:

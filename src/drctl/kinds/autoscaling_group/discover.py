@@ -10,8 +10,8 @@ from typing import Any
 
 from drctl.aws.discovery import tag_dict
 from drctl.kinds.autoscaling_group import api
-from drctl.kinds.discovery import Found, Scope, paired_compute
-from drctl.plan.draft import GUESSED, DraftField, DraftResource
+from drctl.kinds.discovery import Found, Scope, compute_draft, paired_compute
+from drctl.plan.draft import DraftField
 
 TYPES = ("AWS::AutoScaling::AutoScalingGroup",)
 
@@ -41,23 +41,21 @@ def discover(scope: Scope) -> Found:
         paired_by="name",
     )
     for pair in pairs:
-        p, d, how = pair.primary, pair.dr, pair.how
-        if p is None:
-            desired = int(d.get("MaxSize", 0))
-            why = f"{GUESSED}the DR group's maximum size (no group in {scope.primary} pairs)"
-            notes = (f"found in {dr} only: no Auto Scaling group in {scope.primary} pairs with it",)
-        else:
-            desired = int(p.get("DesiredCapacity", 0))
-            why = f"{GUESSED}what {_name(p)} runs in {scope.primary} now"
-            notes = (f"{GUESSED}paired with {_name(p)} in {scope.primary} by {how}",)
+        d = pair.dr
         found.resources.append(
-            DraftResource(
-                "autoscaling-group",
-                _name(d),
-                (DraftField("dr", _name(d), f"group in {dr}"), DraftField("desired", desired, why)),
-                ((dr, _name(d)),) + (((scope.primary, _name(p)),) if p else ()),
-                notes,
-                dr_running=int(d.get("DesiredCapacity", 0)) > 0,
+            compute_draft(
+                scope,
+                pair,
+                kind="autoscaling-group",
+                name=_name,
+                what="Auto Scaling group",
+                running="DesiredCapacity",
+                alone=(
+                    int(d.get("MaxSize", 0)),
+                    f"the DR group's maximum size (no group in {scope.primary} pairs)",
+                ),
+                plan_name=_name(d),
+                fields=(DraftField("dr", _name(d), f"group in {dr}"),),
             )
         )
     return found

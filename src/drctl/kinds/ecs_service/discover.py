@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from drctl.kinds.discovery import Found, Scope, paired_compute
+from drctl.kinds.discovery import Found, Scope, compute_draft, paired_compute
 from drctl.kinds.ecs_service import api
-from drctl.plan.draft import GUESSED, DraftField, DraftResource
+from drctl.plan.draft import DraftField
 
 TYPES = ("AWS::ECS::Service",)
 
@@ -43,27 +43,24 @@ def discover(scope: Scope) -> Found:
         paired_by="cluster and name",
     )
     for pair in pairs:
-        p, d, how = pair.primary, pair.dr, pair.how
-        if p is None:
-            desired = max(int(d.get("desiredCount", 0)), 1)
-            why = f"{GUESSED}no service in {scope.primary} pairs; set what DR must run"
-            notes = (f"found in {dr} only: no ECS service in {scope.primary} pairs with it",)
-        else:
-            desired = int(p.get("desiredCount", 0))
-            why = f"{GUESSED}what {_name(p)} runs in {scope.primary} now"
-            notes = (f"{GUESSED}paired with {_name(p)} in {scope.primary} by {how}",)
+        d = pair.dr
         found.resources.append(
-            DraftResource(
-                "ecs-service",
-                str(d["serviceName"]),
-                (
+            compute_draft(
+                scope,
+                pair,
+                kind="ecs-service",
+                name=_name,
+                what="ECS service",
+                running="desiredCount",
+                alone=(
+                    max(int(d.get("desiredCount", 0)), 1),
+                    f"no service in {scope.primary} pairs; set what DR must run",
+                ),
+                plan_name=str(d["serviceName"]),
+                fields=(
                     DraftField("cluster", _cluster(d), f"cluster in {dr}"),
                     DraftField("service", str(d["serviceName"])),
-                    DraftField("desired", desired, why),
                 ),
-                ((dr, _name(d)),) + (((scope.primary, _name(p)),) if p else ()),
-                notes,
-                dr_running=int(d.get("desiredCount", 0)) > 0,
             )
         )
     return found
