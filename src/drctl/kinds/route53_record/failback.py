@@ -11,12 +11,12 @@ from __future__ import annotations
 from typing import Any
 
 from drctl.engine.context import RunContext
-from drctl.engine.declarative import Probe, SdkCall, SfnStep, all_of, any_of, negate, present
+from drctl.engine.declarative import Probe, SdkCall, SfnStep
 from drctl.engine.step import Phase, Precheck, Step, StepOutcome, Verification
 from drctl.kinds.route53_record import api
 from drctl.kinds.route53_record.traffic import (
-    MAX_OBSERVATIONS,
     POLL_SECONDS,
+    all_checkers,
     locate_failover,
     primary_health_check_id,
     routing_verdict,
@@ -86,24 +86,6 @@ def restore_traffic_step(res: Route53Record, ctx: RunContext) -> Step:
     )
 
 
-def all_checkers_healthy() -> dict[str, Any]:
-    """Every observation reports ``Success``: stricter than Route 53's own verdict (healthy
-    while more than 18% say so), which a Choice rule cannot compute."""
-    return all_of(
-        present("$.HealthCheckObservations[0]"),
-        *(
-            any_of(
-                negate(present(f"$.HealthCheckObservations[{i}].StatusReport.Status")),
-                {
-                    "Variable": f"$.HealthCheckObservations[{i}].StatusReport.Status",
-                    "StringMatches": "Success*",
-                },
-            )
-            for i in range(MAX_OBSERVATIONS)
-        ),
-    )
-
-
 def _declarative(res: Route53Record, ctx: RunContext) -> SfnStep | None:
     """Restore the PRIMARY's health check (not inverted, enabled), wait until every checker
     reports it healthy (TestDNSAnswer, which the CLI also asks, is left out, as in the
@@ -117,7 +99,7 @@ def _declarative(res: Route53Record, ctx: RunContext) -> SfnStep | None:
     hc_id = str(hc["Id"])
     probe = Probe(
         SdkCall("route53", "getHealthCheckStatus", {"HealthCheckId": hc_id}, side="global"),
-        all_checkers_healthy(),
+        all_checkers("Success"),
     )
     restore = SdkCall(
         "route53",

@@ -249,10 +249,11 @@ def shift_traffic_step(res: Route53Record, ctx: RunContext) -> Step:
 MAX_OBSERVATIONS = 24
 
 
-def all_checkers_failing() -> dict[str, Any]:
-    """Every observation reports ``Failure``: stricter than Route 53's own verdict (healthy
-    while more than 18% say so), and what an inverted check of a healthy endpoint reaches.
-    A Choice rule cannot count, so the rule is written per observation."""
+def all_checkers(status: str) -> dict[str, Any]:
+    """Every observation reports ``status`` (``Failure`` when failing over, ``Success`` when
+    failing back): stricter than Route 53's own verdict (healthy while more than 18% say so),
+    and what an inverted check of a healthy endpoint reaches. A Choice rule cannot count, so
+    the rule is written per observation."""
     return all_of(
         present("$.HealthCheckObservations[0]"),
         *(
@@ -260,7 +261,7 @@ def all_checkers_failing() -> dict[str, Any]:
                 negate(present(f"$.HealthCheckObservations[{i}].StatusReport.Status")),
                 {
                     "Variable": f"$.HealthCheckObservations[{i}].StatusReport.Status",
-                    "StringMatches": "Failure*",
+                    "StringMatches": f"{status}*",
                 },
             )
             for i in range(MAX_OBSERVATIONS)
@@ -281,7 +282,7 @@ def _declarative(res: Route53Record, ctx: RunContext) -> SfnStep | None:
     hc_id = str(hc["Id"])
     probe = Probe(
         SdkCall("route53", "getHealthCheckStatus", {"HealthCheckId": hc_id}, side="global"),
-        all_checkers_failing(),
+        all_checkers("Failure"),
     )
     return SfnStep(
         precheck=probe,
