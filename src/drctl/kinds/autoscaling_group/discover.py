@@ -10,7 +10,7 @@ from typing import Any
 
 from drctl.aws.discovery import tag_dict
 from drctl.kinds.autoscaling_group import api
-from drctl.kinds.discovery import Found, Scope, compute_draft, paired_compute
+from drctl.kinds.discovery import Compute, Scope
 from drctl.plan.draft import DraftField
 
 TYPES = ("AWS::AutoScaling::AutoScalingGroup",)
@@ -25,37 +25,25 @@ def _in_scope(scope: Scope, region: str, group: dict[str, Any]) -> bool:
     return scope.wanted(region, types=TYPES, ids=(_name(group),), tags=tags)
 
 
-def discover(scope: Scope) -> Found:
-    found = Found()
-    if scope.dr is None:
-        return found  # compute says nothing about where data replicates
-    dr = scope.dr
-    pairs = paired_compute(
-        scope,
-        found,
-        api.all_groups(scope.client("autoscaling", scope.primary)),
-        api.all_groups(scope.client("autoscaling", dr)),
-        name=_name,
-        in_scope=_in_scope,
-        what="Auto Scaling group",
-        paired_by="name",
-    )
-    for pair in pairs:
-        d = pair.dr
-        found.resources.append(
-            compute_draft(
-                scope,
-                pair,
-                kind="autoscaling-group",
-                name=_name,
-                what="Auto Scaling group",
-                running="DesiredCapacity",
-                alone=(
-                    int(d.get("MaxSize", 0)),
-                    f"the DR group's maximum size (no group in {scope.primary} pairs)",
-                ),
-                plan_name=_name(d),
-                fields=(DraftField("dr", _name(d), f"group in {dr}"),),
-            )
-        )
-    return found
+def _alone(scope: Scope, group: dict[str, Any]) -> tuple[int, str]:
+    why = f"the DR group's maximum size (no group in {scope.primary} pairs)"
+    return int(group.get("MaxSize", 0)), why
+
+
+def _entry(scope: Scope, group: dict[str, Any]) -> tuple[str, tuple[DraftField, ...]]:
+    return _name(group), (DraftField("dr", _name(group), f"group in {scope.dr}"),)
+
+
+COMPUTE = Compute(
+    kind="autoscaling-group",
+    what="Auto Scaling group",
+    paired_by="name",
+    service="autoscaling",
+    list_all=api.all_groups,
+    name=_name,
+    in_scope=_in_scope,
+    running="DesiredCapacity",
+    alone=_alone,
+    entry=_entry,
+)
+discover = COMPUTE.discover

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from drctl.kinds.discovery import Found, Scope, compute_draft, paired_compute
+from drctl.kinds.discovery import Compute, Scope
 from drctl.kinds.ecs_service import api
 from drctl.plan.draft import DraftField
 
@@ -27,40 +27,27 @@ def _in_scope(scope: Scope, region: str, service: dict[str, Any]) -> bool:
     return scope.wanted(region, types=TYPES, ids=(arn, str(service["serviceName"])), arns=(arn,))
 
 
-def discover(scope: Scope) -> Found:
-    found = Found()
-    if scope.dr is None:
-        return found  # compute says nothing about where data replicates
-    dr = scope.dr
-    pairs = paired_compute(
-        scope,
-        found,
-        api.all_services(scope.client("ecs", scope.primary)),
-        api.all_services(scope.client("ecs", dr)),
-        name=_name,
-        in_scope=_in_scope,
-        what="ECS service",
-        paired_by="cluster and name",
-    )
-    for pair in pairs:
-        d = pair.dr
-        found.resources.append(
-            compute_draft(
-                scope,
-                pair,
-                kind="ecs-service",
-                name=_name,
-                what="ECS service",
-                running="desiredCount",
-                alone=(
-                    max(int(d.get("desiredCount", 0)), 1),
-                    f"no service in {scope.primary} pairs; set what DR must run",
-                ),
-                plan_name=str(d["serviceName"]),
-                fields=(
-                    DraftField("cluster", _cluster(d), f"cluster in {dr}"),
-                    DraftField("service", str(d["serviceName"])),
-                ),
-            )
-        )
-    return found
+def _alone(scope: Scope, service: dict[str, Any]) -> tuple[int, str]:
+    why = f"no service in {scope.primary} pairs; set what DR must run"
+    return max(int(service.get("desiredCount", 0)), 1), why
+
+
+def _entry(scope: Scope, service: dict[str, Any]) -> tuple[str, tuple[DraftField, ...]]:
+    name = str(service["serviceName"])
+    cluster = DraftField("cluster", _cluster(service), f"cluster in {scope.dr}")
+    return name, (cluster, DraftField("service", name))
+
+
+COMPUTE = Compute(
+    kind="ecs-service",
+    what="ECS service",
+    paired_by="cluster and name",
+    service="ecs",
+    list_all=api.all_services,
+    name=_name,
+    in_scope=_in_scope,
+    running="desiredCount",
+    alone=_alone,
+    entry=_entry,
+)
+discover = COMPUTE.discover
