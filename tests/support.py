@@ -18,6 +18,7 @@ from drctl.engine.runs import RunRecord
 from drctl.engine.settings import RunSettings, make_context
 from drctl.engine.step import Check
 from drctl.kinds.registry import registry
+from drctl.plan.loader import LoadedPlan, load_plan_text
 from drctl.plan.models import Plan
 
 
@@ -73,6 +74,18 @@ def build_sandbox(plan: Plan, settings: RunSettings) -> list[str]:
     from drctl.sandbox.builders import SandboxBuilder
 
     return SandboxBuilder(plan, make_context(plan, settings).sessions, settings.clock).build()
+
+
+def build_plan_text(text: str, settings: RunSettings) -> LoadedPlan:
+    """Load the plan ``text`` and build it in the (already started) moto, with AWS time
+    following the run's fake clock: what the sandbox does over minutes (replication,
+    promotions, scaling) then moves as a run sleeps."""
+    from drctl.kinds.sandboxing import aws_time
+
+    aws_time.follow(settings.clock.now)
+    loaded = load_plan_text(text)
+    build_sandbox(loaded.plan, settings)
+    return loaded
 
 
 @dataclass

@@ -14,11 +14,8 @@ import pytest
 
 from drctl.engine.settings import make_context
 from drctl.kinds.dynamodb_table import api, moto_replicas
-from drctl.kinds.sandboxing import aws_time
-from drctl.plan.loader import load_plan_text
-from drctl.sandbox.builders import SandboxBuilder
 from drctl.sandbox.outages import outages
-from tests.support import collect_checks, rpo_gate, run_action
+from tests.support import build_plan_text, collect_checks, rpo_gate, run_action
 
 PLAN = """
 version: 1
@@ -35,11 +32,7 @@ drills:
 
 @pytest.fixture
 def loaded(aws: None, settings: Any) -> Iterator[Any]:
-    aws_time.follow(settings.clock.now)  # replication and replica states follow the run's clock
-    loaded = load_plan_text(PLAN)
-    ctx = make_context(loaded.plan, settings)
-    SandboxBuilder(loaded.plan, ctx.sessions, settings.clock).build()
-    yield loaded
+    yield build_plan_text(PLAN, settings)  # replication and replica states follow the run's clock
     outages.clear()
 
 

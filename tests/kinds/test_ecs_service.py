@@ -11,10 +11,7 @@ import pytest
 
 from drctl.engine.settings import make_context
 from drctl.kinds.ecs_service import moto_deployments, moto_service_scaling
-from drctl.kinds.sandboxing import aws_time
-from drctl.plan.loader import load_plan_text
-from drctl.sandbox.builders import SandboxBuilder
-from tests.support import collect_checks, run_action
+from tests.support import build_plan_text, collect_checks, run_action
 
 PLAN = """
 version: 1
@@ -31,11 +28,7 @@ DIMENSION = "ecs:service:DesiredCount"
 
 @pytest.fixture
 def loaded(aws: None, settings: Any) -> Any:
-    aws_time.follow(settings.clock.now)  # tasks start as the run's fake clock sleeps
-    loaded = load_plan_text(PLAN)
-    ctx = make_context(loaded.plan, settings)
-    SandboxBuilder(loaded.plan, ctx.sessions, settings.clock).build()
-    return loaded
+    return build_plan_text(PLAN, settings)  # tasks start as the run's fake clock sleeps
 
 
 def _service() -> dict[str, Any]:

@@ -13,11 +13,9 @@ import pytest
 
 from drctl.engine.settings import make_context
 from drctl.kinds.elasticache_global import moto_global_datastore as ext
-from drctl.kinds.sandboxing import aws_time
 from drctl.plan.loader import load_plan_text
-from drctl.sandbox.builders import SandboxBuilder
 from drctl.sandbox.outages import outages
-from tests.support import collect_checks, invoke, run_action
+from tests.support import build_plan_text, collect_checks, invoke, run_action
 
 HOME, DR = "us-east-1", "us-west-2"
 PLAN = f"""
@@ -44,11 +42,7 @@ def no_outage_left() -> Iterator[None]:
 
 @pytest.fixture
 def loaded(aws: None, settings: Any) -> Any:
-    aws_time.follow(settings.clock.now)  # the datastore moves as the run's fake clock sleeps
-    loaded = load_plan_text(PLAN)
-    ctx = make_context(loaded.plan, settings)
-    SandboxBuilder(loaded.plan, ctx.sessions, settings.clock).build()
-    return loaded
+    return build_plan_text(PLAN, settings)  # the datastore moves as the run's fake clock sleeps
 
 
 def _ec(region: str) -> Any:

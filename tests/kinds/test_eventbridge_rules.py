@@ -12,12 +12,10 @@ import pytest
 
 from drctl.engine.settings import make_context
 from drctl.errors import PlanError
-from drctl.kinds.sandboxing import aws_time
 from drctl.plan.loader import load_plan_text
 from drctl.plan.models import EventBridgeRules
-from drctl.sandbox.builders import SandboxBuilder
 from drctl.sandbox.outages import outages
-from tests.support import collect_checks, run_action
+from tests.support import build_plan_text, collect_checks, run_action
 
 HOME, DR = "us-east-1", "us-west-2"
 PRIMARY_RULES = ["nightly-report", "sync-orders"]
@@ -46,11 +44,7 @@ def no_outage_left() -> Iterator[None]:
 
 @pytest.fixture
 def loaded(aws: None, settings: Any) -> Any:
-    aws_time.follow(settings.clock.now)
-    loaded = load_plan_text(PLAN)
-    ctx = make_context(loaded.plan, settings)
-    SandboxBuilder(loaded.plan, ctx.sessions, settings.clock).build()
-    return loaded
+    return build_plan_text(PLAN, settings)
 
 
 def _events(region: str) -> Any:

@@ -15,11 +15,8 @@ import pytest
 
 from drctl.engine.settings import make_context
 from drctl.kinds.lambda_function import moto_event_source_states
-from drctl.kinds.sandboxing import aws_time
-from drctl.plan.loader import load_plan_text
-from drctl.sandbox.builders import SandboxBuilder
 from drctl.sandbox.outages import outages
-from tests.support import collect_checks, run_action
+from tests.support import build_plan_text, collect_checks, run_action
 
 HOME, DR = "us-east-1", "us-west-2"
 FUNCTION, ALIAS = "orders-worker", "live"
@@ -47,11 +44,7 @@ def no_outage_left() -> Iterator[None]:
 
 @pytest.fixture
 def loaded(aws: None, settings: Any) -> Any:
-    aws_time.follow(settings.clock.now)  # mappings settle as the run's fake clock sleeps
-    loaded = load_plan_text(PLAN)
-    ctx = make_context(loaded.plan, settings)
-    SandboxBuilder(loaded.plan, ctx.sessions, settings.clock).build()
-    return loaded
+    return build_plan_text(PLAN, settings)  # mappings settle as the run's fake clock sleeps
 
 
 def _lambda(region: str) -> Any:

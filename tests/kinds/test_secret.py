@@ -11,12 +11,9 @@ import boto3
 import pytest
 
 from drctl.engine.settings import make_context
-from drctl.kinds.sandboxing import aws_time
 from drctl.kinds.secret import moto_secret_replication
-from drctl.plan.loader import load_plan_text
-from drctl.sandbox.builders import SandboxBuilder
 from drctl.sandbox.outages import outages
-from tests.support import collect_checks, run_action
+from tests.support import build_plan_text, collect_checks, run_action
 
 HOME, DR = "us-east-1", "us-west-2"
 SECRET = "prod/orders/db"
@@ -40,11 +37,7 @@ def no_outage_left() -> Iterator[None]:
 
 @pytest.fixture
 def loaded(aws: None, settings: Any) -> Any:
-    aws_time.follow(settings.clock.now)  # replication moves as the run's fake clock sleeps
-    loaded = load_plan_text(PLAN)
-    ctx = make_context(loaded.plan, settings)
-    SandboxBuilder(loaded.plan, ctx.sessions, settings.clock).build()
-    return loaded
+    return build_plan_text(PLAN, settings)  # replication moves as the run's fake clock sleeps
 
 
 def _sm(region: str) -> Any:
