@@ -15,7 +15,7 @@ import pytest
 from drctl.engine.settings import make_context
 from drctl.kinds.dynamodb_table import api, moto_replicas
 from drctl.sandbox.outages import outages
-from tests.support import build_plan_text, collect_checks, rpo_gate, run_action
+from tests.support import build_plan_text, collect_checks, rpo_gate, run_action, run_checks
 
 PLAN = """
 version: 1
@@ -36,18 +36,13 @@ def loaded(aws: None, settings: Any) -> Iterator[Any]:
     outages.clear()
 
 
-def _checks(loaded: Any, settings: Any) -> dict[str, Any]:
-    ctx = make_context(loaded.plan, settings)
-    return {c.name: c.run() for c in collect_checks(loaded.plan, ctx)}
-
-
 def _items(region: str) -> list[Any]:
     ddb = boto3.client("dynamodb", region_name=region)
     return list(ddb.scan(TableName="saas-sessions")["Items"])
 
 
 def test_checks_pass_on_the_global_table(loaded: Any, settings: Any) -> None:
-    results = _checks(loaded, settings)
+    results = run_checks(loaded, settings)
     assert {n: r.status.value for n, r in results.items()} == {
         "global-table": "pass",
         "dr-table": "pass",
@@ -101,12 +96,12 @@ def test_checks_fail_without_pitr_or_replica(loaded: Any, settings: Any) -> None
         TableName="saas-sessions",
         PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": False},
     )
-    pitr = _checks(loaded, settings)["pitr"]
+    pitr = run_checks(loaded, settings)["pitr"]
     assert pitr.status.value == "fail" and "eu-west-1" in pitr.detail
     boto3.client("dynamodb", region_name="us-east-1").update_table(
         TableName="saas-sessions", ReplicaUpdates=[{"Delete": {"RegionName": "eu-west-1"}}]
     )
-    results = _checks(loaded, settings)
+    results = run_checks(loaded, settings)
     assert results["global-table"].status.value == "fail"
     assert results["dr-table"].status.value == "fail"
 
