@@ -16,8 +16,9 @@ from drctl.engine.run import Run, RunRequest, step_graph
 from drctl.engine.run import rpo_gate as engine_rpo_gate
 from drctl.engine.runs import RunRecord
 from drctl.engine.settings import RunSettings, make_context
-from drctl.engine.step import Check
+from drctl.engine.step import Check, CheckResult
 from drctl.kinds.registry import registry
+from drctl.plan.loader import LoadedPlan, load_plan_text
 from drctl.plan.models import Plan
 
 
@@ -56,6 +57,19 @@ def collect_checks(plan: Plan, ctx: RunContext, only: Sequence[str] | None = Non
     return [c for r in plan.resources if r.name in names for c in kinds.checks(r, ctx)]
 
 
+def run_checks(
+    loaded: LoadedPlan, settings: RunSettings, only: Sequence[str] | None = None
+) -> dict[str, CheckResult]:
+    """Every check of the plan's (``only``) resources run once, by check name."""
+    ctx = make_context(loaded.plan, settings)
+    return {c.name: c.run() for c in collect_checks(loaded.plan, ctx, only)}
+
+
+def step_statuses(record: RunRecord) -> dict[str, str]:
+    """What became of each step of a run, by step id."""
+    return {s.id: s.status for s in record.steps}
+
+
 def failover_graph(plan: Plan, ctx: RunContext, only: Sequence[str] | None = None) -> StepGraph:
     return step_graph(plan, ctx, registry(), "failover", only)
 
@@ -73,6 +87,18 @@ def build_sandbox(plan: Plan, settings: RunSettings) -> list[str]:
     from drctl.sandbox.builders import SandboxBuilder
 
     return SandboxBuilder(plan, make_context(plan, settings).sessions, settings.clock).build()
+
+
+def build_plan_text(text: str, settings: RunSettings) -> LoadedPlan:
+    """Load the plan ``text`` and build it in the (already started) moto, with AWS time
+    following the run's fake clock: what the sandbox does over minutes (replication,
+    promotions, scaling) then moves as a run sleeps."""
+    from drctl.kinds.sandboxing import aws_time
+
+    aws_time.follow(settings.clock.now)
+    loaded = load_plan_text(text)
+    build_sandbox(loaded.plan, settings)
+    return loaded
 
 
 @dataclass

@@ -8,12 +8,8 @@ from typing import Any
 import boto3
 import pytest
 
-from drctl.engine.settings import make_context
 from drctl.kinds.autoscaling_group import moto_launch
-from drctl.kinds.sandboxing import aws_time
-from drctl.plan.loader import load_plan_text
-from drctl.sandbox.builders import SandboxBuilder
-from tests.support import collect_checks, run_action
+from tests.support import build_plan_text, run_action, run_checks
 
 PLAN = """
 version: 1
@@ -29,11 +25,7 @@ resources:
 
 @pytest.fixture
 def loaded(aws: None, settings: Any) -> Any:
-    aws_time.follow(settings.clock.now)  # instances launch as the run's fake clock sleeps
-    loaded = load_plan_text(PLAN)
-    ctx = make_context(loaded.plan, settings)
-    SandboxBuilder(loaded.plan, ctx.sessions, settings.clock).build()
-    return loaded
+    return build_plan_text(PLAN, settings)  # instances launch as the run's fake clock sleeps
 
 
 def _group() -> dict[str, Any]:
@@ -49,13 +41,8 @@ def _activities() -> list[dict[str, Any]]:
     return [dict(a) for a in found]
 
 
-def _checks(loaded: Any, settings: Any) -> dict[str, Any]:
-    ctx = make_context(loaded.plan, settings)
-    return {c.name: c.run() for c in collect_checks(loaded.plan, ctx)}
-
-
 def test_checks_pass_on_the_pilot_light_group(loaded: Any, settings: Any) -> None:
-    results = _checks(loaded, settings)
+    results = run_checks(loaded, settings)
     assert {n: r.status.value for n, r in results.items()} == {
         "group": "pass",
         "max-size": "pass",
@@ -69,12 +56,12 @@ def test_checks_fail_on_a_group_that_cannot_grow_or_is_missing(loaded: Any, sett
     boto3.client("autoscaling", region_name="us-west-2").update_auto_scaling_group(
         AutoScalingGroupName="web-dr", MaxSize=2
     )
-    room = _checks(loaded, settings)["max-size"]
+    room = run_checks(loaded, settings)["max-size"]
     assert room.status.value == "fail" and room.observed == 2 and room.threshold == 3
     boto3.client("autoscaling", region_name="us-west-2").delete_auto_scaling_group(
         AutoScalingGroupName="web-dr", ForceDelete=True
     )
-    assert "not found" in _checks(loaded, settings)["group"].detail
+    assert "not found" in run_checks(loaded, settings)["group"].detail
 
 
 def _run(loaded: Any, settings: Any, action: str, from_run: str | None) -> Any:
@@ -120,7 +107,7 @@ def test_suspended_launch_fails_the_check_and_the_scale_up_at_once(
     step name the suspended process instead of waiting out the timeout."""
     asg = boto3.client("autoscaling", region_name="us-west-2")
     asg.suspend_processes(AutoScalingGroupName="web-dr", ScalingProcesses=["Launch"])
-    ready = _checks(loaded, settings)["launch-ready"]
+    ready = run_checks(loaded, settings)["launch-ready"]
     assert ready.status.value == "fail" and "suspended processes Launch" in ready.detail
 
     record = _run(loaded, settings, "failover", None)
@@ -142,7 +129,7 @@ def test_a_template_image_missing_in_the_dr_region_is_reported(loaded: Any, sett
         SourceVersion=str(version["VersionNumber"]),
         LaunchTemplateData={"ImageId": "ami-0123456789abcdef0"},
     )
-    ready = _checks(loaded, settings)["launch-ready"]
+    ready = run_checks(loaded, settings)["launch-ready"]
     assert ready.status.value == "fail"
     assert "ami-0123456789abcdef0" in ready.detail and "us-west-2" in ready.detail
     assert image not in ready.detail
@@ -178,7 +165,7 @@ def test_a_failed_launch_fails_the_scale_up_quickly_quoting_aws(
     assert activity["StatusCode"] == "Failed"
     assert activity["StatusMessage"].endswith("Launching EC2 instance failed.")
 
-    ready = _checks(loaded, settings)["launch-ready"]
+    ready = run_checks(loaded, settings)["launch-ready"]
     assert ready.status.value == "warn"
     assert "sufficient t3.micro capacity" in ready.detail
 

@@ -28,6 +28,7 @@ from tests.support import (
     invoke,
     rpo_gate,
     run_action,
+    run_checks,
 )
 
 PLAN = """
@@ -90,11 +91,6 @@ def _sync(arn: str) -> str:
     return str(member["SynchronizationStatus"])
 
 
-def _checks(loaded: Any, settings: Any) -> dict[str, Any]:
-    ctx = make_context(loaded.plan, settings)
-    return {c.name: c.run() for c in collect_checks(loaded.plan, ctx)}
-
-
 def _statuses(record: Any) -> dict[str, str]:
     return {s.action: s.status for s in record.steps}
 
@@ -110,7 +106,7 @@ def test_the_sandbox_is_a_docdb_global_cluster(loaded: Any) -> None:
 
 
 def test_checks_pass_and_the_gate_reads_the_lag(loaded: Any, settings: Any) -> None:
-    results = _checks(loaded, settings)
+    results = run_checks(loaded, settings)
     assert {n: r.status.value for n, r in results.items()} == dict.fromkeys(CHECKS, "pass")
     assert "GlobalClusterReplicationLag" in results["replication-lag"].detail
     ctx = make_context(loaded.plan, settings)
@@ -146,7 +142,7 @@ def test_deletion_protection_off_fails(loaded: Any, settings: Any) -> None:
     _docdb(HOME_REGION).modify_db_cluster(
         DBClusterIdentifier="shop-catalog-us-east-1", DeletionProtection=False
     )
-    results = _checks(loaded, settings)
+    results = run_checks(loaded, settings)
     deletion = results["deletion-protection"]
     assert deletion.status.value == "fail"
     assert "deletion protection is off on shop-catalog-us-east-1" in deletion.detail
@@ -157,7 +153,7 @@ def test_a_global_cluster_on_another_engine_is_not_docdb(aws: None, settings: An
     _docdb(HOME_REGION).create_global_cluster(
         GlobalClusterIdentifier="shop-catalog", Engine="aurora-mysql", StorageEncrypted=True
     )
-    engine = _checks(load_plan_text(PLAN), settings)["engine"]
+    engine = run_checks(load_plan_text(PLAN), settings)["engine"]
     assert engine.status.value == "fail" and "not docdb" in engine.detail
 
 
@@ -175,7 +171,7 @@ def test_planned_switchover_and_failback_twice(
         assert _writer_region() == DR_REGION
         assert glob["Status"] == "available" and not glob.get("FailoverState")
         assert _sync(HOME) == "connected"  # a switchover keeps the old writer in sync
-        assert _checks(loaded, settings)["writer"].status.value == "fail"
+        assert run_checks(loaded, settings)["writer"].status.value == "fail"
 
         again = run_action(loaded, settings, "failover", mode="planned")
         assert _statuses(again) == {"switch-writer": "skipped"}
@@ -190,7 +186,7 @@ def test_planned_switchover_and_failback_twice(
         rerun = run_action(loaded, settings, "failback", from_run=record.run_id)
         assert set(_statuses(rerun).values()) == {"skipped"}
         assert all(s.calls == [] for s in rerun.steps)
-        assert _checks(loaded, settings)["writer"].status.value == "pass"
+        assert run_checks(loaded, settings)["writer"].status.value == "pass"
 
 
 def test_unplanned_failover_with_the_primary_region_down_then_failback_twice(
@@ -239,14 +235,14 @@ def test_unplanned_failover_with_the_primary_region_down_then_failback_twice(
 
         again = run_action(loaded, settings, "failback", from_run=record.run_id)
         assert set(_statuses(again).values()) == {"skipped"}
-        assert _checks(loaded, settings)["writer"].status.value == "pass"
+        assert run_checks(loaded, settings)["writer"].status.value == "pass"
 
 
 def test_a_switchover_across_engine_versions_is_refused_with_both_named(
     aws: None, settings: Any
 ) -> None:
     loaded = _build(settings, versions=("5.0.0", "4.0.0"))
-    ready = _checks(loaded, settings)["switchover-ready"]
+    ready = run_checks(loaded, settings)["switchover-ready"]
     assert ready.status.value == "fail" and "5.0.0" in ready.detail and "4.0.0" in ready.detail
     record = run_action(loaded, settings, "failover", mode="planned")
     assert record.status == "failed"

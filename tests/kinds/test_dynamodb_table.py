@@ -14,11 +14,8 @@ import pytest
 
 from drctl.engine.settings import make_context
 from drctl.kinds.dynamodb_table import api, moto_replicas
-from drctl.kinds.sandboxing import aws_time
-from drctl.plan.loader import load_plan_text
-from drctl.sandbox.builders import SandboxBuilder
 from drctl.sandbox.outages import outages
-from tests.support import collect_checks, rpo_gate, run_action
+from tests.support import build_plan_text, collect_checks, rpo_gate, run_action, run_checks
 
 PLAN = """
 version: 1
@@ -35,17 +32,8 @@ drills:
 
 @pytest.fixture
 def loaded(aws: None, settings: Any) -> Iterator[Any]:
-    aws_time.follow(settings.clock.now)  # replication and replica states follow the run's clock
-    loaded = load_plan_text(PLAN)
-    ctx = make_context(loaded.plan, settings)
-    SandboxBuilder(loaded.plan, ctx.sessions, settings.clock).build()
-    yield loaded
+    yield build_plan_text(PLAN, settings)  # replication and replica states follow the run's clock
     outages.clear()
-
-
-def _checks(loaded: Any, settings: Any) -> dict[str, Any]:
-    ctx = make_context(loaded.plan, settings)
-    return {c.name: c.run() for c in collect_checks(loaded.plan, ctx)}
 
 
 def _items(region: str) -> list[Any]:
@@ -54,7 +42,7 @@ def _items(region: str) -> list[Any]:
 
 
 def test_checks_pass_on_the_global_table(loaded: Any, settings: Any) -> None:
-    results = _checks(loaded, settings)
+    results = run_checks(loaded, settings)
     assert {n: r.status.value for n, r in results.items()} == {
         "global-table": "pass",
         "dr-table": "pass",
@@ -108,12 +96,12 @@ def test_checks_fail_without_pitr_or_replica(loaded: Any, settings: Any) -> None
         TableName="saas-sessions",
         PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": False},
     )
-    pitr = _checks(loaded, settings)["pitr"]
+    pitr = run_checks(loaded, settings)["pitr"]
     assert pitr.status.value == "fail" and "eu-west-1" in pitr.detail
     boto3.client("dynamodb", region_name="us-east-1").update_table(
         TableName="saas-sessions", ReplicaUpdates=[{"Delete": {"RegionName": "eu-west-1"}}]
     )
-    results = _checks(loaded, settings)
+    results = run_checks(loaded, settings)
     assert results["global-table"].status.value == "fail"
     assert results["dr-table"].status.value == "fail"
 

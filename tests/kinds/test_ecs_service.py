@@ -9,12 +9,8 @@ from typing import Any
 import boto3
 import pytest
 
-from drctl.engine.settings import make_context
 from drctl.kinds.ecs_service import moto_deployments, moto_service_scaling
-from drctl.kinds.sandboxing import aws_time
-from drctl.plan.loader import load_plan_text
-from drctl.sandbox.builders import SandboxBuilder
-from tests.support import collect_checks, run_action
+from tests.support import build_plan_text, run_action, run_checks
 
 PLAN = """
 version: 1
@@ -31,11 +27,7 @@ DIMENSION = "ecs:service:DesiredCount"
 
 @pytest.fixture
 def loaded(aws: None, settings: Any) -> Any:
-    aws_time.follow(settings.clock.now)  # tasks start as the run's fake clock sleeps
-    loaded = load_plan_text(PLAN)
-    ctx = make_context(loaded.plan, settings)
-    SandboxBuilder(loaded.plan, ctx.sessions, settings.clock).build()
-    return loaded
+    return build_plan_text(PLAN, settings)  # tasks start as the run's fake clock sleeps
 
 
 def _service() -> dict[str, Any]:
@@ -60,17 +52,12 @@ def _register(**bounds: int) -> None:
     )
 
 
-def _checks(loaded: Any, settings: Any) -> dict[str, Any]:
-    ctx = make_context(loaded.plan, settings)
-    return {c.name: c.run() for c in collect_checks(loaded.plan, ctx)}
-
-
 def _run(loaded: Any, settings: Any, action: str, from_run: str | None) -> Any:
     return run_action(loaded, settings, action, from_run=from_run)
 
 
 def test_checks_pass_then_fail_when_the_service_is_gone(loaded: Any, settings: Any) -> None:
-    results = _checks(loaded, settings)
+    results = run_checks(loaded, settings)
     assert {n: r.status.value for n, r in results.items()} == {
         "cluster": "pass",
         "service": "pass",
@@ -81,7 +68,7 @@ def test_checks_pass_then_fail_when_the_service_is_gone(loaded: Any, settings: A
     boto3.client("ecs", region_name="us-west-2").delete_service(
         cluster="api-dr", service="api", force=True
     )
-    results = _checks(loaded, settings)
+    results = run_checks(loaded, settings)
     assert results["service"].status.value == "fail" and "not active" in results["service"].detail
 
 
@@ -133,7 +120,7 @@ def test_a_maximum_below_the_plan_warns_and_failover_raises_it_and_failback_lowe
     loaded: Any, settings: Any
 ) -> None:
     _register(MinCapacity=1, MaxCapacity=2)
-    bounds = _checks(loaded, settings)["scaling-bounds"]
+    bounds = run_checks(loaded, settings)["scaling-bounds"]
     assert bounds.status.value == "warn"
     assert "MaxCapacity is below the failover's 4 tasks" in bounds.detail
     assert (bounds.observed, bounds.threshold) == (2, 4)
@@ -157,7 +144,7 @@ def test_a_service_without_a_scalable_target_is_scaled_by_its_desired_count_alon
     _scaling().deregister_scalable_target(
         ServiceNamespace="ecs", ResourceId=RESOURCE, ScalableDimension=DIMENSION
     )
-    bounds = _checks(loaded, settings)["scaling-bounds"]
+    bounds = run_checks(loaded, settings)["scaling-bounds"]
     assert bounds.status.value == "pass" and "no Application Auto Scaling target" in bounds.detail
     record = _run(loaded, settings, "failover", None)
     assert record.status == "succeeded"

@@ -13,11 +13,16 @@ import pytest
 
 from drctl.engine.settings import make_context
 from drctl.kinds.elasticache_global import moto_global_datastore as ext
-from drctl.kinds.sandboxing import aws_time
 from drctl.plan.loader import load_plan_text
-from drctl.sandbox.builders import SandboxBuilder
 from drctl.sandbox.outages import outages
-from tests.support import collect_checks, invoke, run_action
+from tests.support import (
+    build_plan_text,
+    collect_checks,
+    invoke,
+    run_action,
+    run_checks,
+    step_statuses,
+)
 
 HOME, DR = "us-east-1", "us-west-2"
 PLAN = f"""
@@ -44,11 +49,7 @@ def no_outage_left() -> Iterator[None]:
 
 @pytest.fixture
 def loaded(aws: None, settings: Any) -> Any:
-    aws_time.follow(settings.clock.now)  # the datastore moves as the run's fake clock sleeps
-    loaded = load_plan_text(PLAN)
-    ctx = make_context(loaded.plan, settings)
-    SandboxBuilder(loaded.plan, ctx.sessions, settings.clock).build()
-    return loaded
+    return build_plan_text(PLAN, settings)  # the datastore moves as the run's fake clock sleeps
 
 
 def _ec(region: str) -> Any:
@@ -72,15 +73,6 @@ def _group(region: str, group: str) -> dict[str, Any]:
     )
 
 
-def _checks(loaded: Any, settings: Any) -> dict[str, Any]:
-    ctx = make_context(loaded.plan, settings)
-    return {c.name: c.run() for c in collect_checks(loaded.plan, ctx)}
-
-
-def _statuses(record: Any) -> dict[str, str]:
-    return {s.id: s.status for s in record.steps}
-
-
 HOME_LEADS = {
     "shop-sessions": ("PRIMARY", "associated"),
     "shop-sessions-dr": ("SECONDARY", "associated"),
@@ -88,7 +80,7 @@ HOME_LEADS = {
 
 
 def test_checks_pass_on_the_sandbox_datastore(loaded: Any, settings: Any) -> None:
-    results = _checks(loaded, settings)
+    results = run_checks(loaded, settings)
     assert {n: r.status.value for n, r in results.items()} == {
         "global-datastore": "pass",
         "primary-member": "pass",
@@ -109,7 +101,7 @@ def test_checks_fail_on_a_lag_over_the_rpo_and_on_a_standalone_dr(
 ) -> None:
     ext.set_lag("shop-sessions-dr", 400.0)
     settings.clock.advance(60)
-    assert _checks(loaded, settings)["replication-lag"].status.value == "fail"
+    assert run_checks(loaded, settings)["replication-lag"].status.value == "fail"
     [glob] = _datastores(DR)
     _ec(DR).disassociate_global_replication_group(
         GlobalReplicationGroupId=glob["GlobalReplicationGroupId"],
@@ -117,7 +109,7 @@ def test_checks_fail_on_a_lag_over_the_rpo_and_on_a_standalone_dr(
         ReplicationGroupRegion=DR,
     )
     settings.clock.advance(ext.DISASSOCIATE_SECONDS)
-    results = _checks(loaded, settings)
+    results = run_checks(loaded, settings)
     assert results["dr-member"].status.value == "fail"
     assert "standalone" in results["dr-member"].detail
     assert results["replication-lag"].status.value == "fail"
@@ -139,7 +131,7 @@ def test_planned_failover_and_failback_swap_the_roles_twice(loaded: Any, setting
     for _ in (1, 2):
         record = run_action(loaded, settings, "failover")
         assert record.status == "succeeded", [(s.id, s.detail) for s in record.steps]
-        assert _statuses(record) == {"sessions.promote-dr": "succeeded"}
+        assert step_statuses(record) == {"sessions.promote-dr": "succeeded"}
         assert [c["operation"] for c in record.steps[0].calls] == ["FailoverGlobalReplicationGroup"]
         assert record.steps[0].duration_seconds is not None
         assert record.steps[0].duration_seconds >= ext.FAILOVER_SECONDS  # modifying first
@@ -150,12 +142,12 @@ def test_planned_failover_and_failback_swap_the_roles_twice(loaded: Any, setting
         info = _group(DR, "shop-sessions-dr")["GlobalReplicationGroupInfo"]
         assert info["GlobalReplicationGroupMemberRole"] == "PRIMARY"
         rerun = run_action(loaded, settings, "failover")
-        assert set(_statuses(rerun).values()) == {"skipped"}
+        assert set(step_statuses(rerun).values()) == {"skipped"}
 
         settings.clock.advance(120)  # the new secondary publishes its lag
         back = run_action(loaded, settings, "failback", from_run=record.run_id)
         assert back.status == "succeeded", [(s.id, s.detail) for s in back.steps]
-        assert _statuses(back) == {
+        assert step_statuses(back) == {
             "sessions.retire-old-datastore": "skipped",
             "sessions.form-datastore": "skipped",
             "sessions.rebuild-home": "skipped",
@@ -163,7 +155,7 @@ def test_planned_failover_and_failback_swap_the_roles_twice(loaded: Any, setting
         }
         assert _roles(HOME) == HOME_LEADS
         again = run_action(loaded, settings, "failback", from_run=record.run_id)
-        assert set(_statuses(again).values()) == {"skipped"}
+        assert set(step_statuses(again).values()) == {"skipped"}
         assert all(s.calls == [] for s in again.steps)
         settings.clock.advance(120)
 
@@ -176,7 +168,7 @@ def test_unplanned_failover_detaches_dr_and_failback_reforms_the_datastore_twice
         settings.clock.advance(120)  # nothing reaches DR meanwhile: what a failover loses
         record = run_action(loaded, settings, "failover", mode="unplanned")
         assert record.status == "succeeded", [(s.id, s.detail) for s in record.steps]
-        assert _statuses(record) == {"sessions.detach-dr": "succeeded"}
+        assert step_statuses(record) == {"sessions.detach-dr": "succeeded"}
         assert [c["operation"] for c in record.steps[0].calls] == [
             "DisassociateGlobalReplicationGroup"
         ]
@@ -185,7 +177,7 @@ def test_unplanned_failover_detaches_dr_and_failback_reforms_the_datastore_twice
         assert lost >= 60, record.steps[0].detail  # the lag grew while home was out
         assert not outages.refused(), "detaching never calls the Region that is down"
         rerun = run_action(loaded, settings, "failover", mode="unplanned")
-        assert set(_statuses(rerun).values()) == {"skipped"}
+        assert set(step_statuses(rerun).values()) == {"skipped"}
         outages.clear()
         dr_group = _group(DR, "shop-sessions-dr")
         assert "GlobalReplicationGroupInfo" not in dr_group and dr_group["Status"] == "available"
@@ -193,7 +185,7 @@ def test_unplanned_failover_detaches_dr_and_failback_reforms_the_datastore_twice
 
         back = run_action(loaded, settings, "failback", from_run=record.run_id)
         assert back.status == "succeeded", [(s.id, s.detail) for s in back.steps]
-        assert _statuses(back) == {
+        assert step_statuses(back) == {
             "sessions.retire-old-datastore": "succeeded",
             "sessions.form-datastore": "succeeded",
             "sessions.rebuild-home": "succeeded",
@@ -211,10 +203,10 @@ def test_unplanned_failover_detaches_dr_and_failback_reforms_the_datastore_twice
         assert glob["GlobalReplicationGroupId"] == f"{ext.region_prefix(DR)}-sessions"
         assert _roles(HOME) == HOME_LEADS
         again = run_action(loaded, settings, "failback", from_run=record.run_id)
-        assert set(_statuses(again).values()) == {"skipped"}
+        assert set(step_statuses(again).values()) == {"skipped"}
         assert all(s.calls == [] for s in again.steps)
         settings.clock.advance(120)
-        assert {r.status.value for r in _checks(loaded, settings).values()} == {"pass"}
+        assert {r.status.value for r in run_checks(loaded, settings).values()} == {"pass"}
 
 
 def test_a_failover_while_the_datastore_is_modifying_is_refused(loaded: Any) -> None:

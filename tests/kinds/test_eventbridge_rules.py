@@ -10,14 +10,11 @@ from typing import Any
 import boto3
 import pytest
 
-from drctl.engine.settings import make_context
 from drctl.errors import PlanError
-from drctl.kinds.sandboxing import aws_time
 from drctl.plan.loader import load_plan_text
 from drctl.plan.models import EventBridgeRules
-from drctl.sandbox.builders import SandboxBuilder
 from drctl.sandbox.outages import outages
-from tests.support import collect_checks, run_action
+from tests.support import build_plan_text, run_action, run_checks, step_statuses
 
 HOME, DR = "us-east-1", "us-west-2"
 PRIMARY_RULES = ["nightly-report", "sync-orders"]
@@ -46,11 +43,7 @@ def no_outage_left() -> Iterator[None]:
 
 @pytest.fixture
 def loaded(aws: None, settings: Any) -> Any:
-    aws_time.follow(settings.clock.now)
-    loaded = load_plan_text(PLAN)
-    ctx = make_context(loaded.plan, settings)
-    SandboxBuilder(loaded.plan, ctx.sessions, settings.clock).build()
-    return loaded
+    return build_plan_text(PLAN, settings)
 
 
 def _events(region: str) -> Any:
@@ -70,17 +63,8 @@ def _serving(side: str) -> None:
     assert _states(off, off_rules) == {"DISABLED"}
 
 
-def _checks(loaded: Any, settings: Any) -> dict[str, Any]:
-    ctx = make_context(loaded.plan, settings)
-    return {c.name: c.run() for c in collect_checks(loaded.plan, ctx)}
-
-
-def _statuses(record: Any) -> dict[str, str]:
-    return {s.id: s.status for s in record.steps}
-
-
 def test_checks_pass_on_the_sandbox(loaded: Any, settings: Any) -> None:
-    results = _checks(loaded, settings)
+    results = run_checks(loaded, settings)
     assert {n: r.status.value for n, r in results.items()} == {
         "rules": "pass",
         "targets": "pass",
@@ -100,7 +84,7 @@ def test_checks_fail_on_a_missing_rule_differing_targets_and_both_sides_on(
         Targets=[{"Id": "other", "Arn": f"arn:aws:sqs:{DR}:123456789012:elsewhere"}],
     )
     dr.enable_rule(Name="nightly-report-dr", EventBusName="orders")
-    results = _checks(loaded, settings)
+    results = run_checks(loaded, settings)
     assert results["targets"].status.value == "fail"
     assert "sync-orders / sync-orders-dr" in results["targets"].detail
     assert results["serving-side"].status.value == "fail"
@@ -108,7 +92,7 @@ def test_checks_fail_on_a_missing_rule_differing_targets_and_both_sides_on(
 
     dr.remove_targets(Rule="nightly-report-dr", EventBusName="orders", Ids=["jobs"])
     dr.delete_rule(Name="nightly-report-dr", EventBusName="orders")
-    missing = _checks(loaded, settings)["rules"]
+    missing = run_checks(loaded, settings)["rules"]
     assert missing.status.value == "fail" and f"nightly-report-dr in {DR}" in missing.detail
 
 
@@ -116,19 +100,19 @@ def test_planned_failover_and_failback_twice(loaded: Any, settings: Any) -> None
     for _ in (1, 2):
         record = run_action(loaded, settings, "failover")
         assert record.status == "succeeded", [(s.id, s.detail) for s in record.steps]
-        assert list(_statuses(record)) == ["jobs.disable-primary", "jobs.enable-dr"]
+        assert list(step_statuses(record)) == ["jobs.disable-primary", "jobs.enable-dr"]
         _serving("dr")
         rerun = run_action(loaded, settings, "failover")
-        assert set(_statuses(rerun).values()) == {"skipped"}
+        assert set(step_statuses(rerun).values()) == {"skipped"}
         assert all(s.calls == [] for s in rerun.steps)
 
         back = run_action(loaded, settings, "failback", from_run=record.run_id)
         assert back.status == "succeeded"
-        assert list(_statuses(back)) == ["jobs.disable-dr", "jobs.enable-primary"]
+        assert list(step_statuses(back)) == ["jobs.disable-dr", "jobs.enable-primary"]
         _serving("primary")
         again = run_action(loaded, settings, "failback", from_run=record.run_id)
-        assert set(_statuses(again).values()) == {"skipped"}
-        assert _checks(loaded, settings)["serving-side"].status.value == "pass"
+        assert set(step_statuses(again).values()) == {"skipped"}
+        assert run_checks(loaded, settings)["serving-side"].status.value == "pass"
 
 
 def test_only_rules_in_the_wrong_state_are_changed(loaded: Any, settings: Any) -> None:
@@ -144,7 +128,10 @@ def test_unplanned_failover_waits_to_disable_the_primary_until_it_is_back(
 ) -> None:
     outages.add(HOME)
     record = run_action(loaded, settings, "failover", mode="unplanned")
-    assert _statuses(record) == {"jobs.enable-dr": "succeeded", "jobs.disable-primary": "waiting"}
+    assert step_statuses(record) == {
+        "jobs.enable-dr": "succeeded",
+        "jobs.disable-primary": "waiting",
+    }
     assert record.status == "waiting"
     waiting = next(s for s in record.steps if s.id == "jobs.disable-primary")
     assert "resume this run" in waiting.detail
@@ -177,7 +164,7 @@ def test_a_missing_primary_rule_fails_the_step_instead_of_waiting(
     home.remove_targets(Rule="sync-orders", EventBusName="orders", Ids=["jobs"])
     home.delete_rule(Name="sync-orders", EventBusName="orders")
     record = run_action(loaded, settings, "failover", mode="unplanned")
-    assert _statuses(record)["jobs.disable-primary"] == "failed"
+    assert step_statuses(record)["jobs.disable-primary"] == "failed"
     failed = next(s for s in record.steps if s.id == "jobs.disable-primary")
     assert "rule sync-orders not found" in failed.detail
     assert _states(DR, DR_RULES) == {"ENABLED"}

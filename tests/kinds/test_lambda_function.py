@@ -13,13 +13,9 @@ from typing import Any
 import boto3
 import pytest
 
-from drctl.engine.settings import make_context
 from drctl.kinds.lambda_function import moto_event_source_states
-from drctl.kinds.sandboxing import aws_time
-from drctl.plan.loader import load_plan_text
-from drctl.sandbox.builders import SandboxBuilder
 from drctl.sandbox.outages import outages
-from tests.support import collect_checks, run_action
+from tests.support import build_plan_text, run_action, run_checks, step_statuses
 
 HOME, DR = "us-east-1", "us-west-2"
 FUNCTION, ALIAS = "orders-worker", "live"
@@ -47,11 +43,7 @@ def no_outage_left() -> Iterator[None]:
 
 @pytest.fixture
 def loaded(aws: None, settings: Any) -> Any:
-    aws_time.follow(settings.clock.now)  # mappings settle as the run's fake clock sleeps
-    loaded = load_plan_text(PLAN)
-    ctx = make_context(loaded.plan, settings)
-    SandboxBuilder(loaded.plan, ctx.sessions, settings.clock).build()
-    return loaded
+    return build_plan_text(PLAN, settings)  # mappings settle as the run's fake clock sleeps
 
 
 def _lambda(region: str) -> Any:
@@ -68,17 +60,8 @@ def _reserved(region: str) -> int | None:
     return value.get("ReservedConcurrentExecutions")
 
 
-def _checks(loaded: Any, settings: Any) -> dict[str, Any]:
-    ctx = make_context(loaded.plan, settings)
-    return {c.name: c.run() for c in collect_checks(loaded.plan, ctx)}
-
-
-def _statuses(record: Any) -> dict[str, str]:
-    return {s.id: s.status for s in record.steps}
-
-
 def test_checks_pass_on_the_sandbox(loaded: Any, settings: Any) -> None:
-    results = _checks(loaded, settings)
+    results = run_checks(loaded, settings)
     assert {n: r.status.value for n, r in results.items()} == {
         "dr-alias": "pass",
         "event-sources": "pass",
@@ -97,7 +80,7 @@ def test_checks_fail_on_other_code_in_dr(loaded: Any, settings: Any) -> None:
     dr.update_function_code(FunctionName=FUNCTION, ZipFile=buffer.getvalue())
     version = dr.publish_version(FunctionName=FUNCTION)["Version"]
     dr.update_alias(FunctionName=FUNCTION, Name=ALIAS, FunctionVersion=version)
-    result = _checks(loaded, settings)["dr-alias"]
+    result = run_checks(loaded, settings)["dr-alias"]
     assert result.status.value == "fail"
     assert "different code" in result.detail and f"version {version} in {DR}" in result.detail
 
@@ -106,11 +89,11 @@ def test_checks_fail_on_missing_or_enabled_dr_triggers(loaded: Any, settings: An
     dr = _lambda(DR)
     [mapping] = dr.list_event_source_mappings()["EventSourceMappings"]
     dr.update_event_source_mapping(UUID=mapping["UUID"], Enabled=True)
-    serving = _checks(loaded, settings)["serving-side"]
+    serving = run_checks(loaded, settings)["serving-side"]
     assert serving.status.value == "fail" and f"in {DR} is Enabling" in serving.detail
     settings.clock.advance(moto_event_source_states.TRANSITION_SECONDS)
     dr.delete_event_source_mapping(UUID=mapping["UUID"])
-    sources = _checks(loaded, settings)["event-sources"]
+    sources = run_checks(loaded, settings)["event-sources"]
     assert sources.status.value == "fail" and (sources.observed, sources.threshold) == (0, 1)
 
 
@@ -127,12 +110,12 @@ def test_check_fails_when_the_reservation_would_starve_the_region(
         Code={"ZipFile": b"PK\x05\x06" + b"\x00" * 18},
     )
     dr.put_function_concurrency(FunctionName="batch", ReservedConcurrentExecutions=880)
-    result = _checks(loaded, settings)["concurrency"]
+    result = run_checks(loaded, settings)["concurrency"]
     assert result.status.value == "fail"
     assert (result.observed, result.threshold) == (70, 100)
     record = run_action(loaded, settings, "failover")
     assert record.status == "failed"
-    assert _statuses(record)["worker.set-concurrency"] == "failed"
+    assert step_statuses(record)["worker.set-concurrency"] == "failed"
     assert "UnreservedConcurrentExecution below its minimum" in record.steps[0].detail
     assert _reserved(DR) is None
     assert (_states(HOME), _states(DR)) == (["Enabled"], ["Disabled"]), "nothing switched"
@@ -142,7 +125,7 @@ def test_planned_failover_and_failback_twice(loaded: Any, settings: Any) -> None
     for _ in (1, 2):
         record = run_action(loaded, settings, "failover")
         assert record.status == "succeeded", [(s.id, s.detail) for s in record.steps]
-        assert list(_statuses(record)) == [
+        assert list(step_statuses(record)) == [
             "worker.set-concurrency",
             "worker.disable-primary-sources",
             "worker.enable-dr-sources",
@@ -155,11 +138,11 @@ def test_planned_failover_and_failback_twice(loaded: Any, settings: Any) -> None
         assert record.steps[0].data == {"before": None}
 
         rerun = run_action(loaded, settings, "failover")
-        assert set(_statuses(rerun).values()) == {"skipped"}
+        assert set(step_statuses(rerun).values()) == {"skipped"}
 
         back = run_action(loaded, settings, "failback", from_run=record.run_id)
         assert back.status == "succeeded", [(s.id, s.detail) for s in back.steps]
-        assert list(_statuses(back)) == [
+        assert list(step_statuses(back)) == [
             "worker.disable-dr-sources",
             "worker.enable-primary-sources",
             "worker.restore-concurrency",
@@ -167,8 +150,8 @@ def test_planned_failover_and_failback_twice(loaded: Any, settings: Any) -> None
         assert (_states(HOME), _states(DR)) == (["Enabled"], ["Disabled"])
         assert _reserved(DR) is None
         again = run_action(loaded, settings, "failback", from_run=record.run_id)
-        assert set(_statuses(again).values()) == {"skipped"}
-        assert all(r.status.value == "pass" for r in _checks(loaded, settings).values())
+        assert set(step_statuses(again).values()) == {"skipped"}
+        assert all(r.status.value == "pass" for r in run_checks(loaded, settings).values())
 
 
 def test_failback_without_a_recorded_reservation_refuses_to_guess(
@@ -186,7 +169,7 @@ def test_unplanned_failover_turns_the_primary_off_once_it_is_back(
 ) -> None:
     outages.add(HOME)
     record = run_action(loaded, settings, "failover", mode="unplanned")
-    assert _statuses(record) == {
+    assert step_statuses(record) == {
         "worker.set-concurrency": "succeeded",
         "worker.enable-dr-sources": "succeeded",
         "worker.disable-primary-sources": "waiting",

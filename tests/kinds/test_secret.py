@@ -10,13 +10,9 @@ from typing import Any
 import boto3
 import pytest
 
-from drctl.engine.settings import make_context
-from drctl.kinds.sandboxing import aws_time
 from drctl.kinds.secret import moto_secret_replication
-from drctl.plan.loader import load_plan_text
-from drctl.sandbox.builders import SandboxBuilder
 from drctl.sandbox.outages import outages
-from tests.support import collect_checks, run_action
+from tests.support import build_plan_text, run_action, run_checks, step_statuses
 
 HOME, DR = "us-east-1", "us-west-2"
 SECRET = "prod/orders/db"
@@ -40,11 +36,7 @@ def no_outage_left() -> Iterator[None]:
 
 @pytest.fixture
 def loaded(aws: None, settings: Any) -> Any:
-    aws_time.follow(settings.clock.now)  # replication moves as the run's fake clock sleeps
-    loaded = load_plan_text(PLAN)
-    ctx = make_context(loaded.plan, settings)
-    SandboxBuilder(loaded.plan, ctx.sessions, settings.clock).build()
-    return loaded
+    return build_plan_text(PLAN, settings)  # replication moves as the run's fake clock sleeps
 
 
 def _sm(region: str) -> Any:
@@ -59,15 +51,6 @@ def _value(region: str) -> str:
     return str(_sm(region).get_secret_value(SecretId=SECRET)["SecretString"])
 
 
-def _checks(loaded: Any, settings: Any) -> dict[str, Any]:
-    ctx = make_context(loaded.plan, settings)
-    return {c.name: c.run() for c in collect_checks(loaded.plan, ctx)}
-
-
-def _statuses(record: Any) -> dict[str, str]:
-    return {s.id: s.status for s in record.steps}
-
-
 def _original_topology() -> None:
     """Primary at home replicating to DR InSync; DR a replica of home under its own key."""
     home = _describe(HOME)
@@ -79,7 +62,7 @@ def _original_topology() -> None:
 
 
 def test_checks_pass_on_the_replicated_secret(loaded: Any, settings: Any) -> None:
-    results = _checks(loaded, settings)
+    results = run_checks(loaded, settings)
     assert {n: r.status.value for n, r in results.items()} == {
         "replication": "pass",
         "dr-replica": "pass",
@@ -100,7 +83,7 @@ def test_a_new_replica_is_in_progress_until_its_first_copy(loaded: Any, settings
 
 def test_checks_fail_when_replication_is_removed(loaded: Any, settings: Any) -> None:
     _sm(HOME).remove_regions_from_replication(SecretId=SECRET, RemoveReplicaRegions=[DR])
-    results = _checks(loaded, settings)
+    results = run_checks(loaded, settings)
     assert results["replication"].status.value == "fail"
     assert "replicate-secret-to-regions" in results["replication"].detail
     assert results["dr-replica"].status.value == "fail"
@@ -111,7 +94,7 @@ def test_check_fails_on_a_dr_key_pending_deletion(loaded: Any, settings: Any) ->
     key = _describe(HOME)["ReplicationStatus"][0]["KmsKeyId"]
     kms = boto3.client("kms", region_name=DR)
     kms.schedule_key_deletion(KeyId=key.split("/")[-1], PendingWindowInDays=7)
-    result = _checks(loaded, settings)["dr-kms-key"]
+    result = run_checks(loaded, settings)["dr-kms-key"]
     assert result.status.value == "fail" and "PendingDeletion" in result.detail
 
 
@@ -124,7 +107,7 @@ def test_check_fails_when_the_replica_is_not_under_the_primarys_multi_region_key
         SecretId=SECRET, AddReplicaRegions=[{"Region": DR, "KmsKeyId": own["Arn"]}]
     )
     settings.clock.advance(moto_secret_replication.REPLICATION_SECONDS)
-    result = _checks(loaded, settings)["dr-kms-key"]
+    result = run_checks(loaded, settings)["dr-kms-key"]
     assert result.status.value == "fail"
     assert "not its replica" in result.detail and "replicate-key" in result.detail
 
@@ -138,7 +121,7 @@ def test_planned_failover_leaves_replication_in_place(loaded: Any, settings: Any
 
     back = run_action(loaded, settings, "failback", from_run=record.run_id)
     assert back.status == "succeeded"
-    assert set(_statuses(back).values()) == {"skipped"}
+    assert set(step_statuses(back).values()) == {"skipped"}
     _original_topology()
 
 
@@ -149,7 +132,7 @@ def test_unplanned_failover_promotes_and_failback_brings_dr_writes_home_twice(
         outages.add(HOME)
         record = run_action(loaded, settings, "failover", mode="unplanned")
         assert record.status == "succeeded", [(s.id, s.detail) for s in record.steps]
-        assert _statuses(record) == {"db-credentials.promote-dr": "succeeded"}
+        assert step_statuses(record) == {"db-credentials.promote-dr": "succeeded"}
         assert [c["operation"] for c in record.steps[0].calls] == ["StopReplicationToReplica"]
         assert not outages.refused(), "the promotion never calls the Region that is down"
         outages.clear()
@@ -159,12 +142,12 @@ def test_unplanned_failover_promotes_and_failback_brings_dr_writes_home_twice(
         assert "ReplicationStatus" not in _describe(HOME), "home no longer replicates to DR"
 
         rerun = run_action(loaded, settings, "failover", mode="unplanned")
-        assert set(_statuses(rerun).values()) == {"skipped"}
+        assert set(step_statuses(rerun).values()) == {"skipped"}
 
         _sm(DR).put_secret_value(SecretId=SECRET, SecretString=f"rotated in DR {cycle}")
         back = run_action(loaded, settings, "failback", from_run=record.run_id)
         assert back.status == "succeeded", [(s.id, s.detail) for s in back.steps]
-        assert _statuses(back) == {
+        assert step_statuses(back) == {
             "db-credentials.replicate-home": "succeeded",
             "db-credentials.promote-home": "succeeded",
             "db-credentials.replicate-dr": "succeeded",
@@ -178,9 +161,9 @@ def test_unplanned_failover_promotes_and_failback_brings_dr_writes_home_twice(
         assert f":{HOME}:" in _describe(HOME)["KmsKeyId"], "home keeps its own key"
 
         again = run_action(loaded, settings, "failback", from_run=record.run_id)
-        assert set(_statuses(again).values()) == {"skipped"}
+        assert set(step_statuses(again).values()) == {"skipped"}
         assert all(s.calls == [] for s in again.steps)
-        assert _checks(loaded, settings)["replication"].status.value == "pass"
+        assert run_checks(loaded, settings)["replication"].status.value == "pass"
 
 
 def test_promoting_a_secret_that_is_not_a_replica_is_refused(loaded: Any) -> None:

@@ -20,13 +20,14 @@ those changes and nothing else. ``checks`` is the same comparison as warnings fo
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from drctl.aws import alarms as cw_alarms
 from drctl.aws import sns
 from drctl.aws.alarms import AlarmSpec
 from drctl.aws.errors import aws_errors
+from drctl.drills.desired import Change, compare
 from drctl.engine.context import GLOBAL_REGION, RunContext
 from drctl.engine.publish import NAMESPACE, SCORE_METRIC, SIDE
 from drctl.engine.step import Check, CheckResult, passed, warned
@@ -54,13 +55,8 @@ OPERATOR_FIELDS = ("Period",)
 
 
 @dataclass
-class AlarmChange:
+class AlarmChange(Change[AlarmSpec]):
     """One wanted alarm: what AWS has, and what ``apply`` does about it."""
-
-    spec: AlarmSpec
-    region: str
-    action: str  # create | update | unchanged
-    differences: list[str] = field(default_factory=list)
 
     def document(self) -> dict[str, Any]:
         return {
@@ -162,21 +158,14 @@ def plan_changes(
     specs = wanted(plan, ctx, score_period)
     topics = topics_for(plan, ctx, specs)
     specs = [s.with_actions((topics[s.side].arn,)) for s in specs]
-    changes: list[AlarmChange] = []
-    for side in dict.fromkeys(s.side for s in specs):
-        region = region_of(ctx, side)
-        mine = [s for s in specs if s.side == side]
-        with aws_errors(f"reading CloudWatch alarms in {region}"):
-            existing = cw_alarms.describe(ctx.client("cloudwatch", side), [s.name for s in mine])
-        for spec in mine:
-            alarm = existing.get(spec.name)
-            if alarm is None:
-                changes.append(AlarmChange(spec, region, "create"))
-                continue
-            diff = cw_alarms.differences(spec, alarm)
-            changes.append(AlarmChange(spec, region, "update" if diff else "unchanged", diff))
-    order = {s.name: i for i, s in enumerate(specs)}
-    changes.sort(key=lambda c: order[c.spec.name])
+    changes = compare(
+        specs,
+        lambda side: region_of(ctx, side),
+        "CloudWatch alarms",
+        lambda side, names: cw_alarms.describe(ctx.client("cloudwatch", side), names),
+        cw_alarms.differences,
+        AlarmChange,
+    )
     # Two sides in one Region and account (global and primary in us-east-1) share a topic.
     return changes, list({t.arn: t for t in topics.values()}.values())
 

@@ -11,13 +11,14 @@ rules would stay without evaluations.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from drctl.aws import config_rules
 from drctl.aws.config_rules import ConfigRuleSpec
 from drctl.aws.errors import aws_errors
+from drctl.drills.desired import Change, compare
 from drctl.engine.context import RunContext
 from drctl.engine.run import selected_resources
 from drctl.engine.step import Check
@@ -70,13 +71,8 @@ def checks(
 
 
 @dataclass
-class RuleChange:
+class RuleChange(Change[ConfigRuleSpec]):
     """One wanted rule: what AWS Config has, and what ``rules`` does about it."""
-
-    spec: ConfigRuleSpec
-    region: str
-    action: str  # create | update | unchanged
-    differences: list[str] = field(default_factory=list)
 
     def document(self) -> dict[str, Any]:
         return {
@@ -105,25 +101,22 @@ def plan_changes(
 ) -> tuple[list[RuleChange], dict[str, str]]:
     """Every wanted rule compared with AWS Config, and each region's configuration recorder
     (``recording``, ``stopped`` or ``absent``)."""
-    specs = wanted(plan, ctx, chosen)
-    changes: list[RuleChange] = []
     recorders: dict[str, str] = {}
-    for side in dict.fromkeys(s.side for s in specs):
-        region = ctx.region(side)
-        mine = [s for s in specs if s.side == side]
-        with aws_errors(f"reading AWS Config rules in {region}"):
-            client = ctx.client("config", side)
-            existing = config_rules.describe(client, [s.name for s in mine])
-            recorders[region] = config_rules.recorder_state(client)
-        for spec in mine:
-            rule = existing.get(spec.name)
-            if rule is None:
-                changes.append(RuleChange(spec, region, "create"))
-                continue
-            diff = config_rules.differences(spec, rule)
-            changes.append(RuleChange(spec, region, "update" if diff else "unchanged", diff))
-    order = {s.name: i for i, s in enumerate(specs)}
-    changes.sort(key=lambda c: order[c.spec.name])
+
+    def read(side: str, names: list[str]) -> dict[str, dict[str, Any]]:
+        client = ctx.client("config", side)
+        existing = config_rules.describe(client, names)
+        recorders[ctx.region(side)] = config_rules.recorder_state(client)
+        return existing
+
+    changes = compare(
+        wanted(plan, ctx, chosen),
+        ctx.region,
+        "AWS Config rules",
+        read,
+        config_rules.differences,
+        RuleChange,
+    )
     return changes, recorders
 
 

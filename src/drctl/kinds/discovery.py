@@ -22,7 +22,7 @@ from drctl.aws.discovery import (
     zone_id_of,
     zone_tags,
 )
-from drctl.plan.draft import DraftResource
+from drctl.plan.draft import GUESSED, DraftField, DraftResource
 
 T = TypeVar("T")
 
@@ -119,45 +119,78 @@ def pair_by_name(
     return pairs + [(None, d, "") for d in left]
 
 
+Record = dict[str, Any]
+
+
 @dataclass(frozen=True)
-class ComputePair:
-    """A DR group or service to put in the draft, with its primary twin if one paired."""
+class Compute:
+    """How a compute kind (Auto Scaling groups, ECS services) is discovered: the DR Region's
+    groups or services, each paired with the primary's by name (nothing in AWS links the
+    two), and ``desired`` -- what failover scales the DR one to -- guessed from what the
+    primary twin runs now, else from the DR one alone (both marked as guesses)."""
 
-    primary: Any | None
-    dr: Any
-    how: str  # how they paired ("" when the DR one stands alone)
+    kind: str
+    what: str  # the resource type in messages ("ECS service")
+    paired_by: str  # how names pair, in messages ("cluster and name")
+    service: str  # the boto3 client that lists them
+    list_all: Callable[[Any], Sequence[Record]]
+    name: Callable[[Record], str]
+    in_scope: Callable[[Scope, str, Record], bool]
+    running: str  # the key of the count a group or service runs now
+    alone: Callable[[Scope, Record], tuple[int, str]]  # desired and why, with no twin
+    entry: Callable[[Scope, Record], tuple[str, tuple[DraftField, ...]]]  # name, fields
 
+    def discover(self, scope: Scope) -> Found:
+        found = Found()
+        if scope.dr is None:
+            return found  # compute says nothing about where data replicates
+        for p, d, how in self._pairs(scope, found):
+            found.resources.append(self._draft(scope, p, d, how))
+        return found
 
-def paired_compute(
-    scope: Scope,
-    found: Found,
-    primaries: Sequence[T],
-    drs: Sequence[T],
-    *,
-    name: Callable[[T], str],
-    in_scope: Callable[[Scope, str, T], bool],
-    what: str,
-    paired_by: str,
-) -> list[ComputePair]:
-    """The primary's compute in scope paired with the DR Region's by name (nothing in AWS
-    links the two): a primary one without a twin is listed as unpaired in ``found``; a DR one
-    without a twin is kept only outside stack mode (a stack's DR twin counts, not whatever
-    else runs in DR). ``what`` names the resource type in messages ("ECS service")."""
-    assert scope.dr is not None
-    dr = scope.dr
-    mine = [p for p in primaries if in_scope(scope, scope.primary, p)]
-    theirs = list(drs) if scope.stack is not None else [d for d in drs if in_scope(scope, dr, d)]
-    pairs: list[ComputePair] = []
-    for p, d, how in pair_by_name(mine, theirs, name, scope.primary, dr):
-        if d is None:
-            assert p is not None
-            found.unpaired.append(
-                f"{what} {name(p)} in {scope.primary}: no {what.split()[-1].lower()} in {dr} "
-                f"pairs with it by {paired_by}"
-            )
-        elif p is not None or scope.stack is None:
-            pairs.append(ComputePair(p, d, how))
-    return pairs
+    def _pairs(self, scope: Scope, found: Found) -> list[tuple[Record | None, Record, str]]:
+        """The primary's compute in scope paired with the DR Region's: a primary one without
+        a twin is listed as unpaired in ``found``; a DR one without a twin is kept only
+        outside stack mode (a stack's DR twin counts, not whatever else runs in DR)."""
+        assert scope.dr is not None
+        dr = scope.dr
+        primaries = self.list_all(scope.client(self.service, scope.primary))
+        drs = self.list_all(scope.client(self.service, dr))
+        mine = [p for p in primaries if self.in_scope(scope, scope.primary, p)]
+        theirs = list(drs)
+        if scope.stack is None:
+            theirs = [d for d in theirs if self.in_scope(scope, dr, d)]
+        pairs: list[tuple[Record | None, Record, str]] = []
+        for p, d, how in pair_by_name(mine, theirs, self.name, scope.primary, dr):
+            if d is None:
+                assert p is not None
+                found.unpaired.append(
+                    f"{self.what} {self.name(p)} in {scope.primary}: no "
+                    f"{self.what.split()[-1].lower()} in {dr} pairs with it by {self.paired_by}"
+                )
+            elif p is not None or scope.stack is None:
+                pairs.append((p, d, how))
+        return pairs
+
+    def _draft(self, scope: Scope, p: Record | None, d: Record, how: str) -> DraftResource:
+        assert scope.dr is not None
+        if p is None:
+            desired, why = self.alone(scope, d)
+            why = f"{GUESSED}{why}"
+            notes = (f"found in {scope.dr} only: no {self.what} in {scope.primary} pairs with it",)
+        else:
+            desired = int(p.get(self.running, 0))
+            why = f"{GUESSED}what {self.name(p)} runs in {scope.primary} now"
+            notes = (f"{GUESSED}paired with {self.name(p)} in {scope.primary} by {how}",)
+        plan_name, fields = self.entry(scope, d)
+        return DraftResource(
+            self.kind,
+            plan_name,
+            (*fields, DraftField("desired", desired, why)),
+            ((scope.dr, self.name(d)),) + (((scope.primary, self.name(p)),) if p else ()),
+            notes,
+            dr_running=int(d.get(self.running, 0)) > 0,
+        )
 
 
 def zones_in_scope(route53: Any, scope: Scope) -> list[tuple[dict[str, Any], frozenset[str]]]:

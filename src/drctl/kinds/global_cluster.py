@@ -328,12 +328,12 @@ def _await_resync(flavor: Flavor, res: GlobalResource, ctx: RunContext) -> Step:
     )
 
 
-def _declarative_resync(
+def _member_path(
     flavor: Flavor, res: GlobalResource, ctx: RunContext, region: str
-) -> SfnStep | None:
-    """Wait until the home member's SynchronizationStatus is ``connected`` (or absent, as
-    for a writer). Its position in the member list is read when exporting, its ARN checked
-    too; described in the home Region, as the CLI does."""
+) -> tuple[str, str] | None:
+    """The ARN of the member in ``region`` and its JSONPath in a DescribeGlobalClusters
+    answer, read when exporting (a Choice cannot search the member list, so the position is
+    fixed then and the ARN checked too). None offline, or when there is no such member."""
     if ctx.offline:
         return None
     try:
@@ -341,10 +341,22 @@ def _declarative_resync(
     except Exception:
         return None
     members = [str(m["DBClusterArn"]) for m in glob.get("GlobalClusterMembers", [])]
-    home = member_in(glob, region)
-    if home is None:
+    arn = member_in(glob, region)
+    if arn is None:
         return None
-    member = f"$.GlobalClusters[0].GlobalClusterMembers[{members.index(home)}]"
+    return arn, f"$.GlobalClusters[0].GlobalClusterMembers[{members.index(arn)}]"
+
+
+def _declarative_resync(
+    flavor: Flavor, res: GlobalResource, ctx: RunContext, region: str
+) -> SfnStep | None:
+    """Wait until the home member's SynchronizationStatus is ``connected`` (or absent, as
+    for a writer). Its position in the member list is read when exporting, its ARN checked
+    too; described in the home Region, as the CLI does."""
+    found = _member_path(flavor, res, ctx, region)
+    if found is None:
+        return None
+    home, member = found
     probe = Probe(
         SdkCall(
             flavor.sfn_service, "describeGlobalClusters",
@@ -463,17 +475,10 @@ def _declarative(
     it is read when exporting (with its ARN checked too: a changed membership times out, it
     never passes). The preconditions the CLI names before a switchover show here as AWS's
     refusal and the timeout."""
-    if ctx.offline:
+    found = _member_path(flavor, res, ctx, region)
+    if found is None:
         return None
-    try:
-        glob = _global(flavor, res, ctx)
-    except Exception:
-        return None
-    members = [str(m["DBClusterArn"]) for m in glob.get("GlobalClusterMembers", [])]
-    target = member_in(glob, region)
-    if target is None:
-        return None
-    member = f"$.GlobalClusters[0].GlobalClusterMembers[{members.index(target)}]"
+    target, member = found
     side = "primary" if region == ctx.region("primary") else "dr"
     call = SdkCall(
         flavor.sfn_service,

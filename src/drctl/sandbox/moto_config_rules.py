@@ -135,42 +135,53 @@ def _int(params: dict[str, Any], name: str, default: int) -> int:
 
 Evaluator = tuple[Callable[[str, str, str], Any], Callable[[Any, dict[str, Any]], Verdict]]
 
+
+def _database(
+    find: Callable[[str, str, str], Any],
+    *,
+    encrypted: str,
+    backup: str,
+    backup_parameter: tuple[str, int],
+    deletion_protection: str,
+    multi_az: str,
+) -> dict[str, Evaluator]:
+    """The four rules of an RDS instance or an Aurora cluster: moto's records of both carry
+    the same attributes, so only the finder, the rule names and the backup rule's parameter
+    (its name and default) differ."""
+    param, default = backup_parameter
+    return {
+        encrypted: (
+            find,
+            lambda d, p: _flag(bool(d.storage_encrypted), "storage encrypted", "not encrypted"),
+        ),
+        backup: (
+            find,
+            lambda d, p: _retention(int(d.backup_retention_period or 0), _int(p, param, default)),
+        ),
+        deletion_protection: (
+            find,
+            lambda d, p: _flag(bool(d.deletion_protection), "protected", "deletion protection off"),
+        ),
+        multi_az: (find, lambda d, p: _flag(bool(d.multi_az), "Multi-AZ", "Single-AZ")),
+    }
+
+
 EVALUATORS: dict[str, Evaluator] = {
-    "RDS_STORAGE_ENCRYPTED": (
+    **_database(
         _instance,
-        lambda db, p: _flag(bool(db.storage_encrypted), "storage encrypted", "not encrypted"),
+        encrypted="RDS_STORAGE_ENCRYPTED",
+        backup="DB_INSTANCE_BACKUP_ENABLED",
+        backup_parameter=("backupRetentionMinimum", 1),
+        deletion_protection="RDS_INSTANCE_DELETION_PROTECTION_ENABLED",
+        multi_az="RDS_MULTI_AZ_SUPPORT",
     ),
-    "DB_INSTANCE_BACKUP_ENABLED": (
-        _instance,
-        lambda db, p: _retention(
-            int(db.backup_retention_period or 0), _int(p, "backupRetentionMinimum", 1)
-        ),
-    ),
-    "RDS_INSTANCE_DELETION_PROTECTION_ENABLED": (
-        _instance,
-        lambda db, p: _flag(bool(db.deletion_protection), "protected", "deletion protection off"),
-    ),
-    "RDS_MULTI_AZ_SUPPORT": (
-        _instance,
-        lambda db, p: _flag(bool(db.multi_az), "Multi-AZ", "Single-AZ"),
-    ),
-    "RDS_CLUSTER_ENCRYPTED_AT_REST": (
+    **_database(
         _cluster,
-        lambda c, p: _flag(bool(c.storage_encrypted), "storage encrypted", "not encrypted"),
-    ),
-    "RDS_CLUSTER_BACKUP_RETENTION_CHECK": (
-        _cluster,
-        lambda c, p: _retention(
-            int(c.backup_retention_period or 0), _int(p, "minimumBackupRetentionPeriod", 7)
-        ),
-    ),
-    "RDS_CLUSTER_DELETION_PROTECTION_ENABLED": (
-        _cluster,
-        lambda c, p: _flag(bool(c.deletion_protection), "protected", "deletion protection off"),
-    ),
-    "RDS_CLUSTER_MULTI_AZ_ENABLED": (
-        _cluster,
-        lambda c, p: _flag(bool(c.multi_az), "Multi-AZ", "Single-AZ"),
+        encrypted="RDS_CLUSTER_ENCRYPTED_AT_REST",
+        backup="RDS_CLUSTER_BACKUP_RETENTION_CHECK",
+        backup_parameter=("minimumBackupRetentionPeriod", 7),
+        deletion_protection="RDS_CLUSTER_DELETION_PROTECTION_ENABLED",
+        multi_az="RDS_CLUSTER_MULTI_AZ_ENABLED",
     ),
     "DYNAMODB_PITR_ENABLED": (
         _table,
@@ -295,6 +306,17 @@ def describe_compliance_by_config_rule(
 # ------------------------------------------------------------------------------- patching
 
 
+def _response(method: str, names: str) -> Callable[[Any], str]:
+    """The handler of a compliance read: the backend's ``method`` with the request's rule
+    name(s) and compliance types, as JSON (both reads take the same two parameters)."""
+
+    def handle(response: Any) -> str:
+        call = getattr(response.config_backend, method)
+        return json.dumps(call(response._get_param(names), response._get_param("ComplianceTypes")))
+
+    return handle
+
+
 def install() -> None:
     if _patches.active:
         return
@@ -329,20 +351,6 @@ def install() -> None:
             self.account_id, self.region, self.db_instance_identifier
         )
 
-    def get_details(response: Any) -> str:
-        return json.dumps(
-            response.config_backend.get_compliance_details_by_config_rule(
-                response._get_param("ConfigRuleName"), response._get_param("ComplianceTypes")
-            )
-        )
-
-    def describe_compliance(response: Any) -> str:
-        return json.dumps(
-            response.config_backend.describe_compliance_by_config_rule(
-                response._get_param("ConfigRuleNames"), response._get_param("ComplianceTypes")
-            )
-        )
-
     _patches.replace(ConfigBackend, "put_config_rule", put_config_rule)
     _patches.replace(ConfigBackend, "start_configuration_recorder", start_configuration_recorder)
     _patches.replace(
@@ -353,8 +361,11 @@ def install() -> None:
     _patches.replace(
         ConfigBackend, "describe_compliance_by_config_rule", describe_compliance_by_config_rule
     )
-    _patches.replace(ConfigResponse, "get_compliance_details_by_config_rule", get_details)
-    _patches.replace(ConfigResponse, "describe_compliance_by_config_rule", describe_compliance)
+    for method, names in (
+        ("get_compliance_details_by_config_rule", "ConfigRuleName"),
+        ("describe_compliance_by_config_rule", "ConfigRuleNames"),
+    ):
+        _patches.replace(ConfigResponse, method, _response(method, names))
     _patches.replace(DBInstance, "__init__", db_instance_init)
 
 

@@ -55,8 +55,9 @@ from urllib.parse import unquote
 
 from moto.core.base_backend import BackendDict, BaseBackend
 from moto.core.exceptions import ServiceException
-from moto.core.responses import ActionResult, BaseResponse, EmptyResult
+from moto.core.responses import ActionResult, EmptyResult
 
+from drctl.kinds.moto_service import PARTITION, ModelResponse, account_backends
 from drctl.kinds.sandboxing import PatchSet, register_service
 
 __all__ = [
@@ -85,7 +86,6 @@ ENDPOINT_REGIONS: Final = (
 )
 ENDPOINT_DOMAIN: Final = "arc-cluster.example"
 SERVER_PREFIX: Final = "/arc-cluster"
-PARTITION: Final = "aws"
 _ARN_PREFIX: Final = "arn:aws:route53-recovery-control::"
 _ENDPOINT_ID: Final = re.compile(r"host-(?P<token>[a-z0-9]+)\.(?P<region>[a-z0-9-]+)")
 
@@ -409,12 +409,8 @@ class ClusterBackend(BaseBackend):
         raise ResourceNotFound(f"No cluster endpoint host-{token} in {region}", token, "Cluster")
 
 
-control_config_backends: BackendDict[ControlConfigBackend] = BackendDict(
-    ControlConfigBackend, CONFIG_SERVICE, use_boto3_regions=False, additional_regions=[PARTITION]
-)
-cluster_backends: BackendDict[ClusterBackend] = BackendDict(
-    ClusterBackend, CLUSTER_SERVICE, use_boto3_regions=False, additional_regions=[PARTITION]
-)
+control_config_backends = account_backends(ControlConfigBackend, CONFIG_SERVICE)
+cluster_backends = account_backends(ClusterBackend, CLUSTER_SERVICE)
 
 
 def routing_control_state(arn: str) -> str | None:
@@ -442,16 +438,11 @@ def endpoint_url(host: str, token: str, region: str) -> str:
 # ---------------------------------------------------------------- protocol handling
 
 
-class ControlConfigResponse(BaseResponse):
+class ControlConfigResponse(ModelResponse[ControlConfigBackend]):
     """``route53-recovery-control-config`` (rest-json); parsing and output from the model."""
 
     def __init__(self) -> None:
-        super().__init__(service_name=CONFIG_SERVICE)
-        self.automated_parameter_parsing = True
-
-    @property
-    def backend(self) -> ControlConfigBackend:
-        return control_config_backends[self.current_account][PARTITION]
+        super().__init__(CONFIG_SERVICE, control_config_backends)
 
     def _arn_param(self, name: str) -> str:
         return unquote(str(self._get_param(name)))
@@ -527,16 +518,11 @@ class ControlConfigResponse(BaseResponse):
         return ActionResult({"HealthCheckIds": ids})
 
 
-class ClusterResponse(BaseResponse):
+class ClusterResponse(ModelResponse[ClusterBackend]):
     """``route53-recovery-cluster`` (json, X-Amz-Target ``ToggleCustomerAPI.*``)."""
 
     def __init__(self) -> None:
-        super().__init__(service_name=CLUSTER_SERVICE)
-        self.automated_parameter_parsing = True
-
-    @property
-    def backend(self) -> ClusterBackend:
-        return cluster_backends[self.current_account][PARTITION]
+        super().__init__(CLUSTER_SERVICE, cluster_backends)
 
     def _cluster(self) -> dict[str, Any]:
         found = _ENDPOINT_ID.search(f"{self.uri}")

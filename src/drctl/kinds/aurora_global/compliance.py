@@ -8,16 +8,28 @@ from __future__ import annotations
 
 from typing import Any
 
-from drctl.aws.config_rules import ConfigRuleSpec, rule_name
+from drctl.aws.config_rules import ConfigRuleSpec
 from drctl.engine.context import RunContext
 from drctl.engine.step import Check, CheckResult, failed, passed
 from drctl.kinds.aurora_global.switchover import FLAVOR, NAME, short
+from drctl.kinds.db_compliance import DbRules
+from drctl.kinds.db_compliance import retention as retention_verdict
 from drctl.kinds.global_cluster import deletion_protected, member_cluster, on_member
 from drctl.kinds.steps import check_maker
 from drctl.plan.models import AuroraGlobal
 from drctl.plan.policies import Policy
 
-TYPE = "AWS::RDS::DBCluster"
+RULES = DbRules(
+    resource_type="AWS::RDS::DBCluster",
+    encrypted="RDS_CLUSTER_ENCRYPTED_AT_REST",
+    backup="RDS_CLUSTER_BACKUP_RETENTION_CHECK",
+    backup_parameter="minimumBackupRetentionPeriod",
+    backups="backups",
+    deletion_protection="RDS_CLUSTER_DELETION_PROTECTION_ENABLED",
+    multi_az="RDS_CLUSTER_MULTI_AZ_ENABLED",
+    name_key="DBClusterIdentifier",
+    resource_id=lambda c: str(c.get("DbClusterResourceId") or short(c["DBClusterArn"])),
+)
 
 
 def _cluster(res: AuroraGlobal, ctx: RunContext, side: str) -> dict[str, Any] | None:
@@ -46,11 +58,10 @@ def checks(res: AuroraGlobal, ctx: RunContext, policy: Policy) -> list[Check]:
         return on_member(FLAVOR, res, ctx, "primary", test)
 
     def retention(cluster: dict[str, Any]) -> CheckResult:
-        days, want = int(cluster.get("BackupRetentionPeriod") or 0), policy.backup_retention_days
-        who = cluster["DBClusterIdentifier"]
-        if days < want:
-            return failed(f"{who} keeps backups {days} days, under {want}", days, want)
-        return passed(f"{who} keeps backups {days} days", days, want)
+        days = int(cluster.get("BackupRetentionPeriod") or 0)
+        return retention_verdict(
+            str(cluster["DBClusterIdentifier"]), days, policy.backup_retention_days
+        )
 
     def multi_az(cluster: dict[str, Any]) -> CheckResult:
         who = cluster["DBClusterIdentifier"]
@@ -80,40 +91,7 @@ def checks(res: AuroraGlobal, ctx: RunContext, policy: Policy) -> list[Check]:
 
 def rules(res: AuroraGlobal, ctx: RunContext, policy: Policy) -> list[ConfigRuleSpec]:
     """Config knows a cluster by its DbClusterResourceId."""
-    app = ctx.plan.app
-    found: list[ConfigRuleSpec] = []
-
-    def rule(side: str, identifier: str, what: str, **params: str) -> None:
-        cluster = _cluster(res, ctx, side)
-        if cluster is None:
-            return
-        found.append(
-            ConfigRuleSpec(
-                name=rule_name(app, res.name, identifier, side),
-                resource=res.name,
-                side=side,
-                identifier=identifier,
-                resource_type=TYPE,
-                resource_id=str(
-                    cluster.get("DbClusterResourceId") or short(cluster["DBClusterArn"])
-                ),
-                description=f"drctl {app}: {what} ({cluster['DBClusterIdentifier']})",
-                parameters=tuple(sorted(params.items())),
-            )
-        )
-
-    for side in ("primary", "dr"):
-        rule(side, "RDS_CLUSTER_ENCRYPTED_AT_REST", "storage encrypted at rest")
-    rule(
-        "primary",
-        "RDS_CLUSTER_BACKUP_RETENTION_CHECK",
-        f"backups kept at least {policy.backup_retention_days} days",
-        minimumBackupRetentionPeriod=str(policy.backup_retention_days),
-    )
-    rule("primary", "RDS_CLUSTER_DELETION_PROTECTION_ENABLED", "deletion protection on")
-    if policy.needs_multi_az(ctx.plan.tier):
-        rule("primary", "RDS_CLUSTER_MULTI_AZ_ENABLED", "Multi-AZ")
-    return found
+    return RULES.specs(res.name, ctx, policy, ("primary", "dr"), lambda s: _cluster(res, ctx, s))
 
 
 class AuroraCompliance:

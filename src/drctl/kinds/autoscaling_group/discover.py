@@ -10,8 +10,8 @@ from typing import Any
 
 from drctl.aws.discovery import tag_dict
 from drctl.kinds.autoscaling_group import api
-from drctl.kinds.discovery import Found, Scope, paired_compute
-from drctl.plan.draft import GUESSED, DraftField, DraftResource
+from drctl.kinds.discovery import Compute, Scope
+from drctl.plan.draft import DraftField
 
 TYPES = ("AWS::AutoScaling::AutoScalingGroup",)
 
@@ -25,39 +25,25 @@ def _in_scope(scope: Scope, region: str, group: dict[str, Any]) -> bool:
     return scope.wanted(region, types=TYPES, ids=(_name(group),), tags=tags)
 
 
-def discover(scope: Scope) -> Found:
-    found = Found()
-    if scope.dr is None:
-        return found  # compute says nothing about where data replicates
-    dr = scope.dr
-    pairs = paired_compute(
-        scope,
-        found,
-        api.all_groups(scope.client("autoscaling", scope.primary)),
-        api.all_groups(scope.client("autoscaling", dr)),
-        name=_name,
-        in_scope=_in_scope,
-        what="Auto Scaling group",
-        paired_by="name",
-    )
-    for pair in pairs:
-        p, d, how = pair.primary, pair.dr, pair.how
-        if p is None:
-            desired = int(d.get("MaxSize", 0))
-            why = f"{GUESSED}the DR group's maximum size (no group in {scope.primary} pairs)"
-            notes = (f"found in {dr} only: no Auto Scaling group in {scope.primary} pairs with it",)
-        else:
-            desired = int(p.get("DesiredCapacity", 0))
-            why = f"{GUESSED}what {_name(p)} runs in {scope.primary} now"
-            notes = (f"{GUESSED}paired with {_name(p)} in {scope.primary} by {how}",)
-        found.resources.append(
-            DraftResource(
-                "autoscaling-group",
-                _name(d),
-                (DraftField("dr", _name(d), f"group in {dr}"), DraftField("desired", desired, why)),
-                ((dr, _name(d)),) + (((scope.primary, _name(p)),) if p else ()),
-                notes,
-                dr_running=int(d.get("DesiredCapacity", 0)) > 0,
-            )
-        )
-    return found
+def _alone(scope: Scope, group: dict[str, Any]) -> tuple[int, str]:
+    why = f"the DR group's maximum size (no group in {scope.primary} pairs)"
+    return int(group.get("MaxSize", 0)), why
+
+
+def _entry(scope: Scope, group: dict[str, Any]) -> tuple[str, tuple[DraftField, ...]]:
+    return _name(group), (DraftField("dr", _name(group), f"group in {scope.dr}"),)
+
+
+COMPUTE = Compute(
+    kind="autoscaling-group",
+    what="Auto Scaling group",
+    paired_by="name",
+    service="autoscaling",
+    list_all=api.all_groups,
+    name=_name,
+    in_scope=_in_scope,
+    running="DesiredCapacity",
+    alone=_alone,
+    entry=_entry,
+)
+discover = COMPUTE.discover

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Final
+from typing import Any, ClassVar, Final
 
 BACKUP_START_SECONDS: Final = 60.0  # CREATED -> RUNNING
 BACKUP_RUN_SECONDS: Final = 600.0  # RUNNING -> COMPLETED
@@ -111,8 +111,52 @@ class RecoveryPoint:
         return dct
 
 
+class _Timed:
+    """The clock of a job: it starts ``start_seconds`` after it is created and runs for
+    ``run_seconds``. One place, so that backup, copy and restore jobs keep the same clock."""
+
+    start_seconds: ClassVar[float]
+    run_seconds: ClassVar[float]
+    created: datetime
+
+    @property
+    def starts(self) -> datetime:
+        return self.created + timedelta(seconds=self.start_seconds)
+
+    @property
+    def completes(self) -> datetime:
+        return self.starts + timedelta(seconds=self.run_seconds)
+
+
+class _Job(_Timed):
+    """Backup and copy jobs: CREATED, then FAILED as they start or RUNNING to COMPLETED; and
+    the fields of their outcome, which both report alike."""
+
+    failure: str | None
+    plan_id: str | None
+
+    def state(self, now: datetime) -> str:
+        if now < self.starts:
+            return "CREATED"
+        if self.failure is not None:
+            return "FAILED"
+        return "RUNNING" if now < self.completes else "COMPLETED"
+
+    def outcome(self, state: str) -> dict[str, Any]:
+        """The fields a job's description adds as it completes or fails, and its plan."""
+        dct: dict[str, Any] = {}
+        if state == "COMPLETED":
+            dct["CompletionDate"] = ts(self.completes)
+            dct["BackupSizeInBytes"] = 1024 * 1024
+        if state == "FAILED":
+            dct["StatusMessage"] = self.failure
+        if self.plan_id:
+            dct["CreatedBy"] = {"BackupPlanId": self.plan_id}
+        return dct
+
+
 @dataclass
-class BackupJob:
+class BackupJob(_Job):
     job_id: str
     region: str
     account: str
@@ -125,21 +169,8 @@ class BackupJob:
     copy_actions: list[dict[str, Any]] = field(default_factory=list)
     failure: str | None = None
     copies_started: bool = False
-
-    @property
-    def starts(self) -> datetime:
-        return self.created + timedelta(seconds=BACKUP_START_SECONDS)
-
-    @property
-    def completes(self) -> datetime:
-        return self.starts + timedelta(seconds=BACKUP_RUN_SECONDS)
-
-    def state(self, now: datetime) -> str:
-        if now < self.starts:
-            return "CREATED"
-        if self.failure is not None:
-            return "FAILED"
-        return "RUNNING" if now < self.completes else "COMPLETED"
+    start_seconds: ClassVar[float] = BACKUP_START_SECONDS
+    run_seconds: ClassVar[float] = BACKUP_RUN_SECONDS
 
     def as_dict(self, now: datetime) -> dict[str, Any]:
         state = self.state(now)
@@ -159,18 +190,11 @@ class BackupJob:
             "BackupType": "",
             "IsParent": False,
         }
-        if state == "COMPLETED":
-            dct["CompletionDate"] = ts(self.completes)
-            dct["BackupSizeInBytes"] = 1024 * 1024
-        if state == "FAILED":
-            dct["StatusMessage"] = self.failure
-        if self.plan_id:
-            dct["CreatedBy"] = {"BackupPlanId": self.plan_id}
-        return dct
+        return dct | self.outcome(state)
 
 
 @dataclass
-class CopyJob:
+class CopyJob(_Job):
     job_id: str
     region: str  # the source Region, where it is listed
     account: str
@@ -182,21 +206,8 @@ class CopyJob:
     backup_job_id: str | None = None
     plan_id: str | None = None
     failure: str | None = None
-
-    @property
-    def starts(self) -> datetime:
-        return self.created + timedelta(seconds=COPY_START_SECONDS)
-
-    @property
-    def completes(self) -> datetime:
-        return self.starts + timedelta(seconds=COPY_RUN_SECONDS)
-
-    def state(self, now: datetime) -> str:
-        if now < self.starts:
-            return "CREATED"
-        if self.failure is not None:
-            return "FAILED"
-        return "RUNNING" if now < self.completes else "COMPLETED"
+    start_seconds: ClassVar[float] = COPY_START_SECONDS
+    run_seconds: ClassVar[float] = COPY_RUN_SECONDS
 
     def as_dict(self, now: datetime) -> dict[str, Any]:
         state = self.state(now)
@@ -215,21 +226,15 @@ class CopyJob:
         }
         if self.destination is not None:
             dct["DestinationRecoveryPointArn"] = self.destination.arn
-        if state == "COMPLETED":
-            dct["CompletionDate"] = ts(self.completes)
-            dct["BackupSizeInBytes"] = 1024 * 1024
         if state == "FAILED":
-            dct["StatusMessage"] = self.failure
             dct["CompletionDate"] = ts(self.starts)
         if self.backup_job_id:
             dct["CreatedByBackupJobId"] = self.backup_job_id
-        if self.plan_id:
-            dct["CreatedBy"] = {"BackupPlanId": self.plan_id}
-        return dct
+        return dct | self.outcome(state)
 
 
 @dataclass
-class RestoreJob:
+class RestoreJob(_Timed):
     job_id: str
     region: str
     account: str
@@ -240,14 +245,8 @@ class RestoreJob:
     failure: str | None = None
     created_arn: str | None = None
     settled: bool = False  # the restored resource was made (or the job failed)
-
-    @property
-    def starts(self) -> datetime:
-        return self.created + timedelta(seconds=RESTORE_PENDING_SECONDS)
-
-    @property
-    def completes(self) -> datetime:
-        return self.starts + timedelta(seconds=RESTORE_RUN_SECONDS)
+    start_seconds: ClassVar[float] = RESTORE_PENDING_SECONDS
+    run_seconds: ClassVar[float] = RESTORE_RUN_SECONDS
 
     def status(self, now: datetime) -> str:
         if now < self.starts:

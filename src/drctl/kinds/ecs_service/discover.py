@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from drctl.kinds.discovery import Found, Scope, paired_compute
+from drctl.kinds.discovery import Compute, Scope
 from drctl.kinds.ecs_service import api
-from drctl.plan.draft import GUESSED, DraftField, DraftResource
+from drctl.plan.draft import DraftField
 
 TYPES = ("AWS::ECS::Service",)
 
@@ -27,43 +27,27 @@ def _in_scope(scope: Scope, region: str, service: dict[str, Any]) -> bool:
     return scope.wanted(region, types=TYPES, ids=(arn, str(service["serviceName"])), arns=(arn,))
 
 
-def discover(scope: Scope) -> Found:
-    found = Found()
-    if scope.dr is None:
-        return found  # compute says nothing about where data replicates
-    dr = scope.dr
-    pairs = paired_compute(
-        scope,
-        found,
-        api.all_services(scope.client("ecs", scope.primary)),
-        api.all_services(scope.client("ecs", dr)),
-        name=_name,
-        in_scope=_in_scope,
-        what="ECS service",
-        paired_by="cluster and name",
-    )
-    for pair in pairs:
-        p, d, how = pair.primary, pair.dr, pair.how
-        if p is None:
-            desired = max(int(d.get("desiredCount", 0)), 1)
-            why = f"{GUESSED}no service in {scope.primary} pairs; set what DR must run"
-            notes = (f"found in {dr} only: no ECS service in {scope.primary} pairs with it",)
-        else:
-            desired = int(p.get("desiredCount", 0))
-            why = f"{GUESSED}what {_name(p)} runs in {scope.primary} now"
-            notes = (f"{GUESSED}paired with {_name(p)} in {scope.primary} by {how}",)
-        found.resources.append(
-            DraftResource(
-                "ecs-service",
-                str(d["serviceName"]),
-                (
-                    DraftField("cluster", _cluster(d), f"cluster in {dr}"),
-                    DraftField("service", str(d["serviceName"])),
-                    DraftField("desired", desired, why),
-                ),
-                ((dr, _name(d)),) + (((scope.primary, _name(p)),) if p else ()),
-                notes,
-                dr_running=int(d.get("desiredCount", 0)) > 0,
-            )
-        )
-    return found
+def _alone(scope: Scope, service: dict[str, Any]) -> tuple[int, str]:
+    why = f"no service in {scope.primary} pairs; set what DR must run"
+    return max(int(service.get("desiredCount", 0)), 1), why
+
+
+def _entry(scope: Scope, service: dict[str, Any]) -> tuple[str, tuple[DraftField, ...]]:
+    name = str(service["serviceName"])
+    cluster = DraftField("cluster", _cluster(service), f"cluster in {scope.dr}")
+    return name, (cluster, DraftField("service", name))
+
+
+COMPUTE = Compute(
+    kind="ecs-service",
+    what="ECS service",
+    paired_by="cluster and name",
+    service="ecs",
+    list_all=api.all_services,
+    name=_name,
+    in_scope=_in_scope,
+    running="desiredCount",
+    alone=_alone,
+    entry=_entry,
+)
+discover = COMPUTE.discover

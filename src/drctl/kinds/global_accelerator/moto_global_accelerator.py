@@ -58,10 +58,11 @@ from datetime import datetime, timedelta
 from types import SimpleNamespace
 from typing import Any, Final
 
-from moto.core.base_backend import BackendDict, BaseBackend
+from moto.core.base_backend import BaseBackend
 from moto.core.exceptions import ServiceException
-from moto.core.responses import ActionResult, BaseResponse
+from moto.core.responses import ActionResult
 
+from drctl.kinds.moto_service import ModelResponse, account_backends
 from drctl.kinds.sandboxing import PatchSet, aws_time, register_service, unreachable
 
 __all__ = [
@@ -79,7 +80,6 @@ __all__ = [
 
 SERVICE: Final = "globalaccelerator"
 API_REGION: Final = "us-west-2"
-PARTITION: Final = "aws"
 DEPLOY_SECONDS: Final = 30.0  # AWS documents no figure: the sandbox's choice
 DEFAULT_INTERVAL: Final = 30
 DEFAULT_THRESHOLD: Final = 3
@@ -490,20 +490,30 @@ def _resource_exists(account_id: str, region: str, endpoint_id: str) -> bool:
     return False
 
 
-backends: BackendDict[GlobalAcceleratorBackend] = BackendDict(
-    GlobalAcceleratorBackend, SERVICE, use_boto3_regions=False, additional_regions=[PARTITION]
-)
+backends = account_backends(GlobalAcceleratorBackend, SERVICE)
 
 
 # ---------------------------------------------------------------- protocol handling
 
 
-class GlobalAcceleratorResponse(BaseResponse):
+# What CreateEndpointGroup and UpdateEndpointGroup both take besides the group's ARN(s).
+_GROUP_PARAMS: Final = (
+    "EndpointConfigurations",
+    "TrafficDialPercentage",
+    "HealthCheckPort",
+    "HealthCheckProtocol",
+    "HealthCheckPath",
+    "HealthCheckIntervalSeconds",
+    "ThresholdCount",
+    "PortOverrides",
+)
+
+
+class GlobalAcceleratorResponse(ModelResponse[GlobalAcceleratorBackend]):
     """JSON protocol, ``X-Amz-Target: GlobalAccelerator_V20180706.<Operation>``."""
 
     def __init__(self) -> None:
-        super().__init__(service_name=SERVICE)
-        self.automated_parameter_parsing = True
+        super().__init__(SERVICE, backends)
 
     @property
     def backend(self) -> GlobalAcceleratorBackend:
@@ -512,7 +522,7 @@ class GlobalAcceleratorResponse(BaseResponse):
                 f"Global Accelerator is served from {API_REGION} only; the request was signed "
                 f"for {self.region}"
             )
-        return backends[self.current_account][PARTITION]
+        return super().backend
 
     def _params(self, *names: str) -> dict[str, Any]:
         return {n: self._get_param(n) for n in names if self._get_param(n) is not None}
@@ -568,16 +578,7 @@ class GlobalAcceleratorResponse(BaseResponse):
         return ActionResult({"Listeners": listeners})
 
     def create_endpoint_group(self) -> ActionResult:
-        params = self._params(
-            "EndpointConfigurations",
-            "TrafficDialPercentage",
-            "HealthCheckPort",
-            "HealthCheckProtocol",
-            "HealthCheckPath",
-            "HealthCheckIntervalSeconds",
-            "ThresholdCount",
-            "PortOverrides",
-        )
+        params = self._params(*_GROUP_PARAMS)
         group = self.backend.create_endpoint_group(
             self._get_param("ListenerArn"), self._get_param("EndpointGroupRegion"), params
         )
@@ -589,16 +590,7 @@ class GlobalAcceleratorResponse(BaseResponse):
             return ActionResult({"EndpointGroup": group.describe(aws_time.now())})
 
     def update_endpoint_group(self) -> ActionResult:
-        params = self._params(
-            "EndpointConfigurations",
-            "TrafficDialPercentage",
-            "HealthCheckPort",
-            "HealthCheckProtocol",
-            "HealthCheckPath",
-            "HealthCheckIntervalSeconds",
-            "ThresholdCount",
-            "PortOverrides",
-        )
+        params = self._params(*_GROUP_PARAMS)
         group = self.backend.update_endpoint_group(self._get_param("EndpointGroupArn"), params)
         return ActionResult({"EndpointGroup": group.describe(aws_time.now())})
 

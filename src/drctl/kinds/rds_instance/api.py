@@ -249,19 +249,34 @@ def user_parameters(rds: Any, group: str) -> dict[str, str]:
     }
 
 
-def fence_group_for(rds: Any, instance_id: str, current: str, parameter: tuple[str, str]) -> str:
-    """A copy of the instance's current group (custom parameters kept) with the read-only
-    parameter set: ``drctl-fenced-<instance>``, tagged with the group it replaces."""
-    name = (FENCE_PREFIX + instance_id)[:255]
+def _group_exists(rds: Any, name: str) -> bool:
+    """Whether parameter group ``name`` is there already (a rerun finds the one it made);
+    DescribeDBParameterGroups answers an unknown name with an error, not an empty list."""
     try:
-        exists = bool(
+        return bool(
             rds.describe_db_parameter_groups(DBParameterGroupName=name)["DBParameterGroups"]
         )
     except ClientError as exc:
         if not is_not_found(exc, "DBParameterGroupNotFound"):
             raise
-        exists = False
-    if not exists:
+        return False
+
+
+def _set_at_once(rds: Any, name: str, parameter: tuple[str, str]) -> None:
+    """Set ``parameter`` (name, value) in group ``name``, applied immediately: a fence that
+    waited for the next maintenance window would not fence."""
+    key, value = parameter
+    rds.modify_db_parameter_group(
+        DBParameterGroupName=name,
+        Parameters=[{"ParameterName": key, "ParameterValue": value, "ApplyMethod": "immediate"}],
+    )
+
+
+def fence_group_for(rds: Any, instance_id: str, current: str, parameter: tuple[str, str]) -> str:
+    """A copy of the instance's current group (custom parameters kept) with the read-only
+    parameter set: ``drctl-fenced-<instance>``, tagged with the group it replaces."""
+    name = (FENCE_PREFIX + instance_id)[:255]
+    if not _group_exists(rds, name):
         rds.copy_db_parameter_group(
             SourceDBParameterGroupIdentifier=current,
             TargetDBParameterGroupIdentifier=name,
@@ -271,11 +286,7 @@ def fence_group_for(rds: Any, instance_id: str, current: str, parameter: tuple[s
                 {"Key": ORIGINAL_GROUP_TAG, "Value": current},
             ],
         )
-    key, value = parameter
-    rds.modify_db_parameter_group(
-        DBParameterGroupName=name,
-        Parameters=[{"ParameterName": key, "ParameterValue": value, "ApplyMethod": "immediate"}],
-    )
+    _set_at_once(rds, name, parameter)
     return name
 
 
@@ -306,26 +317,14 @@ def read_only_group_name(family: str) -> str:
 
 def ensure_read_only_group(rds: Any, family: str, parameter: tuple[str, str]) -> str:
     name = read_only_group_name(family)
-    try:
-        exists = bool(
-            rds.describe_db_parameter_groups(DBParameterGroupName=name)["DBParameterGroups"]
-        )
-    except ClientError as exc:
-        if not is_not_found(exc, "DBParameterGroupNotFound"):
-            raise
-        exists = False
-    if not exists:
+    if not _group_exists(rds, name):
         rds.create_db_parameter_group(
             DBParameterGroupName=name,
             DBParameterGroupFamily=family,
             Description="drctl fencing: no writes on a demoted primary",
             Tags=[{"Key": "drctl:purpose", "Value": "fencing"}],
         )
-    key, value = parameter
-    rds.modify_db_parameter_group(
-        DBParameterGroupName=name,
-        Parameters=[{"ParameterName": key, "ParameterValue": value, "ApplyMethod": "immediate"}],
-    )
+    _set_at_once(rds, name, parameter)
     return name
 
 

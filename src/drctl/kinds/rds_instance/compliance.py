@@ -8,16 +8,28 @@ from __future__ import annotations
 
 from typing import Any
 
-from drctl.aws.config_rules import ConfigRuleSpec, rule_name
+from drctl.aws.config_rules import ConfigRuleSpec
 from drctl.engine.context import RunContext
 from drctl.engine.step import Check, CheckResult, failed, passed
+from drctl.kinds.db_compliance import DbRules
+from drctl.kinds.db_compliance import retention as retention_verdict
 from drctl.kinds.rds_instance import api
 from drctl.kinds.steps import check_maker
 from drctl.plan.models import RdsInstance
 from drctl.plan.policies import Policy
 
 NAME = "rds-instance"
-TYPE = "AWS::RDS::DBInstance"
+RULES = DbRules(
+    resource_type="AWS::RDS::DBInstance",
+    encrypted="RDS_STORAGE_ENCRYPTED",
+    backup="DB_INSTANCE_BACKUP_ENABLED",
+    backup_parameter="backupRetentionMinimum",
+    backups="automated backups",
+    deletion_protection="RDS_INSTANCE_DELETION_PROTECTION_ENABLED",
+    multi_az="RDS_MULTI_AZ_SUPPORT",
+    name_key="DBInstanceIdentifier",
+    resource_id=lambda inst: str(inst.get("DbiResourceId") or inst["DBInstanceIdentifier"]),
+)
 
 
 def _instance(res: RdsInstance, ctx: RunContext, side: str) -> dict[str, Any] | None:
@@ -58,10 +70,7 @@ def checks(res: RdsInstance, ctx: RunContext, policy: Policy) -> list[Check]:
         if inst is None:
             return failed(f"primary instance {res.primary} not found")
         days = int(inst.get("BackupRetentionPeriod") or 0)
-        want = policy.backup_retention_days
-        if days < want:
-            return failed(f"{res.primary} keeps backups {days} days, under {want}", days, want)
-        return passed(f"{res.primary} keeps backups {days} days", days, want)
+        return retention_verdict(res.primary, days, policy.backup_retention_days)
 
     def deletion_protection() -> CheckResult:
         inst = primary()
@@ -100,38 +109,7 @@ def checks(res: RdsInstance, ctx: RunContext, policy: Policy) -> list[Check]:
 
 def rules(res: RdsInstance, ctx: RunContext, policy: Policy) -> list[ConfigRuleSpec]:
     """Config knows an instance by its DbiResourceId, so each side is described once."""
-    app = ctx.plan.app
-    found: list[ConfigRuleSpec] = []
-
-    def rule(side: str, identifier: str, what: str, **params: str) -> None:
-        inst = _instance(res, ctx, side)
-        if inst is None:
-            return
-        found.append(
-            ConfigRuleSpec(
-                name=rule_name(app, res.name, identifier, side),
-                resource=res.name,
-                side=side,
-                identifier=identifier,
-                resource_type=TYPE,
-                resource_id=str(inst.get("DbiResourceId") or inst["DBInstanceIdentifier"]),
-                description=f"drctl {app}: {what} ({inst['DBInstanceIdentifier']})",
-                parameters=tuple(sorted(params.items())),
-            )
-        )
-
-    for side in _sides(res):
-        rule(side, "RDS_STORAGE_ENCRYPTED", "storage encrypted at rest")
-    rule(
-        "primary",
-        "DB_INSTANCE_BACKUP_ENABLED",
-        f"automated backups kept at least {policy.backup_retention_days} days",
-        backupRetentionMinimum=str(policy.backup_retention_days),
-    )
-    rule("primary", "RDS_INSTANCE_DELETION_PROTECTION_ENABLED", "deletion protection on")
-    if policy.needs_multi_az(ctx.plan.tier):
-        rule("primary", "RDS_MULTI_AZ_SUPPORT", "Multi-AZ")
-    return found
+    return RULES.specs(res.name, ctx, policy, _sides(res), lambda side: _instance(res, ctx, side))
 
 
 class RdsCompliance:

@@ -11,12 +11,11 @@ from __future__ import annotations
 from typing import Any
 
 from drctl.engine.context import RunContext
-from drctl.engine.declarative import Probe, SdkCall, SfnStep, all_of, any_of, negate, present
 from drctl.engine.step import Phase, Precheck, Step, StepOutcome, Verification
 from drctl.kinds.route53_record import api
 from drctl.kinds.route53_record.traffic import (
-    MAX_OBSERVATIONS,
     POLL_SECONDS,
+    health_check_form,
     locate_failover,
     primary_health_check_id,
     routing_verdict,
@@ -82,50 +81,8 @@ def restore_traffic_step(res: Route53Record, ctx: RunContext) -> Step:
         run=run,
         verify=verify,
         poll_seconds=POLL_SECONDS,
-        sfn=lambda: _declarative(res, ctx),
+        sfn=lambda: health_check_form(res, ctx, inverted=False),
     )
-
-
-def all_checkers_healthy() -> dict[str, Any]:
-    """Every observation reports ``Success``: stricter than Route 53's own verdict (healthy
-    while more than 18% say so), which a Choice rule cannot compute."""
-    return all_of(
-        present("$.HealthCheckObservations[0]"),
-        *(
-            any_of(
-                negate(present(f"$.HealthCheckObservations[{i}].StatusReport.Status")),
-                {
-                    "Variable": f"$.HealthCheckObservations[{i}].StatusReport.Status",
-                    "StringMatches": "Success*",
-                },
-            )
-            for i in range(MAX_OBSERVATIONS)
-        ),
-    )
-
-
-def _declarative(res: Route53Record, ctx: RunContext) -> SfnStep | None:
-    """Restore the PRIMARY's health check (not inverted, enabled), wait until every checker
-    reports it healthy (TestDNSAnswer, which the CLI also asks, is left out, as in the
-    failover's form). None offline: the health check's id is read when exporting."""
-    if ctx.offline:
-        return None
-    try:
-        _, _, hc = locate_failover(res, ctx.client("route53", "global"))
-    except Exception:
-        return None
-    hc_id = str(hc["Id"])
-    probe = Probe(
-        SdkCall("route53", "getHealthCheckStatus", {"HealthCheckId": hc_id}, side="global"),
-        all_checkers_healthy(),
-    )
-    restore = SdkCall(
-        "route53",
-        "updateHealthCheck",
-        {"HealthCheckId": hc_id, "Inverted": False, "Disabled": False},
-        side="global",
-    )
-    return SfnStep(precheck=probe, run=(restore,), verify=probe)
 
 
 def failback(res: Route53Record, ctx: RunContext) -> list[Step]:

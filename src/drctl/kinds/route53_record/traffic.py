@@ -240,7 +240,7 @@ def shift_traffic_step(res: Route53Record, ctx: RunContext) -> Step:
         run=run,
         verify=verify,
         poll_seconds=POLL_SECONDS,
-        sfn=lambda: _declarative(res, ctx),
+        sfn=lambda: health_check_form(res, ctx, inverted=True),
     )
 
 
@@ -249,10 +249,11 @@ def shift_traffic_step(res: Route53Record, ctx: RunContext) -> Step:
 MAX_OBSERVATIONS = 24
 
 
-def all_checkers_failing() -> dict[str, Any]:
-    """Every observation reports ``Failure``: stricter than Route 53's own verdict (healthy
-    while more than 18% say so), and what an inverted check of a healthy endpoint reaches.
-    A Choice rule cannot count, so the rule is written per observation."""
+def all_checkers(status: str) -> dict[str, Any]:
+    """Every observation reports ``status`` (``Failure`` when failing over, ``Success`` when
+    failing back): stricter than Route 53's own verdict (healthy while more than 18% say so),
+    and what an inverted check of a healthy endpoint reaches. A Choice rule cannot count, so
+    the rule is written per observation."""
     return all_of(
         present("$.HealthCheckObservations[0]"),
         *(
@@ -260,7 +261,7 @@ def all_checkers_failing() -> dict[str, Any]:
                 negate(present(f"$.HealthCheckObservations[{i}].StatusReport.Status")),
                 {
                     "Variable": f"$.HealthCheckObservations[{i}].StatusReport.Status",
-                    "StringMatches": "Failure*",
+                    "StringMatches": f"{status}*",
                 },
             )
             for i in range(MAX_OBSERVATIONS)
@@ -268,10 +269,11 @@ def all_checkers_failing() -> dict[str, Any]:
     )
 
 
-def _declarative(res: Route53Record, ctx: RunContext) -> SfnStep | None:
-    """Invert and enable the PRIMARY's health check, wait until every checker reports it
-    failing (TestDNSAnswer, which the CLI also asks, is left out). None offline: the health
-    check's id is read from the records when exporting."""
+def health_check_form(res: Route53Record, ctx: RunContext, *, inverted: bool) -> SfnStep | None:
+    """The declarative form of both moves of the PRIMARY's health check: set it ``inverted``
+    (failover) or not (failback), enabled, and wait until every checker reports it failing,
+    or healthy (TestDNSAnswer, which the CLI also asks, is left out). None offline: the
+    health check's id is read from the records when exporting."""
     if ctx.offline:
         return None
     try:
@@ -281,17 +283,12 @@ def _declarative(res: Route53Record, ctx: RunContext) -> SfnStep | None:
     hc_id = str(hc["Id"])
     probe = Probe(
         SdkCall("route53", "getHealthCheckStatus", {"HealthCheckId": hc_id}, side="global"),
-        all_checkers_failing(),
+        all_checkers("Failure" if inverted else "Success"),
     )
-    return SfnStep(
-        precheck=probe,
-        run=(
-            SdkCall(
-                "route53",
-                "updateHealthCheck",
-                {"HealthCheckId": hc_id, "Inverted": True, "Disabled": False},
-                side="global",
-            ),
-        ),
-        verify=probe,
+    update = SdkCall(
+        "route53",
+        "updateHealthCheck",
+        {"HealthCheckId": hc_id, "Inverted": inverted, "Disabled": False},
+        side="global",
     )
+    return SfnStep(precheck=probe, run=(update,), verify=probe)

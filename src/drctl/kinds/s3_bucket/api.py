@@ -242,6 +242,7 @@ def failed_replications(
 
 
 def object_exists(s3: Any, bucket: str, key: str) -> bool:
+    """Whether ``key`` is in ``bucket`` (HeadObject: a missing key is an error, not False)."""
     try:
         s3.head_object(Bucket=bucket, Key=key)
     except ClientError as exc:
@@ -396,16 +397,6 @@ def canary_put(s3: Any, bucket: str, key: str, body: bytes) -> str | None:
     response = s3.put_object(Bucket=bucket, Key=key, Body=body, ContentType="text/plain")
     version = response.get("VersionId")
     return str(version) if version else None
-
-
-def canary_exists(s3: Any, bucket: str, key: str) -> bool:
-    try:
-        s3.head_object(Bucket=bucket, Key=key)
-    except ClientError as exc:
-        if is_not_found(exc, "404", "NoSuchKey", "NotFound"):
-            return False
-        raise
-    return True
 
 
 def canary_remove_all_versions(s3: Any, bucket: str, key: str) -> int:

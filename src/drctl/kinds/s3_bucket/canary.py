@@ -24,7 +24,7 @@ class S3Canary:
         api.canary_put(ctx.client("s3", "primary"), res.primary, str(mark.key), body)
 
     def arrived(self, res: S3Bucket, ctx: RunContext, mark: CanaryMark) -> bool:
-        return api.canary_exists(ctx.client("s3", "dr"), res.dr, str(mark.key))
+        return api.object_exists(ctx.client("s3", "dr"), res.dr, str(mark.key))
 
     def remove(self, res: S3Bucket, ctx: RunContext, mark: CanaryMark) -> None:
         api.canary_remove_all_versions(ctx.client("s3", "primary"), res.primary, str(mark.key))
