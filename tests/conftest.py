@@ -22,6 +22,34 @@ EXAMPLES = REPO / "examples"
 DEMO_PLAN = REPO / "src" / "drctl" / "data" / "demo.yaml"
 
 
+def _moto_default_amis_only() -> None:
+    """Each EC2 backend moto creates (one per account and Region) loads its AMI catalogue:
+    the 44 default AMIs plus some 1,300 "latest" AMIs of the Region, each with an EBS volume
+    and snapshot -- about 0.2 s per backend, and as much again when ``mock_aws`` resets it.
+    No test reads those regional AMIs (the sandbox and the tests take the first Amazon-owned
+    image, ``ami-03cf127a``, the first of the defaults), so point moto at its own default list
+    (``MOTO_AMIS_PATH``, set before moto's EC2 models are imported; subprocesses inherit it).
+    """
+    import atexit
+    import json
+    import os
+    import shutil
+    import tempfile
+
+    if "MOTO_AMIS_PATH" in os.environ:
+        return
+    from moto.utilities.utils import load_resource
+
+    directory = tempfile.mkdtemp(prefix="drctl-tests-amis-")
+    atexit.register(shutil.rmtree, directory, ignore_errors=True)
+    path = Path(directory) / "amis.json"
+    path.write_text(json.dumps(load_resource("ec2/resources/amis.json")))
+    os.environ["MOTO_AMIS_PATH"] = str(path)
+
+
+_moto_default_amis_only()
+
+
 class NetworkGuardError(RuntimeError):
     """A test tried to reach a host that is not this machine."""
 
@@ -59,6 +87,22 @@ def guard_network(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(socket.socket, "connect", guarded_connect)
     monkeypatch.setattr(socket.socket, "connect_ex", guarded_connect_ex)
     monkeypatch.setattr(socket, "getaddrinfo", guarded_getaddrinfo)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def no_fsync() -> Iterator[None]:
+    """``os.fsync`` returns at once in this process: a run's journal fsyncs every event (and
+    the lock its file), a few milliseconds each on a disk, thousands of times over a suite.
+    No test survives a power cut to need them; tests/engine/test_journal.py still spies that
+    the journal calls it for every event. Subprocesses keep the real one."""
+    import os
+
+    def fsync(fd: int) -> None:
+        os.fstat(fd)  # still fails on a closed or invalid descriptor, as fsync does
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(os, "fsync", fsync)
+        yield
 
 
 @pytest.fixture(autouse=True)

@@ -149,7 +149,19 @@ class AwsCli:
         )
         with self._env:
             self.driver = awscli.clidriver.create_clidriver()
-        self.session = self.driver.session
+            self.session = self.driver.session
+            self._register_file_arguments_once()
+
+    def _register_file_arguments_once(self) -> None:
+        """The ``file://`` argument handler, registered once, as one ``aws`` process does when
+        its session is initialised. Every ``main()`` of a reused driver initialises the session
+        again and would register one more handler, each then run for every argument of every
+        later command: parsing slowed down with each line parsed (hundreds of them per runbook).
+        """
+        from awscli.paramfile import register_uri_param_handler
+
+        register_uri_param_handler(self.session)
+        self.session.unregister("session-initialized", register_uri_param_handler)
 
     def _arg_model(self, argv: list[str], option: str) -> Any:
         try:

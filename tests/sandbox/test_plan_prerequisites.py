@@ -111,38 +111,6 @@ def test_a_fresh_sandbox_passes_checks_drills_failover_failback_and_checks_again
     assert code == 0 and not failing, failing
 
 
-def test_full_plan_resources_land_in_the_accounts_of_its_roles(aws: None) -> None:
-    import boto3
-
-    loaded = _built(FULL)
-    ctx = _ctx(loaded)
-    for side in ("primary", "dr"):
-        identity = ctx.client("sts", side).get_caller_identity()
-        assert identity["Account"] == WORKLOAD_ACCOUNT
-        assert ":assumed-role/drctl-operator/" in identity["Arn"]
-    # The role exists in its account, trusting the operator's account with the external id.
-    role = ctx.client("iam", "dr").get_role(RoleName="drctl-operator")["Role"]
-    [statement] = role["AssumeRolePolicyDocument"]["Statement"]
-    assert statement["Principal"] == {"AWS": f"arn:aws:iam::{SANDBOX_ACCOUNT}:root"}
-    assert statement["Condition"] == {"StringEquals": {"sts:ExternalId": "dr-operations"}}
-    policy = ctx.client("iam", "dr").get_role_policy(
-        RoleName="drctl-operator", PolicyName="drctl-operator"
-    )["PolicyDocument"]
-    assert "rds:PromoteReadReplica" in policy["Statement"][0]["Action"]
-    # Each side's resources are in that account, none in the operator's own.
-    dr_ids = [
-        i["DBInstanceIdentifier"]
-        for i in ctx.client("rds", "dr").describe_db_instances()["DBInstances"]
-    ]
-    assert "shop-orders-dr" in dr_ids
-    own = boto3.client("rds", region_name="us-west-2")
-    assert own.describe_db_instances()["DBInstances"] == []
-    own_primary = boto3.client("rds", region_name="us-east-1")
-    assert own_primary.describe_db_instances()["DBInstances"] == []
-    topics = ctx.client("sns", "dr").list_topics()["Topics"]
-    assert {"TopicArn": "arn:aws:sns:us-west-2:210987654321:shop-dr"} in topics
-
-
 def test_a_deleted_stop_condition_alarm_fails_check_and_the_experiment_drill(
     aws: None,
 ) -> None:
@@ -187,9 +155,57 @@ def test_stopped_backup_replication_fails_check_and_the_restore_drill(aws: None)
     )
 
 
-def test_a_missing_fis_role_fails_check(aws: None) -> None:
+def _assert_full_plan_resources_land_in_the_accounts_of_its_roles(ctx: Any) -> None:
+    """Read-only, on a fresh build of full.yaml (asserted before a test breaks something)."""
+    import boto3
+
+    for side in ("primary", "dr"):
+        identity = ctx.client("sts", side).get_caller_identity()
+        assert identity["Account"] == WORKLOAD_ACCOUNT
+        assert ":assumed-role/drctl-operator/" in identity["Arn"]
+    # The role exists in its account, trusting the operator's account with the external id.
+    role = ctx.client("iam", "dr").get_role(RoleName="drctl-operator")["Role"]
+    [statement] = role["AssumeRolePolicyDocument"]["Statement"]
+    assert statement["Principal"] == {"AWS": f"arn:aws:iam::{SANDBOX_ACCOUNT}:root"}
+    assert statement["Condition"] == {"StringEquals": {"sts:ExternalId": "dr-operations"}}
+    policy = ctx.client("iam", "dr").get_role_policy(
+        RoleName="drctl-operator", PolicyName="drctl-operator"
+    )["PolicyDocument"]
+    assert "rds:PromoteReadReplica" in policy["Statement"][0]["Action"]
+    # Each side's resources are in that account, none in the operator's own.
+    dr_ids = [
+        i["DBInstanceIdentifier"]
+        for i in ctx.client("rds", "dr").describe_db_instances()["DBInstances"]
+    ]
+    assert "shop-orders-dr" in dr_ids
+    own = boto3.client("rds", region_name="us-west-2")
+    assert own.describe_db_instances()["DBInstances"] == []
+    own_primary = boto3.client("rds", region_name="us-east-1")
+    assert own_primary.describe_db_instances()["DBInstances"] == []
+    topics = ctx.client("sns", "dr").list_topics()["Topics"]
+    assert {"TopicArn": "arn:aws:sns:us-west-2:210987654321:shop-dr"} in topics
+
+
+def _assert_check_only_a_resource_leaves_out_the_experiments() -> None:
+    """Read-only (``check`` without ``--publish``), on a fresh build of full.yaml."""
+    result = invoke("-o", "json", "check", "--plan", str(FULL), "--only", "orders-db")
+    assert result.exit_code == 0, result.output
+    names = {(c["resource"], c["check"]) for c in json.loads(result.stdout)["checks"]}
+    assert ("orders-db", "backup-replication") in names
+    assert not any(resource == "stop-half-web" for resource, _ in names)
+
+
+def test_full_plan_in_the_accounts_of_its_roles_check_only_and_a_missing_fis_role(
+    aws: None,
+) -> None:
+    """Three stories on one build of full.yaml: its resources land in the accounts of its
+    roles, ``check --only`` a resource leaves out the experiments (both read-only, asserted
+    first), then a deleted FIS role fails check."""
     loaded = _built(FULL)
-    iam = _ctx(loaded).client("iam", "primary")
+    ctx = _ctx(loaded)
+    _assert_full_plan_resources_land_in_the_accounts_of_its_roles(ctx)
+    _assert_check_only_a_resource_leaves_out_the_experiments()
+    iam = ctx.client("iam", "primary")
     iam.delete_role_policy(RoleName="shop-fis", PolicyName="fis-actions")
     iam.delete_role(RoleName="shop-fis")
     code, checks = _check(FULL)
@@ -198,12 +214,3 @@ def test_a_missing_fis_role_fails_check(aws: None) -> None:
         "FIS role arn:aws:iam::210987654321:role/shop-fis of experiment stop-half-web does not "
         "exist in the account of regions.primary"
     )
-
-
-def test_check_only_a_resource_leaves_out_the_experiments(aws: None) -> None:
-    _built(FULL)
-    result = invoke("-o", "json", "check", "--plan", str(FULL), "--only", "orders-db")
-    assert result.exit_code == 0, result.output
-    names = {(c["resource"], c["check"]) for c in json.loads(result.stdout)["checks"]}
-    assert ("orders-db", "backup-replication") in names
-    assert not any(resource == "stop-half-web" for resource, _ in names)

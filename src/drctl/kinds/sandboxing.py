@@ -139,11 +139,9 @@ class AwsClock:
         return (aws_time.now() - _EPOCH).total_seconds()
 
     def sleep(self, seconds: float) -> None:
-        if seconds <= 1.0:
-            # Short waits pass in real time: some sandbox work (delayed S3 copies) runs on
-            # real timers, and wall time flows into the AWS clock anyway.
-            time.sleep(seconds)
-            return
+        # Short waits too (a replication drill polls every 0.2 s): no sandbox work runs on
+        # real timers any more (S3 replication settles on this clock), so sleeping them in
+        # real time only made every drill take its lag again in wall time.
         aws_time.wait(seconds)
         time.sleep(0)  # let other threads run
 
