@@ -50,6 +50,27 @@ def _moto_default_amis_only() -> None:
 _moto_default_amis_only()
 
 
+def _state_outside_the_checkout() -> None:
+    """Journals, locks and kept targets of this test process go to a directory of its own.
+
+    Each test gets ``DRCTL_STATE_DIR`` under its ``tmp_path`` (``fake_aws_env``), but a
+    module- or session-scoped fixture runs before that: without a fallback it wrote to the
+    checkout's ``./.drctl``, shared by concurrent runs (a lock held there by another run
+    failed a test with exit 4)."""
+    import atexit
+    import os
+    import shutil
+    import tempfile
+
+    if "DRCTL_STATE_DIR" not in os.environ:
+        directory = tempfile.mkdtemp(prefix="drctl-tests-state-")
+        atexit.register(shutil.rmtree, directory, ignore_errors=True)
+        os.environ["DRCTL_STATE_DIR"] = directory
+
+
+_state_outside_the_checkout()
+
+
 class NetworkGuardError(RuntimeError):
     """A test tried to reach a host that is not this machine."""
 
