@@ -5,6 +5,12 @@ source and deleted -- what AWS Backup restore testing does, run by ``drctl test`
 It restores the newest COMPLETED copy of the plan's first resource. Restores of DynamoDB
 tables are supported (``targetTableName`` is the throw-away's name; the drill deletes the
 table); other resource types are refused before anything starts, saying so.
+
+The restored table is compared with its source: the key schema, and the number of items
+(both counted by a ``Scan``). AWS reports no item count of a recovery point, so the source's
+count is the source table's when the restore starts: equal when nothing was written since
+the backup the copy was made from; a difference is what a restore of this copy loses or
+brings back, and both figures are reported.
 """
 
 from __future__ import annotations
@@ -85,10 +91,12 @@ class BackupRestore:
             SUPPORTED,
         )
         self._jobs[target] = job
-        source = api.describe_table(ctx.client("dynamodb", "primary"), _table_of(res.resources[0]))
+        primary = ctx.client("dynamodb", "primary")
+        source = api.describe_table(primary, _table_of(res.resources[0]))
         comparisons: tuple[tuple[str, Any], ...] = ()
         if source is not None:
-            comparisons = (("key_schema", _keys(source)),)
+            count = api.count_items(primary, _table_of(res.resources[0]))
+            comparisons = (("key_schema", _keys(source)), ("item_count", count))
         return Restored(
             f"recovery point {point['RecoveryPointArn']} (restore job {job})", comparisons
         )
@@ -110,8 +118,11 @@ class BackupRestore:
         return state == "ACTIVE", f"restore job COMPLETED, table {state}"
 
     def observed(self, res: BackupVault, ctx: RunContext, target: str) -> dict[str, Any]:
-        table = api.describe_table(ctx.client("dynamodb", "dr"), target) or {}
-        return {"key_schema": _keys(table)}
+        dynamodb = ctx.client("dynamodb", "dr")
+        table = api.describe_table(dynamodb, target)
+        if table is None:
+            return {"key_schema": [], "item_count": None}
+        return {"key_schema": _keys(table), "item_count": api.count_items(dynamodb, target)}
 
     def delete(self, res: BackupVault, ctx: RunContext, target: str) -> bool:
         job_id = self._jobs.get(target)
