@@ -92,6 +92,10 @@ class Restored:
 
     source: str  # "snapshot X", "replicated automated backups Y"
     comparisons: tuple[tuple[str, Any], ...] = ()  # (property, value in the source)
+    # Properties the source changes by itself after the copy was made (its item count, as
+    # it is written to): a difference warns -- it is what a restore of this copy would lose
+    # -- and only an empty copy of a source that has some fails.
+    drifting: frozenset[str] = frozenset()
 
 
 class Restore(Protocol):

@@ -371,7 +371,8 @@ def _backup_vault(w: Where, res: Any, action: str) -> list[Grant]:
         dr, acct = w.region["dr"], w.acct["dr"]
         found = [Grant("dr", action, tuple(f"arn:aws:dynamodb:{dr}:{acct}:table/{t}-drill-*"
                                            for t in tables))]  # fmt: skip
-        if action == "dynamodb:DescribeTable":  # the drill compares with the source's keys
+        # The drill compares with the source's keys and counts its items.
+        if action in ("dynamodb:DescribeTable", "dynamodb:Scan"):
             sources = tuple(arn for arn in res.resources if ":table/" in arn)
             found.append(Grant("primary", action, sources))
         return found

@@ -58,6 +58,7 @@ class BackupVaultKind(Kind):
             "backup:DescribeRestoreJob",
             "iam:PassRole",
             "dynamodb:DescribeTable",
+            "dynamodb:Scan",
             "dynamodb:DeleteTable",
         ),
     }

@@ -159,6 +159,15 @@ def describe_table(dynamodb: Any, table: str) -> dict[str, Any] | None:
         raise
 
 
+def count_items(dynamodb: Any, table: str) -> int:
+    """The items of a table, counted by a full ``Scan`` (``Select=COUNT``): exact, where
+    ``DescribeTable``'s ``ItemCount`` is refreshed only about every six hours."""
+    total = 0
+    for page in dynamodb.get_paginator("scan").paginate(TableName=table, Select="COUNT"):
+        total += int(page.get("Count", 0))
+    return total
+
+
 def delete_table(dynamodb: Any, table: str) -> bool:
     """Delete a table; False when there was none."""
     try:

@@ -5,10 +5,11 @@ moto's backends and serves them."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, ClassVar, Final
+
+from drctl.kinds.backup_vault.schedule import ScheduleError, parse
 
 BACKUP_START_SECONDS: Final = 60.0  # CREATED -> RUNNING
 BACKUP_RUN_SECONDS: Final = 600.0  # RUNNING -> COMPLETED
@@ -30,9 +31,6 @@ TYPES: Final = (
     ("elasticfilesystem", "file-system/", "EFS"),
     ("s3", "", "S3"),
     ("fsx", "", "FSx"),
-)
-CRON: Final = re.compile(
-    r"^cron\((\d{1,2}) (\*|\d{1,2}|(?:\*|\d{1,2})/\d{1,2}) [?*] \* [?*]( \*)?\)$"
 )
 
 
@@ -245,6 +243,7 @@ class RestoreJob(_Timed):
     failure: str | None = None
     created_arn: str | None = None
     settled: bool = False  # the restored resource was made (or the job failed)
+    metadata: dict[str, Any] = field(default_factory=dict)  # StartRestoreJob's Metadata
     start_seconds: ClassVar[float] = RESTORE_PENDING_SECONDS
     run_seconds: ClassVar[float] = RESTORE_RUN_SECONDS
 
@@ -296,23 +295,10 @@ class RegionState:
     selected_since: dict[str, datetime] = field(default_factory=dict)  # plan id: 1st selection
 
 
-def next_run(expression: str, after: datetime) -> datetime | None:
-    """The first time strictly after ``after`` that ``expression`` fires (None: a schedule
-    the sandbox does not run)."""
-    match = CRON.match(expression or "")
-    if match is None:
+def next_run(expression: str | None, after: datetime) -> datetime | None:
+    """The first time strictly after ``after`` that the rule's schedule fires (None: never
+    again, or an expression AWS Backup refuses -- ``CreateBackupPlan`` keeps those out)."""
+    try:
+        return parse(expression).next_after(after)
+    except ScheduleError:
         return None
-    minute, hours = int(match.group(1)), match.group(2)
-    if hours == "*":
-        allowed = set(range(24))
-    elif "/" in hours:
-        start, step = hours.split("/")
-        allowed = set(range(0 if start == "*" else int(start), 24, max(1, int(step))))
-    else:
-        allowed = {int(hours)}
-    t = after.replace(minute=minute, second=0, microsecond=0)
-    for _ in range(24 * 3 + 2):
-        if t > after and t.hour in allowed:
-            return t
-        t += timedelta(hours=1)
-    return None

@@ -17,14 +17,21 @@ Sources (AWS Backup API reference and Developer Guide; botocore ``backup`` model
   https://docs.aws.amazon.com/aws-backup/latest/devguide/API_DescribeBackupJob.html). On-demand
   backups do not run a plan's copy rules; a plan's scheduled backups do.
 * Backup plans (https://docs.aws.amazon.com/aws-backup/latest/devguide/API_BackupRule.html):
-  each rule runs on its ``ScheduleExpression`` (cron, UTC) for the resources its plan's
-  selections assign (``CreateBackupSelection``,
-  https://docs.aws.amazon.com/aws-backup/latest/devguide/API_CreateBackupSelection.html); a
-  completed backup starts one copy job per ``CopyActions`` entry
+  each rule runs on its ``ScheduleExpression`` (AWS cron, UTC: ``schedule.py``; a rule
+  without one on ``cron(0 5 ? * * *)``; an expression AWS Backup refuses is
+  ``InvalidParameterValueException`` at ``CreateBackupPlan``, as is a ``StartWindowMinutes``
+  under 60) for the resources its plan's selections assign (``CreateBackupSelection``,
+  https://docs.aws.amazon.com/aws-backup/latest/devguide/API_CreateBackupSelection.html):
+  by ARN and by tag (``selection.py``), over the DynamoDB tables, RDS DB instances and
+  clusters, EFS file systems, EBS volumes and EC2 instances of moto's backends; a completed
+  backup starts one copy job per ``CopyActions`` entry
   (https://docs.aws.amazon.com/aws-backup/latest/devguide/API_CopyAction.html).
   ``DeleteBackupPlan`` of a plan that still has selections is ``InvalidRequestException``
   (https://docs.aws.amazon.com/aws-backup/latest/devguide/API_DeleteBackupPlan.html: "Deletion is
   only possible if all related backup selections have been deleted").
+* What a recovery point holds: a DynamoDB table's key schema, attribute definitions, billing
+  mode and items; an RDS DB instance's engine, class, storage and database settings; an EFS
+  file system's performance and throughput modes and encryption. A copy holds the same.
 * Copy jobs (``ListCopyJobs``, ``DescribeCopyJob``, ``StartCopyJob``,
   https://docs.aws.amazon.com/aws-backup/latest/devguide/API_CopyJob.html): ``CopyJobState`` is
   ``CREATED`` -> ``RUNNING`` -> ``COMPLETED`` (or ``FAILED`` with a ``StatusMessage``: here when
@@ -38,29 +45,39 @@ Sources (AWS Backup API reference and Developer Guide; botocore ``backup`` model
   ``DELETING`` before it is gone; deleting one still ``CREATING`` is
   ``InvalidResourceStateException``. A vault or recovery point that does not exist is
   ``ResourceNotFoundException``.
-* Restores (``StartRestoreJob``, ``DescribeRestoreJob``,
+* Restores (``StartRestoreJob``, ``DescribeRestoreJob``, ``GetRecoveryPointRestoreMetadata``,
   https://docs.aws.amazon.com/aws-backup/latest/devguide/API_StartRestoreJob.html,
-  https://docs.aws.amazon.com/aws-backup/latest/devguide/API_DescribeRestoreJob.html): status
-  ``PENDING`` -> ``RUNNING`` -> ``COMPLETED`` with ``CreatedResourceArn``; a recovery point not
-  ``COMPLETED`` is ``InvalidRequestException``; DynamoDB needs the ``targetTableName`` metadata
-  (https://docs.aws.amazon.com/aws-backup/latest/devguide/restoring-dynamodb.html), and a
-  table of that name that exists fails the job.
+  https://docs.aws.amazon.com/aws-backup/latest/devguide/API_DescribeRestoreJob.html,
+  https://docs.aws.amazon.com/aws-backup/latest/devguide/API_GetRecoveryPointRestoreMetadata.html):
+  status ``PENDING`` -> ``RUNNING`` -> ``COMPLETED`` with ``CreatedResourceArn`` (AWS's
+  ``RestoreJobStatus`` has no ``CREATED``); a recovery point not ``COMPLETED`` is
+  ``InvalidRequestException``. DynamoDB needs ``targetTableName``
+  (https://docs.aws.amazon.com/aws-backup/latest/devguide/restoring-dynamodb.html) and gets
+  the table with the backed-up items; RDS needs ``DBInstanceIdentifier`` and takes
+  ``RestoreDBInstanceFromDBSnapshot``'s parameters (``DBInstanceClass``, ``Port``,
+  ``MultiAZ``, ...; https://docs.aws.amazon.com/aws-backup/latest/devguide/restoring-rds.html);
+  EFS restores into a new file system (``newFileSystem`` true,
+  https://docs.aws.amazon.com/aws-backup/latest/devguide/restoring-efs.html). A resource of
+  the target's name that exists fails the job; any other resource type fails it
+  (``StatusMessage`` says so).
 
 Durations (AWS gives none; the sandbox's choices): ``BACKUP_*_SECONDS``, ``COPY_*_SECONDS``,
 ``RESTORE_*_SECONDS``, ``DELETE_SECONDS`` below. A plan tagged ``drctl-sandbox-established:
 true`` stands for one that has run for a long time: its schedule is run from
 ``ESTABLISHED_HOURS`` before it was created, so DR holds copies at once.
 
-Not modelled: schedules other than ``cron(M H ? * * *)`` with ``H`` ``*``, a number or
-``*/n``/``a/n`` (other rules never run here); selections by tag (only ``Resources`` ARNs are
-backed up); start and completion windows; vault lock retention on deletion; restores of
-anything but DynamoDB (the job fails, saying so); the items of a table (a restored table has
-the source's key schema and attributes, empty). A scheduled run while the plan's Region is out
-(the sandbox's outage layer) does not happen.
+Not modelled: start and completion windows beyond the 60-minute floor (jobs start and end
+well inside them); ``UpdateBackupPlan`` (moto has none); vault lock retention on deletion;
+the content of an EFS file system or an RDS database (the restored one is new and empty of
+data the sandbox never had); restores of EBS, EC2, Aurora, S3 and FSx (the job fails). A
+scheduled backup holds the resource as the first Backup request after its start time finds
+it (the sandbox settles lazily). A scheduled run while the plan's Region is out (the
+sandbox's outage layer) does not happen.
 """
 
 from __future__ import annotations
 
+import copy
 import json
 import threading
 import uuid
@@ -87,6 +104,8 @@ from drctl.kinds.backup_vault.jobs import (
     resource_type,
     ts,
 )
+from drctl.kinds.backup_vault.schedule import ScheduleError, parse
+from drctl.kinds.backup_vault.selection import names_only, selects
 from drctl.kinds.sandboxing import PatchSet, aws_time, unreachable
 
 __all__ = [
@@ -107,6 +126,33 @@ __all__ = [
 
 _patches = PatchSet()
 _lock = threading.RLock()
+
+# What a backup of an RDS DB instance keeps (moto's DBInstance attributes), what an EFS one
+# keeps, and the restore metadata keys (RestoreDBInstanceFromDBSnapshot's parameters) that
+# override them.
+RDS_FIELDS: Final = (
+    "engine", "engine_version", "db_instance_class", "allocated_storage", "storage_type",
+    "db_name", "master_username", "port", "storage_encrypted",
+    "license_model", "multi_az", "iops", "copy_tags_to_snapshot",
+)  # fmt: skip
+EFS_FIELDS: Final = (
+    "performance_mode", "throughput_mode", "encrypted", "provisioned_throughput_in_mibps",
+)  # fmt: skip
+RDS_METADATA: Final = {
+    "DBInstanceClass": "db_instance_class", "Engine": "engine",
+    "EngineVersion": "engine_version", "Port": "port", "MultiAZ": "multi_az",
+    "AllocatedStorage": "allocated_storage", "StorageType": "storage_type", "DBName": "db_name",
+    "LicenseModel": "license_model", "DBSubnetGroupName": "db_subnet_group_name",
+}  # fmt: skip
+# The metadata StartRestoreJob needs, by resource type.
+REQUIRED_METADATA: Final = {"DynamoDB": "targetTableName", "RDS": "DBInstanceIdentifier"}
+
+
+def _unsupported(resource_type: str) -> str:
+    return (
+        f"Restore of resource type {resource_type} is not supported by the sandbox "
+        "(it restores DynamoDB, RDS and EFS recovery points)."
+    )
 
 
 def _region_of(arn: str) -> str:
@@ -148,23 +194,194 @@ def _backend(account: str, region: str) -> Any:
 # --------------------------------------------------------------------------- what AWS does unasked
 
 
-def _snapshot(account: str, region: str, arn: str, resource_type: str) -> dict[str, Any] | None:
-    """What a backup of ``arn`` holds (a DynamoDB table's definition); None: no such resource."""
-    if resource_type != "DynamoDB":
-        return {}
+class _RestoreFailed(Exception):
+    """A restore job's failure: its message is the job's ``StatusMessage``."""
+
+
+def _table_name(arn: str) -> str:
+    return arn.rsplit("/", 1)[-1]
+
+
+def _capture_dynamodb(account: str, region: str, arn: str) -> dict[str, Any] | None:
+    """The table's definition and its items now (a DynamoDB backup is the whole table)."""
     from moto.dynamodb.models import dynamodb_backends
 
-    if _region_of(arn) != region:
-        return None
-    table = dynamodb_backends[account][region].tables.get(arn.rsplit("/", 1)[-1])
+    table = dynamodb_backends[account][region].tables.get(_table_name(arn))
     if table is None:
         return None
     desc = table.describe(base_key="Table")["Table"]
+    items = [copy.deepcopy(item.to_json()["Attributes"]) for item in table.all_items()]
     return {
         "KeySchema": desc.get("KeySchema"),
         "AttributeDefinitions": desc.get("AttributeDefinitions"),
         "BillingMode": (desc.get("BillingModeSummary") or {}).get("BillingMode"),
+        "ProvisionedThroughput": {
+            k: v
+            for k, v in (desc.get("ProvisionedThroughput") or {}).items()
+            if k in ("ReadCapacityUnits", "WriteCapacityUnits")
+        },
+        "Items": items,
     }
+
+
+def _capture_rds(account: str, region: str, arn: str) -> dict[str, Any] | None:
+    """The DB instance's engine and storage settings (a DB snapshot of it)."""
+    from moto.rds.models import rds_backends
+
+    db = rds_backends[account][region].databases.get(arn.rsplit(":", 1)[-1])
+    if db is None:
+        return None
+    return {"Instance": {field: copy.copy(getattr(db, field, None)) for field in RDS_FIELDS}}
+
+
+def _capture_efs(account: str, region: str, arn: str) -> dict[str, Any] | None:
+    from moto.efs.models import efs_backends
+
+    found = efs_backends[account][region].file_systems_by_id.get(_table_name(arn))
+    if found is None:
+        return None
+    return {"FileSystem": {field: getattr(found, field, None) for field in EFS_FIELDS}}
+
+
+_CAPTURE: Final = {"DynamoDB": _capture_dynamodb, "RDS": _capture_rds, "EFS": _capture_efs}
+
+
+def _snapshot(account: str, region: str, arn: str, resource_type: str) -> dict[str, Any] | None:
+    """What a backup of ``arn`` holds; None: no such resource. Types the sandbox does not
+    model are backed up holding nothing (their restores fail)."""
+    capture = _CAPTURE.get(resource_type)
+    if capture is None:
+        return {}
+    if _region_of(arn) != region:
+        return None
+    return capture(account, region, arn)
+
+
+def _restore_metadata(point: RecoveryPoint) -> dict[str, str]:
+    """``GetRecoveryPointRestoreMetadata``: the source's settings, as strings, that
+    ``StartRestoreJob`` takes back (changed where the restore should differ)."""
+    name = _table_name(point.resource_arn)
+    if point.resource_type == "DynamoDB":
+        return {"originalTableName": name, "targetTableName": name}
+    if point.resource_type == "RDS":
+        db = point.snapshot.get("Instance") or {}
+        found = {
+            "DBInstanceIdentifier": point.resource_arn.rsplit(":", 1)[-1],
+            "DBInstanceClass": db.get("db_instance_class"),
+            "Engine": db.get("engine"),
+            "EngineVersion": db.get("engine_version"),
+            "Port": db.get("port"),
+            "MultiAZ": db.get("multi_az"),
+            "AllocatedStorage": db.get("allocated_storage"),
+            "StorageType": db.get("storage_type"),
+            "DBName": db.get("db_name"),
+            "LicenseModel": db.get("license_model"),
+        }
+        return {
+            k: str(v).lower() if isinstance(v, bool) else str(v)
+            for k, v in found.items()
+            if v is not None
+        }
+    if point.resource_type == "EFS":
+        fs = point.snapshot.get("FileSystem") or {}
+        return {
+            "file-system-id": name,
+            "newFileSystem": "true",
+            "Encrypted": str(bool(fs.get("encrypted"))).lower(),
+            "PerformanceMode": str(fs.get("performance_mode") or "generalPurpose"),
+            "CreationToken": str(uuid.uuid4()),
+        }
+    return {}
+
+
+def _restore_dynamodb(job: RestoreJob) -> str:
+    from moto.dynamodb.models import dynamodb_backends
+
+    target = str(job.metadata.get("targetTableName"))
+    tables = dynamodb_backends[job.account][job.region]
+    if target in tables.tables:
+        raise _RestoreFailed(f"Table already exists: {target}")
+    snap = job.point.snapshot
+    billing = snap.get("BillingMode") or "PAY_PER_REQUEST"
+    table = tables.create_table(
+        target,
+        schema=snap.get("KeySchema") or [],
+        throughput=snap.get("ProvisionedThroughput") if billing == "PROVISIONED" else None,
+        attr=snap.get("AttributeDefinitions") or [],
+        global_indexes=None,
+        indexes=None,
+        streams=None,
+        billing_mode=billing,
+        sse_specification=None,
+        tags=[],
+        deletion_protection_enabled=False,
+        warm_throughput=None,
+    )
+    for item in snap.get("Items") or []:
+        table.put_item(copy.deepcopy(item))
+    return str(table.table_arn)
+
+
+def _restore_rds(job: RestoreJob) -> str:
+    from moto.ec2.models import ec2_backends
+    from moto.rds.models import rds_backends
+
+    backend = rds_backends[job.account][job.region]
+    target = str(job.metadata["DBInstanceIdentifier"])
+    if target in backend.databases:
+        raise _RestoreFailed(f"DB instance already exists: {target}")
+    props = {k: copy.copy(v) for k, v in (job.point.snapshot.get("Instance") or {}).items()}
+    props = {k: v for k, v in props.items() if v is not None}
+    for key, field in RDS_METADATA.items():
+        value = job.metadata.get(key)
+        if value not in (None, ""):
+            props[field] = value
+    for field in ("port", "allocated_storage"):
+        if field in props:
+            props[field] = int(props[field])
+    if "multi_az" in props:
+        props["multi_az"] = str(props["multi_az"]).lower() == "true"
+    ec2 = ec2_backends[job.account][job.region]
+    default = ec2.get_default_security_group(ec2.default_vpc.id)
+    props.update(
+        db_instance_identifier=target,
+        availability_zone=f"{job.region}a",
+        vpc_security_group_ids=[default.id] if default is not None else [],
+        kms_key_id=job.point.key_arn if props.get("storage_encrypted") else None,
+        tags=[],
+    )
+    try:
+        instance = backend.create_db_instance(props)
+    except Exception as exc:  # moto's validation of the metadata: the job fails with it
+        raise _RestoreFailed(f"RestoreDBInstanceFromDBSnapshot failed: {exc}") from exc
+    return str(instance.db_instance_arn)
+
+
+def _restore_efs(job: RestoreJob) -> str:
+    from moto.efs.models import efs_backends
+
+    if str(job.metadata.get("newFileSystem", "")).lower() != "true":
+        raise _RestoreFailed(
+            "The sandbox restores an EFS recovery point into a new file system only "
+            "(newFileSystem true)."
+        )
+    fs = job.point.snapshot.get("FileSystem") or {}
+    encrypted = str(job.metadata.get("Encrypted", fs.get("encrypted"))).lower() == "true"
+    created = efs_backends[job.account][job.region].create_file_system(
+        creation_token=str(job.metadata.get("CreationToken") or job.job_id),
+        performance_mode=str(job.metadata.get("PerformanceMode") or fs.get("performance_mode")),
+        encrypted=encrypted,
+        kms_key_id=str(job.metadata.get("KmsKeyId") or job.point.key_arn) if encrypted else "",
+        throughput_mode=str(fs.get("throughput_mode") or "bursting"),
+        provisioned_throughput_in_mibps=fs.get("provisioned_throughput_in_mibps") or 0,
+        availability_zone_name="",
+        backup=False,
+        tags=[],
+    )
+    return str(created.file_system_arn)
+
+
+_RESTORE: Final = {"DynamoDB": _restore_dynamodb, "RDS": _restore_rds, "EFS": _restore_efs}
 
 
 def _vault(account: str, region: str, name: str) -> Any | None:
@@ -296,13 +513,75 @@ def _start_copy(
     return job
 
 
-def _selected(state: RegionState, plan_id: str) -> list[tuple[str, str]]:
-    """(resource ARN, role) of every resource the plan's selections assign by ARN."""
+def _tags(pairs: Any) -> dict[str, str]:
+    """Tags as a dict, from moto's ``[{"Key": .., "Value": ..}]`` (or lower-case) lists."""
+    if isinstance(pairs, dict):
+        return {str(k): str(v) for k, v in pairs.items()}
+    return {
+        str(p.get("Key", p.get("key"))): str(p.get("Value", p.get("value", "")))
+        for p in pairs or []
+    }
+
+
+def _existing(backends: Any, account: str, region: str) -> Any | None:
+    """The service's backend of the Region, None when nothing was ever made there."""
+    return dict.get(dict.get(backends, account) or {}, region)
+
+
+def _resources(account: str, region: str) -> list[tuple[str, dict[str, str]]]:
+    """(ARN, tags) of every resource of the Region the sandbox's AWS Backup can assign by
+    tag or wildcard: DynamoDB tables, RDS DB instances and clusters, EFS file systems, EBS
+    volumes and EC2 instances."""
+    from moto.dynamodb.models import dynamodb_backends
+    from moto.ec2.models import ec2_backends
+    from moto.efs.models import efs_backends
+    from moto.rds.models import rds_backends
+
+    found: list[tuple[str, dict[str, str]]] = []
+    if (ddb := _existing(dynamodb_backends, account, region)) is not None:
+        found += [(str(t.table_arn), _tags(t.tags)) for t in ddb.tables.values()]
+    if (rds := _existing(rds_backends, account, region)) is not None:
+        found += [(str(d.db_instance_arn), _tags(d.tags)) for d in rds.databases.values()]
+        found += [(str(c.db_cluster_arn), _tags(c.tags)) for c in rds.clusters.values()]
+    if (efs := _existing(efs_backends, account, region)) is not None:
+        found += [
+            (str(f.file_system_arn), _tags(efs.list_tags_for_resource(fid)))
+            for fid, f in efs.file_systems_by_id.items()
+        ]
+    if (ec2 := _existing(ec2_backends, account, region)) is not None:
+        prefix = f"arn:aws:ec2:{region}:{account}"
+        found += [(f"{prefix}:volume/{vid}", _tags(v.get_tags())) for vid, v in ec2.volumes.items()]
+        found += [(f"{prefix}:instance/{i.id}", _tags(i.get_tags())) for i in ec2.all_instances()]
+    return found
+
+
+def _by_name_only(selection: dict[str, Any]) -> bool:
+    """A selection that names ARNs outright (no wildcard, no tag): no listing needed."""
+    resources = selection.get("Resources") or []
+    return bool(resources) and not (
+        selection.get("ListOfTags")
+        or any((selection.get("Conditions") or {}).values())
+        or any("*" in str(r) for r in resources)
+    )
+
+
+def _selected(account: str, region: str, state: RegionState, plan_id: str) -> list[tuple[str, str]]:
+    """(resource ARN, role) of every resource the plan's selections assign now."""
     found: list[tuple[str, str]] = []
-    for selection in state.selections.get(plan_id, {}).values():
-        for arn in selection["BackupSelection"].get("Resources") or []:
-            if arn != "*" and (arn, selection["BackupSelection"]["IamRoleArn"]) not in found:
-                found.append((arn, selection["BackupSelection"]["IamRoleArn"]))
+    listed: list[tuple[str, dict[str, str]]] | None = None
+    for entry in state.selections.get(plan_id, {}).values():
+        selection = entry["BackupSelection"]
+        role = selection["IamRoleArn"]
+        arns = names_only(selection)
+        if not _by_name_only(selection):
+            if listed is None:
+                listed = _resources(account, region)
+            known = {arn for arn, _ in listed}
+            arns = [a for a in arns if a not in known]
+            arns += [arn for arn, tags in listed if selects(selection, arn, tags)]
+        for arn in arns:
+            if (arn, role) not in found:
+                found.append((arn, role))
     return found
 
 
@@ -333,7 +612,7 @@ def _run_schedules(account: str, region: str, backend: Any, now: datetime) -> No
                 last = due
                 if _down(region, due):
                     continue
-                for arn, role in _selected(state, plan.backup_plan_id):
+                for arn, role in _selected(account, region, state, plan.backup_plan_id):
                     try:
                         _start_backup(
                             account,
@@ -369,35 +648,22 @@ def _run_copies(account: str, region: str, backend: Any, now: datetime) -> None:
             )
 
 
-def _run_restores(account: str, backend: Any, now: datetime) -> None:
-    from moto.dynamodb.models import dynamodb_backends
-
+def _run_restores(backend: Any, now: datetime) -> None:
+    """A restore job that has run its course makes its resource (or fails saying why)."""
     for job in _state(backend).restore_jobs.values():
         if job.settled or now < job.completes:
             continue
         job.settled = True
-        if job.failure is not None or job.target is None:
+        if job.failure is not None:
             continue
-        tables = dynamodb_backends[account][job.region]
-        if job.target in tables.tables:
-            job.failure = f"Table already exists: {job.target}"
+        restore = _RESTORE.get(job.point.resource_type)
+        if restore is None:
+            job.failure = _unsupported(job.point.resource_type)
             continue
-        snap = job.point.snapshot
-        table = tables.create_table(
-            job.target,
-            schema=snap.get("KeySchema") or [],
-            throughput=None,
-            attr=snap.get("AttributeDefinitions") or [],
-            global_indexes=None,
-            indexes=None,
-            streams=None,
-            billing_mode=snap.get("BillingMode") or "PAY_PER_REQUEST",
-            sse_specification=None,
-            tags=[],
-            deletion_protection_enabled=False,
-            warm_throughput=None,
-        )
-        job.created_arn = str(table.table_arn)
+        try:
+            job.created_arn = restore(job)
+        except _RestoreFailed as exc:
+            job.failure = str(exc)
 
 
 def _settle(account: str) -> None:
@@ -410,7 +676,7 @@ def _settle(account: str) -> None:
         for region, backend in backends.items():
             _run_copies(account, region, backend, now)
         for backend in backends.values():
-            _run_restores(account, backend, now)
+            _run_restores(backend, now)
             state = _state(backend)
             for arn, point in list(state.points.items()):
                 if point.gone(now):
@@ -571,6 +837,7 @@ def _vault_from_path(self: Any, backend: Any) -> Any:
 def _point_from_path(self: Any, backend: Any, now: datetime) -> RecoveryPoint:
     vault = _vault_from_path(self, backend)
     arn = unquote(self.path.split("/recovery-points/", 1)[-1].rstrip("/"))
+    arn = arn.removesuffix("/restore-metadata")
     point = _state(backend).points.get(arn)
     if point is None or point.vault_name != vault.backup_vault_name:
         raise _not_found(f"Recovery point {arn} not found")
@@ -626,16 +893,13 @@ def _start_restore_job(self: Any) -> str:
             msg=f"Recovery point {arn} is {point.status(now)}: only a COMPLETED recovery point "
             "can be restored"
         )
-    metadata = _param(self, "Metadata") or {}
-    target = metadata.get("targetTableName")
-    failure = None
-    if point.resource_type == "DynamoDB":
-        if not target:
-            raise InvalidParameterValueException(
-                msg="Metadata targetTableName is required to restore a DynamoDB recovery point"
-            )
-    else:
-        failure = f"The sandbox restores DynamoDB recovery points only, not {point.resource_type}."
+    metadata = {str(k): v for k, v in (_param(self, "Metadata") or {}).items()}
+    required = REQUIRED_METADATA.get(point.resource_type)
+    if required and not metadata.get(required):
+        raise InvalidParameterValueException(
+            msg=f"Metadata {required} is required to restore a {point.resource_type} recovery point"
+        )
+    failure = None if point.resource_type in _RESTORE else _unsupported(point.resource_type)
     job = RestoreJob(
         job_id=str(uuid.uuid4()).upper(),
         region=region,
@@ -643,13 +907,27 @@ def _start_restore_job(self: Any) -> str:
         point=point,
         created=now,
         iam_role=_param(self, "IamRoleArn") or point.iam_role,
-        target=target,
+        target=metadata.get("targetTableName"),
         failure=failure,
+        metadata=metadata,
     )
     point.last_restore = now
     with _lock:
         _state(backend).restore_jobs[job.job_id] = job
     return json.dumps({"RestoreJobId": job.job_id})
+
+
+def _get_recovery_point_restore_metadata(self: Any) -> str:
+    _, _, backend, now = _begin(self)
+    point = _point_from_path(self, backend, now)
+    return json.dumps(
+        {
+            "BackupVaultArn": point.vault_arn,
+            "RecoveryPointArn": point.arn,
+            "ResourceType": point.resource_type,
+            "RestoreMetadata": _restore_metadata(point),
+        }
+    )
 
 
 def _describe_restore_job(self: Any) -> str:
@@ -756,10 +1034,33 @@ _original_create_plan: Any = None
 _original_delete_plan: Any = None
 
 
+def _refuse_bad_rules(backup_plan: dict[str, Any]) -> None:
+    """AWS Backup refuses a rule whose schedule it cannot run (``schedule.parse``) or whose
+    start window is under an hour (BackupRule: "If this value is included, it must be at
+    least 60 minutes")."""
+    from moto.backup.exceptions import InvalidParameterValueException
+
+    for rule in backup_plan.get("Rules") or []:
+        expression = rule.get("ScheduleExpression")
+        try:
+            parse(expression)
+        except ScheduleError as exc:
+            raise InvalidParameterValueException(
+                msg=f"Invalid schedule expression {expression!r} in rule "
+                f"{rule.get('RuleName')}: {exc}"
+            ) from exc
+        window = rule.get("StartWindowMinutes")
+        if window is not None and int(window) < 60:
+            raise InvalidParameterValueException(
+                msg=f"StartWindowMinutes of rule {rule.get('RuleName')} must be at least 60"
+            )
+
+
 def _create_backup_plan(self: Any, backup_plan: dict[str, Any], *args: Any, **kwargs: Any) -> Any:
     """A deleted plan's name can be used again (moto refuses it)."""
     from moto.backup.exceptions import AlreadyExistsException
 
+    _refuse_bad_rules(backup_plan)
     name = backup_plan["BackupPlanName"]
     if any(
         p.backup_plan.get("BackupPlanName") == name and p.deletion_date is None
@@ -801,6 +1102,7 @@ _METHODS: Final = {
     "list_recovery_points_by_backup_vault": _list_recovery_points,
     "describe_recovery_point": _describe_recovery_point,
     "delete_recovery_point": _delete_recovery_point,
+    "get_recovery_point_restore_metadata": _get_recovery_point_restore_metadata,
     "start_restore_job": _start_restore_job,
     "describe_restore_job": _describe_restore_job,
     "list_restore_jobs": _list_restore_jobs,

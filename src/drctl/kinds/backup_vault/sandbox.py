@@ -6,7 +6,8 @@ The plan carries the tag ``drctl-sandbox-established: true``: it stands for one 
 for hours before the sandbox's clock started, so the DR vault holds copies at once
 (``moto_backup_jobs`` runs its schedule from then), and it keeps running on the AWS clock.
 Resources the plan names that are not DynamoDB tables are assigned to the plan as they are;
-the sandbox backs up what exists (a table it does not find fails its backup job).
+the sandbox backs up what exists (a table, DB instance or file system it does not find fails
+its backup job).
 """
 
 from __future__ import annotations
