@@ -74,11 +74,22 @@ def measure(path: Path, mode: str, only: tuple[str, ...]) -> dict[str, Any]:
         first = sfn_support.run_approving(loaded, mode=mode, name="run-1", only=only)
         sfn_aws = _aws_seconds(aws_start)
         again = sfn_support.run_approving(loaded, mode=mode, name="run-2", only=only)
+    cli = (record.status, cli_wall, cli_aws)
+    resources = len(only) or len(loaded.plan.resources)
+    return _row(path.stem, mode, resources, cli, first, sfn_aws, again)
+
+
+def _row(
+    plan: str, mode: str, resources: int, cli: tuple[str, float, float],
+    first: Any, sfn_aws: float, again: Any,
+) -> dict[str, Any]:  # fmt: skip
+    """One table row: the CLI run (status, wall, AWS seconds), the execution and its rerun."""
+    status, cli_wall, cli_aws = cli
     return {
-        "plan": path.stem,
+        "plan": plan,
         "mode": mode,
-        "resources": len(only) or len(loaded.plan.resources),
-        "cli": record.status,
+        "resources": resources,
+        "cli": status,
         "cli_wall_s": round(cli_wall, 1),
         "cli_aws_s": round(cli_aws),
         "sfn": first.status,
@@ -124,20 +135,8 @@ def measure_failback(path: Path, mode: str, only: tuple[str, ...]) -> dict[str, 
         again = sfn_support.run_approving(
             loaded, mode=mode, name="back-2", action="failback", only=only, recorded=recorded
         )
-    return {
-        "plan": f"{path.stem} (failback)",
-        "mode": mode,
-        "resources": len(only),
-        "cli": record.status,
-        "cli_wall_s": round(cli_wall, 1),
-        "cli_aws_s": round(cli_aws),
-        "sfn": first.status,
-        "transitions": len(first.entered),
-        "sfn_wall_s": round(first.seconds, 1),
-        "sfn_aws_s": round(sfn_aws),
-        "rerun_transitions": len(again.entered),
-        "rerun_wall_s": round(again.seconds, 1),
-    }
+    cli = (record.status, cli_wall, cli_aws)
+    return _row(f"{path.stem} (failback)", mode, len(only), cli, first, sfn_aws, again)
 
 
 def main() -> int:
