@@ -4,6 +4,7 @@ that changes nothing."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -81,8 +82,6 @@ def test_an_execution_name_is_used_once() -> None:
 def test_a_task_naming_another_region_fails_the_execution_as_on_aws() -> None:
     """Step Functions calls only its own Region, and a ``States.Runtime`` error is taken by
     no ``Catch`` (``States.ALL`` included): the execution fails, nothing is called there."""
-    import json
-
     from moto import mock_aws
 
     from drctl.sandbox.extensions import install
@@ -146,3 +145,42 @@ def test_arc_routing_controls_move_through_the_proxy_when_an_endpoint_is_down() 
         assert execution.status == "SUCCEEDED", execution.error
         assert end_state(loaded.plan)["api"] == {"shop-us-east-1": "Off", "shop-us-west-2": "On"}
     assert any("route53-recovery-cluster@us-west-2" in str(r) for r in refused), refused
+
+
+def test_the_fence_of_a_primary_on_a_default_group_creates_a_group_of_its_family() -> None:
+    """AWS refuses to copy a default parameter group: on Step Functions too, the fence of a
+    primary on one is a new group of the family, with read_only set."""
+    with sfn_support.sandbox(Path(DEMO_PLAN)) as loaded:
+        rds = boto3.client("rds", region_name="us-east-1")
+        rds.create_db_instance(
+            DBInstanceIdentifier="other", DBInstanceClass="db.t3.micro", Engine="mysql",
+            EngineVersion="8.0.35", MasterUsername="admin", MasterUserPassword="not-a-secret-1",
+            AllocatedStorage=20,
+        )  # fmt: skip
+        rds.describe_db_instances(DBInstanceIdentifier="other")  # moto now knows the group
+        rds.modify_db_instance(
+            DBInstanceIdentifier="shop-orders",
+            DBParameterGroupName="default.mysql8.0",
+            ApplyImmediately=True,
+        )
+        from drctl.kinds.sandboxing import aws_time
+
+        aws_time.wait(600)  # the modification applies over AWS time
+        document = sfn_support.export(loaded, mode="planned")
+        actions = json.dumps(document)
+        assert (
+            "aws-sdk:rds:createDBParameterGroup" in actions or "createDBParameterGroup" in actions
+        )
+        assert "copyDBParameterGroup" not in actions
+        execution = sfn_support.run(loaded, mode="planned")
+        assert execution.status == "SUCCEEDED", execution.error
+        [group] = rds.describe_db_parameter_groups(DBParameterGroupName="drctl-fenced-shop-orders")[
+            "DBParameterGroups"
+        ]
+        assert group["DBParameterGroupFamily"] == "mysql8.0"
+        params = rds.describe_db_parameters(
+            DBParameterGroupName="drctl-fenced-shop-orders", Source="user"
+        )["Parameters"]
+        assert ("read_only", "1") in {(p["ParameterName"], p["ParameterValue"]) for p in params}
+        primary = rds.describe_db_instances(DBInstanceIdentifier="shop-orders")["DBInstances"][0]
+        assert primary["DBParameterGroups"][0]["DBParameterGroupName"] == "drctl-fenced-shop-orders"

@@ -130,6 +130,46 @@ def test_planned_failover_fences_the_primary_before_promoting(
     assert "ReadReplicaSourceDBInstanceIdentifier" not in _instance("us-west-2", "shop-orders-dr")
 
 
+def test_a_primary_on_a_default_parameter_group_is_fenced_with_a_new_group_of_its_family(
+    built_plan: Any, settings: Any, clock: FakeClock
+) -> None:
+    """AWS refuses to copy a default group: the fence is a new group of the same family with
+    read_only set, tagged with the default group it replaced, and the failback puts the
+    default group back."""
+    rds = _rds("us-east-1")
+    # moto knows a default group once an instance on it is described (AWS has them all).
+    rds.create_db_instance(
+        DBInstanceIdentifier="other", DBInstanceClass="db.t3.micro", Engine="mysql",
+        EngineVersion="8.0.35", MasterUsername="admin", MasterUserPassword="not-a-secret-1",
+        AllocatedStorage=20,
+    )  # fmt: skip
+    rds.describe_db_instances(DBInstanceIdentifier="other")
+    rds.modify_db_instance(
+        DBInstanceIdentifier="shop-orders",
+        DBParameterGroupName="default.mysql8.0",
+        ApplyImmediately=True,
+    )
+    clock.advance(600)
+    assert _group(_instance("us-east-1", "shop-orders")) == "default.mysql8.0"
+    record = _run(built_plan, settings, "failover")
+    assert record.status == "succeeded", [s.detail for s in record.steps]
+    primary = _instance("us-east-1", "shop-orders")
+    assert _group(primary) == "drctl-fenced-shop-orders"
+    assert primary["DBParameterGroups"][0]["ParameterApplyStatus"] == "in-sync"
+    [group] = rds.describe_db_parameter_groups(DBParameterGroupName="drctl-fenced-shop-orders")[
+        "DBParameterGroups"
+    ]
+    assert group["DBParameterGroupFamily"] == "mysql8.0"
+    params = rds.describe_db_parameters(
+        DBParameterGroupName="drctl-fenced-shop-orders", Source="user"
+    )["Parameters"]
+    assert {(p["ParameterName"], p["ParameterValue"]) for p in params} == {("read_only", "1")}
+    tags = rds.list_tags_for_resource(ResourceName=group["DBParameterGroupArn"])["TagList"]
+    assert {"Key": "drctl:original-parameter-group", "Value": "default.mysql8.0"} in tags
+    steps = {s.id: s for s in record.steps}
+    assert steps["orders-db.fence"].data["original_parameter_group"] == "default.mysql8.0"
+
+
 def test_unplanned_failover_promotes_first_and_fences_the_old_primary_after(
     built_plan: Any, settings: Any
 ) -> None:

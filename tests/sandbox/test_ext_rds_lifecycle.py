@@ -151,6 +151,33 @@ def test_an_encrypted_cross_region_replica_needs_a_key_in_its_region(aws: Client
     assert refused.value.response["Error"]["Code"] == "InvalidParameterCombination"
 
 
+def test_a_default_parameter_group_cannot_be_copied(aws: ClientFactory) -> None:
+    """AWS: "You can't copy a default DB parameter group. Instead, create a new custom DB
+    parameter group" (CopyDBParameterGroup); moto copies it. A custom group still copies."""
+    rds = aws("rds")
+    _source(rds)
+    assert _describe(rds)["DBParameterGroups"][0]["DBParameterGroupName"] == "default.mysql8.0"
+    with pytest.raises(ClientError) as refused:
+        rds.copy_db_parameter_group(
+            SourceDBParameterGroupIdentifier="default.mysql8.0",
+            TargetDBParameterGroupIdentifier="copy",
+            TargetDBParameterGroupDescription="a copy",
+        )
+    assert refused.value.response["Error"]["Code"] == "InvalidParameterValue"
+    names = [
+        g["DBParameterGroupName"] for g in rds.describe_db_parameter_groups()["DBParameterGroups"]
+    ]
+    assert "copy" not in names
+    _group(rds, "custom", "immediate")
+    rds.copy_db_parameter_group(
+        SourceDBParameterGroupIdentifier="custom",
+        TargetDBParameterGroupIdentifier="copy",
+        TargetDBParameterGroupDescription="a copy",
+    )
+    copied = rds.describe_db_parameter_groups(DBParameterGroupName="copy")["DBParameterGroups"]
+    assert copied[0]["DBParameterGroupFamily"] == "mysql8.0"
+
+
 def test_reboot_is_refused_while_modifying(aws: ClientFactory, aws_clock: FakeClock) -> None:
     rds = aws("rds")
     _source(rds)

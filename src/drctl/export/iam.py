@@ -16,7 +16,10 @@ _IAM_PREFIX = {
 }
 _SDK = "arn:aws:states:"
 # Actions a call needs beyond its own: a copy created with Tags is also tagged.
-_ALSO = {"rds:CopyDBParameterGroup": ("rds:AddTagsToResource",)}
+_ALSO = {
+    "rds:CopyDBParameterGroup": ("rds:AddTagsToResource",),
+    "rds:CreateDBParameterGroup": ("rds:AddTagsToResource",),
+}
 # Integration actions whose IAM action is named otherwise.
 _RENAMED = {"lambda:Invoke": "lambda:InvokeFunction"}
 

@@ -3,7 +3,6 @@ restore. Small functions named for what they do; the only file of the kind that 
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -226,6 +225,7 @@ def family_of(rds: Any, group: str) -> str:
 
 FENCE_PREFIX = "drctl-fenced-"
 ORIGINAL_GROUP_TAG = "drctl:original-parameter-group"
+DEFAULT_GROUP_PREFIX = "default."  # AWS names its default parameter groups default.<family>
 
 
 def is_fence_group(group: str | None) -> bool:
@@ -274,20 +274,38 @@ def _set_at_once(rds: Any, name: str, parameter: tuple[str, str]) -> None:
 
 def fence_group_for(rds: Any, instance_id: str, current: str, parameter: tuple[str, str]) -> str:
     """A copy of the instance's current group (custom parameters kept) with the read-only
-    parameter set: ``drctl-fenced-<instance>``, tagged with the group it replaces."""
+    parameter set: ``drctl-fenced-<instance>``, tagged with the group it replaces. A default
+    group cannot be copied ("You can't copy a default DB parameter group. Instead, create a
+    new custom DB parameter group", CopyDBParameterGroup): the fence is then a new group of
+    its family, which holds the family's defaults as the default group does."""
     name = (FENCE_PREFIX + instance_id)[:255]
     if not _group_exists(rds, name):
-        rds.copy_db_parameter_group(
-            SourceDBParameterGroupIdentifier=current,
-            TargetDBParameterGroupIdentifier=name,
-            TargetDBParameterGroupDescription=f"drctl fencing of {instance_id}: no writes",
-            Tags=[
-                {"Key": "drctl:purpose", "Value": "fencing"},
-                {"Key": ORIGINAL_GROUP_TAG, "Value": current},
-            ],
-        )
+        description = f"drctl fencing of {instance_id}: no writes"
+        tags = [
+            {"Key": "drctl:purpose", "Value": "fencing"},
+            {"Key": ORIGINAL_GROUP_TAG, "Value": current},
+        ]
+        family = default_group_family(current)
+        if family is not None:
+            rds.create_db_parameter_group(
+                DBParameterGroupName=name, DBParameterGroupFamily=family,
+                Description=description, Tags=tags,
+            )  # fmt: skip
+        else:
+            rds.copy_db_parameter_group(
+                SourceDBParameterGroupIdentifier=current,
+                TargetDBParameterGroupIdentifier=name,
+                TargetDBParameterGroupDescription=description,
+                Tags=tags,
+            )
     _set_at_once(rds, name, parameter)
     return name
+
+
+def default_group_family(group: str) -> str | None:
+    """The family of a default parameter group (``default.mysql8.0`` -> ``mysql8.0``: AWS
+    names them ``default.<family>``), or None for a custom group."""
+    return group[len(DEFAULT_GROUP_PREFIX) :] if group.startswith(DEFAULT_GROUP_PREFIX) else None
 
 
 def reboot(rds: Any, instance_id: str) -> None:
@@ -302,30 +320,12 @@ def writable(rds: Any, instance: dict[str, Any]) -> tuple[bool, str]:
     group = parameter_group(instance)
     if is_fence_group(group):
         return False, f"fenced: parameter group {group}"
-    if group and not group.startswith("default."):
+    if group and default_group_family(group) is None:
         params = user_parameters(rds, group)
         for key, value in READ_ONLY_PARAMETERS.values():
             if params.get(key, "").lower() == value:
                 return False, f"{key}={value} in parameter group {group}"
     return True, f"writable ({group or 'no parameter group'})"
-
-
-def read_only_group_name(family: str) -> str:
-    """``drctl-readonly-mysql8-0``: one shared group per engine family and region."""
-    return "drctl-readonly-" + re.sub(r"[^a-zA-Z0-9-]", "-", family).strip("-").lower()
-
-
-def ensure_read_only_group(rds: Any, family: str, parameter: tuple[str, str]) -> str:
-    name = read_only_group_name(family)
-    if not _group_exists(rds, name):
-        rds.create_db_parameter_group(
-            DBParameterGroupName=name,
-            DBParameterGroupFamily=family,
-            Description="drctl fencing: no writes on a demoted primary",
-            Tags=[{"Key": "drctl:purpose", "Value": "fencing"}],
-        )
-    _set_at_once(rds, name, parameter)
-    return name
 
 
 def apply_parameter_group(rds: Any, instance_id: str, group: str) -> None:

@@ -74,7 +74,8 @@ def _fenced() -> dict[str, Any]:
 def fence(
     ctx: RunContext, side: str, instance_id: str, *, unreachable_note: str | None = None
 ) -> SfnStep | None:
-    """Copy the instance's parameter group with the read-only parameter set, apply it,
+    """Copy the instance's parameter group (a default one: a new group of its family) with
+    the read-only parameter set, apply it,
     reboot when it waits for one; None when the group or engine cannot be read now."""
     if ctx.offline:
         return None
@@ -101,25 +102,43 @@ def fence(
     )
     calls: tuple[SdkCall, ...] = (apply,)
     if group != current:
-        calls = (
-            SdkCall(
+        description = f"drctl fencing of {instance_id}: no writes"
+        tags = [
+            {"Key": "drctl:purpose", "Value": "fencing"},
+            {"Key": api.ORIGINAL_GROUP_TAG, "Value": current},
+        ]
+        family = api.default_group_family(current)
+        # A default group cannot be copied: a new group of its family (see fence_group_for).
+        if family is not None:
+            made = SdkCall(
+                "rds",
+                "createDBParameterGroup",
+                {
+                    "DbParameterGroupName": group,
+                    "DbParameterGroupFamily": family,
+                    "Description": description,
+                    "Tags": tags,
+                },
+                region,
+                side=side,
+                tolerate_failure=True,  # a rerun finds the group made
+            )
+        else:
+            made = SdkCall(
                 "rds",
                 "copyDBParameterGroup",
                 {
                     "SourceDbParameterGroupIdentifier": current,
                     "TargetDbParameterGroupIdentifier": group,
-                    "TargetDbParameterGroupDescription": (
-                        f"drctl fencing of {instance_id}: no writes"
-                    ),
-                    "Tags": [
-                        {"Key": "drctl:purpose", "Value": "fencing"},
-                        {"Key": api.ORIGINAL_GROUP_TAG, "Value": current},
-                    ],
+                    "TargetDbParameterGroupDescription": description,
+                    "Tags": tags,
                 },
                 region,
                 side=side,
                 tolerate_failure=True,  # a rerun finds the copy made
-            ),
+            )
+        calls = (
+            made,
             SdkCall(
                 "rds",
                 "modifyDBParameterGroup",

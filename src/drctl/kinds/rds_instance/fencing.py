@@ -128,7 +128,11 @@ def fence_step(
             raise
         return StepOutcome(
             detail=f"{instance_id} read-only ({parameter[0]}={parameter[1]} via {group}, "
-            f"a copy of {original})",
+            + (
+                f"a new group of the family of {original})"
+                if api.default_group_family(original)
+                else f"a copy of {original})"
+            ),
             data={"instance": instance_id, "original_parameter_group": original,
                   "fence_group": group},
         )  # fmt: skip
@@ -156,7 +160,8 @@ def fence_step(
         action=action,
         phase=phase,
         description=f"Stop writes on {instance_id} in {region}: a copy of its parameter group "
-        "with read_only=1 / default_transaction_read_only=on, applied (rebooted when static) "
+        "(of a default group, which AWS does not copy: a new group of its family) with "
+        "read_only=1 / default_transaction_read_only=on, applied (rebooted when static) "
         "and in-sync",
         cli=_fence_cli(ctx, side, instance_id, region),
         where=f"{res.name} (rds {region})",
@@ -196,11 +201,31 @@ def _fence_cli(ctx: RunContext, side: str, instance_id: str, region: str) -> lis
             f"{instance_id} --query 'DBInstances[0].DBParameterGroups[0].DBParameterGroupName' "
             f"--output text --region {region})"
         )
+    family = api.default_group_family(current)
+    if family is not None:  # AWS refuses to copy a default group: a new one of its family
+        make = (
+            f"aws rds create-db-parameter-group --db-parameter-group-name {fence} "
+            f"--db-parameter-group-family {family} --description "
+            f"'drctl fencing of {instance_id}: no writes' --region {region}"
+        )
+    else:
+        make = (
+            f"aws rds copy-db-parameter-group --source-db-parameter-group-identifier {source} "
+            f"--target-db-parameter-group-identifier {fence} "
+            f"--target-db-parameter-group-description "
+            f"'drctl fencing of {instance_id}: no writes' --region {region}"
+        )
+        if not current:
+            lines.append(
+                "# when $CURRENT_GROUP is a default group (default. then its family), which "
+                "AWS does not copy, create the group instead: aws rds "
+                f"create-db-parameter-group --db-parameter-group-name {fence} "
+                '--db-parameter-group-family "${CURRENT_GROUP#default.}" --description '
+                f"'drctl fencing of {instance_id}: no writes' --region {region}"
+            )
     return [
         *lines,
-        f"aws rds copy-db-parameter-group --source-db-parameter-group-identifier {source} "
-        f"--target-db-parameter-group-identifier {fence} --target-db-parameter-group-description "
-        f"'drctl fencing of {instance_id}: no writes' --region {region}",
+        make,
         f"aws rds modify-db-parameter-group --db-parameter-group-name {fence} "
         f'--parameters "ParameterName={parameter[0]},ParameterValue={parameter[1]},'
         f'ApplyMethod=immediate" --region {region}',

@@ -423,6 +423,24 @@ def _wrap_modify_group(original: Any) -> Any:
     return modify_db_parameter_group
 
 
+def _wrap_copy_group(original: Any) -> Any:
+    """``CopyDBParameterGroup`` of a default group: "You can't copy a default DB parameter
+    group. Instead, create a new custom DB parameter group" (API reference); moto copies it."""
+
+    def copy_db_parameter_group(self: Any, *args: Any, **kwargs: Any) -> Any:
+        source = str(kwargs.get("source_db_parameter_group_identifier") or args[0])
+        name = source.split(":")[-1] if source.startswith("arn:") else source
+        if name.startswith("default."):
+            raise RDSClientError(
+                "InvalidParameterValue",
+                f"Cannot copy default parameter group {name}: create a new custom DB "
+                "parameter group of its family instead.",
+            )
+        return original(self, *args, **kwargs)
+
+    return copy_db_parameter_group
+
+
 def _aws_utcnow() -> datetime:
     """moto's naive-UTC ``utcnow``, on the sandbox's AWS clock."""
     return aws_time.now().replace(tzinfo=None)
@@ -441,6 +459,9 @@ def install() -> None:
     _patches.replace(DBInstance, "db_parameter_group_status_list", property(_status_list))
     _patches.replace(RDSBackend, "modify_db_instance", _wrap_modify(RDSBackend.modify_db_instance))
     _patches.replace(RDSBackend, "reboot_db_instance", reboot_db_instance)
+    _patches.replace(
+        RDSBackend, "copy_db_parameter_group", _wrap_copy_group(RDSBackend.copy_db_parameter_group)
+    )
     _patches.replace(
         RDSBackend, "restore_db_instance_from_db_snapshot", restore_db_instance_from_db_snapshot
     )
