@@ -248,3 +248,32 @@ def test_a_wait_loop_that_sees_a_failure_fails_at_once() -> None:
     assert chain["a.one: failed"] == {
         "Type": "Fail", "Error": "drctl.StepFailed", "Cause": "a.one: boom",
     }  # fmt: skip
+
+
+def test_a_lookup_runs_first_and_keeps_its_selection_for_the_other_calls() -> None:
+    """A precheck that must read by an id another call answers: the lookup state comes
+    first, keeps its selection at ``$.lookup``, and the precheck reads it."""
+    lookup = Probe(
+        SdkCall("backup", "listBackupPlans", {}),
+        equals("$.Found", 1),
+        select={"Ids": "$.BackupPlansList[?(@.BackupPlanName == 'p')].BackupPlanId"},
+    )
+    check = Probe(
+        SdkCall("backup", "listBackupSelections", {"BackupPlanId.$": "$.lookup.Ids[0]"}),
+        equals("$.Found", 1),
+        select={"Found": "States.ArrayLength($.BackupSelectionsList)"},
+    )
+    steps = [_step("a", "one", Phase.DATA)]
+    form = SfnStep(lookup=lookup, precheck=check, run=(SdkCall("backup", "x", {}),))
+    steps[0].sfn = lambda: form
+    document = definition(build_graph(steps, {}), TARGET)
+    assert problems(document) == []
+    branch = document["States"]["Phase 1: data"]["Branches"][0]
+    assert branch["StartAt"] == "a.one: lookup"
+    first = branch["States"]["a.one: lookup"]
+    assert first["ResultPath"] == "$.lookup" and first["Next"] == "a.one: precheck"
+    assert first["ResultSelector"] == {
+        "Ids.$": "$.BackupPlansList[?(@.BackupPlanName == 'p')].BackupPlanId"
+    }
+    precheck = branch["States"]["a.one: precheck"]
+    assert precheck["Parameters"] == {"BackupPlanId.$": "$.lookup.Ids[0]"}

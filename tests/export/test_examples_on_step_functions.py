@@ -114,15 +114,10 @@ def _same_state(path: Path, mode: str, only: list[str], tmp_path: Path) -> None:
     assert by_sfn == by_cli
     assert by_sfn != before  # the failover did something
     # The rerun found every step done (no call) except those that always act: a manual
-    # step asks again, a writability probe writes again, and a backup selection's create is
-    # sent again (a declarative step cannot list a plan's selections by an id it has just
-    # read: AWS answers AlreadyExistsException, tolerated, and the state is unchanged).
+    # step asks again, a writability probe writes again.
     always = {f"{name}." for name in manual} | {
         f"{r.name}." for r in loaded.plan.resources
         if r.kind == "dynamodb-table" or (r.kind == "custom" and r.failover.check is None)
-    } | {
-        f"{r.name}.copy-home-selection" for r in loaded.plan.resources
-        if r.kind == "backup-vault"
     }  # fmt: skip
     acted = [
         n for n in second.entered

@@ -114,6 +114,10 @@ class SfnStep:
 
     ``after``: calls made once verified (removing a probe item the step wrote).
 
+    ``lookup``: a describe made first, its selection kept at ``$.lookup`` for the other
+    calls' parameters (``"BackupPlanId.$": "$.lookup.Ids[0]"``): what a precheck must read
+    by an id another call answers (its rule is not used).
+
     A precheck that holds skips the step entirely, as the CLI engine does."""
 
     run: tuple[SdkCall, ...] = ()
@@ -123,11 +127,12 @@ class SfnStep:
     manual: str | None = None
     unreachable_note: str | None = None
     newest: Newest | None = None
+    lookup: Probe | None = None
 
     def calls(self) -> list[SdkCall]:
         """Every SDK call the step may make (for its state machine role's policy)."""
         found = [*self.run, *self.after, *([self.newest.call] if self.newest else [])]
-        for probe in (self.precheck, self.verify):
+        for probe in (self.lookup, self.precheck, self.verify):
             if probe is not None:
                 found.append(probe.call)
                 if probe.nudge is not None:

@@ -24,7 +24,7 @@ import hashlib
 import math
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from drctl.aws.stepfunctions import PROXY_RESOURCE, STEP_ATTRIBUTE, TOKEN_ATTRIBUTE, proxy_name
@@ -384,6 +384,8 @@ class _Builder:
     def _first_suffix(form: SfnStep) -> str:
         if form.manual is not None:
             return APPROVAL_SUFFIX
+        if form.lookup is not None:
+            return "lookup"
         if form.precheck is not None:
             return "precheck"
         if form.newest is not None:
@@ -431,6 +433,20 @@ class _Builder:
                 ],
                 "Default": first_call,
             }
+        if form.lookup is not None:
+            first = n(_Builder._first_suffix(replace(form, lookup=None)))
+            lookup = self._task(form.lookup.call, result="$.lookup", next_=first)
+            if form.lookup.select:
+                lookup["ResultSelector"] = {
+                    f"{k}.$": self._answer_path(lookup, v) for k, v in form.lookup.select.items()
+                }
+            elif self._root(lookup, "$.lookup") != "$.lookup":
+                states[n("lookup answer")] = {
+                    "Type": "Pass", "InputPath": "$.lookup.Payload", "ResultPath": "$.lookup",
+                    "Next": first,
+                }  # fmt: skip
+                lookup["Next"] = n("lookup answer")
+            states[n("lookup")] = lookup
         for i, call in enumerate(form.run, start=1):
             nxt = n(f"call {i + 1}") if i < len(form.run) else verify_start
             task = self._task(call, result=call.result_path, next_=nxt)

@@ -28,10 +28,7 @@ from drctl.engine.declarative import (
     Rule,
     SdkCall,
     SfnStep,
-    all_of,
     at_least,
-    negate,
-    present,
 )
 from drctl.engine.step import Phase, Precheck, Step, StepOutcome, Verification
 from drctl.errors import AwsError, DrctlError
@@ -296,20 +293,30 @@ def _plan_declarative(res: BackupVault, ctx: RunContext, account: str | None) ->
 def _selection_declarative(
     res: BackupVault, ctx: RunContext, account: str | None
 ) -> SfnStep | None:
-    """Create the selection in the plan the probe found. A Choice cannot look into a plan's
-    selections, so the probe only fetches the plan's id (its rule never holds) and a rerun's
-    ``AlreadyExistsException`` is tolerated; the CLI engine checks the selection itself."""
+    """Create the selection in the failover's plan unless it is there: the plan's id is
+    looked up first (``ListBackupPlans``), then its selections are read by that id."""
     if account is None:
         return None
-    fetch_id = _plans_probe(res, ctx, all_of(present("$.Ids[0]"), negate(present("$.Ids[0]"))))
+    dr = ctx.region("dr")
+    plan_id = "$.lookup.Ids[0]"
+    named = f"$.BackupSelectionsList[?(@.SelectionName == '{SELECTION}')]"
+    present_ = Probe(
+        SdkCall("backup", "listBackupSelections", {"BackupPlanId.$": plan_id}, dr),
+        at_least("$.Found", 1),
+        select={"Found": f"States.ArrayLength({named})"},
+    )
     call = SdkCall(
         "backup",
         "createBackupSelection",
-        {"BackupPlanId.$": "$.probe.Ids[0]", "BackupSelection": selection_document(res, account)},
-        ctx.region("dr"),
-        tolerate_failure=True,
+        {"BackupPlanId.$": plan_id, "BackupSelection": selection_document(res, account)},
+        dr,
     )
-    return SfnStep(precheck=fetch_id, run=(call,))
+    return SfnStep(
+        lookup=_plans_probe(res, ctx, at_least("$.Found", 1)),
+        precheck=present_,
+        run=(call,),
+        verify=present_,
+    )
 
 
 def _recovery_point_declarative(res: BackupVault, ctx: RunContext) -> SfnStep | None:
