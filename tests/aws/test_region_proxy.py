@@ -194,3 +194,16 @@ def test_an_optimized_lambda_invoke_fails_on_the_functions_error(aws: None) -> N
             {**base, "Parameters": {"FunctionName": "broken", "Payload": {}}}, _client
         )
     assert type(caught.value).__name__ == "Exception"
+
+
+def test_each_endpoint_gets_one_short_try_so_five_fit_in_the_function_timeout() -> None:
+    """Five ARC endpoints that all time out must not outlast the Lambda function's timeout
+    (the task would fail as a Lambda timeout, not as the endpoints' error)."""
+    from drctl.aws.stepfunctions import PROXY_TIMEOUT_SECONDS
+
+    client = region_proxy._boto3_client("dynamodb", "us-east-1", None, "https://a.example.invalid")
+    config = client.meta.config
+    assert config.retries["total_max_attempts"] == 1
+    assert 5 * (config.connect_timeout + config.read_timeout) < PROXY_TIMEOUT_SECONDS
+    single = region_proxy._boto3_client("dynamodb", "us-east-1", None, None).meta.config
+    assert single.retries["mode"] == "standard"

@@ -63,6 +63,10 @@ _UNANSWERED = (
     "ReadTimeoutError",
     "ConnectionClosedError",
 )
+# An ARC cluster has five endpoints; with one try each, every one may time out within the
+# function's 60 s timeout (drctl.aws.stepfunctions.PROXY_TIMEOUT_SECONDS): 5 x (3 + 8) s.
+ENDPOINT_CONNECT_SECONDS = 3
+ENDPOINT_READ_SECONDS = 8
 # With several endpoints, answers that say "not here, not now" send the call to the next one;
 # an answer about the request itself (a safety rule, a bad ARN) would be the same elsewhere.
 _TRY_ELSEWHERE = frozenset({"EndpointTemporarilyUnavailableException", "ThrottlingException"})
@@ -226,7 +230,14 @@ def _boto3_client(
     import boto3
     from botocore.config import Config
 
-    config = Config(connect_timeout=5, read_timeout=30, retries={"mode": "standard"})
+    if endpoint is None:  # one Region: botocore's standard retries (3 tries, 5 s to connect)
+        config = Config(connect_timeout=5, read_timeout=30, retries={"mode": "standard"})
+    else:  # one of several endpoints tried in turn: one try each, so five fit in the timeout
+        config = Config(
+            connect_timeout=ENDPOINT_CONNECT_SECONDS,
+            read_timeout=ENDPOINT_READ_SECONDS,
+            retries={"mode": "standard", "total_max_attempts": 1},
+        )
     return boto3.client(
         service, region_name=region, endpoint_url=endpoint, config=config, **(credentials or {})
     )
