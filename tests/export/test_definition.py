@@ -277,3 +277,40 @@ def test_a_lookup_runs_first_and_keeps_its_selection_for_the_other_calls() -> No
     }
     precheck = branch["States"]["a.one: precheck"]
     assert precheck["Parameters"] == {"BackupPlanId.$": "$.lookup.Ids[0]"}
+
+
+def _parameter_part(name: str) -> SfnStep:
+    """Create SSM parameter ``name`` unless it exists: one idempotent part."""
+    found = Probe(
+        SdkCall("ssm", "describeParameters",
+                {"ParameterFilters": [{"Key": "Name", "Values": [name]}]}),
+        equals("$.Found", 1),
+        select={"Found": "States.ArrayLength($.Parameters)"},
+    )  # fmt: skip
+    put = SdkCall("ssm", "putParameter", {"Name": name, "Value": "new", "Type": "String"})
+    return SfnStep(precheck=found, run=(put,), verify=found)
+
+
+def test_a_step_of_parts_chains_them_in_order_each_with_its_own_states() -> None:
+    steps = [_step("a", "one", Phase.DATA), _step("a", "two", Phase.DATA)]
+    form = SfnStep(parts=(_parameter_part("/x"), _parameter_part("/y")))
+    steps[0].sfn = lambda: form
+    document = definition(build_graph(steps, {}), TARGET)
+    assert problems(document) == []
+    branch = document["States"]["Phase 1: data"]["Branches"][0]
+    chain = branch["States"]
+    assert branch["StartAt"] == "a.one: part 1: precheck"
+    # A part already done skips to the next part, not past the step.
+    assert chain["a.one: part 1: done already?"]["Choices"][0]["Next"] == "a.one: part 1: done"
+    assert chain["a.one: part 1: done"]["Next"] == "a.one: part 2: precheck"
+    assert chain["a.one: part 1: call 1"]["Parameters"]["Name"] == "/x"
+    assert chain["a.one: part 2: call 1"]["Parameters"]["Name"] == "/y"
+    assert chain["a.one: part 2: done"]["Next"] == "a.two: precheck"
+    assert form.calls() == [c for p in form.parts for c in p.calls()]
+    actions = {a for s in role_policy(document, [])["Statement"] for a in s["Action"]}
+    assert {"ssm:DescribeParameters", "ssm:PutParameter"} <= actions
+
+
+def test_a_form_with_parts_has_no_calls_of_its_own() -> None:
+    with pytest.raises(ValueError, match="no other field"):
+        SfnStep(parts=(_parameter_part("/x"),), run=(SdkCall("ssm", "x", {}),))

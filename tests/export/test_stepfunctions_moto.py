@@ -184,3 +184,39 @@ def test_the_fence_of_a_primary_on_a_default_group_creates_a_group_of_its_family
         assert ("read_only", "1") in {(p["ParameterName"], p["ParameterValue"]) for p in params}
         primary = rds.describe_db_instances(DBInstanceIdentifier="shop-orders")["DBInstances"][0]
         assert primary["DBParameterGroups"][0]["DBParameterGroupName"] == "drctl-fenced-shop-orders"
+
+
+def test_a_part_already_done_is_skipped_and_the_next_part_still_runs() -> None:
+    """A step of two idempotent parts (create two parameters) where the first already
+    exists: the execution leaves it as it was and creates the second; a rerun calls nothing."""
+    from moto import mock_aws
+
+    from drctl.engine.declarative import SfnStep
+    from drctl.engine.graph import build_graph
+    from drctl.engine.step import Phase
+    from drctl.export.stepfunctions import definition
+    from drctl.sandbox.extensions import install
+    from tests.export.test_definition import TARGET, _parameter_part, _step
+
+    install()
+    config: Any = {
+        "core": {"reset_boto3_session": False},
+        "stepfunctions": {"execute_state_machine": True},
+    }
+    step = _step("a", "one", Phase.DATA)
+    form = SfnStep(parts=(_parameter_part("/x"), _parameter_part("/y")))
+    step.sfn = lambda: form
+    document = definition(build_graph([step], {}), TARGET)
+    with mock_aws(config=config):
+        ssm = boto3.client("ssm", region_name="us-west-2")
+        ssm.put_parameter(Name="/x", Value="old", Type="String")
+        arn = sfn_support.machine(document, "us-west-2")
+        first = sfn_support.follow(sfn_support.start(arn, "us-west-2", "one", {}), "us-west-2")
+        assert first.status == "SUCCEEDED", first.error
+        assert ssm.get_parameter(Name="/x")["Parameter"]["Value"] == "old"
+        assert ssm.get_parameter(Name="/y")["Parameter"]["Value"] == "new"
+        assert [n for n in first.entered if ": call " in n] == ["a.one: part 2: call 1"]
+        again = sfn_support.follow(sfn_support.start(arn, "us-west-2", "two", {}), "us-west-2")
+        assert again.status == "SUCCEEDED", again.error
+        assert [n for n in again.entered if ": call " in n] == []
+        assert ssm.get_parameter(Name="/y")["Parameter"]["Version"] == 1

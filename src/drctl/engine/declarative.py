@@ -118,7 +118,14 @@ class SfnStep:
     calls' parameters (``"BackupPlanId.$": "$.lookup.Ids[0]"``): what a precheck must read
     by an id another call answers (its rule is not used).
 
-    A precheck that holds skips the step entirely, as the CLI engine does."""
+    A precheck that holds skips the step entirely, as the CLI engine does.
+
+    ``parts``: a step that is several moves, each idempotent on its own (rename the stale
+    primary aside, create a replica, wait, promote): the parts run in order, each with its
+    own lookup, precheck, calls and wait loop, and a part whose precheck holds is skipped
+    while the next still runs. A rerun after any interruption then makes only the calls its
+    parts still need, which one precheck for the whole step could not tell. A form with parts
+    has no other field of its own."""
 
     run: tuple[SdkCall, ...] = ()
     after: tuple[SdkCall, ...] = ()
@@ -128,10 +135,18 @@ class SfnStep:
     unreachable_note: str | None = None
     newest: Newest | None = None
     lookup: Probe | None = None
+    parts: tuple[SfnStep, ...] = ()
+
+    def __post_init__(self) -> None:
+        own = (self.run, self.after, self.precheck, self.verify, self.manual, self.newest)
+        if self.parts and (any(own) or self.lookup or self.unreachable_note):
+            raise ValueError("a form with parts has no other field: give them to a part")
 
     def calls(self) -> list[SdkCall]:
         """Every SDK call the step may make (for its state machine role's policy)."""
         found = [*self.run, *self.after, *([self.newest.call] if self.newest else [])]
+        for part in self.parts:
+            found.extend(part.calls())
         for probe in (self.lookup, self.precheck, self.verify):
             if probe is not None:
                 found.append(probe.call)

@@ -382,6 +382,8 @@ class _Builder:
 
     @staticmethod
     def _first_suffix(form: SfnStep) -> str:
+        if form.parts:
+            return f"part 1: {_Builder._first_suffix(form.parts[0])}"
         if form.manual is not None:
             return APPROVAL_SUFFIX
         if form.lookup is not None:
@@ -394,9 +396,17 @@ class _Builder:
             return "call 1"
         return "start verify" if form.verify is not None else "done"
 
-    def _step(self, step: Step, form: SfnStep, after: str | None) -> dict[str, Any]:
+    def _step(
+        self, step: Step, form: SfnStep, after: str | None, prefix: str = ""
+    ) -> dict[str, Any]:
+        """The states of ``step`` (or of one of its parts: ``prefix`` names it), ending at
+        ``after`` (the next step of the branch, or the next part)."""
+
         def n(suffix: str) -> str:
-            return self._name(step, suffix)
+            return self._name(step, prefix + suffix)
+
+        if form.parts:
+            return self._parts(step, form.parts, after, prefix)
 
         def then(state: dict[str, Any], nxt: str | None) -> dict[str, Any]:
             return {**state, "Next": nxt} if nxt else {**state, "End": True}
@@ -464,6 +474,21 @@ class _Builder:
             states[n(f"call {i}")] = task
         if form.verify is not None:
             states.update(self._wait_loop(step, form.verify, n, finish))
+        return states
+
+    def _parts(
+        self, step: Step, parts: Sequence[SfnStep], after: str | None, prefix: str
+    ) -> dict[str, Any]:
+        """Each part's states, in order: part k ends where part k+1 begins."""
+        names = [f"{prefix}part {k}: " for k in range(1, len(parts) + 1)]
+        states: dict[str, Any] = {}
+        for k, part in enumerate(parts):
+            nxt = (
+                self._name(step, names[k + 1] + self._first_suffix(parts[k + 1]))
+                if k + 1 < len(parts)
+                else after
+            )
+            states.update(self._step(step, part, nxt, names[k]))
         return states
 
     def _newest(self, step: Step, pick: Newest, n: Any, then: str) -> dict[str, Any]:
