@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import compileall
 import json
+import os
 import statistics
 import sys
 from collections.abc import Sequence
@@ -32,3 +34,17 @@ def report(title: str, rows: list[dict[str, Any]], as_json: bool) -> None:
 
 def _fmt(value: Any) -> str:
     return f"{value:.4f}" if isinstance(value, float) else str(value)
+
+
+def as_installed() -> dict[str, str]:
+    """The environment of a subprocess that runs drctl as a wheel install would: its
+    modules compiled to bytecode once (pip does it at install), and Python allowed to use
+    it. With ``PYTHONDONTWRITEBYTECODE`` set (some CI images and this sandbox set it) an
+    editable checkout would otherwise compile drctl's modules from source on every run,
+    which no installed user pays."""
+    import drctl
+
+    compileall.compile_dir(os.path.dirname(drctl.__file__), quiet=1)
+    env = dict(os.environ)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    return env

@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import report, summary
+from _common import as_installed, report, summary
 
 REPO = Path(__file__).resolve().parent.parent
 PLAN = REPO / "src" / "drctl" / "data" / "demo.yaml"
@@ -37,6 +37,7 @@ def imported(args: list[str]) -> dict[str, float]:
         capture_output=True,
         text=True,
         check=False,
+        env=as_installed(),
     )
     found: dict[str, float] = {}
     for line in proc.stderr.splitlines():
@@ -48,9 +49,12 @@ def imported(args: list[str]) -> dict[str, float]:
 
 def wall(args: list[str], runs: int) -> list[float]:
     samples = []
+    env = as_installed()
     for _ in range(runs):
         start = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "drctl", *args], capture_output=True, check=False)
+        subprocess.run(
+            [sys.executable, "-m", "drctl", *args], capture_output=True, check=False, env=env
+        )
         samples.append(time.perf_counter() - start)
     return samples
 

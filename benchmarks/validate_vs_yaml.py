@@ -24,7 +24,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import report
+from _common import as_installed, report
 from validate_large import plan_text
 
 
@@ -53,11 +53,12 @@ def main() -> int:
         plan = Path(tmp) / "plan.yaml"
         plan.write_text(plan_text(args.resources))
         argv = commands(plan)
+        env = as_installed()
         samples: dict[str, list[float]] = {name: [] for name in argv}
         for _ in range(rounds):
             for name, cmd in argv.items():
                 start = time.perf_counter()
-                proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
+                proc = subprocess.run(cmd, capture_output=True, text=True, check=False, env=env)
                 samples[name].append(time.perf_counter() - start)
                 if proc.returncode != 0:
                     print(proc.stdout + proc.stderr, file=sys.stderr)
