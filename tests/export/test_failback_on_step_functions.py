@@ -23,17 +23,26 @@ from tests.support import run_action
 EXAMPLES = REPO / "examples"
 
 # example -> the resources whose failback Step Functions runs (the others' steps are named
-# by the export: re-protecting an S3 bucket or an RDS replica is CLI-only so far).
+# by the export: re-protecting an S3 bucket is CLI-only so far).
 DECLARATIVE = {
-    "ecommerce-warm-standby": ["api"],
-    "full": ["catalog-db", "profiles", "web", "checkout", "api", "tell-payments-partner"],
+    "ecommerce-warm-standby": ["api", "orders-db"],
+    "ecommerce-warm-standby-arc": ["orders-db"],
+    "full": [
+        "catalog-db",
+        "profiles",
+        "web",
+        "checkout",
+        "api",
+        "tell-payments-partner",
+        "orders-db",
+    ],
     "global-active-active": ["accounts-db", "sessions", "api-eu", "api"],
+    "hipaa-healthcare": ["records-db"],
 }
 # example -> what the export of its whole failback refuses, in its own words.
 CLI_ONLY = {
-    "ecommerce-warm-standby": "assets.reprotect, orders-db.retire-old-primary, "
-    "sessions.retire-old-datastore",
-    "full": "assets.reprotect, orders-db.retire-old-primary, assets.sync-home",
+    "ecommerce-warm-standby": "assets.reprotect, sessions.retire-old-datastore, assets.sync-home",
+    "full": "assets.reprotect, assets.sync-home have no declarative form",
     "global-active-active": "uploads.reprotect, uploads.sync-home have no declarative form",
 }
 MODES = ("planned", "unplanned")

@@ -116,7 +116,9 @@ class SfnStep:
 
     ``lookup``: a describe made first, its selection kept at ``$.lookup`` for the other
     calls' parameters (``"BackupPlanId.$": "$.lookup.Ids[0]"``): what a precheck must read
-    by an id another call answers (its rule is not used).
+    by an id another call answers (its rule is not used). The precheck's and verify's rules
+    may read it too, by paths under ``$.lookup`` (``present("$.lookup.DbInstances[0]")``):
+    a decision on two answers, such as one describe in each Region.
 
     A precheck that holds skips the step entirely, as the CLI engine does.
 

@@ -18,6 +18,7 @@ _SDK = "arn:aws:states:"
 # Actions a call needs beyond its own: a copy created with Tags is also tagged.
 _ALSO = {
     "rds:CopyDBParameterGroup": ("rds:AddTagsToResource",),
+    "rds:CreateDBInstanceReadReplica": ("rds:AddTagsToResource",),
     "rds:CreateDBParameterGroup": ("rds:AddTagsToResource",),
 }
 # Integration actions whose IAM action is named otherwise.

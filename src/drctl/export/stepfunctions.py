@@ -823,7 +823,8 @@ def _rooted(rule: Rule, root: str) -> Rule:
     out: Rule = {}
     for key, value in rule.items():
         if key == "Variable" or (key.endswith("Path") and isinstance(value, str)):
-            out[key] = root + str(value)[1:]  # NumericEqualsPath & co. read paths too
+            # NumericEqualsPath & co. read paths too; the step's lookup is read where it is.
+            out[key] = value if _in_lookup(str(value)) else root + str(value)[1:]
         elif key in ("And", "Or"):
             out[key] = [_rooted(r, root) for r in value]
         elif key == "Not":
@@ -831,3 +832,12 @@ def _rooted(rule: Rule, root: str) -> Rule:
         else:
             out[key] = value
     return out
+
+
+LOOKUP_PATH = "$.lookup"  # where a step's (or part's) lookup keeps its answer
+
+
+def _in_lookup(path: str) -> bool:
+    """Whether a rule's ``path`` reads the lookup's answer, which stays at ``$.lookup``
+    beside the precheck's or verify's: a decision on two describes (one per Region)."""
+    return path == LOOKUP_PATH or path.startswith((LOOKUP_PATH + ".", LOOKUP_PATH + "["))

@@ -21,6 +21,7 @@ traffic) not counted in the failback's RTO, which runs from the fence to traffic
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -28,7 +29,7 @@ from drctl.engine.context import RunContext
 from drctl.engine.declarative import NoDeclarativeForm, SfnStep
 from drctl.engine.step import Phase, Precheck, Step, StepOutcome, Verification
 from drctl.errors import AwsError, DrctlError
-from drctl.kinds.rds_instance import api, topology
+from drctl.kinds.rds_instance import api, failback_forms, topology
 from drctl.kinds.rds_instance.fencing import drain_step, fence_step
 from drctl.kinds.steps import aws_step
 from drctl.plan.models import RdsInstance
@@ -156,7 +157,7 @@ def _retire_old_primary(res: RdsInstance, ctx: RunContext) -> Step:
         verify=verify,
         poll_seconds=15.0,
         preparation=True,  # the old primary takes no traffic; the app serves from DR
-        sfn=_refused,
+        sfn=lambda: failback_forms.retire_old_primary(_sides(res, ctx)),
     )
 
 
@@ -186,6 +187,7 @@ def _create_replica_step(
     source_id: str,
     aside_first: bool,
     preparation: bool,
+    form: Callable[[failback_forms.Sides, dict[str, Any] | None, bool], SfnStep],
 ) -> Step:
     region, source_region = ctx.region(side), ctx.region(source_side)
     client, source_client = ctx.client("rds", side), ctx.client("rds", source_side)
@@ -266,8 +268,53 @@ def _create_replica_step(
         verify=verify,
         poll_seconds=30.0,
         preparation=preparation,
-        sfn=_refused,
+        sfn=lambda: _replica_form(res, ctx, side, replaced, form),
     )
+
+
+def _replica_form(
+    res: RdsInstance,
+    ctx: RunContext,
+    side: str,
+    replaced: list[str],
+    form: Callable[[failback_forms.Sides, dict[str, Any] | None, bool], SfnStep],
+) -> SfnStep:
+    """The step's declarative form, with what its run reads first: the placement of the
+    instance the replica replaces, and whether its source is encrypted (the DR instance's:
+    home's replacement is a replica of it)."""
+    sides = _sides(res, ctx)
+    try:
+        placement = _replaced_topology(res, ctx, side, replaced)
+        dr = api.describe_instance(ctx.client("rds", "dr"), res.dr)
+    except Exception as exc:
+        raise NoDeclarativeForm(f"its placement could not be read now ({exc})") from None
+    if dr is None:
+        raise NoDeclarativeForm(f"{res.dr} is not in {ctx.region('dr')} to replicate from")
+    return form(sides, placement, bool(dr.get("StorageEncrypted")))
+
+
+def _sides(res: RdsInstance, ctx: RunContext) -> failback_forms.Sides:
+    """Both Regions, and the custom parameter groups home may be on that set read_only
+    (``api.writable`` reads them when the step runs; the export reads them now)."""
+    if ctx.offline:
+        raise NoDeclarativeForm(
+            "where its replicas go and which parameter groups are read-only are read from "
+            "AWS when exporting, and this export is offline"
+        )
+    try:
+        client = ctx.client("rds", "primary")
+        home = api.describe_instance(client, res.primary)
+        placed = _replaced_topology(
+            res, ctx, "primary", [aside_name(res.primary, ctx), res.primary]
+        )
+        groups = [
+            api.parameter_group(home) if home else None,
+            (placed or {}).get("parameter_group"),
+        ]
+        read_only = failback_forms.read_only_groups(ctx, groups)
+    except Exception as exc:
+        raise NoDeclarativeForm(f"its parameter groups could not be read now ({exc})") from None
+    return failback_forms.Sides(res, ctx.region("primary"), ctx.region("dr"), read_only)
 
 
 def _replica_cli(
@@ -320,7 +367,7 @@ def _reprotect(res: RdsInstance, ctx: RunContext) -> Step:
     return _create_replica_step(
         res, ctx, action="reprotect", phase=Phase.DATA, side="primary",
         replica_id=res.primary, source_side="dr", source_id=res.dr, aside_first=False,
-        preparation=True,
+        preparation=True, form=failback_forms.reprotect,
     )  # fmt: skip
 
 
@@ -328,7 +375,7 @@ def _reprotect_dr(res: RdsInstance, ctx: RunContext) -> Step:
     return _create_replica_step(
         res, ctx, action="reprotect-dr", phase=Phase.NOTIFY, side="dr",
         replica_id=res.dr, source_side="primary", source_id=res.primary, aside_first=True,
-        preparation=False,
+        preparation=False, form=failback_forms.reprotect_dr,
     )  # fmt: skip
 
 
@@ -378,13 +425,5 @@ def _promote_home(res: RdsInstance, ctx: RunContext) -> Step:
         run=run,
         verify=verify,
         poll_seconds=15.0,
-        sfn=_refused,
-    )
-
-
-def _refused() -> SfnStep | None:
-    raise NoDeclarativeForm(
-        "which instance is the stale primary, the replica to promote or the one to rename "
-        "is read from both Regions and the parameter groups' settings: more than one "
-        "describe, which a precheck cannot hold"
+        sfn=lambda: failback_forms.promote_home(_sides(res, ctx)),
     )
