@@ -50,7 +50,18 @@ def _rds_instance(ctx: RunContext, res: Any) -> dict[str, Any]:
             "backup_retention": inst.get("BackupRetentionPeriod"),
         }
 
-    return {"primary": one(res.primary, "primary"), "dr": one(res.dr, "dr")}
+    def kept(instance_id: str, side: str) -> int:
+        """How many instances a failback kept aside (``<id>-pre-failback-<run>``: the run's
+        suffix differs between two runs, their number does not)."""
+        found = ctx.client("rds", side).describe_db_instances()["DBInstances"]
+        mark = f"{instance_id}-pre-failback-"
+        return sum(1 for i in found if str(i["DBInstanceIdentifier"]).startswith(mark))
+
+    return {
+        "primary": one(res.primary, "primary"),
+        "dr": one(res.dr, "dr"),
+        "kept_aside": (kept(res.primary, "primary"), kept(res.dr, "dr")),
+    }
 
 
 def _route53_record(ctx: RunContext, res: Any) -> dict[str, Any]:
