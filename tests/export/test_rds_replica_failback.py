@@ -240,3 +240,33 @@ def test_an_aside_name_past_63_characters_has_no_declarative_form() -> None:
     sides = failback_forms.Sides(res, HOME, DR, ())
     with pytest.raises(NoDeclarativeForm, match="63 characters"):
         failback_forms.retire_old_primary(sides)
+
+
+def test_promote_home_without_a_home_instance_fails_at_once(tmp_path: Path) -> None:
+    """The CLI step stops at once when home has no instance to promote (its describe
+    raises): so does the execution, rather than wait out the step's timeout."""
+    from drctl.engine.graph import build_graph
+    from drctl.export.stepfunctions import Target, definition
+
+    with sfn_support.sandbox(PLAN) as loaded:
+        recorded = _failover(loaded, tmp_path, "unplanned")
+        ctx = make_context(loaded.plan, default_settings(), mode="unplanned")
+        ctx.recorded = dict(recorded)
+        steps = step_graph(loaded.plan, ctx, registry(), "failback", ["orders-db"]).steps
+        promote = next(s for s in steps if s.action == "promote-home")
+        document = definition(
+            build_graph([promote], {}), Target("shop", "failback", "unplanned", DR, 900.0)
+        )
+        boto3.client("rds", region_name=HOME).modify_db_instance(
+            DBInstanceIdentifier=PRIMARY, NewDBInstanceIdentifier="shop-orders-elsewhere",
+            ApplyImmediately=True,
+        )  # fmt: skip
+        arn = sfn_support.machine(document, DR)
+        execution = sfn_support.follow(sfn_support.start(arn, DR, RUN_ID, {}), DR)
+    assert execution.status == "FAILED"
+    entered = execution.entered
+    assert "orders-db.promote-home: part 2: call 1" in entered  # refused: no such instance
+    assert "orders-db.promote-home: part 2: failed" in entered
+    assert "orders-db.promote-home: part 2: wait" not in entered  # no wait for the timeout
+    failed = _states(document)["orders-db.promote-home: part 2: failed"]
+    assert failed["Cause"] == f"orders-db.promote-home: {PRIMARY} not found in {HOME}"

@@ -311,7 +311,12 @@ def promote_home(sides: Sides) -> SfnStep:
     res = sides.res
     retention = LOOKED_UP.field("BackupRetentionPeriod")
     keeps_backups = at_least(retention, 1)
-    standalone = Probe(sides.home(), all_of(negate(present(PROBE.source)), available(PROBE)))
+    # The CLI step fails at once when home has no such instance (its describe raises).
+    standalone = Probe(
+        sides.home(),
+        all_of(negate(present(PROBE.source)), available(PROBE)),
+        fails=(negate(present(PROBE.instance)), f"{res.primary} not found in {sides.home_region}"),
+    )
 
     def promote(days: int | None) -> SdkCall:
         parameters: dict[str, Any] = {"DbInstanceIdentifier": res.primary}
