@@ -31,11 +31,12 @@ from drctl.engine.step import Phase, Precheck, Step, StepOutcome, Verification
 from drctl.errors import AwsError, DrctlError
 from drctl.kinds.rds_instance import api, failback_forms, topology
 from drctl.kinds.rds_instance.fencing import drain_step, fence_step
+from drctl.kinds.rds_instance.replica import DEFAULT_BACKUP_RETENTION_DAYS
 from drctl.kinds.steps import aws_step
 from drctl.plan.models import RdsInstance
 
 NAME = "rds-instance"
-REPROTECT_TAG = "drctl:reprotected-from"
+REPROTECT_TAG = failback_forms.REPROTECT_TAG
 
 
 def run_suffix(ctx: RunContext) -> str:
@@ -397,7 +398,8 @@ def _promote_home(res: RdsInstance, ctx: RunContext) -> Step:
         return Precheck(False, f"read replica of {source}", "standalone, writable")
 
     def run() -> StepOutcome:
-        retention = int(describe().get("BackupRetentionPeriod") or 0) or 7
+        retention = int(describe().get("BackupRetentionPeriod") or 0)
+        retention = retention or DEFAULT_BACKUP_RETENTION_DAYS
         api.promote_read_replica(client, res.primary, backup_retention_days=retention)
         return StepOutcome(detail=f"promoted {res.primary} in {region}")
 

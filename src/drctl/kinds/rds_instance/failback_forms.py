@@ -8,15 +8,15 @@ as its ``lookup`` and the other as its precheck, and the precheck's rule reads b
 which answers an empty list for a missing instance where ``DbInstanceIdentifier`` would fail
 the task, so "missing" is a decision like any other.
 
-A step made of several moves is several parts, each idempotent on its own, so a rerun of
-the execution makes only the calls still needed:
+Each move is idempotent on its own (its precheck reads AWS), so a rerun of the execution
+makes only the calls still needed; a step of two moves is two parts:
 
 * ``retire-old-primary``: rename the stale old primary aside, wait until its name is free;
 * ``reprotect``: create the home replica of the DR instance, wait until it replicates;
-* ``promote-home``: promote with the replica's backup retention, or 7 days when it has
-  none (the CLI's ``retention or 7``: one part for each case, a Choice cannot pick a value);
-* ``reprotect-dr``: rename the DR instance aside and wait until its name is free, then
-  create the DR replica of home under that name and wait until it replicates.
+* ``promote-home``, two parts: promote keeping the replica's backup retention, or with 7
+  days when it keeps none (the CLI's ``retention or 7``: a Choice cannot pick a value);
+* ``reprotect-dr``, two parts: rename the DR instance aside and wait until its name is
+  free; create the DR replica of home under that name and wait until it replicates.
 
 Renames take time on AWS: the instance keeps its old name, ``renaming``, for a while, and the
 new name is taken only then; so each rename's wait loop holds only once the old name has
@@ -51,13 +51,13 @@ from drctl.engine.declarative import (
     starts_with,
 )
 from drctl.kinds.rds_instance import api
+from drctl.kinds.rds_instance.replica import DEFAULT_BACKUP_RETENTION_DAYS
 from drctl.plan.models import RdsInstance
 
 ASIDE_MARK = "-pre-failback-"
 MAX_IDENTIFIER = 63  # a DB instance identifier's limit (API_ModifyDBInstance)
 RUN_SUFFIX_CHARS = 4  # drctl's run ids end with 4 hex digits (engine.runs.new_run_id)
-DEFAULT_RETENTION_DAYS = 7  # as failback._promote_home: a promoted replica keeps backups
-REPROTECT_TAG = "drctl:reprotected-from"  # as failback.REPROTECT_TAG
+REPROTECT_TAG = "drctl:reprotected-from"  # on each replica a failback creates: its source
 LOOKUP = "$.lookup"
 # The last part of the execution's name (its run id: ``...-failback-3f9a`` -> ``3f9a``).
 _PARTS = "States.StringSplit($$.Execution.Name, '-')"
@@ -344,7 +344,7 @@ def promote_home(sides: Sides) -> SfnStep:
             SfnStep(
                 lookup=lookup,
                 precheck=Probe(sides.dr(), any_of(done, keeps_backups)),
-                run=(promote(DEFAULT_RETENTION_DAYS),),
+                run=(promote(DEFAULT_BACKUP_RETENTION_DAYS),),
                 verify=standalone,
             ),
         )
