@@ -2,8 +2,7 @@
 Functions (``drctl export``).
 
 Each form mirrors its step's closures with the same reads and the same calls, spelled for
-the AWS SDK integration. Three things differ in how they are expressed, not in what they
-decide:
+the AWS SDK integration. What is expressed otherwise, and where the states decide less:
 
 * Names made at run time: the CLI derives its snapshot and kept-aside names from the run id
   (``failback.run_suffix``: its last ``-`` part). An execution drctl starts is named from
@@ -12,14 +11,18 @@ decide:
 * "Failback already complete" (``_is_home``) reads two Regions: ``SfnStep.skip_if`` reads
   the DR instance (gone) and then the home instance (standalone, available, not on a fence
   group), and skips the step when both hold. The CLI also refuses to call it home when
-  ``dr`` left a snapshot newer than ``primary`` (deleted by hand after taking writes); a
-  Choice cannot compare the times of two answers, so that refusal stays the CLI's (see
-  ``docs/engines.md``).
+  ``dr`` left a snapshot newer than ``primary`` (deleted by hand after taking writes): that
+  is the newest of a listing compared with another Region's answer, which the states do not
+  check, so that refusal stays the CLI's (``docs/commands/export.md`` says so); nor do they
+  read a custom parameter group's read-only setting (``api.writable``).
 * Re-protecting home (``snapshot``, ``copy-to-dr``): the CLI is done once DR holds a
   snapshot of ``primary`` taken after that instance was created. The states name the
   snapshot after the failback that restored ``primary`` (the suffix in its
   ``drctl:restored-from`` tag, the run that restored it), so an execution started later
-  finds the copy the first one made and calls nothing.
+  finds the copy the first one made and calls nothing (a copy of ``primary`` made otherwise,
+  by ``drctl backup``, does not count here: the states then take their own). A home
+  instance without that tag (restored by hand) fails these two steps at run time, where
+  the CLI names its snapshots after its own run: re-protect it with ``drctl backup``.
 
 Every describe of a name that may not exist uses ``Filters`` (an empty answer, not an
 error), so a precheck reads "missing" rather than failing the execution.
