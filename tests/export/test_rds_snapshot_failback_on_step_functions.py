@@ -11,12 +11,14 @@ from typing import Any
 import boto3
 import pytest
 
+from drctl.engine.declarative import NoDeclarativeForm
 from drctl.engine.run import recorded_by_step
 from drctl.engine.settings import default_settings, make_context
 from drctl.errors import DrctlError
 from drctl.export.iam import task_actions
 from drctl.export.stepfunctions import proxied_call
 from drctl.kinds.rds_instance.failback import aside_name, run_suffix
+from drctl.kinds.rds_instance.snapshot_declarative import Names
 from drctl.plan.loader import LoadedPlan
 from tests.conftest import EXAMPLES
 from tests.export import sfn_support
@@ -169,3 +171,10 @@ def test_without_the_dr_instance_the_export_names_what_it_cannot_read() -> None:
     assert f"app-db.copy-home: {DR} not found in {AWAY}: nothing to bring home" in (
         caught.value.message
     )
+
+
+def test_an_instance_id_too_long_to_keep_aside_by_name_has_no_form() -> None:
+    """The CLI cuts ``<id>-pre-failback-<run>`` at 63 characters; an intrinsic cannot."""
+    assert "-pre-failback-{}'" in Names.aside("a" * 45)
+    with pytest.raises(NoDeclarativeForm, match="exceeds the 63 characters"):
+        Names.aside("a" * 46)

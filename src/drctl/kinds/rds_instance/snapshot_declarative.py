@@ -64,6 +64,7 @@ RESTORING_SUFFIX = (
 )
 Selection = dict[str, str]  # a Probe's select: name -> path or intrinsic
 ASIDE_MAX = 63  # a DB instance identifier's length limit
+RUN_SUFFIX_LENGTH = 4  # engine.runs.new_run_id ends with 2 random bytes in hex
 _INSTANCE = "$.DbInstances[0]"
 _STATUS = f"{_INSTANCE}.DbInstanceStatus"
 _GROUP = f"{_INSTANCE}.DbParameterGroups[0].DbParameterGroupName"
@@ -128,18 +129,16 @@ class Names:
         self.home_copy = named(f"{self.prefix}-failback-{{}}-home")
         self.reprotect = named(f"{self.prefix}-{{}}", RESTORING_SUFFIX)
         self.reprotect_copy = named(f"{self.prefix}-{{}}-dr", RESTORING_SUFFIX)
-        # Room for the longest suffix a run id or an execution name gives here (the CLI
-        # cuts names at AWS's limits; an intrinsic cannot, so a name too long is refused).
-        if len(self.prefix) > 200:
-            raise NoDeclarativeForm(f"snapshot names from {self.prefix} exceed AWS's 255")
 
     @staticmethod
     def aside(instance_id: str) -> str:
-        """``failback.aside_name``: ``<id>-pre-failback-<suffix>``."""
-        if len(instance_id) + len("-pre-failback-") + 8 > ASIDE_MAX:
+        """``failback.aside_name``: ``<id>-pre-failback-<suffix>``. The CLI cuts a name
+        past AWS's limit, an intrinsic cannot: an id that would need it (with the 4
+        characters of a drctl run id's suffix) has no form."""
+        if len(instance_id) + len("-pre-failback-") + RUN_SUFFIX_LENGTH > ASIDE_MAX:
             raise NoDeclarativeForm(
-                f"{instance_id}-pre-failback-<run> may exceed the {ASIDE_MAX} characters of "
-                "an instance id, which the CLI cuts and an intrinsic cannot"
+                f"{instance_id}-pre-failback-<run> exceeds the {ASIDE_MAX} characters of an "
+                "instance id, which the CLI cuts and an intrinsic cannot"
             )
         return named(f"{instance_id}-pre-failback-{{}}")
 
