@@ -57,10 +57,48 @@ def _rds_instance(ctx: RunContext, res: Any) -> dict[str, Any]:
         mark = f"{instance_id}-pre-failback-"
         return sum(1 for i in found if str(i["DBInstanceIdentifier"]).startswith(mark))
 
-    return {
+    state: dict[str, Any] = {
         "primary": one(res.primary, "primary"),
         "dr": one(res.dr, "dr"),
         "kept_aside": (kept(res.primary, "primary"), kept(res.dr, "dr")),
+    }
+    if res.recovery == "snapshot":
+        state.update(_rds_snapshot_recovery(ctx, res))
+    return state
+
+
+def _rds_snapshot_recovery(ctx: RunContext, res: Any) -> dict[str, Any]:
+    """What a backup-and-restore failback leaves besides the two instances: the instances it
+    kept aside (``<id>-pre-failback-<run>``), the manual snapshots on each side by source
+    instance, and whether home was restored from a failback's copy (names carry run ids,
+    which differ between two runs: left out)."""
+    aside: dict[str, list[str]] = {}
+    manual: dict[str, list[tuple[str, str]]] = {}
+    for side, instance_id in (("primary", res.primary), ("dr", res.dr)):
+        rds = ctx.client("rds", side)
+        found = rds.describe_db_instances()["DBInstances"]
+        aside[side] = sorted(
+            str(i["DBInstanceStatus"])
+            for i in found
+            if i["DBInstanceIdentifier"].startswith(f"{instance_id}-pre-failback-")
+        )
+        manual[side] = sorted(
+            (str(s.get("DBInstanceIdentifier")), str(s["Status"]))
+            for s in rds.describe_db_snapshots(SnapshotType="manual")["DBSnapshots"]
+        )
+    home = ctx.client("rds", "primary").describe_db_instances()["DBInstances"]
+    tags = [
+        t["Value"]
+        for i in home
+        if i["DBInstanceIdentifier"] == res.primary
+        for t in i.get("TagList") or []
+        if t["Key"] == "drctl:restored-from"
+    ]
+    prefix = f"drctl-{ctx.plan.app}-{res.name}-failback-"
+    return {
+        "kept_aside": aside,
+        "manual_snapshots": manual,
+        "home_restored_by_failback": any(t.startswith(prefix) for t in tags),
     }
 
 

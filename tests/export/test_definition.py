@@ -314,3 +314,40 @@ def test_a_step_of_parts_chains_them_in_order_each_with_its_own_states() -> None
 def test_a_form_with_parts_has_no_calls_of_its_own() -> None:
     with pytest.raises(ValueError, match="no other field"):
         SfnStep(parts=(_parameter_part("/x"),), run=(SdkCall("ssm", "x", {}),))
+
+
+def test_skip_if_reads_each_describe_in_turn_after_the_lookup_and_skips_when_all_hold() -> None:
+    """What one describe cannot tell (a state read in two Regions): each ``skip_if`` describe
+    in turn; one that does not hold goes on to the precheck, the last holding ends the step;
+    a call to another Region reads its answer under the proxy's ``Payload``."""
+    home = Probe(SdkCall("rds", "describeDBInstances", {}, "us-east-1"), equals("$.N", 1))
+    away = Probe(SdkCall("rds", "describeDBInstances", {}), equals("$.N", 0))
+    lookup = Probe(SdkCall("rds", "describeDBInstances", {}), equals("$.N", 0))
+    steps = [_step("a", "one", Phase.DATA)]
+    form = SfnStep(
+        lookup=lookup,
+        skip_if=(away, home),
+        precheck=away,
+        run=(SdkCall("rds", "rebootDBInstance", {}),),
+    )
+    steps[0].sfn = lambda: form
+    document = definition(build_graph(steps, {}), TARGET)
+    assert problems(document) == []
+    states = document["States"]["Phase 1: data"]["Branches"][0]["States"]
+    assert states["a.one: lookup"]["Next"] == "a.one: skip if 1"
+    assert states["a.one: skip if 1"]["Next"] == "a.one: skip if 1?"
+    first = states["a.one: skip if 1?"]
+    assert first["Choices"][0]["Next"] == "a.one: skip if 2"
+    assert first["Default"] == "a.one: precheck"
+    assert first["Choices"][0]["And"][1] == {"Variable": "$.probe.N", "NumericEquals": 0}
+    second = states["a.one: skip if 2?"]
+    assert second["Choices"][0]["Next"] == "a.one: done"
+    assert second["Default"] == "a.one: precheck"
+    assert second["Choices"][0]["And"][1] == {"Variable": "$.probe.Payload.N", "NumericEquals": 1}
+    assert cross_region_calls(document) == [
+        "a.one: skip if 2: rds:describeDBInstances in us-east-1"
+    ]
+    # An execution that finds it done: the gate, the phase, the lookup, both describes and
+    # their Choices, done, Succeeded.
+    assert state_transitions(document) == 2 + 1 + 4 + 1 + 1
+    assert form.calls().count(home.call) == 1

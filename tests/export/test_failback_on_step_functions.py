@@ -38,12 +38,14 @@ DECLARATIVE = {
     ],
     "global-active-active": ["accounts-db", "sessions", "api-eu", "api"],
     "hipaa-healthcare": ["records-db"],
+    "startup-backup-restore": ["app-db", "web", "www"],
 }
 # example -> what the export of its whole failback refuses, in its own words.
 CLI_ONLY = {
     "ecommerce-warm-standby": "assets.reprotect, sessions.retire-old-datastore, assets.sync-home",
     "full": "assets.reprotect, assets.sync-home have no declarative form",
     "global-active-active": "uploads.reprotect, uploads.sync-home have no declarative form",
+    "startup-backup-restore": "static.reprotect, static.sync-home have no declarative form",
 }
 MODES = ("planned", "unplanned")
 CASES = [(example, mode) for example in sorted(DECLARATIVE) for mode in MODES]

@@ -120,6 +120,10 @@ class SfnStep:
     may read it too, by paths under ``$.lookup`` (``present("$.lookup.DbInstances[0]")``):
     a decision on two answers, such as one describe in each Region.
 
+    ``skip_if``: describes read after the lookup and before the precheck; when every one
+    holds, in order, the step is done (what one describe cannot tell: a state read in two
+    Regions, such as "the DR instance is gone and the home one takes writes").
+
     A precheck that holds skips the step entirely, as the CLI engine does.
 
     ``parts``: a step that is several moves, each idempotent on its own (rename the stale
@@ -138,10 +142,11 @@ class SfnStep:
     newest: Newest | None = None
     lookup: Probe | None = None
     parts: tuple[SfnStep, ...] = ()
+    skip_if: tuple[Probe, ...] = ()
 
     def __post_init__(self) -> None:
         own = (self.run, self.after, self.precheck, self.verify, self.manual, self.newest)
-        if self.parts and (any(own) or self.lookup or self.unreachable_note):
+        if self.parts and (any(own) or self.lookup or self.skip_if or self.unreachable_note):
             raise ValueError("a form with parts has no other field: give them to a part")
 
     def calls(self) -> list[SdkCall]:
@@ -149,7 +154,7 @@ class SfnStep:
         found = [*self.run, *self.after, *([self.newest.call] if self.newest else [])]
         for part in self.parts:
             found.extend(part.calls())
-        for probe in (self.lookup, self.precheck, self.verify):
+        for probe in (self.lookup, *self.skip_if, self.precheck, self.verify):
             if probe is not None:
                 found.append(probe.call)
                 if probe.nudge is not None:

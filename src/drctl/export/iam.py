@@ -15,11 +15,16 @@ _IAM_PREFIX = {
     "route53recoverycluster": "route53-recovery-cluster",
 }
 _SDK = "arn:aws:states:"
-# Actions a call needs beyond its own: a copy created with Tags is also tagged.
+# Actions a call needs beyond its own: what is created with Tags (or copies them) is also
+# tagged, which RDS authorizes as rds:AddTagsToResource ("Grant permission to tag Amazon RDS
+# resources during creation", Amazon RDS User Guide).
 _ALSO = {
     "rds:CopyDBParameterGroup": ("rds:AddTagsToResource",),
     "rds:CreateDBInstanceReadReplica": ("rds:AddTagsToResource",),
+    "rds:CopyDBSnapshot": ("rds:AddTagsToResource",),
     "rds:CreateDBParameterGroup": ("rds:AddTagsToResource",),
+    "rds:CreateDBSnapshot": ("rds:AddTagsToResource",),
+    "rds:RestoreDBInstanceFromDBSnapshot": ("rds:AddTagsToResource",),
 }
 # Integration actions whose IAM action is named otherwise.
 _RENAMED = {"lambda:Invoke": "lambda:InvokeFunction"}

@@ -388,6 +388,8 @@ class _Builder:
             return APPROVAL_SUFFIX
         if form.lookup is not None:
             return "lookup"
+        if form.skip_if:
+            return "skip if 1"
         if form.precheck is not None:
             return "precheck"
         if form.newest is not None:
@@ -443,6 +445,9 @@ class _Builder:
                 ],
                 "Default": first_call,
             }
+        if form.skip_if:
+            body = n("precheck") if form.precheck is not None else first_call
+            states.update(self._skip_if(form.skip_if, n, done, body))
         if form.lookup is not None:
             first = n(_Builder._first_suffix(replace(form, lookup=None)))
             lookup = self._task(form.lookup.call, result="$.lookup", next_=first)
@@ -489,6 +494,23 @@ class _Builder:
                 else after
             )
             states.update(self._step(step, part, nxt, names[k]))
+        return states
+
+    def _skip_if(
+        self, probes: Sequence[Probe], n: Any, done: str, otherwise: str
+    ) -> dict[str, Any]:
+        """Each describe of ``SfnStep.skip_if`` in turn: one that does not hold goes on to
+        ``otherwise`` (the precheck, or the calls); when the last holds, the step is done."""
+        states: dict[str, Any] = {}
+        for i, probe in enumerate(probes, start=1):
+            holds = n(f"skip if {i + 1}") if i < len(probes) else done
+            task = self._probe(probe, next_=n(f"skip if {i}?"))
+            states[n(f"skip if {i}")] = task
+            states[n(f"skip if {i}?")] = {
+                "Type": "Choice",
+                "Choices": [{**_rooted(probe.holds, self._root(task, "$.probe")), "Next": holds}],
+                "Default": otherwise,
+            }
         return states
 
     def _newest(self, step: Step, pick: Newest, n: Any, then: str) -> dict[str, Any]:

@@ -224,6 +224,7 @@ def family_of(rds: Any, group: str) -> str:
 
 
 FENCE_PREFIX = "drctl-fenced-"
+RESTORED_FROM_TAG = "drctl:restored-from"  # an instance drctl restored: from which snapshot
 ORIGINAL_GROUP_TAG = "drctl:original-parameter-group"
 DEFAULT_GROUP_PREFIX = "default."  # AWS names its default parameter groups default.<family>
 

@@ -26,12 +26,15 @@ derive from the run id, so a resumed run finds the snapshot its first attempt st
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from typing import Any
 
 from drctl.engine.context import RunContext
+from drctl.engine.declarative import SfnStep
 from drctl.engine.step import Phase, Precheck, Step, StepOutcome, Verification
 from drctl.errors import AwsError
 from drctl.kinds.rds_instance import api
+from drctl.kinds.rds_instance import snapshot_declarative as forms
 from drctl.kinds.rds_instance.backup import backup_steps
 from drctl.kinds.rds_instance.failback import aside_name, run_suffix
 from drctl.kinds.rds_instance.fencing import fence_step
@@ -39,7 +42,7 @@ from drctl.kinds.steps import aws_step
 from drctl.plan.models import RdsInstance
 
 NAME = "rds-instance"
-RESTORED_FROM_TAG = "drctl:restored-from"
+RESTORED_FROM_TAG = api.RESTORED_FROM_TAG
 
 
 def _is_home(res: RdsInstance, ctx: RunContext) -> tuple[bool, str]:
@@ -121,6 +124,7 @@ def _snapshot_step(
     description: str,
     cli: str,
     run: Any,
+    form: Callable[[], SfnStep | None],
 ) -> Step:
     region = ctx.region(side)
     client = ctx.client("rds", side)
@@ -150,10 +154,34 @@ def _snapshot_step(
             run=run,
             verify=verify,
             poll_seconds=30.0,
+            sfn=form,
         ),
         res,
         ctx,
     )
+
+
+def _home_guarded(step: Step, res: RdsInstance, ctx: RunContext) -> Step:
+    """``step`` (wrapped by :func:`_when_home`) with its declarative form skipped, too, once
+    failback is complete (``snapshot_declarative.home_reached``)."""
+    inner = step.sfn
+
+    def form() -> SfnStep | None:
+        base = inner() if inner is not None else None
+        if base is None:
+            return None
+        return dataclasses.replace(base, skip_if=forms.home_reached(res, ctx))
+
+    return dataclasses.replace(step, sfn=form)
+
+
+_REPROTECT_FORMS = {"snapshot": forms.reprotect_snapshot, "copy-to-dr": forms.reprotect_copy}
+
+
+def _reprotect_form(action: str, res: RdsInstance, ctx: RunContext) -> Callable[[], SfnStep]:
+    """The declarative form of ``drctl backup``'s step ``action`` as failback re-protects."""
+    form = _REPROTECT_FORMS[action]
+    return lambda: form(res, ctx)
 
 
 def failback_steps(res: RdsInstance, ctx: RunContext) -> list[Step]:
@@ -185,13 +213,25 @@ def failback_steps(res: RdsInstance, ctx: RunContext) -> list[Step]:
             data={"snapshot": home_copy},
         )
 
-    fence = _when_home(
-        fence_step(res, ctx, side="dr", instance_id=res.dr, action="fence-dr", phase=Phase.DATA),
+    fence = _home_guarded(
+        _when_home(
+            fence_step(
+                res, ctx, side="dr", instance_id=res.dr, action="fence-dr", phase=Phase.DATA
+            ),
+            res,
+            ctx,
+        ),
         res,
         ctx,
     )
     reprotect = [
-        _unless_reprotected(dataclasses.replace(step, phase=Phase.NOTIFY), res, ctx)
+        _unless_reprotected(
+            dataclasses.replace(
+                step, phase=Phase.NOTIFY, sfn=_reprotect_form(step.action, res, ctx)
+            ),
+            res,
+            ctx,
+        )
         for step in backup_steps(res, ctx, snapshot_id=f"drctl-{ctx.plan.app}-{res.name}-{suffix}")
     ]
     return [
@@ -202,6 +242,7 @@ def failback_steps(res: RdsInstance, ctx: RunContext) -> list[Step]:
             cli=f"aws rds create-db-snapshot --db-instance-identifier {res.dr} "
             f"--db-snapshot-identifier {dr_snapshot} --region {d_region}",
             run=snapshot_dr,
+            form=lambda: forms.snapshot_dr(res, ctx),
         ),
         _snapshot_step(
             res, ctx, action="copy-home", side="primary", snapshot_id=home_copy,
@@ -212,6 +253,7 @@ def failback_steps(res: RdsInstance, ctx: RunContext) -> list[Step]:
             f"--target-db-snapshot-identifier {home_copy} --source-region {d_region} "
             f"--copy-tags --region {p_region}",
             run=copy_home,
+            form=lambda: forms.copy_home(res, ctx),
         ),
         _retire_stale_primary(res, ctx, home_copy),
         _restore_home(res, ctx, home_copy),
@@ -267,6 +309,7 @@ def _retire_stale_primary(res: RdsInstance, ctx: RunContext, home_copy: str) -> 
             run=run,
             verify=verify,
             poll_seconds=15.0,
+            sfn=lambda: forms.retire_old_primary(res, ctx),
         ),
         res,
         ctx,
@@ -319,6 +362,7 @@ def _restore_home(res: RdsInstance, ctx: RunContext, home_copy: str) -> Step:
             run=run,
             verify=verify,
             poll_seconds=30.0,
+            sfn=lambda: forms.restore_home(res, ctx),
         ),
         res,
         ctx,
@@ -362,4 +406,5 @@ def _retire_dr(res: RdsInstance, ctx: RunContext) -> Step:
         run=run,
         verify=verify,
         poll_seconds=15.0,
+        sfn=lambda: forms.retire_dr(res, ctx),
     )
