@@ -229,6 +229,42 @@ def test_disassociate_leaves_a_standalone_group_and_a_primary_only_datastore(
     assert _members(home, gid) == {"cache": ("PRIMARY", "associated")}
 
 
+def test_with_the_primarys_region_out_a_promotion_works_and_a_disassociation_is_refused(
+    pair: tuple[Any, Any, str], fake: FakeClock
+) -> None:
+    """The user guide documents promotion "If the primary cluster or AWS Region becomes
+    unavailable", from "any AWS Region that contains a secondary cluster"; it documents no
+    disassociation then, which the sandbox therefore refuses."""
+    from drctl.sandbox.outages import outages
+
+    _, away, gid = pair
+    outages.add(HOME)
+    try:
+        with pytest.raises(ClientError) as caught:
+            away.disassociate_global_replication_group(
+                GlobalReplicationGroupId=gid,
+                ReplicationGroupId="cache-away",
+                ReplicationGroupRegion=AWAY,
+            )
+        assert _code(caught) == "InvalidGlobalReplicationGroupState"
+        assert _members(away, gid)["cache-away"] == ("SECONDARY", "associated")  # unchanged
+        away.failover_global_replication_group(
+            GlobalReplicationGroupId=gid, PrimaryRegion=AWAY, PrimaryReplicationGroupId="cache-away"
+        )
+        assert _glob(away, gid)["Status"] == "modifying"
+        fake.advance(ext.FAILOVER_SECONDS)
+        assert _members(away, gid) == {
+            "cache": ("SECONDARY", "associated"),  # the old primary follows once back
+            "cache-away": ("PRIMARY", "associated"),
+        }
+        assert _info(away, "cache-away") == {
+            "GlobalReplicationGroupId": gid,
+            "GlobalReplicationGroupMemberRole": "PRIMARY",
+        }
+    finally:
+        outages.clear()
+
+
 def test_delete_needs_the_secondaries_gone_and_keeps_the_primary(
     pair: tuple[Any, Any, str], fake: FakeClock
 ) -> None:

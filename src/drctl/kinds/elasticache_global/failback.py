@@ -1,13 +1,16 @@
 """Failback of an ElastiCache global datastore: re-protect, then bring the primary home.
 
-After a planned failover the datastore is whole, reversed (DR primary, home secondary): only
-``<name>.promote-home`` acts (``FailoverGlobalReplicationGroup`` back home, after the RPO gate
-has checked the home secondary's lag); the re-protecting steps find their effect present.
+After a failover the datastore is whole, reversed (DR primary, home secondary: an unplanned
+promotion makes the home group a secondary too, "The current primary cluster in primary
+region will become secondary", ElastiCache user guide): only ``<name>.promote-home`` acts
+(``FailoverGlobalReplicationGroup`` back home, after the RPO gate has checked the home
+secondary's lag); the re-protecting steps find their effect present.
 
-After an unplanned one, DR holds a standalone group with everything written since the outage,
-and home a group that is still the primary of the old datastore, alone, with stale data.
-ElastiCache adds a secondary only as a new replication group created into the datastore
-(``CreateReplicationGroup`` with ``GlobalReplicationGroupId``), so:
+When the DR group left the datastore (an operator's ``DisassociateGlobalReplicationGroup``),
+DR holds a standalone group with everything written since, and home a group that is still
+the primary of the old datastore, alone, with stale data. ElastiCache adds a secondary only as
+a new replication group created into the datastore (``CreateReplicationGroup`` with
+``GlobalReplicationGroupId``), so:
 
 1. ``retire-old-datastore`` (home): delete the old datastore, keeping its group standalone
    (``DeleteGlobalReplicationGroup`` with ``RetainPrimaryReplicationGroup``);

@@ -37,7 +37,12 @@ Sources (ElastiCache API reference, 2015-02-02, and the botocore ``elasticache``
   in primary-only state" (also while the target is still ``associating``), and with
   ``InvalidParameterValue`` for a target that is not a secondary member of the datastore in
   ``PrimaryRegion``. The datastore is ``modifying`` for ``FAILOVER_SECONDS``, then the roles
-  have swapped.
+  have swapped. It works while the primary's Region is down, called in the secondary's: "If
+  the primary cluster or AWS Region becomes unavailable ..., you can promote a secondary
+  cluster to primary ... by connecting to any AWS Region that contains a secondary cluster";
+  the old primary becomes a secondary ("The current primary cluster in primary region will
+  become secondary and will stop accepting writes after this operation completes", ElastiCache
+  user guide, global datastores).
 * ``DisassociateGlobalReplicationGroup``
   (https://docs.aws.amazon.com/AmazonElastiCache/latest/APIReference/API_DisassociateGlobalReplicationGroup.html):
   "The secondary cluster will no longer receive updates from the primary cluster, but will
@@ -45,8 +50,14 @@ Sources (ElastiCache API reference, 2015-02-02, and the botocore ``elasticache``
   the datastore ``modifying`` for ``DISASSOCIATE_SECONDS``; then the group is standalone (no
   ``GlobalReplicationGroupInfo``) and writable. Only a secondary can leave
   (``InvalidParameterValue``); a datastore that is not ``available`` refuses
-  (``InvalidGlobalReplicationGroupState``). It is called in the secondary's Region and needs
-  nothing from the primary's: it works while that Region is down.
+  (``InvalidGlobalReplicationGroupState``). AWS documents nothing of it while the primary's
+  Region is down: for that the user guide documents promotion ("If the primary cluster or AWS
+  Region becomes unavailable ..., you can promote a secondary cluster to primary. Promotion is
+  allowed anytime",
+  https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/Redis-Global-Datastores-Console.html),
+  so the sandbox does not assume it works: while the primary's Region is out (the sandbox's
+  outage layer) it refuses with ``InvalidGlobalReplicationGroupState``, whichever Region it
+  is called in.
 * ``DeleteGlobalReplicationGroup``
   (https://docs.aws.amazon.com/AmazonElastiCache/latest/APIReference/API_DeleteGlobalReplicationGroup.html):
   "First, you must DisassociateGlobalReplicationGroup to remove the secondary clusters"; then
@@ -74,7 +85,9 @@ and a secondary tagged the same, are ``available`` / ``associated`` at once.
 
 How long each state lasts is the sandbox's choice (AWS says "minutes"): the constants below.
 Not modelled: several secondaries' failover order, engine upgrades of a datastore, node
-group changes, a failover refused while the primary's Region is down (AWS documents none).
+group changes, several promotions at once ("the global datastore resolves to one primary
+eventually"): the sandbox refuses a promotion while the datastore is not ``available``, as the
+API reference's ``InvalidGlobalReplicationGroupState`` says.
 """
 
 from __future__ import annotations
@@ -477,6 +490,13 @@ def disassociate(
         status = status_of(glob, now)
         if status != "available":
             raise _invalid_state(f"Global Datastore {gid} is {status}, not available.")
+        primary = next((m for m in glob.members if m.role == "PRIMARY"), None)
+        if primary is not None and unreachable.since("elasticache", primary.region) is not None:
+            # AWS documents promotion, not disassociation, for a primary Region that is down.
+            raise _invalid_state(
+                f"Global Datastore {gid}: its primary's Region {primary.region} does not answer; "
+                "promote the secondary (FailoverGlobalReplicationGroup) instead."
+            )
         member.leaving_at = now
         member.gone_at = now + timedelta(seconds=DISASSOCIATE_SECONDS)
         return _as_dict(glob, now, members=True)
