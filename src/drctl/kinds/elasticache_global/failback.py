@@ -31,7 +31,7 @@ from __future__ import annotations
 from drctl.engine.context import RunContext
 from drctl.engine.step import Phase, Precheck, Step, StepOutcome, Verification
 from drctl.errors import AwsError
-from drctl.kinds.elasticache_global import api
+from drctl.kinds.elasticache_global import api, declarative
 from drctl.kinds.elasticache_global.checks import lag_reading
 from drctl.kinds.elasticache_global.failover import gid_text, promote_step
 from drctl.kinds.elasticache_global.topology import NAME, read, require_datastore
@@ -106,6 +106,7 @@ def _retire_old_datastore(res: ElastiCacheGlobal, ctx: RunContext) -> Step:
         verify=verify,
         poll_seconds=15.0,
         timeout_seconds=DELETE_TIMEOUT_SECONDS,
+        sfn=lambda: declarative.retire(res, ctx),
         preparation=True,
     )
 
@@ -163,6 +164,7 @@ def _form_datastore(res: ElastiCacheGlobal, ctx: RunContext, after: list[str]) -
         poll_seconds=30.0,
         timeout_seconds=DELETE_TIMEOUT_SECONDS,
         depends_on=after,
+        sfn=lambda: declarative.form(res, ctx),
         preparation=True,
     )
 
@@ -269,5 +271,6 @@ def _rebuild_home(res: ElastiCacheGlobal, ctx: RunContext, after: list[str]) -> 
         poll_seconds=60.0,
         timeout_seconds=REBUILD_TIMEOUT_SECONDS,
         depends_on=after,
+        sfn=lambda: declarative.rebuild(res, ctx),
         preparation=True,
     )

@@ -28,7 +28,7 @@ from drctl.engine.context import RunContext
 from drctl.engine.declarative import Probe, SdkCall, SfnStep, all_of, equals
 from drctl.engine.step import Phase, Precheck, Step, StepOutcome, Verification
 from drctl.errors import AwsError
-from drctl.kinds.elasticache_global import api
+from drctl.kinds.elasticache_global import api, declarative
 from drctl.kinds.elasticache_global.checks import LAG_METRIC, NAMESPACE
 from drctl.kinds.elasticache_global.topology import NAME, Side, read, require_datastore
 from drctl.kinds.steps import aws_step
@@ -139,7 +139,11 @@ def promote_step(
         verify=verify,
         poll_seconds=15.0,
         depends_on=depends_on,
-        sfn=None if side == "primary" else (lambda: _declarative_promote(res, ctx)),
+        sfn=(
+            (lambda: declarative.promote_home(res, ctx))
+            if side == "primary"
+            else (lambda: _declarative_promote(res, ctx))
+        ),
     )
 
 

@@ -73,8 +73,9 @@ Sources (ElastiCache API reference, 2015-02-02, and the botocore ``elasticache``
   primary node and the primary Region's primary node", seconds, AWS/ElastiCache:
   https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/CacheMetrics.Redis.html): one
   datapoint a minute for an ``associated`` secondary, dimension ``CacheClusterId`` of the
-  group's first member cluster, published when the datastore is read (``set_lag`` sets the
-  value; :data:`DEFAULT_LAG_SECONDS` otherwise). Nothing for a group that is not a secondary.
+  group's first member cluster, published when the datastore or the metric is read
+  (``set_lag`` sets the value; :data:`DEFAULT_LAG_SECONDS` otherwise). Nothing for a group
+  that is not a secondary.
   While the primary's Region is out (the sandbox's outage layer,
   :data:`drctl.kinds.sandboxing.unreachable`) nothing reaches the secondary: its lag grows by
   the time the outage has lasted.
@@ -735,11 +736,31 @@ def _group_info(group: Any) -> dict[str, str] | None:
     return {"GlobalReplicationGroupId": glob.gid, "GlobalReplicationGroupMemberRole": member.role}
 
 
+def _wrap_metric_read(original: Any) -> Any:
+    """CloudWatch ``GetMetricStatistics``: the lag datapoints AWS would have published each
+    minute up to now are put first (the datastores are otherwise settled when ElastiCache is
+    called, and a reader that only polls CloudWatch -- a Step Functions wait loop -- would
+    see none)."""
+
+    def get_metric_statistics(
+        self: Any, namespace: str, metric_name: str, *args: Any, **kwargs: Any
+    ) -> Any:
+        if namespace == "AWS/ElastiCache" and metric_name == LAG_METRIC:
+            now = aws_time.now()
+            with _lock:
+                for glob in list(_globals(self.account_id).values()):
+                    _settle(glob, now)
+        return original(self, namespace, metric_name, *args, **kwargs)
+
+    return get_metric_statistics
+
+
 def install() -> None:
     """Patch moto's ElastiCache with global datastores; idempotent."""
     global _original_create, _original_delete, _original_describe
     if _patches.active:
         return
+    from moto.cloudwatch.models import CloudWatchBackend
     from moto.elasticache.models import ElastiCacheBackend, ReplicationGroup
     from moto.elasticache.responses import ElastiCacheResponse
 
@@ -765,6 +786,11 @@ def install() -> None:
     _patches.replace(ElastiCacheBackend, "describe_replication_groups", _describe_groups)
     _patches.replace(ReplicationGroup, "status", property(_group_status, _set_group_status))
     _patches.replace(ReplicationGroup, "global_replication_group_info", property(_group_info))
+    _patches.replace(
+        CloudWatchBackend,
+        "get_metric_statistics",
+        _wrap_metric_read(CloudWatchBackend.get_metric_statistics),
+    )
 
 
 def uninstall() -> None:
