@@ -334,6 +334,28 @@ def test_the_secondary_publishes_its_lag_every_minute(
     assert points("cache-001", aws("cloudwatch", HOME)) == []  # a primary has no lag
 
 
+def test_the_lag_is_there_for_a_reader_of_cloudwatch_alone(
+    pair: tuple[Any, Any, str], aws: ClientFactory, fake: FakeClock
+) -> None:
+    """AWS publishes every minute whoever reads; a wait loop that polls CloudWatch only (a
+    Step Functions execution) sees the minutes since the last ElastiCache call too."""
+    _, away, gid = pair
+    _glob(away, gid)
+    fake.advance(300)  # no ElastiCache call meanwhile
+    now = aws_time.now()
+    found = aws("cloudwatch", AWAY).get_metric_statistics(
+        Namespace="AWS/ElastiCache",
+        MetricName="GlobalDatastoreReplicationLag",
+        Dimensions=[{"Name": "CacheClusterId", "Value": "cache-away-001"}],
+        StartTime=now - timedelta(minutes=4),
+        EndTime=now + timedelta(minutes=1),
+        Period=60,
+        Statistics=["Maximum"],
+    )["Datapoints"]
+    assert len(found) >= 4
+    assert {p["Maximum"] for p in found} == {ext.DEFAULT_LAG_SECONDS}
+
+
 def test_the_lag_grows_while_the_primarys_region_is_out(
     pair: tuple[Any, Any, str], aws: ClientFactory, fake: FakeClock
 ) -> None:

@@ -213,7 +213,9 @@ def _snapshot_name(res: ElastiCacheGlobal) -> str:
 
 
 def rebuild(res: ElastiCacheGlobal, ctx: RunContext) -> SfnStep | None:
-    """Four parts, each skipped when its effect is there: (1) delete the stale home group
+    """When the home group is a member of the DR group's datastore when exporting (the
+    datastore stayed whole), only that is checked, as the CLI's precheck does. Otherwise
+    four parts, each skipped when its effect is there: (1) delete the stale home group
     with a final snapshot, unless it is gone or a member of the DR group's datastore, and
     wait until it is gone; (2) create it again into that datastore (the DR group's node
     count, the subnet group and security groups read when exporting), unless it exists;
@@ -232,6 +234,14 @@ def rebuild(res: ElastiCacheGlobal, ctx: RunContext) -> SfnStep | None:
         where = api.placement(ctx.client(SERVICE, "primary"), home.group)
     lookup = _dr_datastore_lookup(res, ctx)
     view = _datastore_view(res, ctx)
+    if home.has_member(res.dr, ctx.region("dr")):
+        # Nothing to rebuild when exporting (the datastore stayed whole): the CLI step is
+        # skipped, and so is this one -- unless that changed (export again then).
+        member = _home_member(res)
+        changed = (negate(member), f"{res.primary} left the DR group's datastore since export")
+        return SfnStep(
+            lookup=lookup, precheck=_probe(view, member), verify=_probe(view, member, changed)
+        )
     listing = _home_listing(res, ctx)
     gone = equals("$.n", 0)
     delete = SfnStep(
