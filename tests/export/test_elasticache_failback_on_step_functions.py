@@ -69,6 +69,18 @@ def _settled(loaded: LoadedPlan) -> dict[str, Any]:
     return end_state(loaded.plan)
 
 
+def _fields(value: Any) -> list[str]:
+    """Every ``.$`` field's expression under ``value``."""
+    if isinstance(value, dict):
+        found = [v for k, v in value.items() if k.endswith(".$") and isinstance(v, str)]
+        for v in value.values():
+            found.extend(_fields(v))
+        return found
+    if isinstance(value, list):
+        return [text for item in value for text in _fields(item)]
+    return []
+
+
 def _snapshots() -> list[str]:
     found = boto3.client("elasticache", region_name=HOME).describe_snapshots()["Snapshots"]
     return sorted(s["SnapshotName"] for s in found)
@@ -111,7 +123,7 @@ def test_a_left_datastore_is_rebuilt_on_step_functions_as_by_the_cli(
         "final_snapshots": 1,
     }
     [snapshot] = snapshots
-    assert re.fullmatch(r"shop-sessions-pre-failback-\d{12}", snapshot), snapshot
+    assert re.fullmatch(r"shop-sessions-pre-failback-\d{4}-\d{2}-\d{2}-\d{4}", snapshot), snapshot
     calls = [n for n in first.entered if ": call " in n]
     assert calls == [
         "sessions.retire-old-datastore: call 1",
@@ -155,8 +167,12 @@ def test_the_definition_writes_in_what_exporting_read_and_looks_up_the_rest(
     delete = proxied("sessions.rebuild-home: part 1: call 1")
     assert delete["Action"] == "deleteReplicationGroup"
     name = delete["Parameters"]["FinalSnapshotIdentifier.$"]
-    assert name.startswith("States.Format('shop-sessions-pre-failback-{}{}{}{}{}', ")
-    assert "States.StringSplit($$.State.EnteredTime, '-T:')" in name
+    assert name.startswith("States.Format('shop-sessions-pre-failback-{}-{}{}', ")
+    assert "States.StringSplit($$.State.EnteredTime, 'T:')" in name
+    # "You can nest up to 10 intrinsic functions within a field" (AWS): every field counts.
+    for state in states.values():
+        for text in _fields(state):
+            assert text.count("States.") <= 10, text
     create = proxied("sessions.rebuild-home: part 2: call 1")["Parameters"]
     assert create["GlobalReplicationGroupId.$"] == "$.lookup.gid"  # formed by this run
     assert create["NumCacheClusters"] >= 1  # the DR group's, read when exporting

@@ -6,6 +6,7 @@ rebuilt as its secondary, then failed over home; every rerun a no-op, twice over
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -253,6 +254,9 @@ def test_failback_reforms_a_datastore_dr_left_twice(loaded: Any, settings: Any) 
         assert "final snapshot shop-sessions-pre-failback-" in rebuild.detail
         snapshots = _ec(HOME).describe_snapshots()["Snapshots"]
         assert len(snapshots) == cycle  # each replaced home group kept as a snapshot
+        for snapshot in snapshots:  # named by the minute, as the Step Functions form names it
+            name = snapshot["SnapshotName"]
+            assert re.fullmatch(r"shop-sessions-pre-failback-\d{4}-\d{2}-\d{2}-\d{4}", name)
         [glob] = _datastores(HOME)
         assert glob["GlobalReplicationGroupId"] == f"{ext.region_prefix(DR)}-sessions"
         assert _roles(HOME) == HOME_LEADS

@@ -205,11 +205,13 @@ def form(res: ElastiCacheGlobal, ctx: RunContext) -> SfnStep:
 
 
 def _snapshot_name(res: ElastiCacheGlobal) -> str:
-    """``<primary>-pre-failback-<yyyymmddhhmm>`` of the moment the delete is called (the
-    CLI's name): the entered time's date and time fields, split on ``-``, ``T`` and ``:``."""
-    parts = "States.StringSplit($$.State.EnteredTime, '-T:')"
-    fields = ", ".join(f"States.ArrayGetItem({parts}, {i})" for i in range(5))
-    return f"States.Format('{res.primary}{SNAPSHOT_INFIX}{{}}{{}}{{}}{{}}{{}}', {fields})"
+    """``<primary>-pre-failback-<yyyy-mm-dd-hhmm>`` of the moment the delete is called (the
+    CLI's name): the entered time (``2026-11-30T14:05:09.123Z``) split on ``T`` and ``:``.
+    Seven intrinsic functions: AWS allows ten in a field
+    (https://docs.aws.amazon.com/step-functions/latest/dg/intrinsic-functions.html)."""
+    parts = "States.StringSplit($$.State.EnteredTime, 'T:')"
+    date, hour, minute = (f"States.ArrayGetItem({parts}, {i})" for i in range(3))
+    return f"States.Format('{res.primary}{SNAPSHOT_INFIX}{{}}-{{}}{{}}', {date}, {hour}, {minute})"
 
 
 def rebuild(res: ElastiCacheGlobal, ctx: RunContext) -> SfnStep | None:

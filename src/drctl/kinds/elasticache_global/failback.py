@@ -17,9 +17,9 @@ a new replication group created into the datastore (``CreateReplicationGroup`` w
 2. ``form-datastore`` (DR): form the datastore again around the DR group
    (``CreateGlobalReplicationGroup`` with the plan's suffix: its id now has DR's prefix);
 3. ``rebuild-home`` (home): delete the stale home group, keeping a final snapshot
-   (``<primary>-pre-failback-<time>``), and create it again, by the same id and in the same
-   subnet group, as a secondary of the datastore; wait until it is ``associated`` and its
-   ``GlobalDatastoreReplicationLag`` is within the RPO (in sync);
+   (``<primary>-pre-failback-<yyyy-mm-dd-hhmm>``, UTC), and create it again, by the same id
+   and in the same subnet group, as a secondary of the datastore; wait until it is
+   ``associated`` and its ``GlobalDatastoreReplicationLag`` is within the RPO (in sync);
 4. ``promote-home``: fail the datastore over home.
 
 Steps 1-3 run while the application still serves from DR (failback preparation, not in the
@@ -216,7 +216,7 @@ def _rebuild_home(res: ElastiCacheGlobal, ctx: RunContext, after: list[str]) -> 
                 )
             where = api.placement(client, h.group)
             if h.group.get("Status") != "deleting":
-                snapshot = f"{res.primary}-pre-failback-{ctx.clock.now():%Y%m%d%H%M}"
+                snapshot = f"{res.primary}-pre-failback-{ctx.clock.now():%Y-%m-%d-%H%M}"
                 api.delete_group(client, res.primary, snapshot)
                 notes.append(
                     f"stale {res.primary} deleted (its data predates the failover), final "
@@ -255,7 +255,7 @@ def _rebuild_home(res: ElastiCacheGlobal, ctx: RunContext, after: list[str]) -> 
         "the datastore, and wait until it is associated and in sync",
         cli=[
             f"aws elasticache delete-replication-group --replication-group-id {res.primary} "
-            f"--final-snapshot-identifier {res.primary}-pre-failback-$(date -u +%Y%m%d%H%M) "
+            f"--final-snapshot-identifier {res.primary}-pre-failback-$(date -u +%Y-%m-%d-%H%M) "
             f"--region {region}",
             f"aws elasticache wait replication-group-deleted --replication-group-id "
             f"{res.primary} --region {region}",
