@@ -185,6 +185,11 @@ def test_the_definition_writes_in_what_exporting_read_and_looks_up_the_rest(
         "getMetricStatistics",
         HOME,
     )
+    from drctl.export.iam import task_actions
+
+    actions = task_actions(document)  # the state machine role's policy
+    assert {"elasticache:DeleteReplicationGroup", "elasticache:CreateSnapshot"} <= set(actions)
+    assert "cloudwatch:GetMetricStatistics" in actions
     promote = proxied("sessions.promote-home: call 1")
     assert promote["Parameters"] == {
         "GlobalReplicationGroupId.$": "$.lookup.gid",

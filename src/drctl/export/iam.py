@@ -15,8 +15,11 @@ _IAM_PREFIX = {
     "route53recoverycluster": "route53-recovery-cluster",
 }
 _SDK = "arn:aws:states:"
-# Actions a call needs beyond its own: a copy created with Tags is also tagged.
+# Actions a call needs beyond its own: a copy created with Tags is also tagged; a replication
+# group deleted with a final snapshot: "CreateSnapshot permission is required to create a final
+# snapshot" (https://docs.aws.amazon.com/AmazonElastiCache/latest/APIReference/API_DeleteReplicationGroup.html).
 _ALSO = {
+    "elasticache:DeleteReplicationGroup": ("elasticache:CreateSnapshot",),
     "rds:CopyDBParameterGroup": ("rds:AddTagsToResource",),
     "rds:CreateDBParameterGroup": ("rds:AddTagsToResource",),
 }
