@@ -73,7 +73,10 @@ def _sides(res: ElastiCacheGlobal, ctx: RunContext) -> tuple[Side, Side] | None:
 
 def _home_listing(res: ElastiCacheGlobal, ctx: RunContext) -> Probe:
     """Every replication group of the home Region, narrowed to the home group: how many
-    (0 or 1), its status and its ``GlobalReplicationGroupInfo`` (lists, empty when absent)."""
+    (0 or 1), its status and its ``GlobalReplicationGroupInfo`` (lists, empty when absent).
+    What tells a deleted group gone (describing it by id would fail the task). Step
+    Functions takes at most 256 KiB from a task, which bounds this listing to some hundred
+    replication groups in the home Region."""
     mine = f"$.ReplicationGroups[?(@.ReplicationGroupId == '{res.primary}')]"
     return Probe(
         _call(
@@ -133,39 +136,52 @@ def _home_member(res: ElastiCacheGlobal) -> Rule:
 
 def retire(res: ElastiCacheGlobal, ctx: RunContext) -> SfnStep | None:
     """``DeleteGlobalReplicationGroup`` (primary kept) of the datastore the home group was
-    left alone in, read when exporting; done when the home group is absent, standalone or in
-    another datastore (its listing, in the home Region). With none to retire when exporting,
-    the form only checks that this still holds: absent, standalone or in the DR group's
-    datastore (else the execution fails at once: export again)."""
+    left alone in, read when exporting; done when the home Region no longer lists that
+    datastore (every page of its few datastores). With none to retire when exporting, the
+    form only checks that this still holds -- the home group standalone or in the DR group's
+    datastore, else the execution fails at once: export again -- and with no home group then,
+    nothing."""
     sides = _sides(res, ctx)
     if sides is None:
         return None
     home, dr = sides
-    listing = _home_listing(res, ctx)
-    gid = "$.info[0].GlobalReplicationGroupId"
+    primary = ctx.region("primary")
     if home.datastore is not None and not home.has_member(res.dr, ctx.region("dr")):
         old = str(home.gid)
-        out = negate(equals(gid, old))
+        listed = Probe(
+            _call("describeGlobalReplicationGroups", {}, primary, side="primary", paginate=True),
+            equals("$.n", 0),
+            select={
+                "n": "States.ArrayLength($.GlobalReplicationGroups[?(@.GlobalReplicationGroupId"
+                f" == '{old}')])"
+            },
+        )
         return SfnStep(
-            precheck=_probe(listing, out),
+            precheck=listed,
             # A rerun while the datastore is deleting is refused: the wait loop sees it go.
             run=(
                 _call(
                     "deleteGlobalReplicationGroup",
                     {"GlobalReplicationGroupId": old, "RetainPrimaryReplicationGroup": True},
-                    ctx.region("primary"),
+                    primary,
                     side="primary",
                     tolerate_failure=True,
                 ),
             ),
-            verify=_probe(listing, out),
+            verify=listed,
         )
+    if home.group is None:
+        return SfnStep()  # no home group when exporting: nothing was left to retire
+    gid = "$.ReplicationGroups[0].GlobalReplicationGroupInfo.GlobalReplicationGroupId"
     kept = [negate(present(gid))]
     if dr.gid is not None:
         kept.append(equals(gid, dr.gid))
     holds = any_of(*kept)
     changed = (negate(holds), f"{res.primary} is in another datastore than when exported")
-    return SfnStep(precheck=_probe(listing, holds), verify=_probe(listing, holds, changed))
+    group = _call(
+        "describeReplicationGroups", {"ReplicationGroupId": res.primary}, primary, side="primary"
+    )
+    return SfnStep(precheck=Probe(group, holds), verify=Probe(group, holds, fails=changed))
 
 
 def form(res: ElastiCacheGlobal, ctx: RunContext) -> SfnStep:
@@ -218,9 +234,10 @@ def rebuild(res: ElastiCacheGlobal, ctx: RunContext) -> SfnStep | None:
     """When the home group is a member of the DR group's datastore when exporting (the
     datastore stayed whole), only that is checked, as the CLI's precheck does. Otherwise
     four parts, each skipped when its effect is there: (1) delete the stale home group
-    with a final snapshot, unless it is gone or a member of the DR group's datastore, and
-    wait until it is gone; (2) create it again into that datastore (the DR group's node
-    count, the subnet group and security groups read when exporting), unless it exists;
+    with a final snapshot, unless it is a member of the DR group's datastore, and wait until
+    the home Region's listing has it no more; (2) create it again into that datastore (the
+    DR group's node count, the subnet group and security groups read when exporting), unless
+    it is a member;
     (3) wait until it is ``associated``; (4) unless it is the primary already (a rerun after
     promote-home), wait until a ``GlobalDatastoreReplicationLag`` datapoint since that wait
     began is within the RPO (the CLI takes the newest of the last ten minutes; a Choice
@@ -271,7 +288,7 @@ def rebuild(res: ElastiCacheGlobal, ctx: RunContext) -> SfnStep | None:
         ),
     )
     create = SfnStep(
-        precheck=_probe(listing, at_least("$.n", 1)),
+        precheck=_probe(view, _home_member(res)),
         run=(
             _call(
                 "createReplicationGroup",
