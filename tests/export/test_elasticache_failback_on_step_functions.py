@@ -196,3 +196,17 @@ def test_the_definition_writes_in_what_exporting_read_and_looks_up_the_rest(
         "PrimaryRegion": HOME,
         "PrimaryReplicationGroupId": "shop-sessions",
     }
+
+
+def test_a_failover_finds_a_dr_group_that_left_writable_already(
+    plan_path: Path, tmp_path: Path
+) -> None:
+    """The CLI's promote-dr is skipped for a standalone DR group; so is the form's."""
+    with sfn_support.sandbox(plan_path) as loaded:
+        _left(loaded, tmp_path)
+        before = _settled(loaded)
+        execution = sfn_support.run(loaded, mode="unplanned")
+        assert execution.status == "SUCCEEDED", execution.error
+        assert _settled(loaded) == before
+    assert "sessions.promote-dr: done already?" in execution.entered
+    assert [n for n in execution.entered if ": call " in n] == []

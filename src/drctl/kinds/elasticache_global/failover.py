@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from drctl.aws import cloudwatch
 from drctl.engine.context import RunContext
-from drctl.engine.declarative import Probe, SdkCall, SfnStep, all_of, equals
+from drctl.engine.declarative import Probe, SdkCall, SfnStep, all_of, equals, negate, present
 from drctl.engine.step import Phase, Precheck, Step, StepOutcome, Verification
 from drctl.errors import AwsError
 from drctl.kinds.elasticache_global import api, declarative
@@ -187,7 +187,9 @@ def _declarative_promote(res: ElastiCacheGlobal, ctx: RunContext) -> SfnStep | N
     the datastore ``available``. The member's position is read when exporting (its id is
     checked too: a changed membership times out, it never passes)."""
     found = _resolved(res, ctx)
-    if found is None or res.dr not in found[1]:
+    if found is None:
+        return _declarative_standalone(res, ctx)
+    if res.dr not in found[1]:
         return None
     gid, members = found
     region = ctx.region("dr")
@@ -221,3 +223,27 @@ def _declarative_promote(res: ElastiCacheGlobal, ctx: RunContext) -> SfnStep | N
         ),
         verify=Probe(call, moved),
     )
+
+
+def _declarative_standalone(res: ElastiCacheGlobal, ctx: RunContext) -> SfnStep | None:
+    """The DR group out of any datastore when exporting (an operator disassociated it): it
+    takes writes already, which the CLI's precheck finds too; the form checks that it still
+    does (standalone and ``available``), else fails at once. None offline or without it."""
+    if ctx.offline:
+        return None
+    try:
+        s = read(res, ctx, "dr")
+    except Exception:
+        return None
+    if s.group is None or api.datastore_id_of(s.group) is not None:
+        return None
+    call = SdkCall(
+        "elasticache", "describeReplicationGroups", {"ReplicationGroupId": res.dr}, ctx.region("dr")
+    )
+    group = "$.ReplicationGroups[0]"
+    alone = all_of(
+        negate(present(f"{group}.GlobalReplicationGroupInfo.GlobalReplicationGroupId")),
+        equals(f"{group}.Status", "available"),
+    )
+    changed = (negate(alone), f"{res.dr} is no longer standalone and available as when exported")
+    return SfnStep(precheck=Probe(call, alone), verify=Probe(call, alone, fails=changed))
