@@ -10,8 +10,9 @@ read back by a ``lookup`` (the id of the datastore the DR group is in, which car
 prefix of the Region it was formed in).
 
 Home-Region calls go through drctl's Region proxy, which the exporter adds; a listing there
-asks for every page (``paginate``), since a missing replication group cannot be described by
-its id (``ReplicationGroupNotFoundFault`` would fail the task).
+asks for every page (``paginate``): a deleted replication group cannot be described by its id
+(``ReplicationGroupNotFoundFault`` would fail the task), so the wait for one to be gone lists
+the Region's replication groups.
 """
 
 from __future__ import annotations
@@ -237,11 +238,10 @@ def rebuild(res: ElastiCacheGlobal, ctx: RunContext) -> SfnStep | None:
     with a final snapshot, unless it is a member of the DR group's datastore, and wait until
     the home Region's listing has it no more; (2) create it again into that datastore (the
     DR group's node count, the subnet group and security groups read when exporting), unless
-    it is a member;
-    (3) wait until it is ``associated``; (4) unless it is the primary already (a rerun after
-    promote-home), wait until a ``GlobalDatastoreReplicationLag`` datapoint since that wait
-    began is within the RPO (the CLI takes the newest of the last ten minutes; a Choice
-    cannot sort)."""
+    it is a member; (3) wait until it is ``associated``; (4) unless it is the primary
+    already (a rerun after promote-home), wait until a ``GlobalDatastoreReplicationLag``
+    datapoint since that wait began is within the RPO (the CLI takes the newest of the last
+    ten minutes; a Choice cannot sort)."""
     sides = _sides(res, ctx)
     if sides is None:
         return None
@@ -321,11 +321,10 @@ def rebuild(res: ElastiCacheGlobal, ctx: RunContext) -> SfnStep | None:
         # Failed over home already (a rerun): nothing follows it to wait for.
         precheck=Probe(
             home_group,
-            equals("$.role", "PRIMARY"),
-            select={
-                "role": "$.ReplicationGroups[0].GlobalReplicationGroupInfo"
-                ".GlobalReplicationGroupMemberRole"
-            },
+            equals(
+                "$.ReplicationGroups[0].GlobalReplicationGroupInfo.GlobalReplicationGroupMemberRole",
+                "PRIMARY",
+            ),
         ),
         verify=Probe(
             SdkCall(
