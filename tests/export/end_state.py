@@ -196,18 +196,24 @@ def _ecs_service(ctx: RunContext, res: Any) -> dict[str, Any]:
 
 
 def _elasticache_global(ctx: RunContext, res: Any) -> dict[str, Any]:
-    """Each side's group: its role in a datastore (None: standalone) and status, and the
-    datastore's id and status as DR sees it."""
+    """Each side's group: its role in a datastore (None: standalone) and status, the
+    datastore's id and status as DR sees it, and how many final snapshots of a replaced home
+    group there are."""
     sides = {}
     for side, group_id in (("primary", res.primary), ("dr", res.dr)):
         group = elasticache.describe_group(ctx.client("elasticache", side), group_id)
         sides[side] = (elasticache.role_of(group), (group or {}).get("Status"))
     dr_client = ctx.client("elasticache", "dr")
     glob = elasticache.datastore_of(dr_client, res.global_datastore, res.dr, ctx.region("dr"))
+    snapshots = ctx.client("elasticache", "primary").describe_snapshots()["Snapshots"]
     return {
         "roles": sides,
         "datastore": (glob or {}).get("GlobalReplicationGroupId"),
         "datastore_status": (glob or {}).get("Status"),
+        # A replaced home group's final snapshot (named by the minute it was taken).
+        "final_snapshots": sum(
+            1 for s in snapshots if s["SnapshotName"].startswith(f"{res.primary}-pre-failback-")
+        ),
     }
 
 

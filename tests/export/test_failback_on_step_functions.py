@@ -25,7 +25,7 @@ EXAMPLES = REPO / "examples"
 # example -> the resources whose failback Step Functions runs (the others' steps are named
 # by the export: re-protecting an S3 bucket is CLI-only so far).
 DECLARATIVE = {
-    "ecommerce-warm-standby": ["api", "orders-db"],
+    "ecommerce-warm-standby": ["sessions", "api", "orders-db"],
     "ecommerce-warm-standby-arc": ["orders-db"],
     "full": [
         "catalog-db",
@@ -42,7 +42,7 @@ DECLARATIVE = {
 }
 # example -> what the export of its whole failback refuses, in its own words.
 CLI_ONLY = {
-    "ecommerce-warm-standby": "assets.reprotect, sessions.retire-old-datastore, assets.sync-home",
+    "ecommerce-warm-standby": "assets.reprotect, assets.sync-home have no declarative form",
     "full": "assets.reprotect, assets.sync-home have no declarative form",
     "global-active-active": "uploads.reprotect, uploads.sync-home have no declarative form",
     "startup-backup-restore": "static.reprotect, static.sync-home have no declarative form",

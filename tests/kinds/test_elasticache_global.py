@@ -1,10 +1,12 @@
 """`elasticache-global`: readiness on a fresh sandbox and on a broken datastore; a planned
 failover swaps the roles and failback swaps them back; an unplanned one (primary Region out)
-takes the DR group out of the datastore in DR only, and failback re-forms the datastore from DR,
-rebuilds home as its secondary and fails over home, every rerun a no-op, twice over."""
+promotes the DR group from DR only, as AWS documents, and failback fails over home; a DR
+group that left the datastore (by hand) is re-formed by failback: the datastore from DR, home
+rebuilt as its secondary, then failed over home; every rerun a no-op, twice over."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -160,25 +162,78 @@ def test_planned_failover_and_failback_swap_the_roles_twice(loaded: Any, setting
         settings.clock.advance(120)
 
 
-def test_unplanned_failover_detaches_dr_and_failback_reforms_the_datastore_twice(
+def test_unplanned_failover_promotes_dr_from_dr_only_and_failback_fails_over_home_twice(
     loaded: Any, settings: Any
 ) -> None:
-    for cycle in (1, 2):
+    for _ in (1, 2):
         outages.add(HOME)
         settings.clock.advance(120)  # nothing reaches DR meanwhile: what a failover loses
         record = run_action(loaded, settings, "failover", mode="unplanned")
         assert record.status == "succeeded", [(s.id, s.detail) for s in record.steps]
-        assert step_statuses(record) == {"sessions.detach-dr": "succeeded"}
-        assert [c["operation"] for c in record.steps[0].calls] == [
-            "DisassociateGlobalReplicationGroup"
-        ]
+        assert step_statuses(record) == {"sessions.promote-dr": "succeeded"}
+        assert [c["operation"] for c in record.steps[0].calls] == ["FailoverGlobalReplicationGroup"]
         assert "not yet replicated are lost" in record.steps[0].detail
         lost = float(record.steps[0].detail.split("ReplicationLag: ")[1].split(" s")[0])
         assert lost >= 60, record.steps[0].detail  # the lag grew while home was out
-        assert not outages.refused(), "detaching never calls the Region that is down"
+        assert not outages.refused(), "the promotion never calls the Region that is down"
+        info = _group(DR, "shop-sessions-dr")["GlobalReplicationGroupInfo"]
+        assert info["GlobalReplicationGroupMemberRole"] == "PRIMARY"
         rerun = run_action(loaded, settings, "failover", mode="unplanned")
         assert set(step_statuses(rerun).values()) == {"skipped"}
         outages.clear()
+        # The old primary came back as the secondary of the same datastore.
+        assert _roles(HOME) == {
+            "shop-sessions": ("SECONDARY", "associated"),
+            "shop-sessions-dr": ("PRIMARY", "associated"),
+        }
+
+        settings.clock.advance(120)  # the new secondary publishes its lag
+        back = run_action(loaded, settings, "failback", from_run=record.run_id)
+        assert back.status == "succeeded", [(s.id, s.detail) for s in back.steps]
+        assert step_statuses(back) == {
+            "sessions.retire-old-datastore": "skipped",
+            "sessions.form-datastore": "skipped",
+            "sessions.rebuild-home": "skipped",
+            "sessions.promote-home": "succeeded",
+        }
+        assert _roles(HOME) == HOME_LEADS
+        assert _ec(HOME).describe_snapshots()["Snapshots"] == []  # nothing rebuilt
+        settings.clock.advance(120)
+        assert {r.status.value for r in run_checks(loaded, settings).values()} == {"pass"}
+
+
+def test_a_disassociation_while_the_primarys_region_is_out_is_refused(loaded: Any) -> None:
+    """AWS documents promotion, not disassociation, for a primary Region that is down: the
+    sandbox refuses it, so drctl depends on nothing AWS does not document."""
+    [glob] = _datastores(DR)
+    outages.add(HOME)
+    with pytest.raises(_ec(DR).exceptions.InvalidGlobalReplicationGroupStateFault) as caught:
+        _ec(DR).disassociate_global_replication_group(
+            GlobalReplicationGroupId=glob["GlobalReplicationGroupId"],
+            ReplicationGroupId="shop-sessions-dr",
+            ReplicationGroupRegion=DR,
+        )
+    assert "promote the secondary" in str(caught.value)
+    outages.clear()
+    assert _roles(DR) == HOME_LEADS
+
+
+def _leave(settings: Any) -> None:
+    """The DR group leaves the datastore by hand (an operator's disassociation)."""
+    [glob] = _datastores(DR)
+    _ec(DR).disassociate_global_replication_group(
+        GlobalReplicationGroupId=glob["GlobalReplicationGroupId"],
+        ReplicationGroupId="shop-sessions-dr",
+        ReplicationGroupRegion=DR,
+    )
+    settings.clock.advance(ext.DISASSOCIATE_SECONDS)
+
+
+def test_failback_reforms_a_datastore_dr_left_twice(loaded: Any, settings: Any) -> None:
+    for cycle in (1, 2):
+        _leave(settings)
+        record = run_action(loaded, settings, "failover", mode="unplanned")
+        assert step_statuses(record) == {"sessions.promote-dr": "skipped"}  # writable already
         dr_group = _group(DR, "shop-sessions-dr")
         assert "GlobalReplicationGroupInfo" not in dr_group and dr_group["Status"] == "available"
         assert _roles(HOME) == {"shop-sessions": ("PRIMARY", "associated")}  # alone, stale
@@ -199,6 +254,9 @@ def test_unplanned_failover_detaches_dr_and_failback_reforms_the_datastore_twice
         assert "final snapshot shop-sessions-pre-failback-" in rebuild.detail
         snapshots = _ec(HOME).describe_snapshots()["Snapshots"]
         assert len(snapshots) == cycle  # each replaced home group kept as a snapshot
+        for snapshot in snapshots:  # named by the minute, as the Step Functions form names it
+            name = snapshot["SnapshotName"]
+            assert re.fullmatch(r"shop-sessions-pre-failback-\d{4}-\d{2}-\d{2}-\d{4}", name)
         [glob] = _datastores(HOME)
         assert glob["GlobalReplicationGroupId"] == f"{ext.region_prefix(DR)}-sessions"
         assert _roles(HOME) == HOME_LEADS
@@ -237,9 +295,9 @@ def test_dry_run_lists_the_steps_and_changes_nothing(loaded: Any, settings: Any)
 
     dry = default_settings(state_dir=settings.state_dir, dry_run=True, clock=settings.clock)
     record = run_action(loaded, dry, "failover", mode="unplanned")
-    assert [s.id for s in record.steps] == ["sessions.detach-dr"]
+    assert [s.id for s in record.steps] == ["sessions.promote-dr"]
     assert all(s.calls == [] for s in record.steps)
-    assert "GlobalReplicationGroupInfo" in _group(DR, "shop-sessions-dr")
+    assert _roles(DR) == HOME_LEADS
 
 
 def test_the_same_group_on_both_sides_is_refused(tmp_path: Any) -> None:

@@ -229,6 +229,42 @@ def test_disassociate_leaves_a_standalone_group_and_a_primary_only_datastore(
     assert _members(home, gid) == {"cache": ("PRIMARY", "associated")}
 
 
+def test_with_the_primarys_region_out_a_promotion_works_and_a_disassociation_is_refused(
+    pair: tuple[Any, Any, str], fake: FakeClock
+) -> None:
+    """The user guide documents promotion "If the primary cluster or AWS Region becomes
+    unavailable", from "any AWS Region that contains a secondary cluster"; it documents no
+    disassociation then, which the sandbox therefore refuses."""
+    from drctl.sandbox.outages import outages
+
+    _, away, gid = pair
+    outages.add(HOME)
+    try:
+        with pytest.raises(ClientError) as caught:
+            away.disassociate_global_replication_group(
+                GlobalReplicationGroupId=gid,
+                ReplicationGroupId="cache-away",
+                ReplicationGroupRegion=AWAY,
+            )
+        assert _code(caught) == "InvalidGlobalReplicationGroupState"
+        assert _members(away, gid)["cache-away"] == ("SECONDARY", "associated")  # unchanged
+        away.failover_global_replication_group(
+            GlobalReplicationGroupId=gid, PrimaryRegion=AWAY, PrimaryReplicationGroupId="cache-away"
+        )
+        assert _glob(away, gid)["Status"] == "modifying"
+        fake.advance(ext.FAILOVER_SECONDS)
+        assert _members(away, gid) == {
+            "cache": ("SECONDARY", "associated"),  # the old primary follows once back
+            "cache-away": ("PRIMARY", "associated"),
+        }
+        assert _info(away, "cache-away") == {
+            "GlobalReplicationGroupId": gid,
+            "GlobalReplicationGroupMemberRole": "PRIMARY",
+        }
+    finally:
+        outages.clear()
+
+
 def test_delete_needs_the_secondaries_gone_and_keeps_the_primary(
     pair: tuple[Any, Any, str], fake: FakeClock
 ) -> None:
@@ -296,6 +332,28 @@ def test_the_secondary_publishes_its_lag_every_minute(
 
     assert points("cache-away-001", cw) and set(points("cache-away-001", cw)) == {2.5}
     assert points("cache-001", aws("cloudwatch", HOME)) == []  # a primary has no lag
+
+
+def test_the_lag_is_there_for_a_reader_of_cloudwatch_alone(
+    pair: tuple[Any, Any, str], aws: ClientFactory, fake: FakeClock
+) -> None:
+    """AWS publishes every minute whoever reads; a wait loop that polls CloudWatch only (a
+    Step Functions execution) sees the minutes since the last ElastiCache call too."""
+    _, away, gid = pair
+    _glob(away, gid)
+    fake.advance(300)  # no ElastiCache call meanwhile
+    now = aws_time.now()
+    found = aws("cloudwatch", AWAY).get_metric_statistics(
+        Namespace="AWS/ElastiCache",
+        MetricName="GlobalDatastoreReplicationLag",
+        Dimensions=[{"Name": "CacheClusterId", "Value": "cache-away-001"}],
+        StartTime=now - timedelta(minutes=4),
+        EndTime=now + timedelta(minutes=1),
+        Period=60,
+        Statistics=["Maximum"],
+    )["Datapoints"]
+    assert len(found) >= 4
+    assert {p["Maximum"] for p in found} == {ext.DEFAULT_LAG_SECONDS}
 
 
 def test_the_lag_grows_while_the_primarys_region_is_out(

@@ -17,8 +17,11 @@ _IAM_PREFIX = {
 _SDK = "arn:aws:states:"
 # Actions a call needs beyond its own: what is created with Tags (or copies them) is also
 # tagged, which RDS authorizes as rds:AddTagsToResource ("Grant permission to tag Amazon RDS
-# resources during creation", Amazon RDS User Guide).
+# resources during creation", Amazon RDS User Guide); a replication group deleted with a final
+# snapshot: "CreateSnapshot permission is required to create a final snapshot"
+# (https://docs.aws.amazon.com/AmazonElastiCache/latest/APIReference/API_DeleteReplicationGroup.html).
 _ALSO = {
+    "elasticache:DeleteReplicationGroup": ("elasticache:CreateSnapshot",),
     "rds:CopyDBParameterGroup": ("rds:AddTagsToResource",),
     "rds:CreateDBInstanceReadReplica": ("rds:AddTagsToResource",),
     "rds:CopyDBSnapshot": ("rds:AddTagsToResource",),

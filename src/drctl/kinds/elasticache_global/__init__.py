@@ -5,10 +5,10 @@ Readiness: the datastore exists and is available, the primary Region's group is 
 and the DR group an associated secondary, both on the datastore's engine and node type,
 encrypted in transit and at rest, and the secondary's ``GlobalDatastoreReplicationLag`` within
 the RPO (offered to the RPO gate, which refuses a planned run on an unknown lag). Failover:
-planned ``FailoverGlobalReplicationGroup``; unplanned, the DR group leaves the datastore
-(``DisassociateGlobalReplicationGroup``, in DR only) and takes writes alone. Failback re-forms
-the datastore from DR when it was left, rebuilds the home group as its secondary, waits for
-sync and fails over home.
+``FailoverGlobalReplicationGroup`` to the DR group, called in DR (unplanned too: AWS documents
+promotion for a primary Region that is unavailable). Failback fails over home; when the DR
+group had left the datastore (an operator's ``DisassociateGlobalReplicationGroup``) it first
+re-forms the datastore from DR, rebuilds the home group as its secondary and waits for sync.
 """
 
 from __future__ import annotations
@@ -36,8 +36,7 @@ class ElastiCacheGlobalKind(Kind):
             "elasticache:DescribeGlobalReplicationGroups",
             "elasticache:DescribeReplicationGroups",
             "elasticache:FailoverGlobalReplicationGroup",
-            "elasticache:DisassociateGlobalReplicationGroup",
-            "cloudwatch:GetMetricStatistics",  # the RPO gate's lag reading
+            "cloudwatch:GetMetricStatistics",  # the RPO gate's lag reading, the loss named
         ),
         "failback": (
             "elasticache:DescribeGlobalReplicationGroups",

@@ -1,5 +1,5 @@
 """Every ElastiCache call of the ``elasticache-global`` kind: the global datastore and its
-member replication groups, failover, leaving and re-forming the datastore."""
+member replication groups, failover, retiring and re-forming the datastore."""
 
 from __future__ import annotations
 
@@ -122,13 +122,6 @@ def failover(elasticache: Any, gid: str, region: str, group: str) -> None:
     """Make ``group`` in ``region`` the datastore's primary."""
     elasticache.failover_global_replication_group(
         GlobalReplicationGroupId=gid, PrimaryRegion=region, PrimaryReplicationGroupId=group
-    )
-
-
-def disassociate(elasticache: Any, gid: str, group: str, region: str) -> None:
-    """Take the secondary ``group`` out of the datastore: standalone and writable."""
-    elasticache.disassociate_global_replication_group(
-        GlobalReplicationGroupId=gid, ReplicationGroupId=group, ReplicationGroupRegion=region
     )
 
 

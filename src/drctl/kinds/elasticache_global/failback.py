@@ -1,22 +1,25 @@
 """Failback of an ElastiCache global datastore: re-protect, then bring the primary home.
 
-After a planned failover the datastore is whole, reversed (DR primary, home secondary): only
-``<name>.promote-home`` acts (``FailoverGlobalReplicationGroup`` back home, after the RPO gate
-has checked the home secondary's lag); the re-protecting steps find their effect present.
+After a failover the datastore is whole, reversed (DR primary, home secondary: an unplanned
+promotion makes the home group a secondary too, "The current primary cluster in primary
+region will become secondary", ElastiCache user guide): only ``<name>.promote-home`` acts
+(``FailoverGlobalReplicationGroup`` back home, after the RPO gate has checked the home
+secondary's lag); the re-protecting steps find their effect present.
 
-After an unplanned one, DR holds a standalone group with everything written since the outage,
-and home a group that is still the primary of the old datastore, alone, with stale data.
-ElastiCache adds a secondary only as a new replication group created into the datastore
-(``CreateReplicationGroup`` with ``GlobalReplicationGroupId``), so:
+When the DR group left the datastore (an operator's ``DisassociateGlobalReplicationGroup``),
+DR holds a standalone group with everything written since, and home a group that is still
+the primary of the old datastore, alone, with stale data. ElastiCache adds a secondary only as
+a new replication group created into the datastore (``CreateReplicationGroup`` with
+``GlobalReplicationGroupId``), so:
 
 1. ``retire-old-datastore`` (home): delete the old datastore, keeping its group standalone
    (``DeleteGlobalReplicationGroup`` with ``RetainPrimaryReplicationGroup``);
 2. ``form-datastore`` (DR): form the datastore again around the DR group
    (``CreateGlobalReplicationGroup`` with the plan's suffix: its id now has DR's prefix);
 3. ``rebuild-home`` (home): delete the stale home group, keeping a final snapshot
-   (``<primary>-pre-failback-<time>``), and create it again, by the same id and in the same
-   subnet group, as a secondary of the datastore; wait until it is ``associated`` and its
-   ``GlobalDatastoreReplicationLag`` is within the RPO (in sync);
+   (``<primary>-pre-failback-<yyyy-mm-dd-hhmm>``, UTC), and create it again, by the same id
+   and in the same subnet group, as a secondary of the datastore; wait until it is
+   ``associated`` and its ``GlobalDatastoreReplicationLag`` is within the RPO (in sync);
 4. ``promote-home``: fail the datastore over home.
 
 Steps 1-3 run while the application still serves from DR (failback preparation, not in the
@@ -28,7 +31,7 @@ from __future__ import annotations
 from drctl.engine.context import RunContext
 from drctl.engine.step import Phase, Precheck, Step, StepOutcome, Verification
 from drctl.errors import AwsError
-from drctl.kinds.elasticache_global import api
+from drctl.kinds.elasticache_global import api, declarative
 from drctl.kinds.elasticache_global.checks import lag_reading
 from drctl.kinds.elasticache_global.failover import gid_text, promote_step
 from drctl.kinds.elasticache_global.topology import NAME, read, require_datastore
@@ -103,6 +106,7 @@ def _retire_old_datastore(res: ElastiCacheGlobal, ctx: RunContext) -> Step:
         verify=verify,
         poll_seconds=15.0,
         timeout_seconds=DELETE_TIMEOUT_SECONDS,
+        sfn=lambda: declarative.retire(res, ctx),
         preparation=True,
     )
 
@@ -160,6 +164,7 @@ def _form_datastore(res: ElastiCacheGlobal, ctx: RunContext, after: list[str]) -
         poll_seconds=30.0,
         timeout_seconds=DELETE_TIMEOUT_SECONDS,
         depends_on=after,
+        sfn=lambda: declarative.form(res, ctx),
         preparation=True,
     )
 
@@ -211,7 +216,7 @@ def _rebuild_home(res: ElastiCacheGlobal, ctx: RunContext, after: list[str]) -> 
                 )
             where = api.placement(client, h.group)
             if h.group.get("Status") != "deleting":
-                snapshot = f"{res.primary}-pre-failback-{ctx.clock.now():%Y%m%d%H%M}"
+                snapshot = f"{res.primary}-pre-failback-{ctx.clock.now():%Y-%m-%d-%H%M}"
                 api.delete_group(client, res.primary, snapshot)
                 notes.append(
                     f"stale {res.primary} deleted (its data predates the failover), final "
@@ -250,7 +255,7 @@ def _rebuild_home(res: ElastiCacheGlobal, ctx: RunContext, after: list[str]) -> 
         "the datastore, and wait until it is associated and in sync",
         cli=[
             f"aws elasticache delete-replication-group --replication-group-id {res.primary} "
-            f"--final-snapshot-identifier {res.primary}-pre-failback-$(date -u +%Y%m%d%H%M) "
+            f"--final-snapshot-identifier {res.primary}-pre-failback-$(date -u +%Y-%m-%d-%H%M) "
             f"--region {region}",
             f"aws elasticache wait replication-group-deleted --replication-group-id "
             f"{res.primary} --region {region}",
@@ -266,5 +271,6 @@ def _rebuild_home(res: ElastiCacheGlobal, ctx: RunContext, after: list[str]) -> 
         poll_seconds=60.0,
         timeout_seconds=REBUILD_TIMEOUT_SECONDS,
         depends_on=after,
+        sfn=lambda: declarative.rebuild(res, ctx),
         preparation=True,
     )

@@ -1,46 +1,42 @@
-"""Failover of an ElastiCache global datastore.
+"""Failover of an ElastiCache global datastore: ``FailoverGlobalReplicationGroup`` makes the DR
+group the primary (the primary's group becomes a secondary: the topology is kept, reversed),
+called in DR, and the step waits until the datastore is ``available`` again with the DR group
+``PRIMARY``.
 
-**Planned**: ``FailoverGlobalReplicationGroup`` makes the DR group the primary (the primary's
-group becomes a secondary: the topology is kept, reversed). AWS refuses it unless the datastore
-is ``available`` and the DR member ``associated``; the RPO gate has checked its lag
-(``GlobalDatastoreReplicationLag``, fail closed) first, and the step waits until the datastore
-is ``available`` again with the DR group ``PRIMARY``.
+**Planned**: AWS refuses it unless the datastore is ``available`` and the DR member
+``associated``; the RPO gate has checked its lag (``GlobalDatastoreReplicationLag``, fail
+closed) first, and the step refuses the same itself.
 
-**Unplanned** (the primary's Region is down): the DR group leaves the datastore
-(``DisassociateGlobalReplicationGroup``, called in DR only): "the secondary cluster will no
-longer receive updates from the primary cluster, but will remain as a standalone cluster"
-(API reference), which takes writes. What the primary had not replicated yet (the last
-``GlobalDatastoreReplicationLag``) is lost; the primary's group stays the primary of the old
-datastore, alone, until failback re-forms it from DR.
+**Unplanned** (the primary's Region is down): the same promotion, which is what AWS documents
+for it: "If the primary cluster or AWS Region becomes unavailable or is experiencing
+performance issues, you can promote a secondary cluster to primary. Promotion is allowed
+anytime, even if other modifications are in progress" and "You can do so by connecting to any
+AWS Region that contains a secondary cluster" (ElastiCache user guide, global datastores:
+https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/Redis-Global-Datastores-Console.html,
+https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/Redis-Global-Datastore.html). The step
+reads and calls DR only and does not wait for the datastore to be ``available`` before
+calling. What the primary had not replicated (the last ``GlobalDatastoreReplicationLag``) is
+lost: the step's detail names it. AWS documents no way out of the datastore that works
+without the primary's Region (``DisassociateGlobalReplicationGroup`` is a modification of an
+``available`` datastore), so drctl does not use one.
 """
 
 from __future__ import annotations
 
 from drctl.aws import cloudwatch
 from drctl.engine.context import RunContext
-from drctl.engine.declarative import (
-    Probe,
-    SdkCall,
-    SfnStep,
-    all_of,
-    any_of,
-    equals,
-    negate,
-    present,
-)
+from drctl.engine.declarative import Probe, SdkCall, SfnStep, all_of, equals, negate, present
 from drctl.engine.step import Phase, Precheck, Step, StepOutcome, Verification
 from drctl.errors import AwsError
-from drctl.kinds.elasticache_global import api
+from drctl.kinds.elasticache_global import api, declarative
 from drctl.kinds.elasticache_global.checks import LAG_METRIC, NAMESPACE
-from drctl.kinds.elasticache_global.topology import NAME, read, require_datastore
+from drctl.kinds.elasticache_global.topology import NAME, Side, read, require_datastore
 from drctl.kinds.steps import aws_step
 from drctl.plan.models import ElastiCacheGlobal
 
 
 def failover(res: ElastiCacheGlobal, ctx: RunContext) -> list[Step]:
-    if ctx.mode == "planned":
-        return [promote_step(res, ctx, side="dr", action="promote-dr")]
-    return [detach_step(res, ctx)]
+    return [promote_step(res, ctx, side="dr", action="promote-dr")]
 
 
 def gid_text(res: ElastiCacheGlobal, ctx: RunContext, side: str) -> str:
@@ -89,7 +85,7 @@ def promote_step(
     def done() -> tuple[bool, str]:
         s = read(res, ctx, side)
         if side == "dr" and s.exists and s.datastore is None:
-            return True, f"{s.text()}: already writable (an unplanned failover took it out)"
+            return True, f"{s.text()}: out of the datastore: it takes writes already"
         return s.role == "PRIMARY" and s.datastore_status == "available", s.text()
 
     def precheck() -> Precheck:
@@ -102,15 +98,21 @@ def promote_step(
         gid = str(glob["GlobalReplicationGroupId"])
         if s.role == "PRIMARY":
             return StepOutcome(detail=f"{s.text()}: waiting until the datastore is available")
-        if s.member_status != "associated" or s.datastore_status != "available":
+        unplanned = side == "dr" and ctx.mode == "unplanned"
+        if not unplanned and (s.member_status != "associated" or s.datastore_status != "available"):
             raise AwsError(
                 f"{res.name}: cannot fail {gid} over to {group}: {s.text()}",
                 hint="wait until the datastore is available and the member associated "
                 "(synchronised); `drctl check` lists the same",
             )
+        # Unplanned: "Promotion is allowed anytime, even if other modifications are in
+        # progress" (user guide); what was not replicated yet is named before it is lost.
+        loss = _loss(res, ctx, s) if unplanned else ""
         api.failover(client, gid, region, group)
+        detail = f"failover of {gid} to {group} ({region}) started"
         return StepOutcome(
-            detail=f"failover of {gid} to {group} ({region}) started", data={"datastore": gid}
+            detail=f"{detail}; {loss}" if loss else detail,
+            data={"datastore": gid, **({"lost": loss} if loss else {})},
         )
 
     def verify() -> Verification:
@@ -137,87 +139,31 @@ def promote_step(
         verify=verify,
         poll_seconds=15.0,
         depends_on=depends_on,
-        sfn=None if side == "primary" else (lambda: _declarative_promote(res, ctx)),
+        sfn=(
+            (lambda: declarative.promote_home(res, ctx))
+            if side == "primary"
+            else (lambda: _declarative_promote(res, ctx))
+        ),
     )
 
 
-def detach_step(res: ElastiCacheGlobal, ctx: RunContext) -> Step:
-    """Take the DR group out of the datastore (``DisassociateGlobalReplicationGroup``, in DR
-    only): standalone and writable while the primary's Region is down."""
-    region = ctx.region("dr")
-    client = ctx.client("elasticache", "dr")
-
-    def done() -> tuple[bool, str]:
-        s = read(res, ctx, "dr")
-        if not s.exists:
-            raise AwsError(f"{res.name}: no replication group {res.dr} in {region}")
-        if s.datastore is None:
-            return s.group is not None and s.group.get("Status") == "available", s.text()
-        return s.role == "PRIMARY" and s.datastore_status == "available", s.text()
-
-    def precheck() -> Precheck:
-        ok, text = done()
-        return Precheck(ok, text, f"{res.dr} standalone (or already the primary), available")
-
-    def lost() -> str:
-        s = read(res, ctx, "dr")
-        clusters = (s.group or {}).get("MemberClusters") or []
-        seconds = None
-        if clusters:
-            seconds = cloudwatch.latest_maximum(
-                ctx.client("cloudwatch", "dr"),
-                namespace=NAMESPACE,
-                metric=LAG_METRIC,
-                dimensions={"CacheClusterId": str(clusters[0])},
-                now=ctx.clock.now(),
-            )
-        window = "unknown" if seconds is None else f"{seconds:g} s"
-        return (
-            f"writes to {res.primary} ({ctx.region('primary')}) not yet replicated are lost "
-            f"(last {LAG_METRIC}: {window})"
+def _loss(res: ElastiCacheGlobal, ctx: RunContext, s: Side) -> str:
+    """What an unplanned promotion loses: the writes of the last replication lag reading
+    (read in DR: the primary's Region does not answer)."""
+    clusters = (s.group or {}).get("MemberClusters") or []
+    seconds = None
+    if clusters:
+        seconds = cloudwatch.latest_maximum(
+            ctx.client("cloudwatch", "dr"),
+            namespace=NAMESPACE,
+            metric=LAG_METRIC,
+            dimensions={"CacheClusterId": str(clusters[0])},
+            now=ctx.clock.now(),
         )
-
-    def run() -> StepOutcome:
-        s = read(res, ctx, "dr")
-        glob = require_datastore(res, s)
-        gid = str(glob["GlobalReplicationGroupId"])
-        if s.member_status == "disassociating":
-            return StepOutcome(detail=f"{res.dr} is already leaving {gid}: waiting")
-        loss = lost()
-        api.disassociate(client, gid, res.dr, region)
-        return StepOutcome(
-            detail=f"{res.dr} disassociated from {gid}: standalone and writable in {region}; "
-            f"{loss}; {res.primary} stays the primary of {gid}, alone, until failback",
-            data={"datastore": gid, "lost": loss},
-        )
-
-    def verify() -> Verification:
-        ok, text = done()
-        return Verification(ok, text)
-
-    return aws_step(
-        resource=res.name,
-        kind=NAME,
-        action="detach-dr",
-        phase=Phase.DATA,
-        description=f"Take {res.dr} ({region}) out of global datastore {res.global_datastore} "
-        "(DisassociateGlobalReplicationGroup, called in DR only): a standalone, writable group; "
-        "what the primary had not replicated is lost",
-        cli=[
-            "aws elasticache disassociate-global-replication-group "
-            f"--global-replication-group-id {gid_text(res, ctx, 'dr')} "
-            f"--replication-group-id {res.dr} --replication-group-region {region} "
-            f"--region {region}",
-            f"aws elasticache describe-replication-groups --replication-group-id {res.dr} "
-            "--query 'ReplicationGroups[0].[Status,GlobalReplicationGroupInfo]' "
-            f"--region {region}",
-        ],
-        where=f"{res.name} (elasticache {region})",
-        precheck=precheck,
-        run=run,
-        verify=verify,
-        poll_seconds=15.0,
-        sfn=lambda: _declarative_detach(res, ctx),
+    window = "unknown" if seconds is None else f"{seconds:g} s"
+    return (
+        f"writes to {res.primary} ({ctx.region('primary')}) not yet replicated are lost "
+        f"(last {LAG_METRIC}: {window})"
     )
 
 
@@ -241,7 +187,9 @@ def _declarative_promote(res: ElastiCacheGlobal, ctx: RunContext) -> SfnStep | N
     the datastore ``available``. The member's position is read when exporting (its id is
     checked too: a changed membership times out, it never passes)."""
     found = _resolved(res, ctx)
-    if found is None or res.dr not in found[1]:
+    if found is None:
+        return _declarative_standalone(res, ctx)
+    if res.dr not in found[1]:
         return None
     gid, members = found
     region = ctx.region("dr")
@@ -277,45 +225,25 @@ def _declarative_promote(res: ElastiCacheGlobal, ctx: RunContext) -> SfnStep | N
     )
 
 
-def _declarative_detach(res: ElastiCacheGlobal, ctx: RunContext) -> SfnStep | None:
-    """DisassociateGlobalReplicationGroup of the DR group, in DR; done when the group has no
-    ``GlobalReplicationGroupInfo`` and is ``available`` (or is already the primary)."""
-    found = _resolved(res, ctx)
-    if found is None:
+def _declarative_standalone(res: ElastiCacheGlobal, ctx: RunContext) -> SfnStep | None:
+    """The DR group out of any datastore when exporting (an operator disassociated it): it
+    takes writes already, which the CLI's precheck finds too; the form checks that it still
+    does (standalone and ``available``), else fails at once. None offline or without it."""
+    if ctx.offline:
         return None
-    gid, _ = found
-    region = ctx.region("dr")
+    try:
+        s = read(res, ctx, "dr")
+    except Exception:
+        return None
+    if s.group is None or api.datastore_id_of(s.group) is not None:
+        return None
     call = SdkCall(
-        "elasticache", "describeReplicationGroups", {"ReplicationGroupId": res.dr}, region
+        "elasticache", "describeReplicationGroups", {"ReplicationGroupId": res.dr}, ctx.region("dr")
     )
-    info = "$.ReplicationGroups[0].GlobalReplicationGroupInfo"
-    standalone = all_of(
-        negate(present(f"{info}.GlobalReplicationGroupId")),
-        equals("$.ReplicationGroups[0].Status", "available"),
+    group = "$.ReplicationGroups[0]"
+    alone = all_of(
+        negate(present(f"{group}.GlobalReplicationGroupInfo.GlobalReplicationGroupId")),
+        equals(f"{group}.Status", "available"),
     )
-    return SfnStep(
-        precheck=Probe(
-            call,
-            any_of(
-                standalone,
-                all_of(
-                    present(f"{info}.GlobalReplicationGroupMemberRole"),
-                    equals(f"{info}.GlobalReplicationGroupMemberRole", "PRIMARY"),
-                ),
-            ),
-        ),
-        run=(
-            SdkCall(
-                "elasticache",
-                "disassociateGlobalReplicationGroup",
-                {
-                    "GlobalReplicationGroupId": gid,
-                    "ReplicationGroupId": res.dr,
-                    "ReplicationGroupRegion": region,
-                },
-                region,
-                tolerate_failure=True,
-            ),
-        ),
-        verify=Probe(call, standalone),
-    )
+    changed = (negate(alone), f"{res.dr} is no longer standalone and available as when exported")
+    return SfnStep(precheck=Probe(call, alone), verify=Probe(call, alone, fails=changed))

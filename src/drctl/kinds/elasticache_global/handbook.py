@@ -77,13 +77,6 @@ def verifications(
                     f'`"available"` and {res.dr} `PRIMARY`',
                 )
             ],
-            "detach-dr": [
-                HandCheck(
-                    f"{res.dr} is standalone",
-                    _group(res.dr, d),
-                    '`"available"` and no GlobalReplicationGroupInfo (`null`)',
-                )
-            ],
         }
     return {
         "retire-old-datastore": [

@@ -37,7 +37,12 @@ Sources (ElastiCache API reference, 2015-02-02, and the botocore ``elasticache``
   in primary-only state" (also while the target is still ``associating``), and with
   ``InvalidParameterValue`` for a target that is not a secondary member of the datastore in
   ``PrimaryRegion``. The datastore is ``modifying`` for ``FAILOVER_SECONDS``, then the roles
-  have swapped.
+  have swapped. It works while the primary's Region is down, called in the secondary's: "If
+  the primary cluster or AWS Region becomes unavailable ..., you can promote a secondary
+  cluster to primary ... by connecting to any AWS Region that contains a secondary cluster";
+  the old primary becomes a secondary ("The current primary cluster in primary region will
+  become secondary and will stop accepting writes after this operation completes", ElastiCache
+  user guide, global datastores).
 * ``DisassociateGlobalReplicationGroup``
   (https://docs.aws.amazon.com/AmazonElastiCache/latest/APIReference/API_DisassociateGlobalReplicationGroup.html):
   "The secondary cluster will no longer receive updates from the primary cluster, but will
@@ -45,8 +50,14 @@ Sources (ElastiCache API reference, 2015-02-02, and the botocore ``elasticache``
   the datastore ``modifying`` for ``DISASSOCIATE_SECONDS``; then the group is standalone (no
   ``GlobalReplicationGroupInfo``) and writable. Only a secondary can leave
   (``InvalidParameterValue``); a datastore that is not ``available`` refuses
-  (``InvalidGlobalReplicationGroupState``). It is called in the secondary's Region and needs
-  nothing from the primary's: it works while that Region is down.
+  (``InvalidGlobalReplicationGroupState``). AWS documents nothing of it while the primary's
+  Region is down: for that the user guide documents promotion ("If the primary cluster or AWS
+  Region becomes unavailable ..., you can promote a secondary cluster to primary. Promotion is
+  allowed anytime",
+  https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/Redis-Global-Datastores-Console.html),
+  so the sandbox does not assume it works: while the primary's Region is out (the sandbox's
+  outage layer) it refuses with ``InvalidGlobalReplicationGroupState``, whichever Region it
+  is called in.
 * ``DeleteGlobalReplicationGroup``
   (https://docs.aws.amazon.com/AmazonElastiCache/latest/APIReference/API_DeleteGlobalReplicationGroup.html):
   "First, you must DisassociateGlobalReplicationGroup to remove the secondary clusters"; then
@@ -62,8 +73,9 @@ Sources (ElastiCache API reference, 2015-02-02, and the botocore ``elasticache``
   primary node and the primary Region's primary node", seconds, AWS/ElastiCache:
   https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/CacheMetrics.Redis.html): one
   datapoint a minute for an ``associated`` secondary, dimension ``CacheClusterId`` of the
-  group's first member cluster, published when the datastore is read (``set_lag`` sets the
-  value; :data:`DEFAULT_LAG_SECONDS` otherwise). Nothing for a group that is not a secondary.
+  group's first member cluster, published when the datastore or the metric is read
+  (``set_lag`` sets the value; :data:`DEFAULT_LAG_SECONDS` otherwise). Nothing for a group
+  that is not a secondary.
   While the primary's Region is out (the sandbox's outage layer,
   :data:`drctl.kinds.sandboxing.unreachable`) nothing reaches the secondary: its lag grows by
   the time the outage has lasted.
@@ -74,7 +86,9 @@ and a secondary tagged the same, are ``available`` / ``associated`` at once.
 
 How long each state lasts is the sandbox's choice (AWS says "minutes"): the constants below.
 Not modelled: several secondaries' failover order, engine upgrades of a datastore, node
-group changes, a failover refused while the primary's Region is down (AWS documents none).
+group changes, several promotions at once ("the global datastore resolves to one primary
+eventually"): the sandbox refuses a promotion while the datastore is not ``available``, as the
+API reference's ``InvalidGlobalReplicationGroupState`` says.
 """
 
 from __future__ import annotations
@@ -477,6 +491,13 @@ def disassociate(
         status = status_of(glob, now)
         if status != "available":
             raise _invalid_state(f"Global Datastore {gid} is {status}, not available.")
+        primary = next((m for m in glob.members if m.role == "PRIMARY"), None)
+        if primary is not None and unreachable.since("elasticache", primary.region) is not None:
+            # AWS documents promotion, not disassociation, for a primary Region that is down.
+            raise _invalid_state(
+                f"Global Datastore {gid}: its primary's Region {primary.region} does not answer; "
+                "promote the secondary (FailoverGlobalReplicationGroup) instead."
+            )
         member.leaving_at = now
         member.gone_at = now + timedelta(seconds=DISASSOCIATE_SECONDS)
         return _as_dict(glob, now, members=True)
@@ -715,11 +736,31 @@ def _group_info(group: Any) -> dict[str, str] | None:
     return {"GlobalReplicationGroupId": glob.gid, "GlobalReplicationGroupMemberRole": member.role}
 
 
+def _wrap_metric_read(original: Any) -> Any:
+    """CloudWatch ``GetMetricStatistics``: the lag datapoints AWS would have published each
+    minute up to now are put first (the datastores are otherwise settled when ElastiCache is
+    called, and a reader that only polls CloudWatch -- a Step Functions wait loop -- would
+    see none)."""
+
+    def get_metric_statistics(
+        self: Any, namespace: str, metric_name: str, *args: Any, **kwargs: Any
+    ) -> Any:
+        if namespace == "AWS/ElastiCache" and metric_name == LAG_METRIC:
+            now = aws_time.now()
+            with _lock:
+                for glob in list(_globals(self.account_id).values()):
+                    _settle(glob, now)
+        return original(self, namespace, metric_name, *args, **kwargs)
+
+    return get_metric_statistics
+
+
 def install() -> None:
     """Patch moto's ElastiCache with global datastores; idempotent."""
     global _original_create, _original_delete, _original_describe
     if _patches.active:
         return
+    from moto.cloudwatch.models import CloudWatchBackend
     from moto.elasticache.models import ElastiCacheBackend, ReplicationGroup
     from moto.elasticache.responses import ElastiCacheResponse
 
@@ -745,6 +786,11 @@ def install() -> None:
     _patches.replace(ElastiCacheBackend, "describe_replication_groups", _describe_groups)
     _patches.replace(ReplicationGroup, "status", property(_group_status, _set_group_status))
     _patches.replace(ReplicationGroup, "global_replication_group_info", property(_group_info))
+    _patches.replace(
+        CloudWatchBackend,
+        "get_metric_statistics",
+        _wrap_metric_read(CloudWatchBackend.get_metric_statistics),
+    )
 
 
 def uninstall() -> None:
