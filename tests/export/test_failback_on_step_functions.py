@@ -28,6 +28,7 @@ DECLARATIVE = {
     "ecommerce-warm-standby": ["api"],
     "full": ["catalog-db", "profiles", "web", "checkout", "api", "tell-payments-partner"],
     "global-active-active": ["accounts-db", "sessions", "api-eu", "api"],
+    "serverless-warm-standby": ["orders-table", "order-files", "order-worker", "order-jobs", "api"],
 }
 # example -> what the export of its whole failback refuses, in its own words.
 CLI_ONLY = {
