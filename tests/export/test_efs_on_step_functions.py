@@ -237,3 +237,21 @@ def test_the_lift_refuses_a_policy_changed_since_the_export(plan_path: Path) -> 
         said = json.dumps(execution.history, default=str)
         assert "not the one read when the failback was exported" in said
         assert _policy(primary) == changed
+
+
+def test_the_export_says_why_a_step_has_no_form_when_aws_cannot_tell(tmp_path: Path) -> None:
+    """The ids and the policy are read when exporting: a file system that is not there
+    leaves the steps without a form, and the export says what could not be read."""
+    from drctl.errors import DrctlError
+    from drctl.plan.loader import load_plan
+
+    built = tmp_path / "plan.yaml"
+    built.write_text(PLAN)
+    missing = tmp_path / "missing.yaml"
+    missing.write_text(PLAN.replace(f"file_system: {NAME}", "file_system: no-such-files"))
+    with sfn_support.sandbox(built), pytest.raises(DrctlError) as caught:
+        sfn_support.export(load_plan(str(missing)), mode="planned")
+    assert caught.value.exit_code == 2
+    message = caught.value.message
+    assert "shared-files.fence-writes" in message and "shared-files.await-sync" in message
+    assert "cannot be read now: no EFS file system named 'no-such-files'" in message

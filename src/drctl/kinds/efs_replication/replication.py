@@ -19,10 +19,11 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+from drctl.aws.errors import aws_errors
 from drctl.engine.context import RunContext
-from drctl.engine.declarative import Probe, SdkCall, SfnStep, equals
+from drctl.engine.declarative import NoDeclarativeForm, Probe, SdkCall, SfnStep, equals
 from drctl.engine.step import Phase, Precheck, Step, StepOutcome, Verification
-from drctl.errors import AwsError
+from drctl.errors import AwsError, DrctlError
 from drctl.kinds.efs_replication import api, declarative
 from drctl.kinds.efs_replication.topology import (
     NAME,
@@ -200,14 +201,15 @@ def sync_step(
 
 
 def exported(ctx: RunContext, build: Callable[[], SfnStep]) -> SfnStep | None:
-    """A step's declarative form, built from ids read now; None (no form) offline or when
-    they cannot be read."""
+    """A step's declarative form, built from what AWS says now (file system ids, a policy);
+    none offline, and none, saying why, when that cannot be read."""
     if ctx.offline:
         return None
     try:
-        return build()
-    except Exception:
-        return None
+        with aws_errors("efs"):
+            return build()
+    except DrctlError as exc:
+        raise NoDeclarativeForm(f"what it acts on cannot be read now: {exc.message}") from exc
 
 
 def stop_step(
