@@ -14,8 +14,10 @@ What a state machine cannot do as the CLI does, and what it does instead:
   before the failover keeps whatever statements the policy has by then; its ``Sid`` carries
   the time the state was entered, to the second (the CLI rounds up to the next second);
 * a state machine cannot add to a time: the planned failover's wait for a sync after the
-  fence plus :data:`~.fence.FENCE_SETTLE_SECONDS` first waits that long, then waits for a
-  sync completed after that -- never earlier than the CLI's, at most that wait later;
+  fence plus :data:`~.fence.FENCE_SETTLE_SECONDS` first waits that long from the step's
+  start, then for a sync completed after that -- the CLI's moment when the fence was just
+  placed (the wait follows it), later on a rerun long after the fence (that wait and the
+  next sync), never earlier;
 * lifting the fence removes statements by their ``Sid`` (a JSONPath filter cannot test a
   prefix on AWS and in moto alike): the policy without drctl's statements is computed when
   the failback is exported (a failback is exported after its failover), and the execution
