@@ -42,6 +42,7 @@ CASES: list[tuple[str, str, tuple[str, ...]]] = [
     ("hipaa-healthcare", "unplanned", ()),
     ("startup-backup-restore", "planned", ()),
     ("startup-backup-restore", "unplanned", ()),
+    ("serverless-warm-standby", "planned", ()),
     ("serverless-warm-standby", "unplanned", ()),
     ("payments-custom-steps", "planned", ("ledger", "payment-flags")),
     ("payments-custom-steps", "unplanned", ("ledger", "payment-flags")),

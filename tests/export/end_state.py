@@ -309,6 +309,9 @@ def _efs_replication(ctx: RunContext, res: Any) -> dict[str, Any]:
         names = {f["FileSystemId"]: f.get("Name") for f in systems}
         configs = client.describe_replication_configurations().get("Replications", [])
         return {
+            "policies": sorted(
+                (str(f.get("Name")), _efs_policy(client, f["FileSystemId"])) for f in systems
+            ),
             "file_systems": sorted(
                 (
                     f.get("Name"),
@@ -331,6 +334,21 @@ def _efs_replication(ctx: RunContext, res: Any) -> dict[str, Any]:
         }
 
     return {"primary": side_state("primary"), "dr": side_state("dr")}
+
+
+def _efs_policy(client: Any, fs_id: str) -> Any:
+    """A file system's policy as data (None: the default one), the write fence's time in
+    its Sid and the file system ids left out (they differ between two runs)."""
+    import json
+    import re
+
+    try:
+        text = client.describe_file_system_policy(FileSystemId=fs_id)["Policy"]
+    except client.exceptions.PolicyNotFound:
+        return None
+    text = json.dumps(json.loads(text), sort_keys=True)
+    text = re.sub(r"DrctlWriteFence\d{8}T\d{6}Z", "DrctlWriteFence<time>", text)
+    return re.sub(r"file-system/fs-[0-9a-f]+", "file-system/<id>", text)
 
 
 def _manual(ctx: RunContext, res: Any) -> None:

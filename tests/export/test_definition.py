@@ -351,3 +351,81 @@ def test_skip_if_reads_each_describe_in_turn_after_the_lookup_and_skips_when_all
     # their Choices, done, Succeeded.
     assert state_transitions(document) == 2 + 1 + 4 + 1 + 1
     assert form.calls().count(home.call) == 1
+
+
+def test_a_probe_reads_an_answer_of_its_own_when_aws_says_nothing_is_there() -> None:
+    """``missing``: those errors are caught (before any other catch) and the rules read
+    ``missing_answer``; a lookup keeps it at ``$.lookup``."""
+    from drctl.engine.declarative import negate, present
+
+    read = SdkCall("efs", "describeFileSystemPolicy", {"FileSystemId": "fs-1"})
+    probe = Probe(read, negate(present("$.Policy")), missing=("Efs.PolicyNotFoundException",))
+    lookup = Probe(
+        read, present("$.Policy"), missing=probe.missing, missing_answer={"Policy": "{}"}
+    )
+    form = SfnStep(lookup=lookup, precheck=probe, run=(SdkCall("efs", "x", {}),), verify=probe)
+    steps = [_step("a", "one", Phase.DATA)]
+    steps[0].sfn = lambda: form
+    document = definition(build_graph(steps, {}), TARGET)
+    assert problems(document) == []
+    chain = document["States"]["Phase 1: data"]["Branches"][0]["States"]
+    for task, then in (("precheck", "done already?"), ("verify", "verified?")):
+        [catch] = chain[f"a.one: {task}"]["Catch"]
+        assert catch == {
+            "ErrorEquals": ["Efs.PolicyNotFoundException"],
+            "ResultPath": None,
+            "Next": f"a.one: {task} missing",
+        }
+        assert chain[f"a.one: {task} missing"] == {
+            "Type": "Pass", "Result": {}, "ResultPath": "$.probe", "Next": f"a.one: {then}",
+        }  # fmt: skip
+    assert chain["a.one: lookup missing"]["Result"] == {"Policy": "{}"}
+    assert chain["a.one: lookup missing"]["Next"] == "a.one: precheck"
+
+
+def test_computed_values_and_a_guard_come_between_the_precheck_and_the_calls() -> None:
+    from drctl.engine.declarative import Compute, present
+
+    form = SfnStep(
+        precheck=Probe(SdkCall("ssm", "getParameter", {"Name": "/x"}), present("$.Parameter")),
+        compute=(
+            Compute("$.parts", {"items.$": "States.StringSplit($.lookup.Text, ',')"}),
+            Compute(when=present("$.parts.items[2]"), fail="too many parts"),
+        ),
+        run=(SdkCall("ssm", "putParameter", {"Name": "/x", "Value.$": "$.parts.items[0]"}),),
+    )
+    steps = [_step("a", "one", Phase.DATA)]
+    steps[0].sfn = lambda: form
+    document = definition(build_graph(steps, {}), TARGET)
+    assert problems(document) == []
+    chain = document["States"]["Phase 1: data"]["Branches"][0]["States"]
+    assert chain["a.one: done already?"]["Default"] == "a.one: compute 1"
+    assert chain["a.one: compute 1"]["Type"] == "Pass"
+    assert chain["a.one: compute 1"]["ResultPath"] == "$.parts"
+    assert chain["a.one: compute 1"]["Next"] == "a.one: compute 2?"
+    guard = chain["a.one: compute 2?"]
+    assert guard["Choices"][0]["Next"] == "a.one: compute 2"
+    assert guard["Default"] == "a.one: call 1"
+    assert chain["a.one: compute 2"] == {
+        "Type": "Fail", "Error": "drctl.StepFailed", "Cause": "a.one: too many parts",
+    }  # fmt: skip
+
+
+def test_a_settling_wait_loop_waits_first_and_may_compare_with_when_it_began() -> None:
+    last = "$.Replications[0].Destinations[0].LastReplicatedTimestamp"
+    rule = {"Variable": last, "TimestampGreaterThanPath": "$.polls.since"}
+    call = SdkCall("efs", "describeReplicationConfigurations", {"FileSystemId": "fs-1"})
+    form = SfnStep(verify=Probe(call, rule, settle_seconds=300))
+    steps = [_step("a", "one", Phase.DATA)]
+    steps[0].sfn = lambda: form
+    document = definition(build_graph(steps, {}), TARGET)
+    assert problems(document) == []
+    chain = document["States"]["Phase 1: data"]["Branches"][0]["States"]
+    assert chain["a.one: start verify"] == {
+        "Type": "Wait", "Seconds": 300, "Next": "a.one: settled",
+    }  # fmt: skip
+    assert chain["a.one: settled"]["Parameters"]["since.$"] == "$$.State.EnteredTime"
+    [held, *_] = chain["a.one: verified?"]["Choices"]
+    # The answer's path is read where the task put it; the loop's own data is not.
+    assert held["Variable"] == "$.probe" + last[1:]
+    assert held["TimestampGreaterThanPath"] == "$.polls.since"

@@ -26,7 +26,6 @@ REFUSED = {
     "an SSM Automation",
     ("payments-custom-steps", "unplanned"): "tell-on-call.run: it runs a local command (sh), "
     "which only the machine running drctl can do",
-    ("serverless-warm-standby", "planned"): "order-files.await-sync",
 }
 RUNS = [
     ("ecommerce-warm-standby-arc", "planned"),
@@ -41,6 +40,7 @@ RUNS = [
     ("hipaa-healthcare", "unplanned"),
     ("startup-backup-restore", "planned"),
     ("startup-backup-restore", "unplanned"),
+    ("serverless-warm-standby", "planned"),
     ("serverless-warm-standby", "unplanned"),
 ]
 

@@ -39,6 +39,7 @@ DECLARATIVE = {
     "global-active-active": ["accounts-db", "sessions", "api-eu", "api"],
     "hipaa-healthcare": ["records-db"],
     "startup-backup-restore": ["app-db", "web", "www"],
+    "serverless-warm-standby": ["orders-table", "order-files", "order-worker", "order-jobs", "api"],
 }
 # example -> what the export of its whole failback refuses, in its own words.
 CLI_ONLY = {

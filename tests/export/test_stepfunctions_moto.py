@@ -220,3 +220,59 @@ def test_a_part_already_done_is_skipped_and_the_next_part_still_runs() -> None:
         assert again.status == "SUCCEEDED", again.error
         assert [n for n in again.entered if ": call " in n] == []
         assert ssm.get_parameter(Name="/y")["Parameter"]["Version"] == 1
+
+
+def test_an_sdk_task_error_and_the_entered_time_read_as_on_aws() -> None:
+    """An AWS SDK task's error is ``<Service>.<Code>Exception`` (a ``Catch`` of it matches;
+    moto said ``efs.EfsException``), and ``$$.State.EnteredTime`` is UTC with milliseconds
+    and ``Z``, on a whole second too (moto wrote ``+00:00`` and dropped the fraction)."""
+    import re
+
+    from moto import mock_aws
+
+    from drctl.kinds.sandboxing import aws_time
+    from drctl.sandbox.extensions import install
+
+    install()
+    config: Any = {
+        "core": {"reset_boto3_session": False},
+        "stepfunctions": {"execute_state_machine": True},
+    }
+    try:
+        with mock_aws(config=config):
+            efs = boto3.client("efs", region_name="us-west-2")
+            fs_id = efs.create_file_system(CreationToken="t")["FileSystemId"]
+            definition = {
+                "StartAt": "read",
+                "States": {
+                    "read": {
+                        "Type": "Task",
+                        "Resource": "arn:aws:states:::aws-sdk:efs:describeFileSystemPolicy",
+                        "Parameters": {"FileSystemId": fs_id},
+                        "Catch": [
+                            {"ErrorEquals": ["Efs.PolicyNotFoundException"], "Next": "none"},
+                            {"ErrorEquals": ["States.ALL"], "Next": "other"},
+                        ],
+                        "End": True,
+                    },
+                    "none": {
+                        "Type": "Pass",
+                        "Parameters": {"at.$": "$$.State.EnteredTime", "error.$": "$.Error"},
+                        "End": True,
+                    },
+                    "other": {"Type": "Pass", "End": True},
+                },
+            }
+            sfn = boto3.client("stepfunctions", region_name="us-west-2")
+            arn = sfn.create_state_machine(
+                name="m", roleArn=sfn_support.ROLE, definition=json.dumps(definition)
+            )["stateMachineArn"]
+            aws_time.wait(1 - aws_time.now().microsecond / 1e6)  # onto a whole second
+            done = sfn_support.follow(sfn_support.start(arn, "us-west-2", "a", {}), "us-west-2")
+            assert done.status == "SUCCEEDED", done.error
+            assert "none" in done.entered and "other" not in done.entered
+            output = json.loads(sfn.describe_execution(executionArn=done.arn)["output"])
+            assert output["error"] == "Efs.PolicyNotFoundException"
+            assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", output["at"])
+    finally:
+        aws_time.reset()

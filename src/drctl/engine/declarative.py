@@ -76,6 +76,14 @@ class Probe:
     # A wait loop fails at once, not after its timeout, when this holds (an automation that
     # ended Failed); ``fails[1]`` says why.
     fails: tuple[Rule, str] | None = None
+    # Errors of the call that mean "nothing there" rather than a failure (``Efs.
+    # PolicyNotFoundException``: the default policy): the rules then read ``missing_answer``
+    # as the call's answer.
+    missing: tuple[str, ...] = ()
+    missing_answer: dict[str, Any] = field(default_factory=dict)
+    # A wait loop that first waits this long, then begins (its ``$.polls.since`` taken after):
+    # a change that takes minutes to take effect (a file system policy).
+    settle_seconds: int = 0
 
 
 class NoDeclarativeForm(Exception):
@@ -104,6 +112,20 @@ class Newest:
 
 
 @dataclass(frozen=True)
+class Compute:
+    """A Pass state before the run calls: ``parameters`` (static values, paths and
+    intrinsics, on the state's data: ``$.lookup``, earlier results) kept at ``result_path``,
+    for what a call's parameters cannot compute in one expression (a policy rebuilt at run
+    time). ``when``: only when this rule (on the state's data) holds, else skipped. ``fail``
+    instead of parameters: the step fails with this cause when ``when`` holds (a guard)."""
+
+    result_path: str = "$.compute"
+    parameters: dict[str, Any] = field(default_factory=dict)
+    when: Rule | None = None
+    fail: str | None = None
+
+
+@dataclass(frozen=True)
 class SfnStep:
     """A Step as Step Functions runs it: skip when ``precheck`` holds, make the ``run``
     calls in order, then poll ``verify`` until it holds or the step times out. ``manual``
@@ -124,6 +146,8 @@ class SfnStep:
     holds, in order, the step is done (what one describe cannot tell: a state read in two
     Regions, such as "the DR instance is gone and the home one takes writes").
 
+    ``compute``: Pass states after the precheck, before the calls (see :class:`Compute`).
+
     A precheck that holds skips the step entirely, as the CLI engine does.
 
     ``parts``: a step that is several moves, each idempotent on its own (rename the stale
@@ -141,12 +165,15 @@ class SfnStep:
     unreachable_note: str | None = None
     newest: Newest | None = None
     lookup: Probe | None = None
+    compute: tuple[Compute, ...] = ()
     parts: tuple[SfnStep, ...] = ()
     skip_if: tuple[Probe, ...] = ()
 
     def __post_init__(self) -> None:
         own = (self.run, self.after, self.precheck, self.verify, self.manual, self.newest)
-        if self.parts and (any(own) or self.lookup or self.skip_if or self.unreachable_note):
+        if self.parts and (
+            any(own) or self.lookup or self.skip_if or self.unreachable_note or self.compute
+        ):
             raise ValueError("a form with parts has no other field: give them to a part")
 
     def calls(self) -> list[SdkCall]:

@@ -28,7 +28,15 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from drctl.aws.stepfunctions import PROXY_RESOURCE, STEP_ATTRIBUTE, TOKEN_ATTRIBUTE, proxy_name
-from drctl.engine.declarative import Newest, NoDeclarativeForm, Probe, Rule, SdkCall, SfnStep
+from drctl.engine.declarative import (
+    Compute,
+    Newest,
+    NoDeclarativeForm,
+    Probe,
+    Rule,
+    SdkCall,
+    SfnStep,
+)
 from drctl.engine.graph import StepGraph
 from drctl.engine.step import Step
 from drctl.errors import DrctlError, UsageError
@@ -394,6 +402,8 @@ class _Builder:
             return "precheck"
         if form.newest is not None:
             return "list"
+        if form.compute:
+            return _compute_suffix(form.compute, 1)
         if form.run:
             return "call 1"
         return "start verify" if form.verify is not None else "done"
@@ -425,6 +435,9 @@ class _Builder:
             return states
         verify_start = n("start verify") if form.verify is not None else finish
         first_call = n("call 1") if form.run else verify_start
+        if form.compute:
+            states.update(self._compute(step, form.compute, n, first_call))
+            first_call = n(_compute_suffix(form.compute, 1))
         if form.newest is not None:
             states.update(self._newest(step, form.newest, n, first_call))
             first_call = n("list")
@@ -437,6 +450,9 @@ class _Builder:
                 precheck["Catch"] = [
                     {"ErrorEquals": ["States.ALL"], "ResultPath": None, "Next": n("unreachable")}
                 ]
+            states.update(
+                self._missing(form.precheck, precheck, n("precheck missing"), n("done already?"))
+            )
             states[n("precheck")] = precheck
             states[n("done already?")] = {
                 "Type": "Choice",
@@ -461,6 +477,15 @@ class _Builder:
                     "Next": first,
                 }  # fmt: skip
                 lookup["Next"] = n("lookup answer")
+            if form.lookup.missing:
+                states[n("lookup missing")] = {
+                    "Type": "Pass", "Result": form.lookup.missing_answer, "ResultPath": "$.lookup",
+                    "Next": first,
+                }  # fmt: skip
+                lookup["Catch"] = [
+                    {"ErrorEquals": list(form.lookup.missing), "ResultPath": None,
+                     "Next": n("lookup missing")}
+                ]  # fmt: skip
             states[n("lookup")] = lookup
         for i, call in enumerate(form.run, start=1):
             nxt = n(f"call {i + 1}") if i < len(form.run) else verify_start
@@ -628,6 +653,12 @@ class _Builder:
             },
             n("verify"): verify,
         }
+        if probe.settle_seconds:
+            states[n("settled")] = states[n("start verify")]
+            states[n("start verify")] = {
+                "Type": "Wait", "Seconds": probe.settle_seconds, "Next": n("settled"),
+            }  # fmt: skip
+        states.update(self._missing(probe, verify, n("verify missing"), n("verified?")))
         if probe.fails is not None:
             rule, why = probe.fails
             choices.append({**_rooted(rule, root), "Next": n("failed")})
@@ -656,6 +687,49 @@ class _Builder:
             "Error": "drctl.StepTimeout",
             "Cause": f"{step.id} not verified after {int(timeout)}s: {step.description}"[:32000],
         }
+        return states
+
+    def _missing(self, probe: Probe, task: dict[str, Any], name: str, next_: str) -> dict[str, Any]:
+        """For a probe whose call may answer "nothing there" (``probe.missing``): catch those
+        errors and go on with ``probe.missing_answer`` where the rules read the answer."""
+        if not probe.missing:
+            return {}
+        result = task["ResultPath"]
+        answer: Any = probe.missing_answer
+        if self._root(task, result) != result:
+            answer = {"Payload": answer}  # where a proxied answer is read
+        task["Catch"] = [
+            {"ErrorEquals": list(probe.missing), "ResultPath": None, "Next": name},
+            *task.get("Catch", []),
+        ]
+        return {name: {"Type": "Pass", "Result": answer, "ResultPath": result, "Next": next_}}
+
+    def _compute(self, step: Step, items: Sequence[Compute], n: Any, then: str) -> dict[str, Any]:
+        """Each :class:`Compute` as a Pass state (a Fail for a guard), behind a Choice when it
+        has a ``when``, in order, then ``then``."""
+        states: dict[str, Any] = {}
+        for i, item in enumerate(items, start=1):
+            nxt = n(_compute_suffix(items, i + 1)) if i < len(items) else then
+            if item.fail is not None:
+                state: dict[str, Any] = {
+                    "Type": "Fail",
+                    "Error": "drctl.StepFailed",
+                    "Cause": f"{step.id}: {item.fail}"[:32000],
+                }
+            else:
+                state = {
+                    "Type": "Pass",
+                    "Parameters": item.parameters,
+                    "ResultPath": item.result_path,
+                    "Next": nxt,
+                }
+            states[n(f"compute {i}")] = state
+            if item.when is not None:
+                states[n(f"compute {i}?")] = {
+                    "Type": "Choice",
+                    "Choices": [{**item.when, "Next": n(f"compute {i}")}],
+                    "Default": nxt,
+                }
         return states
 
     def _approval(self, step: Step, instructions: str, done: str) -> dict[str, Any]:
@@ -814,6 +888,9 @@ def _error_service(service: str) -> str:
     return _ERROR_SERVICE.get(service, service[:1].upper() + service[1:])
 
 
+error_service = _error_service  # for the sandbox's interpreter, which names errors alike
+
+
 def _under_payload(expression: str) -> str:
     """``expression``'s ``$`` paths read inside ``$.Payload`` (context ``$$`` paths kept)."""
     if expression == "$":
@@ -840,11 +917,20 @@ def _format_argument(text: str) -> str:
     return text
 
 
+def _compute_suffix(items: Sequence[Compute], i: int) -> str:
+    """The name of the first state of ``items[i - 1]``: its Choice when it has a ``when``."""
+    return f"compute {i}?" if items[i - 1].when is not None else f"compute {i}"
+
+
 def _rooted(rule: Rule, root: str) -> Rule:
-    """``rule`` with its ``$.``-paths read under ``root`` (where the task put its answer)."""
+    """``rule`` with its ``$.``-paths read under ``root`` (where the task put its answer);
+    a path into the wait loop's own data (``$.polls.since``, when the wait began) stays as
+    it is, so a rule may compare the answer with it."""
     out: Rule = {}
     for key, value in rule.items():
-        if key == "Variable" or (key.endswith("Path") and isinstance(value, str)):
+        if isinstance(value, str) and value.startswith("$.polls."):
+            out[key] = value
+        elif key == "Variable" or (key.endswith("Path") and isinstance(value, str)):
             # NumericEqualsPath & co. read paths too; the step's lookup is read where it is.
             out[key] = value if _in_lookup(str(value)) else root + str(value)[1:]
         elif key in ("And", "Or"):

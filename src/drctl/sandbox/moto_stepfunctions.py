@@ -185,13 +185,26 @@ def _with_credentials(original: Callable[..., Any]) -> Callable[..., Any]:
     return boto_client_for
 
 
+class _AwsInstant(datetime.datetime):
+    """A time of the context object, written as Step Functions writes it: UTC, milliseconds,
+    ``Z`` (``"EnteredTime": "2019-03-26T20:14:13.192Z"``,
+    https://docs.aws.amazon.com/step-functions/latest/dg/input-output-contextobject.html);
+    moto wrote ``2019-03-26T20:14:13.192000+00:00``, and none of the fraction on a whole
+    second, so a definition splitting the time into its fields saw other fields."""
+
+    def isoformat(self, sep: str = "T", timespec: str = "auto") -> str:
+        utc = self.astimezone(datetime.UTC)
+        return f"{utc:%Y-%m-%dT%H:%M:%S}.{utc.microsecond // 1000:03d}Z"
+
+
 class _AwsDatetime(datetime.datetime):
     """``datetime.datetime`` whose ``now`` is the sandbox's AWS clock."""
 
     @classmethod
     def now(cls, tz: datetime.tzinfo | None = None) -> Any:
         current = aws_time.now()
-        return current.astimezone(tz) if tz is not None else current
+        current = current.astimezone(tz) if tz is not None else current
+        return _AwsInstant.fromtimestamp(current.timestamp(), current.tzinfo)
 
 
 _AWS_DATETIME_MODULE = types.SimpleNamespace(
@@ -274,6 +287,28 @@ def _uncatchable_runtime(original: Callable[..., Any]) -> Callable[..., Any]:
     return _eval_body
 
 
+def _error_name(norm_service_name: str, ex: Exception) -> str:
+    """An AWS SDK task's error as Step Functions names it: ``<Service>.<Code>Exception``
+    (the exception class of the SDK for Java v2, ``Efs.ReplicationNotFoundException``),
+    as drctl's Region proxy names it; moto named every service error
+    ``<service>.<service>Exception``, so a ``Catch`` of one error never matched."""
+    from drctl.aws.region_proxy import sfn_cased
+
+    code = getattr(ex, "response", {}).get("Error", {}).get("Code")
+    if not code:
+        return f"{norm_service_name}.{norm_service_name}Exception"
+    name = sfn_cased(str(code))
+    return f"{norm_service_name}.{name if name.endswith('Exception') else name + 'Exception'}"
+
+
+def _service_error_name(service_name: str) -> str:
+    """The service part of an AWS SDK task's error names (``Efs``, ``DynamoDb``), as drctl's
+    definitions and its Region proxy spell it."""
+    from drctl.export.stepfunctions import error_service
+
+    return error_service(service_name)
+
+
 def install() -> None:
     if _patches.active:
         return
@@ -287,6 +322,14 @@ def install() -> None:
     _patches.replace(sdk.StateTaskServiceAwsSdk, "_get_boto_service_name", _boto_service_name)
     _patches.replace(sdk.StateTaskServiceAwsSdk, "_normalise_parameters", _normalise_parameters)
     _patches.replace(sdk.StateTaskServiceAwsSdk, "_normalise_response", _normalise_response)
+    _patches.replace(
+        sdk.StateTaskServiceAwsSdk, "_normalise_exception_name", staticmethod(_error_name)
+    )
+    _patches.replace(
+        sdk.StateTaskServiceAwsSdk,
+        "_normalise_service_error_name",
+        staticmethod(_service_error_name),
+    )
     _patches.replace(wait.WaitFunction, "_wait_interval", _wait_interval)
     from moto.stepfunctions.parser.asl.component.common.error_name import error_equals_decl
     from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import resource

@@ -42,6 +42,7 @@ def failover(res: EfsReplication, ctx: RunContext) -> list[Step]:
             partial(sync_after_fence, res, ctx),
             f"the write fence took effect (placed, plus {FENCE_SETTLE_SECONDS / 60:.0f} minutes)",
         ),
+        settle_seconds=int(FENCE_SETTLE_SECONDS),
     )
     stop = stop_step(
         res, ctx, source="primary", dest="dr", action=STOP_ACTION, depends_on=[synced.id]

@@ -79,21 +79,22 @@ def has_ours(policy: str | None) -> bool:
     return policy is not None and any(_ours(s) for s in _statements(json.loads(policy)))
 
 
+def standin_statement(arn: str) -> dict[str, Any]:
+    """The default policy's access minus writing, for a fenced file system that had none."""
+    return {
+        "Sid": STANDIN_SID,
+        "Effect": "Allow",
+        "Principal": {"AWS": "*"},
+        "Action": ["elasticfilesystem:ClientMount", "elasticfilesystem:ClientRootAccess"],
+        "Resource": arn,
+    }
+
+
 def fence_statements(arn: str, at: datetime, *, standin: bool) -> list[dict[str, Any]]:
     """The deny of ``ClientWrite`` (its Sid carries ``at``), after the default policy's
     stand-in when the file system had no policy."""
     every = {"AWS": "*"}
-    found: list[dict[str, Any]] = []
-    if standin:
-        found.append(
-            {
-                "Sid": STANDIN_SID,
-                "Effect": "Allow",
-                "Principal": every,
-                "Action": ["elasticfilesystem:ClientMount", "elasticfilesystem:ClientRootAccess"],
-                "Resource": arn,
-            }
-        )
+    found: list[dict[str, Any]] = [standin_statement(arn)] if standin else []
     found.append(
         {
             "Sid": FENCE_SID + at.astimezone(UTC).strftime(_TIME),

@@ -11,7 +11,7 @@ from typing import Any
 from drctl.engine.context import RunContext
 from drctl.engine.step import Phase, Precheck, Step, StepOutcome, Verification
 from drctl.errors import AwsError
-from drctl.kinds.efs_replication import api
+from drctl.kinds.efs_replication import api, declarative
 from drctl.kinds.efs_replication.fence import (
     FENCE_SETTLE_SECONDS,
     fenced_at,
@@ -19,7 +19,7 @@ from drctl.kinds.efs_replication.fence import (
     with_fence,
     without_fence,
 )
-from drctl.kinds.efs_replication.replication import Ends
+from drctl.kinds.efs_replication.replication import Ends, exported
 from drctl.kinds.efs_replication.topology import NAME, file_system, stamp
 from drctl.kinds.steps import aws_step
 from drctl.plan.models import EfsReplication
@@ -118,6 +118,7 @@ def fence_step(res: EfsReplication, ctx: RunContext) -> Step:
         run=run,
         verify=verify,
         poll_seconds=5.0,
+        sfn=lambda: exported(ctx, lambda: declarative.fence(ctx, ends.id("primary"))),
     )
 
 
@@ -185,4 +186,5 @@ def lift_step(res: EfsReplication, ctx: RunContext, *, depends_on: list[str]) ->
         verify=verify,
         poll_seconds=5.0,
         depends_on=depends_on,
+        sfn=lambda: exported(ctx, lambda: declarative.lift(ctx, ends.id("primary"))),
     )

@@ -19,11 +19,12 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+from drctl.aws.errors import aws_errors
 from drctl.engine.context import RunContext
 from drctl.engine.declarative import NoDeclarativeForm, Probe, SdkCall, SfnStep, equals
 from drctl.engine.step import Phase, Precheck, Step, StepOutcome, Verification
-from drctl.errors import AwsError
-from drctl.kinds.efs_replication import api
+from drctl.errors import AwsError, DrctlError
+from drctl.kinds.efs_replication import api, declarative
 from drctl.kinds.efs_replication.topology import (
     NAME,
     Link,
@@ -129,12 +130,15 @@ def sync_step(
     action: str,
     depends_on: list[str] | None = None,
     after: tuple[Callable[[], datetime], str] | None = None,
+    settle_seconds: int = 0,
 ) -> Step:
     """Wait until a sync completed after this step began (``LastReplicatedTimestamp`` later
     than its start): everything written before it -- before the writers stopped, when the
     plan stops them in an earlier phase -- is then in the destination. ``after``: instead of
     the step's start, the time a sync must complete after (read when first needed) and what
-    that time is (the write fence plus the time a policy takes to take effect)."""
+    that time is (the write fence plus the time a policy takes to take effect);
+    ``settle_seconds``: that wait, for Step Functions, which cannot add to a time (it waits
+    that long from the step's start, then for a sync after: see :mod:`.declarative`)."""
     ends = Ends(res, ctx, home_answers=True)
     src_region, dst_region = ctx.region(source), ctx.region(dest)
     began: dict[str, datetime] = {}
@@ -187,16 +191,25 @@ def sync_step(
         timeout_seconds=SYNC_TIMEOUT_SECONDS,
         poll_seconds=30.0,
         depends_on=depends_on,
-        sfn=None if after is None else _no_sync_form,
+        sfn=lambda: exported(
+            ctx,
+            lambda: declarative.sync(
+                ctx, source, dest, ends.id(source), ends.id(dest), settle_seconds=settle_seconds
+            ),
+        ),
     )
 
 
-def _no_sync_form() -> SfnStep | None:
-    raise NoDeclarativeForm(
-        "the wait compares LastReplicatedTimestamp with the time the write fence took effect, "
-        "and the exporter's Choice rules read only the describe call's answer, not a time "
-        "the execution kept"
-    )
+def exported(ctx: RunContext, build: Callable[[], SfnStep]) -> SfnStep | None:
+    """A step's declarative form, built from what AWS says now (file system ids, a policy);
+    none offline, and none, saying why, when that cannot be read."""
+    if ctx.offline:
+        return None
+    try:
+        with aws_errors("efs"):
+            return build()
+    except DrctlError as exc:
+        raise NoDeclarativeForm(f"what it acts on cannot be read now: {exc.message}") from exc
 
 
 def stop_step(
@@ -412,6 +425,7 @@ def clear_stale_step(
         poll_seconds=30.0,
         depends_on=depends_on,
         preparation=True,
+        sfn=lambda: exported(ctx, lambda: declarative.clear_stale(ctx, side, ends.id(side))),
     )
 
 
@@ -499,4 +513,14 @@ def replicate_step(
         poll_seconds=60.0,
         preparation=preparation,
         depends_on=depends_on,
+        sfn=lambda: exported(
+            ctx,
+            lambda: declarative.replicate(
+                ctx,
+                source,
+                dest,
+                {"primary": ends.id("primary"), "dr": ends.id("dr")},
+                done_when_home_replicates=done_when_home_replicates,
+            ),
+        ),
     )
