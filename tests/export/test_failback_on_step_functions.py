@@ -25,16 +25,16 @@ EXAMPLES = REPO / "examples"
 # example -> the resources whose failback Step Functions runs (the others' steps are named
 # by the export: re-protecting an S3 bucket or an RDS replica is CLI-only so far).
 DECLARATIVE = {
-    "ecommerce-warm-standby": ["api"],
-    "full": ["catalog-db", "profiles", "web", "checkout", "api", "tell-payments-partner"],
-    "global-active-active": ["accounts-db", "sessions", "api-eu", "api"],
+    "ecommerce-warm-standby": ["api", "assets"],
+    "full": [
+        "catalog-db", "profiles", "web", "checkout", "api", "tell-payments-partner", "assets"
+    ],
+    "global-active-active": ["accounts-db", "sessions", "api-eu", "api", "uploads"],
 }
 # example -> what the export of its whole failback refuses, in its own words.
 CLI_ONLY = {
-    "ecommerce-warm-standby": "assets.reprotect, orders-db.retire-old-primary, "
-    "sessions.retire-old-datastore",
-    "full": "assets.reprotect, orders-db.retire-old-primary, assets.sync-home",
-    "global-active-active": "uploads.reprotect, uploads.sync-home have no declarative form",
+    "ecommerce-warm-standby": "orders-db.retire-old-primary, sessions.retire-old-datastore",
+    "full": "orders-db.retire-old-primary has no declarative form",
 }
 MODES = ("planned", "unplanned")
 CASES = [(example, mode) for example in sorted(DECLARATIVE) for mode in MODES]

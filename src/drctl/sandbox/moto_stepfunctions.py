@@ -50,9 +50,15 @@ would make an exported definition behave unlike on AWS; this module closes them:
   (https://docs.aws.amazon.com/step-functions/latest/dg/concepts-error-handling.html). drctl's
   own definitions reach another Region through its Region proxy (a Lambda function).
 
-What the interpreter still does not do is listed in docs/engines.md (IAM is not evaluated;
-aws-sdk error names are ``<service>.<service>Exception`` rather than AWS's
-``<Service>.<Code>Exception``).
+* Error names. "The resulting Error field is composed of the service name and the error
+  name, separated by a period ... Both in PascalCase", with an ``Exception`` suffix even where
+  the service's error code has none (``S3.BucketAlreadyExistsException``):
+  https://docs.aws.amazon.com/step-functions/latest/dg/supported-services-awssdk.html
+  moto names every AWS error of an aws-sdk task ``<service>.<service>Exception``
+  (``s3.s3Exception``), so a Catch on AWS's name never matched. Here the name is built from
+  the error's code as AWS does (``S3.ReplicationConfigurationNotFoundErrorException``).
+
+What the interpreter still does not do is listed in docs/engines.md (IAM is not evaluated).
 """
 
 from __future__ import annotations
@@ -160,6 +166,24 @@ def _json_times(value: Any) -> Any:
         else:
             _json_times(item)
     return value
+
+
+def _error_service(service_name: str) -> str:
+    """Step Functions' spelling of a service in an error name (``S3``, ``Rds``, ``DynamoDb``)."""
+    from drctl.aws.region_proxy import sfn_cased
+
+    known = {"dynamodb": "DynamoDb", "sfn": "Sfn", "s3": "S3", "elasticache": "ElastiCache"}
+    return known.get(service_name.lower(), sfn_cased(service_name))
+
+
+def _exception_name(service: str, ex: Exception) -> str:
+    """``<Service>.<Code>Exception`` for an AWS error (its code), as the AWS SDK integration
+    names it; another exception keeps its class name."""
+    from drctl.aws.region_proxy import sfn_cased
+
+    code = getattr(ex, "response", {}).get("Error", {}).get("Code")
+    name = sfn_cased(str(code)) if code else type(ex).__name__
+    return f"{service}.{name}" if name.endswith("Exception") else f"{service}.{name}Exception"
 
 
 def _with_credentials(original: Callable[..., Any]) -> Callable[..., Any]:
@@ -288,6 +312,9 @@ def install() -> None:
     _patches.replace(sdk.StateTaskServiceAwsSdk, "_normalise_parameters", _normalise_parameters)
     _patches.replace(sdk.StateTaskServiceAwsSdk, "_normalise_response", _normalise_response)
     _patches.replace(wait.WaitFunction, "_wait_interval", _wait_interval)
+    task = sdk.StateTaskServiceAwsSdk
+    _patches.replace(task, "_normalise_service_error_name", staticmethod(_error_service))
+    _patches.replace(task, "_normalise_exception_name", staticmethod(_exception_name))
     from moto.stepfunctions.parser.asl.component.common.error_name import error_equals_decl
     from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import resource
 
