@@ -26,15 +26,13 @@ EXAMPLES = REPO / "examples"
 # by the export: re-protecting an S3 bucket or an RDS replica is CLI-only so far).
 DECLARATIVE = {
     "ecommerce-warm-standby": ["api", "assets"],
-    "full": [
-        "catalog-db", "profiles", "web", "checkout", "api", "tell-payments-partner", "assets"
-    ],
+    "full": ["catalog-db", "profiles", "web", "checkout", "api", "tell-payments-partner", "assets"],
     "global-active-active": ["accounts-db", "sessions", "api-eu", "api", "uploads"],
 }
 # example -> what the export of its whole failback refuses, in its own words.
 CLI_ONLY = {
     "ecommerce-warm-standby": "orders-db.retire-old-primary, sessions.retire-old-datastore",
-    "full": "orders-db.retire-old-primary has no declarative form",
+    "full": "Step Functions: orders-db.retire-old-primary, orders-db.reprotect,",
 }
 MODES = ("planned", "unplanned")
 CASES = [(example, mode) for example in sorted(DECLARATIVE) for mode in MODES]
