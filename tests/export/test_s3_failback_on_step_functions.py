@@ -260,3 +260,75 @@ def test_aws_sdk_task_errors_are_named_as_aws_names_them() -> None:
         run = sfn_support.follow(sfn_support.start(arn, D_REGION, "a", {}), D_REGION)
     assert run.status == "SUCCEEDED"
     assert "none" in run.entered
+
+
+def test_the_state_machine_role_is_allowed_the_iam_actions_of_its_s3_calls() -> None:
+    """S3's IAM actions are not its operations' names (ListObjectVersions needs
+    s3:ListBucketVersions, CopyObject s3:PutObject and the source's s3:GetObjectVersion)."""
+    from drctl.export.iam import task_actions
+
+    with sfn_support.sandbox(EXAMPLE) as loaded:
+        actions = task_actions(sfn_support.export(loaded, action="failback", only=ONLY))
+    for needed in (
+        "s3:ListBucketVersions", "s3:GetObject", "s3:GetObjectVersion", "s3:PutObject",
+        "s3:DeleteObject", "s3:GetReplicationConfiguration", "s3:PutReplicationConfiguration",
+        "iam:PassRole", "iam:CreateRole", "iam:PutRolePolicy", "iam:GetRole",
+    ):  # fmt: skip
+        assert needed in actions
+    assert not [a for a in actions if a in ("s3:HeadObject", "s3:CopyObject")]
+    assert not [a for a in actions if a.endswith(("ListObjectVersions", "BucketReplication"))]
+
+
+def _archive_rule(role: str) -> dict[str, Any]:
+    return {
+        "Role": f"arn:aws:iam::123456789012:role/{role}",
+        "Rules": [
+            {
+                "ID": "to-archive", "Priority": 4, "Status": "Enabled", "Filter": {},
+                "DeleteMarkerReplication": {"Status": "Disabled"},
+                "Destination": {"Bucket": "arn:aws:s3:::shop-assets-archive"},
+            }
+        ],
+    }  # fmt: skip
+
+
+def test_the_reverse_rule_is_merged_into_the_configuration_the_dr_bucket_has(
+    tmp_path: Path,
+) -> None:
+    """A DR bucket that already replicates elsewhere (under the same role) keeps that rule;
+    the reverse rule comes after it, as the CLI merges it."""
+    with sfn_support.sandbox(EXAMPLE) as loaded:
+        s3 = boto3.client("s3", region_name=D_REGION)
+        s3.put_bucket_replication(
+            Bucket=DR, ReplicationConfiguration=_archive_rule("drctl-assets-s3-failback")
+        )
+        _fail_over(loaded, tmp_path)
+        first = sfn_support.run_approving(
+            loaded, mode="unplanned", name="back-1", action="failback", only=ONLY
+        )
+        assert first.status == "SUCCEEDED", first.error
+        rules = api.replication_rules(s3, DR)
+        assert [(r["ID"], r["Priority"], r["Destination"]["Bucket"]) for r in rules] == [
+            ("to-archive", 4, "arn:aws:s3:::shop-assets-archive"),
+            ("drctl-assets-to-primary", 5, f"arn:aws:s3:::{PRIMARY}"),
+        ]
+        second = sfn_support.run_approving(
+            loaded, mode="unplanned", name="back-2", action="failback", only=ONLY
+        )
+        assert second.status == "SUCCEEDED", second.error
+        assert _calls(second.entered) == []
+
+
+def test_a_dr_bucket_replicating_under_another_role_is_refused_at_export() -> None:
+    """A bucket has one replication role: as the CLI step, the export refuses to put the
+    reverse rule under another role than the one the bucket's other rules use."""
+    from drctl.errors import AwsError
+
+    with sfn_support.sandbox(EXAMPLE) as loaded:
+        boto3.client("s3", region_name=D_REGION).put_bucket_replication(
+            Bucket=DR, ReplicationConfiguration=_archive_rule("someone-elses")
+        )
+        with pytest.raises(AwsError) as caught:
+            sfn_support.export(loaded, action="failback", only=ONLY)
+    assert "already replicates under role" in caught.value.message
+    assert caught.value.exit_code == 1
