@@ -188,7 +188,7 @@ def test_the_listing_is_read_page_by_page(tmp_path: Path, monkeypatch: Any) -> N
 def test_more_keys_than_one_execution_compares_fail_the_step_saying_what_to_do(
     tmp_path: Path, monkeypatch: Any
 ) -> None:
-    monkeypatch.setattr(declarative, "ITEM_LIMIT", 2)
+    monkeypatch.setattr(declarative, "ITEM_LIMIT", 3)  # the page, then two keys
     with sfn_support.sandbox(EXAMPLE) as loaded:
         _fail_over(loaded, tmp_path)
         _served_from_dr(new_keys=3)
@@ -200,6 +200,8 @@ def test_more_keys_than_one_execution_compares_fail_the_step_saying_what_to_do(
     assert run.entered.count("assets.sync-home: part 1: each: probe") == 2
     assert "assets.sync-home: part 1: each: beyond" in run.entered
     assert failed["executionFailedEventDetails"]["error"] == "drctl.RunFailed"
+    # Why: the step's Fail state's cause, kept by the phase's Catch in the failed state.
+    assert "drctl failback --only assets (CLI engine)" in json.dumps(run.history, default=str)
 
 
 def test_a_configuration_changed_after_the_export_is_not_overwritten(tmp_path: Path) -> None:

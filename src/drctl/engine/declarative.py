@@ -127,7 +127,8 @@ class Each:
     """For every item of a listing, page by page: probe the item, skip it when ``done``
     holds, else make ``run`` in order. A Choice loop over one page at a time (the state's
     data holds a page, never the whole listing; an execution's history holds 25,000
-    events), so it compares at most ``limit`` items and fails past them, saying ``beyond``.
+    events), so it reads at most ``limit`` items and pages (a page counts as one) and fails
+    past them, saying ``beyond``.
 
     ``listing`` lists one page; ``next_page`` gives the next page's parameters (name ->
     path in a page) while ``more`` holds on the page; ``present`` is the path of the

@@ -571,7 +571,7 @@ class _Builder:
                     "items.$": page + each.items[1:],
                     "n.$": f"States.ArrayLength({page + each.items[1:]})",
                     "i": 0,
-                    "seen.$": f"{loop}.seen",
+                    "seen.$": f"States.MathAdd({loop}.seen, 1)",  # a page counts as an item
                 },
                 "ResultPath": loop,
                 "Next": n("each: more items?"),

@@ -49,9 +49,12 @@ from drctl.kinds.s3_bucket import api
 from drctl.plan.models import S3Bucket
 
 SYNCED_FROM = api.SYNCED_FROM
-PAGE_KEYS = 100  # versions per page: a page and its items stay far below 256 KB of data
-# Keys compared per loop in one execution: an execution's history holds 25,000 events, and a
-# key costs about 13 (already home) to 27 (copied) of them (docs/engines.md).
+# Versions per page: a page and the items taken from it stay below the 256 KB a state's data
+# holds, keys of 1,024 bytes included (about 1.6 KB a version as the SDK answers it).
+PAGE_KEYS = 50
+# Keys compared plus pages read, per loop in one execution: an execution's history holds
+# 25,000 events, and a key costs about 13 (already home) to 24 (copied) of them, a page about
+# 13 (docs/engines.md).
 ITEM_LIMIT = 400
 # CopyObject copies up to 5 GB, but home's calls go through the Region proxy, a Lambda
 # function with a 60 s timeout (drctl.aws.stepfunctions.PROXY_TIMEOUT_SECONDS): objects
@@ -209,9 +212,9 @@ def _loop(res: S3Bucket, d_region: str, **kwargs: Any) -> Each:
         next_page={"KeyMarker": "$.NextKeyMarker", "VersionIdMarker": "$.NextVersionIdMarker"},
         more=equals("$.IsTruncated", True),
         limit=ITEM_LIMIT,
-        beyond=f"more than {ITEM_LIMIT} keys in {res.dr}: one execution's history cannot "
-        f"compare them all; bring them home with drctl failback --only {res.name} (CLI "
-        "engine) or S3 Batch Replication, then run this again",
+        beyond=f"more than {ITEM_LIMIT} keys and pages of versions in {res.dr}: one "
+        "execution's history cannot compare them all; bring them home with drctl failback "
+        f"--only {res.name} (CLI engine) or S3 Batch Replication, then run this again",
         **kwargs,
     )
 
