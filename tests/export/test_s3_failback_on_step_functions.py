@@ -362,3 +362,27 @@ def test_a_dr_bucket_replicating_under_another_role_is_refused_at_export() -> No
             sfn_support.export(loaded, action="failback", only=ONLY)
     assert "already replicates under role" in caught.value.message
     assert caught.value.exit_code == 1
+
+
+def test_a_copy_made_by_an_earlier_run_is_known_by_its_mark(tmp_path: Path) -> None:
+    """Without the primary's rule (nothing replicates the copies back to DR), DR's latest
+    versions stay those it wrote: a rerun knows each copy home by its
+    ``drctl-synced-from-version`` and copies nothing."""
+    with sfn_support.sandbox(EXAMPLE) as loaded:
+        _fail_over(loaded, tmp_path)
+        boto3.client("s3", region_name=P_REGION).delete_bucket_replication(Bucket=PRIMARY)
+        written = _served_from_dr()
+        first = sfn_support.run_approving(
+            loaded, mode="unplanned", name="back-1", action="failback", only=ONLY
+        )
+        assert first.status == "SUCCEEDED", first.error
+        dr = boto3.client("s3", region_name=D_REGION)
+        latest = dr.head_object(Bucket=DR, Key="orders/new-0.json")["VersionId"]
+        assert latest == written["orders/new-0.json"]  # not replaced by a replica of the copy
+        versions = _home_versions()
+        second = sfn_support.run_approving(
+            loaded, mode="unplanned", name="back-2", action="failback", only=ONLY
+        )
+        assert second.status == "SUCCEEDED", second.error
+        assert _calls(second.entered) == []
+        assert _home_versions() == versions
