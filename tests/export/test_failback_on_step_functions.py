@@ -23,7 +23,7 @@ from tests.support import run_action
 EXAMPLES = REPO / "examples"
 
 # example -> the resources whose failback Step Functions runs (the others' steps are named
-# by the export: re-protecting an S3 bucket or an RDS replica is CLI-only so far).
+# by the export: re-protecting an RDS replica is CLI-only so far).
 DECLARATIVE = {
     "ecommerce-warm-standby": ["api", "assets"],
     "full": ["catalog-db", "profiles", "web", "checkout", "api", "tell-payments-partner", "assets"],

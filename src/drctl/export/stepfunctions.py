@@ -529,8 +529,11 @@ class _Builder:
             ],
             "Default": first_call,
         }
-        refused = {"Type": "Fail", "Error": "drctl.StepFailed", "Cause": f"{step.id}: {why}"}
-        refused["Cause"] = refused["Cause"][:32000]
+        refused = {
+            "Type": "Fail",
+            "Error": "drctl.StepFailed",
+            "Cause": f"{step.id}: {why}"[:32000],
+        }
         return {n("done already?"): choice, n("refused"): refused}
 
     def _each(self, step: Step, each: Each, n: Any, then: str) -> dict[str, Any]:
