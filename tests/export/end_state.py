@@ -137,8 +137,43 @@ def _arc_routing_control(ctx: RunContext, res: Any) -> dict[str, Any]:
 
 
 def _s3_bucket(ctx: RunContext, res: Any) -> dict[str, Any]:
+    """DR's versioning and replication rules (failback adds one home, under its role), and
+    what each bucket shows: key -> (body, user metadata; a copy's source version id, which
+    differs between builds, as "set")."""
+    from drctl.kinds.s3_bucket import api as s3_api
+
     s3 = ctx.client("s3", "dr")
-    return {"dr_versioning": s3.get_bucket_versioning(Bucket=res.dr).get("Status")}
+    config = s3_api.replication_config(s3, res.dr) or {}
+
+    def shown(side: str, bucket: str) -> dict[str, Any]:
+        client = ctx.client("s3", side)
+        found = {}
+        for key, latest in s3_api.latest_versions(client, bucket).items():
+            if latest["DeleteMarker"]:
+                continue
+            got = client.get_object(Bucket=bucket, Key=key)
+            metadata = {
+                k: ("set" if k == s3_api.SYNCED_FROM else v)
+                for k, v in got.get("Metadata", {}).items()
+            }
+            found[key] = (got["Body"].read().decode(), sorted(metadata.items()))
+        return found
+
+    return {
+        "dr_versioning": s3.get_bucket_versioning(Bucket=res.dr).get("Status"),
+        "dr_role": s3_api.role_name_of(str(config.get("Role", ""))),
+        "dr_rules": sorted(
+            (
+                r.get("ID"),
+                r.get("Priority"),
+                r.get("Status"),
+                r.get("Destination", {}).get("Bucket"),
+            )
+            for r in config.get("Rules", [])
+        ),
+        "primary": shown("primary", res.primary),
+        "dr": shown("dr", res.dr),
+    }
 
 
 def _global_cluster(ctx: RunContext, res: Any) -> dict[str, Any]:

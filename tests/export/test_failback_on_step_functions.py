@@ -23,10 +23,10 @@ from tests.support import run_action
 EXAMPLES = REPO / "examples"
 
 # example -> the resources whose failback Step Functions runs (the others' steps are named
-# by the export: re-protecting an S3 bucket is CLI-only so far).
+# by the export).
 DECLARATIVE = {
-    "ecommerce-warm-standby": ["sessions", "api", "orders-db"],
-    "ecommerce-warm-standby-arc": ["orders-db"],
+    "ecommerce-warm-standby": ["sessions", "api", "orders-db", "assets"],
+    "ecommerce-warm-standby-arc": ["orders-db", "assets"],
     "full": [
         "catalog-db",
         "profiles",
@@ -35,19 +35,15 @@ DECLARATIVE = {
         "api",
         "tell-payments-partner",
         "orders-db",
+        "assets",
     ],
-    "global-active-active": ["accounts-db", "sessions", "api-eu", "api"],
-    "hipaa-healthcare": ["records-db"],
-    "startup-backup-restore": ["app-db", "web", "www"],
+    "global-active-active": ["accounts-db", "sessions", "api-eu", "api", "uploads"],
+    "hipaa-healthcare": ["records-db", "documents"],
+    "startup-backup-restore": ["app-db", "web", "www", "static"],
     "serverless-warm-standby": ["orders-table", "order-files", "order-worker", "order-jobs", "api"],
 }
 # example -> what the export of its whole failback refuses, in its own words.
-CLI_ONLY = {
-    "ecommerce-warm-standby": "assets.reprotect, assets.sync-home have no declarative form",
-    "full": "assets.reprotect, assets.sync-home have no declarative form",
-    "global-active-active": "uploads.reprotect, uploads.sync-home have no declarative form",
-    "startup-backup-restore": "static.reprotect, static.sync-home have no declarative form",
-}
+CLI_ONLY = {}
 MODES = ("planned", "unplanned")
 CASES = [(example, mode) for example in sorted(DECLARATIVE) for mode in MODES]
 

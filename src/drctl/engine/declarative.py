@@ -74,7 +74,8 @@ class Probe:
     select: dict[str, str] | None = None
     wait_first: bool = False  # a wait loop that waits one poll before its first describe
     # A wait loop fails at once, not after its timeout, when this holds (an automation that
-    # ended Failed); ``fails[1]`` says why.
+    # ended Failed); ``fails[1]`` says why. On a precheck: when it does not hold and this does
+    # (what the step would change is not as the export read it), the step fails.
     fails: tuple[Rule, str] | None = None
     # Errors of the call that mean "nothing there" rather than a failure (``Efs.
     # PolicyNotFoundException``: the default policy): the rules then read ``missing_answer``
@@ -84,6 +85,9 @@ class Probe:
     # A wait loop that first waits this long, then begins (its ``$.polls.since`` taken after):
     # a change that takes minutes to take effect (a file system policy).
     settle_seconds: int = 0
+    # Error names of the describe meaning that what it describes does not exist (a bucket
+    # without a replication configuration): a precheck that gets one does not hold.
+    absent: tuple[str, ...] = ()
 
 
 class NoDeclarativeForm(Exception):
@@ -109,6 +113,56 @@ class Newest:
     time: str  # the field compared, an ISO-8601 timestamp
     fallback_time: str
     none: str
+
+
+EACH = "$.each"  # where an :class:`Each` keeps its page, its loop and its item's answers
+ITEM = "$.each.loop.item"  # the item an :class:`Each` is at
+ITEM_ANSWER = "$.each.probe.answer"  # the answer of its ``probe`` about that item
+
+
+@dataclass(frozen=True)
+class Let:
+    """A Pass state in an :class:`Each`'s calls: ``value`` (parameters, ``.$`` keys read
+    paths or intrinsics) kept at ``path`` for the calls after it, for what a call's
+    parameters cannot build in place (an object to merge into another)."""
+
+    path: str
+    value: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Each:
+    """For every item of a listing, page by page: probe the item, skip it when ``done``
+    holds, else make ``run`` in order. A Choice loop over one page at a time (the state's
+    data holds a page, never the whole listing; an execution's history holds 25,000
+    events), so it reads at most ``limit`` items and pages (a page counts as one) and fails
+    past them, saying ``beyond``.
+
+    ``listing`` lists one page; ``next_page`` gives the next page's parameters (name ->
+    path in a page) while ``more`` holds on the page; ``present`` is the path of the
+    page's items array (a page may leave it out) and ``items`` the items taken from it (a
+    filter allowed). Paths of a page start at ``$.``; the item is at :data:`ITEM`, the
+    probe's answer at :data:`ITEM_ANSWER` (``done`` and ``refuse`` read those absolute
+    paths). A probe error in ``absent`` means the thing probed does not exist: the item is
+    done when ``absent_done``, else it is acted on. ``refuse``: an item the step cannot act
+    on, failing the step with its reason."""
+
+    listing: SdkCall
+    present: str
+    items: str
+    next_page: dict[str, str]
+    more: Rule
+    probe: SdkCall
+    run: tuple[SdkCall | Let, ...]
+    limit: int
+    beyond: str
+    done: Rule | None = None  # None: an item the probe finds is acted on
+    absent: tuple[str, ...] = ()
+    absent_done: bool = False
+    refuse: tuple[Rule, str] | None = None
+
+    def calls(self) -> list[SdkCall]:
+        return [self.listing, self.probe, *(c for c in self.run if isinstance(c, SdkCall))]
 
 
 @dataclass(frozen=True)
@@ -168,12 +222,13 @@ class SfnStep:
     compute: tuple[Compute, ...] = ()
     parts: tuple[SfnStep, ...] = ()
     skip_if: tuple[Probe, ...] = ()
+    # For every item of a listing, page by page (after the precheck, before the run calls).
+    each: Each | None = None
 
     def __post_init__(self) -> None:
         own = (self.run, self.after, self.precheck, self.verify, self.manual, self.newest)
-        if self.parts and (
-            any(own) or self.lookup or self.skip_if or self.unreachable_note or self.compute
-        ):
+        extra = (self.lookup, self.skip_if, self.unreachable_note, self.compute, self.each)
+        if self.parts and (any(own) or any(extra)):
             raise ValueError("a form with parts has no other field: give them to a part")
 
     def calls(self) -> list[SdkCall]:
@@ -181,6 +236,8 @@ class SfnStep:
         found = [*self.run, *self.after, *([self.newest.call] if self.newest else [])]
         for part in self.parts:
             found.extend(part.calls())
+        if self.each is not None:
+            found.extend(self.each.calls())
         for probe in (self.lookup, *self.skip_if, self.precheck, self.verify):
             if probe is not None:
                 found.append(probe.call)

@@ -28,9 +28,21 @@ _ALSO = {
     "rds:CreateDBParameterGroup": ("rds:AddTagsToResource",),
     "rds:CreateDBSnapshot": ("rds:AddTagsToResource",),
     "rds:RestoreDBInstanceFromDBSnapshot": ("rds:AddTagsToResource",),
+    # S3: reading a given version (HeadObject/CopyObject with one) is s3:GetObjectVersion;
+    # a replication configuration passes its role to S3.
+    "s3:GetObject": ("s3:GetObjectVersion",),
+    "s3:PutReplicationConfiguration": ("iam:PassRole",),
 }
-# Integration actions whose IAM action is named otherwise.
-_RENAMED = {"lambda:Invoke": "lambda:InvokeFunction"}
+# Integration actions whose IAM action is named otherwise (S3's: "Actions, resources, and
+# condition keys for Amazon S3", the API operation each action permits).
+_RENAMED = {
+    "lambda:Invoke": "lambda:InvokeFunction",
+    "s3:CopyObject": "s3:PutObject",  # its source is read with s3:GetObject(Version) too
+    "s3:GetBucketReplication": "s3:GetReplicationConfiguration",
+    "s3:HeadObject": "s3:GetObject",
+    "s3:ListObjectVersions": "s3:ListBucketVersions",
+    "s3:PutBucketReplication": "s3:PutReplicationConfiguration",
+}
 
 
 def task_actions(definition: dict[str, Any]) -> list[str]:

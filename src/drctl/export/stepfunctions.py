@@ -30,6 +30,8 @@ from typing import Any
 from drctl.aws.stepfunctions import PROXY_RESOURCE, STEP_ATTRIBUTE, TOKEN_ATTRIBUTE, proxy_name
 from drctl.engine.declarative import (
     Compute,
+    Each,
+    Let,
     Newest,
     NoDeclarativeForm,
     Probe,
@@ -84,6 +86,7 @@ LAMBDA_TRANSIENT = (
     "Lambda.TooManyRequestsException",
 )
 APPROVAL_SUFFIX = "wait for approval"
+EACH_START = "each: start"
 
 
 @dataclass(frozen=True)
@@ -400,6 +403,8 @@ class _Builder:
             return "skip if 1"
         if form.precheck is not None:
             return "precheck"
+        if form.each is not None:
+            return EACH_START
         if form.newest is not None:
             return "list"
         if form.compute:
@@ -441,6 +446,9 @@ class _Builder:
         if form.newest is not None:
             states.update(self._newest(step, form.newest, n, first_call))
             first_call = n("list")
+        if form.each is not None:
+            states.update(self._each(step, form.each, n, first_call))
+            first_call = n(EACH_START)
         if form.precheck is not None:
             precheck = self._probe(form.precheck, next_=n("done already?"))
             if form.unreachable_note:
@@ -453,6 +461,12 @@ class _Builder:
             states.update(
                 self._missing(form.precheck, precheck, n("precheck missing"), n("done already?"))
             )
+            if form.precheck.absent:  # what it describes does not exist: not done
+                precheck["Catch"] = [
+                    {"ErrorEquals": list(form.precheck.absent), "ResultPath": None,
+                     "Next": first_call},
+                    *precheck.get("Catch", []),
+                ]  # fmt: skip
             states[n("precheck")] = precheck
             states[n("done already?")] = {
                 "Type": "Choice",
@@ -461,6 +475,8 @@ class _Builder:
                 ],
                 "Default": first_call,
             }
+            if form.precheck.fails is not None:
+                states.update(self._precheck_fails(step, form.precheck, precheck, n, first_call))
         if form.skip_if:
             body = n("precheck") if form.precheck is not None else first_call
             states.update(self._skip_if(form.skip_if, n, done, body))
@@ -536,6 +552,183 @@ class _Builder:
                 "Choices": [{**_rooted(probe.holds, self._root(task, "$.probe")), "Next": holds}],
                 "Default": otherwise,
             }
+        return states
+
+    def _precheck_fails(
+        self, step: Step, probe: Probe, task: dict[str, Any], n: Any, first_call: str
+    ) -> dict[str, Any]:
+        """A precheck that does not hold but whose ``fails`` does: the step fails, saying
+        why (what it would change is no longer as the export read it)."""
+        assert probe.fails is not None
+        rule, why = probe.fails
+        choice = {
+            "Type": "Choice",
+            "Choices": [
+                {**_rooted(probe.holds, self._root(task, "$.probe")), "Next": n("done")},
+                {**_rooted(rule, self._root(task, "$.probe")), "Next": n("refused")},
+            ],
+            "Default": first_call,
+        }
+        refused = {
+            "Type": "Fail",
+            "Error": "drctl.StepFailed",
+            "Cause": f"{step.id}: {why}"[:32000],
+        }
+        return {n("done already?"): choice, n("refused"): refused}
+
+    def _each(self, step: Step, each: Each, n: Any, then: str) -> dict[str, Any]:
+        """Every item of a listing, page by page (see :class:`Each`): a Choice loop over
+        one page at a time, at most ``each.limit`` items."""
+        loop = "$.each.loop"
+        keep = {"items.$": f"{loop}.items", "n.$": f"{loop}.n"}
+        first = self._task(each.listing, result="$.each.page", next_=n("each: any?"))
+        page = self._root(first, "$.each.page")
+        count = n("each: next item")
+        runs = [
+            n(f"each: call {k}") if isinstance(c, SdkCall) else n(f"each: let {k}")
+            for k, c in enumerate(each.run, start=1)
+        ]
+        first_run = runs[0] if runs else count
+        act = n("each: act?") if each.refuse is not None else first_run
+        states: dict[str, Any] = {
+            n(EACH_START): {
+                "Type": "Pass",
+                "Result": {"loop": {"seen": 0}},
+                "ResultPath": "$.each",
+                "Next": n("each: page"),
+            },
+            n("each: page"): first,
+            n("each: any?"): {
+                "Type": "Choice",
+                "Choices": [
+                    {
+                        "Not": {"Variable": page + each.present[1:], "IsPresent": True},
+                        "Next": n("each: more pages?"),
+                    }
+                ],
+                "Default": n("each: items"),
+            },
+            n("each: items"): {
+                "Type": "Pass",
+                "Parameters": {
+                    "items.$": page + each.items[1:],
+                    "n.$": f"States.ArrayLength({page + each.items[1:]})",
+                    "i": 0,
+                    "seen.$": f"States.MathAdd({loop}.seen, 1)",  # a page counts as an item
+                },
+                "ResultPath": loop,
+                "Next": n("each: more items?"),
+            },
+            n("each: more items?"): {
+                "Type": "Choice",
+                "Choices": [
+                    {
+                        "Variable": f"{loop}.i",
+                        "NumericGreaterThanEqualsPath": f"{loop}.n",
+                        "Next": n("each: more pages?"),
+                    },
+                    {
+                        "Variable": f"{loop}.seen",
+                        "NumericGreaterThanEquals": each.limit,
+                        "Next": n("each: beyond"),
+                    },
+                ],
+                "Default": n("each: item"),
+            },
+            n("each: beyond"): {
+                "Type": "Fail",
+                "Error": "drctl.StepFailed",
+                "Cause": f"{step.id}: {each.beyond}"[:32000],
+            },
+            n("each: item"): {
+                "Type": "Pass",
+                "Parameters": {
+                    **keep,
+                    "i.$": f"{loop}.i",
+                    "seen.$": f"{loop}.seen",
+                    "item.$": f"States.ArrayGetItem({loop}.items, {loop}.i)",
+                },
+                "ResultPath": loop,
+                "Next": n("each: probe"),
+            },
+        }
+        probe_next = n("each: done?") if each.done is not None else act
+        probe = self._task(each.probe, result="$.each.probe", next_=probe_next)
+        probe["ResultSelector"] = {"answer.$": "$.Payload" if self._proxied(probe) else "$"}
+        if each.absent:
+            probe["Catch"] = [
+                {
+                    "ErrorEquals": list(each.absent),
+                    "ResultPath": "$.each.probe",
+                    "Next": count if each.absent_done else act,
+                }
+            ]
+        states[n("each: probe")] = probe
+        if each.done is not None:
+            states[n("each: done?")] = {
+                "Type": "Choice",
+                "Choices": [{**each.done, "Next": count}],
+                "Default": act,
+            }
+        if each.refuse is not None:
+            rule, why = each.refuse
+            states[act] = {
+                "Type": "Choice",
+                "Choices": [{**rule, "Next": n("each: refused")}],
+                "Default": first_run,
+            }
+            states[n("each: refused")] = {
+                "Type": "Fail",
+                "Error": "drctl.StepFailed",
+                "Cause": f"{step.id}: {why}"[:32000],
+            }
+        for k, call in enumerate(each.run):
+            nxt = runs[k + 1] if k + 1 < len(runs) else count
+            if isinstance(call, Let):
+                states[runs[k]] = {
+                    "Type": "Pass",
+                    "Parameters": call.value,
+                    "ResultPath": call.path,
+                    "Next": nxt,
+                }
+                continue
+            task = self._task(call, result=call.result_path, next_=nxt)
+            if call.result_path and self._root(task, call.result_path) != call.result_path:
+                states[f"{runs[k]} answer"] = {
+                    "Type": "Pass",
+                    "InputPath": f"{call.result_path}.Payload",
+                    "ResultPath": call.result_path,
+                    "Next": nxt,
+                }
+                task["Next"] = f"{runs[k]} answer"
+            states[runs[k]] = task
+        states[count] = {
+            "Type": "Pass",
+            "Parameters": {
+                **keep,
+                "i.$": f"States.MathAdd({loop}.i, 1)",
+                "seen.$": f"States.MathAdd({loop}.seen, 1)",
+            },
+            "ResultPath": loop,
+            "Next": n("each: more items?"),
+        }
+        following = {f"{k}.$": page + v[1:] for k, v in each.next_page.items()}
+        listing = replace(each.listing, parameters={**each.listing.parameters, **following})
+        states[n("each: more pages?")] = {
+            "Type": "Choice",
+            "Choices": [{"Not": _rooted(each.more, page), "Next": n("each: end")}],
+            "Default": n("each: next page"),
+        }
+        states[n("each: next page")] = self._task(
+            listing, result="$.each.page", next_=n("each: any?")
+        )
+        # The page and the loop leave the state's data (it holds at most 256 KB).
+        states[n("each: end")] = {
+            "Type": "Pass",
+            "Result": {},
+            "ResultPath": "$.each",
+            "Next": then,
+        }
         return states
 
     def _newest(self, step: Step, pick: Newest, n: Any, then: str) -> dict[str, Any]:

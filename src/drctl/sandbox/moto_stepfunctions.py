@@ -50,9 +50,15 @@ would make an exported definition behave unlike on AWS; this module closes them:
   (https://docs.aws.amazon.com/step-functions/latest/dg/concepts-error-handling.html). drctl's
   own definitions reach another Region through its Region proxy (a Lambda function).
 
-What the interpreter still does not do is listed in docs/engines.md (IAM is not evaluated;
-aws-sdk error names are ``<service>.<service>Exception`` rather than AWS's
-``<Service>.<Code>Exception``).
+* Error names. "The resulting Error field is composed of the service name and the error
+  name, separated by a period ... Both in PascalCase", with an ``Exception`` suffix even where
+  the service's error code has none (``S3.BucketAlreadyExistsException``):
+  https://docs.aws.amazon.com/step-functions/latest/dg/supported-services-awssdk.html
+  moto names every AWS error of an aws-sdk task ``<service>.<service>Exception``
+  (``s3.s3Exception``), so a Catch on AWS's name never matched. Here the name is built from
+  the error's code as AWS does (``S3.ReplicationConfigurationNotFoundErrorException``).
+
+What the interpreter still does not do is listed in docs/engines.md (IAM is not evaluated).
 """
 
 from __future__ import annotations

@@ -266,8 +266,18 @@ def replication_config(s3: Any, bucket: str) -> dict[str, Any] | None:
 
 def add_rule(s3: Any, bucket: str, rule_id: str, destination: str, role: str) -> None:
     """Add (or replace) rule ``rule_id`` replicating everything to ``destination``."""
-    config = replication_config(s3, bucket) or {"Role": role, "Rules": []}
-    rules = [r for r in config.get("Rules", []) if r.get("ID") != rule_id]
+    config = with_rule(replication_config(s3, bucket), rule_id, destination, role)
+    s3.put_bucket_replication(Bucket=bucket, ReplicationConfiguration=config)
+
+
+def with_rule(
+    config: dict[str, Any] | None, rule_id: str, destination: str, role: str
+) -> dict[str, Any]:
+    """``config`` (a bucket's one replication configuration, None for none) with rule
+    ``rule_id`` replicating everything to ``destination`` added or replaced, under ``role``:
+    the other rules kept, the new one's priority above theirs."""
+    current = config or {"Role": role, "Rules": []}
+    rules = [r for r in current.get("Rules", []) if r.get("ID") != rule_id]
     priority = max((int(r.get("Priority", 0)) for r in rules), default=0) + 1
     rules.append(
         {
@@ -279,9 +289,7 @@ def add_rule(s3: Any, bucket: str, rule_id: str, destination: str, role: str) ->
             "Destination": {"Bucket": bucket_arn(destination)},
         }
     )
-    s3.put_bucket_replication(
-        Bucket=bucket, ReplicationConfiguration={"Role": role, "Rules": rules}
-    )
+    return {"Role": role, "Rules": rules}
 
 
 def keys_newest_first(s3: Any, bucket: str, limit: int) -> list[tuple[str, Any]]:

@@ -23,10 +23,9 @@ from __future__ import annotations
 from typing import Any
 
 from drctl.engine.context import RunContext
-from drctl.engine.declarative import NoDeclarativeForm, SfnStep
 from drctl.engine.step import Phase, Precheck, Step, StepOutcome, Verification
 from drctl.errors import AwsError
-from drctl.kinds.s3_bucket import api, role_policy
+from drctl.kinds.s3_bucket import api, declarative, role_policy
 from drctl.kinds.steps import aws_step
 from drctl.plan.models import S3Bucket
 
@@ -48,7 +47,7 @@ def failback_role_name(res: S3Bucket) -> str:
     return f"drctl-{res.name}-s3-failback"
 
 
-def _reverse_role(res: S3Bucket, ctx: RunContext) -> str:
+def reverse_role(res: S3Bucket, ctx: RunContext) -> str:
     """The role for DR -> primary: the plan's (verified) or one drctl creates."""
     iam = ctx.client("iam", "primary")
     if res.reverse_role is None:
@@ -85,7 +84,7 @@ def _reprotect(res: S3Bucket, ctx: RunContext) -> Step:
         return Precheck(done, now, f"enabled replication rule {res.dr} -> {res.primary}")
 
     def run() -> StepOutcome:
-        role = _reverse_role(res, ctx)
+        role = reverse_role(res, ctx)
         config = api.replication_config(dr, res.dr)
         others = [r for r in (config or {}).get("Rules", []) if r.get("ID") != _rule_id(res)]
         if others and config and config.get("Role") not in (None, role):
@@ -125,9 +124,8 @@ def _reprotect(res: S3Bucket, ctx: RunContext) -> Step:
         verify=verify,
         poll_seconds=10.0,
         preparation=True,  # DR keeps serving; new writes replicate home from now on
-        sfn=lambda: _refused(
-            "it creates or checks the reverse replication role (its trust and policy read and "
-            "compared) and merges a rule into the bucket's one replication configuration"
+        sfn=lambda: declarative.reprotect(
+            res, ctx, failback_role_name(res), lambda: reverse_role(res, ctx)
         ),
     )
 
@@ -233,12 +231,5 @@ def _sync_home(res: S3Bucket, ctx: RunContext) -> Step:
         verify=verify,
         poll_seconds=10.0,
         preparation=True,  # copying home while DR serves; the reverse rule keeps it current
-        sfn=lambda: _refused(
-            "it compares both buckets version by version and copies what differs, a loop over "
-            "data a Choice cannot hold (S3 Batch Replication is AWS's way to do it at scale)"
-        ),
+        sfn=lambda: declarative.sync_home(res, ctx),
     )
-
-
-def _refused(reason: str) -> SfnStep | None:
-    raise NoDeclarativeForm(reason)
