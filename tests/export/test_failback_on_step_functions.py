@@ -28,6 +28,7 @@ DECLARATIVE = {
     "ecommerce-warm-standby": ["api"],
     "full": ["catalog-db", "profiles", "web", "checkout", "api", "tell-payments-partner"],
     "global-active-active": ["accounts-db", "sessions", "api-eu", "api"],
+    "payments-custom-steps": ["ledger", "payment-flags", "settlement-queue"],
 }
 # example -> what the export of its whole failback refuses, in its own words.
 CLI_ONLY = {
@@ -35,6 +36,8 @@ CLI_ONLY = {
     "sessions.retire-old-datastore",
     "full": "assets.reprotect, orders-db.retire-old-primary, assets.sync-home",
     "global-active-active": "uploads.reprotect, uploads.sync-home have no declarative form",
+    "payments-custom-steps": "tell-on-call.run-failback has no declarative form (only the CLI "
+    "engine can run them) -- tell-on-call.run-failback: it runs a local command (sh)",
 }
 MODES = ("planned", "unplanned")
 CASES = [(example, mode) for example in sorted(DECLARATIVE) for mode in MODES]

