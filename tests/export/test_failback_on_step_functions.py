@@ -29,6 +29,13 @@ DECLARATIVE = {
     "full": ["catalog-db", "profiles", "web", "checkout", "api", "tell-payments-partner"],
     "global-active-active": ["accounts-db", "sessions", "api-eu", "api"],
     "payments-custom-steps": ["ledger", "payment-flags", "settlement-queue"],
+    "serverless-warm-standby": [
+        "orders-table",
+        "api-credentials",
+        "order-worker",
+        "order-jobs",
+        "api",
+    ],
 }
 # example -> what the export of its whole failback refuses, in its own words.
 CLI_ONLY = {

@@ -99,3 +99,98 @@ def _flag(ssm: Any) -> str | None:
         return str(ssm.get_parameter(Name="/drctl-sandbox/settlement-queue")["Parameter"]["Value"])
     except ssm.exceptions.ParameterNotFound:
         return None
+
+
+# ------------------------------------------------------------------ secret
+
+
+def _cli_failover(loaded: Any, state: Path, mode: str) -> dict[str, dict[str, Any]]:
+    """A CLI failover of the whole plan; what it recorded, by step id."""
+    from drctl.engine.run import recorded_by_step
+    from drctl.engine.settings import default_settings
+    from tests.support import run_action
+
+    manual = [r.name for r in loaded.plan.resources if r.kind == "manual"]
+    record = run_action(
+        loaded, default_settings(state_dir=state), "failover", mode=mode, approve=manual
+    )
+    assert record.status == "succeeded"
+    return recorded_by_step(record)
+
+
+def test_a_secret_failback_searches_the_replication_list_for_the_target(
+    tmp_path: Path,
+) -> None:
+    """Each replication is two parts. The answer is searched with a filter in the task's
+    ResultSelector, behind a deep scan (a secret without replicas has no ReplicationStatus);
+    the call names the key of the target Region's copy (read when exporting). Going home
+    the source is DR (the machine's Region); back to DR it is home, through the Region
+    proxy."""
+    with sfn_support.sandbox(EXAMPLES / "serverless-warm-standby.yaml") as loaded:
+        recorded = _cli_failover(loaded, tmp_path, "unplanned")
+        document = sfn_support.export(
+            loaded, action="failback", mode="unplanned", only=["api-credentials"],
+            recorded=recorded,
+        )  # fmt: skip
+        home_key = _key(loaded, "us-east-1")
+        dr_key = _key(loaded, "us-west-2")
+    chain = _chain(document)
+    home = "api-credentials.replicate-home"
+    precheck = chain[f"{home}: part 1: precheck"]
+    assert precheck["Resource"] == "arn:aws:states:::aws-sdk:secretsmanager:describeSecret"
+    entry = "$..ReplicationStatus[?(@.Region == 'us-east-1')]"
+    assert precheck["ResultSelector"] == {
+        "Secret.$": "$",
+        "Listed.$": f"States.ArrayLength({entry})",
+        "InSync.$": f"States.ArrayContains({entry}.Status, 'InSync')",
+        "Failed.$": f"States.ArrayContains({entry}.Status, 'Failed')",
+    }
+    assert "SecretsManager.ThrottlingException" in precheck["Retry"][0]["ErrorEquals"]
+    call = chain[f"{home}: part 1: call 1"]
+    assert call["Parameters"] == {
+        "SecretId": "orders/api-credentials",
+        "AddReplicaRegions": [{"Region": "us-east-1", "KmsKeyId": home_key}],
+        "ForceOverwriteReplicaSecret": True,
+    }
+    assert chain[f"{home}: part 2: verified?"]["Choices"][1]["Next"] == f"{home}: part 2: failed"
+    back = "api-credentials.replicate-dr"
+    proxied = chain[f"{back}: part 1: call 1"]["Parameters"]["Payload"]
+    assert (proxied["Region"], proxied["Action"]) == ("us-east-1", "replicateSecretToRegions")
+    assert proxied["Parameters"]["AddReplicaRegions"] == [
+        {"Region": "us-west-2", "KmsKeyId": dr_key}
+    ]
+    selector = chain[f"{back}: part 2: verify"]["ResultSelector"]
+    assert selector["Listed.$"] == (
+        "States.ArrayLength($.Payload..ReplicationStatus[?(@.Region == 'us-west-2')])"
+    )
+
+
+def test_a_secret_replication_that_fails_fails_the_step_at_once(tmp_path: Path) -> None:
+    """The home key is scheduled for deletion after the export: replicating home fails
+    (Secrets Manager cannot encrypt the copy), and the wait loop stops on the ``Failed``
+    entry, as the CLI stops, instead of waiting out the step's timeout."""
+    with sfn_support.sandbox(EXAMPLES / "serverless-warm-standby.yaml") as loaded:
+        recorded = _cli_failover(loaded, tmp_path, "unplanned")
+        sfn_support.export(loaded, action="failback", mode="unplanned", recorded=recorded,
+                           only=["api-credentials"])  # fmt: skip
+        kms = boto3.client("kms", region_name="us-east-1")
+        key = kms.describe_key(KeyId=_key(loaded, "us-east-1"))["KeyMetadata"]["KeyId"]
+        kms.schedule_key_deletion(KeyId=key, PendingWindowInDays=7)
+        execution = sfn_support.run_approving(
+            loaded, mode="unplanned", name="back-1", action="failback",
+            only=["api-credentials"], recorded=recorded,
+        )  # fmt: skip
+        dr = boto3.client("secretsmanager", region_name="us-west-2")
+        status = dr.describe_secret(SecretId="orders/api-credentials")["ReplicationStatus"]
+    assert execution.status == "FAILED"
+    assert [(e["Region"], e["Status"]) for e in status] == [("us-east-1", "Failed")]
+    failed = "api-credentials.replicate-home: part 2: failed"
+    assert failed in execution.entered
+    assert "api-credentials.replicate-home: part 2: timed out" not in execution.entered
+    assert execution.entered.count("api-credentials.replicate-home: part 2: verify") == 1
+
+
+def _key(loaded: Any, region: str) -> str:
+    """The key the secret's copy in ``region`` is encrypted with."""
+    client = boto3.client("secretsmanager", region_name=region)
+    return str(client.describe_secret(SecretId="orders/api-credentials")["KmsKeyId"])

@@ -55,6 +55,7 @@ _ERROR_SERVICE = {
     "elasticache": "ElastiCache",
     "globalaccelerator": "GlobalAccelerator",
     "route53recoverycluster": "Route53RecoveryCluster",
+    "secretsmanager": "SecretsManager",
     "sns": "Sns",
 }
 GATE_STATE = "RPO gate"
