@@ -28,6 +28,7 @@ DECLARATIVE = {
     "ecommerce-warm-standby": ["api"],
     "full": ["catalog-db", "profiles", "web", "checkout", "api", "tell-payments-partner"],
     "global-active-active": ["accounts-db", "sessions", "api-eu", "api"],
+    "hipaa-healthcare": ["audit-backups", "app-tier", "web-tier", "notify-privacy-officer"],
     "payments-custom-steps": ["ledger", "payment-flags", "settlement-queue"],
     "serverless-warm-standby": [
         "orders-table",

@@ -11,9 +11,13 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+import pytest
 
+from drctl.engine.settings import default_settings
+from drctl.errors import DrctlError
 from tests.conftest import REPO
 from tests.export import sfn_support
+from tests.support import run_action
 
 EXAMPLES = REPO / "examples"
 
@@ -107,8 +111,6 @@ def _flag(ssm: Any) -> str | None:
 def _cli_failover(loaded: Any, state: Path, mode: str) -> dict[str, dict[str, Any]]:
     """A CLI failover of the whole plan; what it recorded, by step id."""
     from drctl.engine.run import recorded_by_step
-    from drctl.engine.settings import default_settings
-    from tests.support import run_action
 
     manual = [r.name for r in loaded.plan.resources if r.kind == "manual"]
     record = run_action(
@@ -194,3 +196,102 @@ def _key(loaded: Any, region: str) -> str:
     """The key the secret's copy in ``region`` is encrypted with."""
     client = boto3.client("secretsmanager", region_name=region)
     return str(client.describe_secret(SecretId="orders/api-credentials")["KmsKeyId"])
+
+
+# ------------------------------------------------------------------ backup-vault
+
+
+def test_a_backup_vault_failback_removes_every_selection_then_the_plan(tmp_path: Path) -> None:
+    """remove-copy-home, as the CLI: the DR plan's selections are deleted one per poll (here
+    the failover's and one added by hand since), then the plan; a rerun finds it gone and
+    makes no call. copy-rule reads the primary's plan and holds. The whole failback's export
+    no longer names either step."""
+    only = ["audit-backups"]
+    with sfn_support.sandbox(EXAMPLES / "hipaa-healthcare.yaml") as loaded:
+        recorded = _cli_failover(loaded, tmp_path, "unplanned")
+        with pytest.raises(DrctlError) as caught:
+            sfn_support.export(loaded, action="failback", mode="unplanned", recorded=recorded)
+        assert "audit-backups" not in caught.value.message
+        dr = boto3.client("backup", region_name=loaded.plan.regions.dr)
+        plan_id = _plan_ids(dr)["drctl-audit-backups-copy-home"]
+        dr.create_backup_selection(
+            BackupPlanId=plan_id,
+            BackupSelection={
+                "SelectionName": "added-by-hand",
+                "IamRoleArn": "arn:aws:iam::123456789012:role/backup",
+                "Resources": ["arn:aws:dynamodb:us-west-2:123456789012:table/extra"],
+            },
+        )
+        first = sfn_support.run_approving(
+            loaded, mode="unplanned", name="back-1", action="failback", only=only,
+            recorded=recorded,
+        )  # fmt: skip
+        assert first.status == "SUCCEEDED", first.error
+        assert "drctl-audit-backups-copy-home" not in _plan_ids(dr)
+        step = "audit-backups.remove-copy-home"
+        assert first.entered.count(f"{step}: part 1: nudge") == 2
+        assert f"{step}: part 2: call 1" in first.entered
+        assert "audit-backups.copy-rule: done already?" in first.entered
+        second = sfn_support.run_approving(
+            loaded, mode="unplanned", name="back-2", action="failback", only=only,
+            recorded=recorded,
+        )  # fmt: skip
+        assert second.status == "SUCCEEDED", second.error
+        assert not [n for n in second.entered if ": call " in n or ": nudge" in n]
+
+
+def test_a_copy_rule_that_is_gone_fails_the_failback_at_once(tmp_path: Path) -> None:
+    """copy-rule is read only: a primary plan that no longer copies to the DR vault fails the
+    step at once, saying how to put the rule back (the CLI step fails too)."""
+    with sfn_support.sandbox(EXAMPLES / "hipaa-healthcare.yaml") as loaded:
+        recorded = _cli_failover(loaded, tmp_path, "unplanned")
+        home = boto3.client("backup", region_name=loaded.plan.regions.primary)
+        plan_id = _plan_ids(home)["clinic-hourly"]
+        rules = home.get_backup_plan(BackupPlanId=plan_id)["BackupPlan"]["Rules"]
+        for chosen in home.list_backup_selections(BackupPlanId=plan_id)["BackupSelectionsList"]:
+            home.delete_backup_selection(BackupPlanId=plan_id, SelectionId=chosen["SelectionId"])
+        home.delete_backup_plan(BackupPlanId=plan_id)
+        # The same name again (moto has no UpdateBackupPlan), its rules without the copy.
+        home.create_backup_plan(
+            BackupPlan={
+                "BackupPlanName": "clinic-hourly",
+                "Rules": [
+                    {
+                        "RuleName": r["RuleName"],
+                        "TargetBackupVaultName": r["TargetBackupVaultName"],
+                        "ScheduleExpression": r["ScheduleExpression"],
+                    }
+                    for r in rules
+                ],
+            }
+        )
+        execution = sfn_support.run_approving(
+            loaded, mode="unplanned", name="back-1", action="failback",
+            only=["audit-backups"], recorded=recorded,
+        )  # fmt: skip
+        by_cli = run_action(
+            loaded, default_settings(state_dir=tmp_path), "failback", mode="unplanned",
+            only=["audit-backups"],
+        )  # fmt: skip
+    assert by_cli.status == "failed"
+    assert execution.status == "FAILED"
+    assert "audit-backups.copy-rule: failed" in execution.entered
+    assert execution.entered.count("audit-backups.copy-rule: verify") == 1
+    caught = next(
+        json.loads(e["stateEnteredEventDetails"]["input"])["error"]
+        for e in execution.history
+        if e["type"].endswith("StateEntered") and e["stateEnteredEventDetails"]["name"] == "Failed"
+    )
+    assert caught["Error"] == "drctl.StepFailed"
+    assert (
+        "backup plan clinic-hourly does not copy clinic-backups to arn:aws:backup:"
+        in (caught["Cause"])
+    )
+
+
+def _plan_ids(backup: Any) -> dict[str, str]:
+    """The Region's backup plans: name -> id."""
+    return {
+        p["BackupPlanName"]: p["BackupPlanId"]
+        for p in backup.list_backup_plans()["BackupPlansList"]
+    }
