@@ -13,7 +13,7 @@ from typing import Any
 import boto3
 import pytest
 
-from drctl.engine.settings import default_settings
+from drctl.engine.settings import default_settings, make_context
 from drctl.errors import DrctlError
 from tests.conftest import REPO
 from tests.export import sfn_support
@@ -89,6 +89,49 @@ def test_an_automation_check_is_started_waited_for_then_decides(tmp_path: Path) 
         assert f"{step}: part 2: done already?" in second.entered
         assert not [n for n in second.entered if ": call " in n]
         assert _flag(ssm) == "dr"
+
+
+def test_an_automation_check_before_a_function_and_what_stays_refused(tmp_path: Path) -> None:
+    """A check that is an automation before a Lambda run: the same first part, then the
+    invoke (and its verify) skipped when the check ended Success. A verify that is an
+    automation still has no form (a poll is one call), nor a run that is a local command."""
+    from drctl.engine.declarative import NoDeclarativeForm
+    from drctl.kinds.custom.declarative import form
+    from drctl.plan.loader import load_plan
+
+    text = (EXAMPLES / "payments-custom-steps.yaml").read_text()
+    check = "      check:\n        automation: {document: payments-settlement-drained, "
+    old_run = (
+        "      run:\n        automation: {document: payments-drain-settlement, "
+        "parameters: {Queue: [settlement]}}\n"
+    )
+    assert check in text and old_run in text
+    path = tmp_path / "plan.yaml"
+    path.write_text(
+        text.replace(
+            old_run,
+            "      run: {invoke: {function: drain}}\n      verify: {invoke: {function: drained}}\n",
+            1,
+        )
+    )
+    plan = load_plan(str(path)).plan
+    ctx = make_context(plan, default_settings(), offline=True)
+    res = next(r for r in plan.resources if r.name == "settlement-queue")
+    started, action = form(res.failover, ctx).parts
+    assert started.lookup is not None and started.lookup.call.action == "startAutomationExecution"
+    assert action.precheck is not None
+    assert action.precheck.call.parameters == {
+        "AutomationExecutionId.$": "$.lookup.AutomationExecutionId"
+    }
+    assert [c.action for c in action.run] == ["invoke"]
+    assert action.verify is not None and action.verify.call.parameters["FunctionName"] == "drained"
+    automated = res.failover.model_copy(update={"verify": res.failover.check})
+    with pytest.raises(NoDeclarativeForm, match="its verify is an SSM Automation"):
+        form(automated, ctx)
+    tell = next(r for r in plan.resources if r.name == "tell-on-call")
+    local = tell.failover.model_copy(update={"check": res.failover.check})
+    with pytest.raises(NoDeclarativeForm, match="it runs a local command"):
+        form(local, ctx)
 
 
 def _automation(ssm: Any, execution_id: str) -> tuple[str, str]:
