@@ -44,8 +44,8 @@ CASES: list[tuple[str, str, tuple[str, ...]]] = [
     ("startup-backup-restore", "unplanned", ()),
     ("serverless-warm-standby", "planned", ()),
     ("serverless-warm-standby", "unplanned", ()),
-    ("payments-custom-steps", "planned", ("ledger", "payment-flags")),
-    ("payments-custom-steps", "unplanned", ("ledger", "payment-flags")),
+    ("payments-custom-steps", "planned", ("ledger", "payment-flags", "settlement-queue")),
+    ("payments-custom-steps", "unplanned", ("ledger", "payment-flags", "settlement-queue")),
 ]
 
 

@@ -111,5 +111,5 @@ def test_a_plan_that_cannot_run_there_is_not_deployed() -> None:
     with sfn_support.sandbox(plan):
         result = invoke("deploy", "stepfunctions", "--plan", str(plan), "--yes")
         assert result.exit_code == 2
-        assert "settlement-queue.run, tell-on-call.run have no declarative form" in result.stderr
+        assert "Step Functions: tell-on-call.run has no declarative form" in result.stderr
         assert _machines() == []

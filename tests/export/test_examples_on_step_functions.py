@@ -21,9 +21,9 @@ EXAMPLES = REPO / "examples"
 REFUSED = {
     ("organisation", "planned"): "has no failover steps to export",  # export each include
     ("organisation", "unplanned"): "has no failover steps to export",
-    ("payments-custom-steps", "planned"): "settlement-queue.run, tell-on-call.run have no "
-    "declarative form (only the CLI engine can run them) -- settlement-queue.run: its check is "
-    "an SSM Automation",
+    ("payments-custom-steps", "planned"): "cannot run on Step Functions: tell-on-call.run has "
+    "no declarative form (only the CLI engine can run them) -- tell-on-call.run: it runs a "
+    "local command (sh)",
     ("payments-custom-steps", "unplanned"): "tell-on-call.run: it runs a local command (sh), "
     "which only the machine running drctl can do",
 }
@@ -48,8 +48,8 @@ RUNS = [
 # (example, mode) refused as a whole -> the resources that run on Step Functions (--only),
 # compared like RUNS.
 PARTIAL = {
-    ("payments-custom-steps", "planned"): ["ledger", "payment-flags"],
-    ("payments-custom-steps", "unplanned"): ["ledger", "payment-flags"],
+    ("payments-custom-steps", "planned"): ["ledger", "payment-flags", "settlement-queue"],
+    ("payments-custom-steps", "unplanned"): ["ledger", "payment-flags", "settlement-queue"],
 }
 
 

@@ -66,7 +66,7 @@ def test_export_names_the_steps_only_the_cli_can_run() -> None:
     with sfn_support.sandbox(plan):
         result = invoke("export", "stepfunctions", "--plan", str(plan), "--action", "failover")
     assert result.exit_code == 2
-    assert "settlement-queue.run, tell-on-call.run have no declarative form" in result.stderr
+    assert "Step Functions: tell-on-call.run has no declarative form" in result.stderr
     assert result.stdout == ""
 
 

@@ -65,6 +65,7 @@ _ERROR_SERVICE = {
     "elasticache": "ElastiCache",
     "globalaccelerator": "GlobalAccelerator",
     "route53recoverycluster": "Route53RecoveryCluster",
+    "secretsmanager": "SecretsManager",
     "sns": "Sns",
 }
 GATE_STATE = "RPO gate"

@@ -9,9 +9,13 @@
 
 from __future__ import annotations
 
+import re
+
+from drctl.aws.errors import aws_errors
 from drctl.engine.context import RunContext
+from drctl.engine.declarative import Probe, SdkCall, SfnStep, at_least, equals, negate
 from drctl.engine.step import Phase, Precheck, Step, StepOutcome, Verification
-from drctl.errors import AwsError
+from drctl.errors import AwsError, DrctlError
 from drctl.kinds.backup_vault import api
 from drctl.kinds.backup_vault.checks import dr_vault_arn
 from drctl.kinds.backup_vault.copies import NAME, plan_id_lookup, reverse_plan_name
@@ -79,6 +83,50 @@ def remove_copy_home_step(res: BackupVault, ctx: RunContext) -> Step:
         precheck=precheck,
         run=run,
         verify=verify,
+        sfn=lambda: _remove_declarative(res, ctx),
+    )
+
+
+def _remove_declarative(res: BackupVault, ctx: RunContext) -> SfnStep:
+    """Two parts, as the CLI step (DR calls only), each skipped when the plan is gone
+    (``ListBackupPlans`` in DR, as failover's ``copy-home`` reads it; its id looked up by
+    name first): its selections deleted -- ``ListBackupSelections`` read until there is
+    none, each poll deleting the first one listed (any number: what failover created and
+    anything added to the plan since) -- then the plan itself, which AWS deletes only once
+    it has no selection."""
+    dr = ctx.region("dr")
+    name = reverse_plan_name(res)
+    plan_id = "$.lookup.Ids[0]"
+    named = f"$.BackupPlansList[?(@.BackupPlanName == '{name}')]"
+    gone = Probe(
+        SdkCall("backup", "listBackupPlans", {}, dr),
+        equals("$.Found", 0),
+        select={"Ids": f"{named}.BackupPlanId", "Found": f"States.ArrayLength({named})"},
+    )
+    empty = equals("$.Count", 0)
+    selections = Probe(
+        SdkCall("backup", "listBackupSelections", {"BackupPlanId.$": plan_id}, dr),
+        empty,
+        select={
+            "Count": "States.ArrayLength($.BackupSelectionsList)",
+            "Ids": "$.BackupSelectionsList[*].SelectionId",
+        },
+        nudge=(
+            at_least("$.Count", 1),
+            SdkCall(
+                "backup",
+                "deleteBackupSelection",
+                {"BackupPlanId.$": plan_id, "SelectionId.$": "$.probe.Ids[0]"},
+                dr,
+            ),
+        ),
+    )
+    delete = SdkCall("backup", "deleteBackupPlan", {"BackupPlanId.$": plan_id}, dr)
+    return SfnStep(
+        parts=(
+            SfnStep(lookup=gone, precheck=gone, verify=selections),
+            SfnStep(lookup=gone, precheck=gone, run=(delete,), verify=gone),
+        )
     )
 
 
@@ -127,4 +175,51 @@ def copy_rule_step(res: BackupVault, ctx: RunContext, depends_on: list[str]) -> 
         verify=verify,
         mutating=False,
         depends_on=depends_on,
+        sfn=lambda: _copy_rule_declarative(res, ctx),
+    )
+
+
+# A backup plan's id (AWS Backup answers UUIDs); any other ``backup_plan`` is a plan's name.
+_PLAN_ID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+
+
+def _copy_rule_declarative(res: BackupVault, ctx: RunContext) -> SfnStep | None:
+    """Read only, as the CLI step: the primary's plan (its id looked up by name with every
+    page of ``ListBackupPlans``, unless the plan names it by id) read with ``GetBackupPlan``;
+    done when a rule backs up into the primary vault and copies to the DR vault (a JSONPath
+    filter on the rules, then on their copy actions), failed at once otherwise. The DR
+    vault's ARN is read when exporting; None offline. A plan that is gone fails the step on
+    its id, where the CLI names it."""
+    if ctx.offline:
+        return None
+    try:
+        with aws_errors(f"{res.name} (backup {ctx.region('dr')})"):
+            target = dr_vault_arn(res, ctx) or res.dr_vault
+    except DrctlError:
+        return None
+    home = ctx.region("primary")
+    lookup = None
+    plan_id: dict[str, str] = {"BackupPlanId": res.backup_plan}
+    if not _PLAN_ID.match(res.backup_plan):
+        named = f"$.BackupPlansList[?(@.BackupPlanName == '{res.backup_plan}')]"
+        lookup = Probe(
+            SdkCall("backup", "listBackupPlans", {}, home, side="primary", paginate=True),
+            at_least("$.Found", 1),
+            select={"Ids": f"{named}.BackupPlanId", "Found": f"States.ArrayLength({named})"},
+        )
+        plan_id = {"BackupPlanId.$": "$.lookup.Ids[0]"}
+    rules = f"$.BackupPlan.Rules[?(@.TargetBackupVaultName == '{res.vault}')]"
+    copying = f"{rules}.CopyActions[?(@.DestinationBackupVaultArn == '{target}')]"
+    read = SdkCall("backup", "getBackupPlan", plan_id, home, side="primary")
+    holds = at_least("$.Copies", 1)
+    probe = Probe(read, holds, select={"Copies": f"States.ArrayLength({copying})"})
+    missing = (
+        f"backup plan {res.backup_plan} does not copy {res.vault} to {target}: add a rule with "
+        f"CopyActions DestinationBackupVaultArn of {res.dr_vault} ({ctx.region('dr')}): aws "
+        "backup update-backup-plan, then fail back again"
+    )
+    return SfnStep(
+        lookup=lookup,
+        precheck=probe,
+        verify=Probe(read, holds, select=probe.select, fails=(negate(holds), missing)),
     )

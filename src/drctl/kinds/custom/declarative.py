@@ -9,9 +9,15 @@ Mirrors :func:`drctl.kinds.custom.step.custom_step`:
   done (a Choice cannot measure them), so the step acts rather than skips;
 * an SSM Automation ``run`` starts the execution and waits for it in the step's wait loop:
   ``Success``/``CompletedWithSuccess`` done, any other terminal status fails the step at once;
+* a ``check`` that is an SSM Automation is what the CLI does with it: started, waited for
+  until it ends, then ``Success`` means done (the run is skipped) and any other end not done.
+  The step is then two parts: the first starts the check as its lookup (its execution id is
+  what the next part reads by: a check is the team's read, never the step's change, so a
+  rerun starts it again as the CLI does, and makes no call of the run) and waits for any
+  terminal status; the second's precheck reads how it ended, and skips or runs the action;
 * a local ``command`` runs on the CLI's machine only: no form, and the export says so. A
-  check or verify that is an automation has none either (a precheck or a poll is one call;
-  an automation is a start and a wait).
+  verify that is an automation has none either (a poll is one call; an automation is a start
+  and a wait).
 
 A verify function's error fails the execution here, where the CLI polls again.
 """
@@ -34,7 +40,7 @@ from drctl.engine.declarative import (
     present,
 )
 from drctl.kinds.custom import api
-from drctl.plan.models import CustomAction, CustomSteps, LambdaInvoke
+from drctl.plan.models import AutomationRun, CustomAction, CustomSteps, LambdaInvoke
 
 SUCCESS = ("Success", "CompletedWithSuccess")
 _STATUS = "$.AutomationExecution.AutomationExecutionStatus"
@@ -88,9 +94,57 @@ def _probe(action: CustomAction, ctx: RunContext, what: str) -> Probe:
     return Probe(_invoke(action.invoke, ctx), truthy("$.Payload"))
 
 
+def _status_of(auto: AutomationRun, ctx: RunContext, execution_id: str) -> SdkCall:
+    """``GetAutomationExecution`` of the execution whose id is at ``execution_id``."""
+    side = auto.side.value
+    return SdkCall(
+        "ssm",
+        "getAutomationExecution",
+        {"AutomationExecutionId.$": execution_id},
+        ctx.region(side),
+        side=side,
+    )
+
+
+def _start(auto: AutomationRun, ctx: RunContext, result_path: str | None = None) -> SdkCall:
+    side = auto.side.value
+    start: dict[str, Any] = {"DocumentName": auto.document}
+    if auto.parameters:
+        start["Parameters"] = {k: list(v) for k, v in auto.parameters.items()}
+    return SdkCall(
+        "ssm",
+        "startAutomationExecution",
+        start,
+        ctx.region(side),
+        side=side,
+        result_path=result_path,
+    )
+
+
+def _automation_check(check: AutomationRun, ctx: RunContext) -> tuple[SfnStep, Probe]:
+    """The part that starts the check and waits for its end (any terminal status), and the
+    precheck of the next part: the check ended in ``Success``."""
+    started = "$.lookup.AutomationExecutionId"
+    status = _status_of(check, ctx, started)
+    ended = Probe(status, any_of(*(equals(_STATUS, s) for s in api.AUTOMATION_TERMINAL)))
+    # The lookup's rule is not read: the start's answer is only kept for its id.
+    part = SfnStep(lookup=Probe(_start(check, ctx), present("$.AutomationExecutionId")),
+                   verify=ended)  # fmt: skip
+    return part, Probe(status, any_of(*(equals(_STATUS, s) for s in SUCCESS)))
+
+
 def form(steps: CustomSteps, ctx: RunContext) -> SfnStep:
     """The step's declarative form; :class:`NoDeclarativeForm` naming why there is none."""
-    precheck = _probe(steps.check, ctx, "check") if steps.check is not None else None
+    check = steps.check
+    if check is not None and check.automation is not None:
+        part, done = _automation_check(check.automation, ctx)
+        return SfnStep(parts=(part, _action(steps, ctx, done)))
+    precheck = _probe(check, ctx, "check") if check is not None else None
+    return _action(steps, ctx, precheck)
+
+
+def _action(steps: CustomSteps, ctx: RunContext, precheck: Probe | None) -> SfnStep:
+    """The run (and its verify or wait), skipped when ``precheck`` holds."""
     run = steps.run
     if run.command is not None:
         raise NoDeclarativeForm(
@@ -108,11 +162,6 @@ def form(steps: CustomSteps, ctx: RunContext) -> SfnStep:
             "the automation"
         )
     auto = run.automation
-    side = auto.side.value
-    region = ctx.region(side)
-    start: dict[str, Any] = {"DocumentName": auto.document}
-    if auto.parameters:
-        start["Parameters"] = {k: list(v) for k, v in auto.parameters.items()}
     ended_badly = all_of(
         present(_STATUS),
         *(negate(equals(_STATUS, s)) for s in SUCCESS),
@@ -120,24 +169,9 @@ def form(steps: CustomSteps, ctx: RunContext) -> SfnStep:
     )
     return SfnStep(
         precheck=precheck,
-        run=(
-            SdkCall(
-                "ssm",
-                "startAutomationExecution",
-                start,
-                region,
-                side=side,
-                result_path="$.automation",
-            ),
-        ),
+        run=(_start(auto, ctx, result_path="$.automation"),),
         verify=Probe(
-            SdkCall(
-                "ssm",
-                "getAutomationExecution",
-                {"AutomationExecutionId.$": "$.automation.AutomationExecutionId"},
-                region,
-                side=side,
-            ),
+            _status_of(auto, ctx, "$.automation.AutomationExecutionId"),
             any_of(*(equals(_STATUS, s) for s in SUCCESS)),
             fails=(ended_badly, f"automation {auto.document} did not end in Success"),
         ),

@@ -16,10 +16,10 @@ holds the old primary, stale. Secrets Manager cannot move a primary between Regi
 from __future__ import annotations
 
 from drctl.engine.context import RunContext
-from drctl.engine.declarative import NoDeclarativeForm, SfnStep
+from drctl.engine.declarative import SfnStep
 from drctl.engine.step import Phase, Precheck, Step, StepOutcome, Verification
 from drctl.errors import AwsError
-from drctl.kinds.secret import api
+from drctl.kinds.secret import api, declarative
 from drctl.kinds.secret.failover import SYNC_TIMEOUT_SECONDS, promote_step
 from drctl.kinds.secret.topology import NAME, read, require
 from drctl.kinds.steps import aws_step
@@ -127,13 +127,10 @@ def replicate_step(
         timeout_seconds=SYNC_TIMEOUT_SECONDS,
         poll_seconds=10.0,
         depends_on=depends_on,
-        sfn=_refused,
+        sfn=lambda: _declarative(res, ctx, source=source, target=target),
     )
 
 
-def _refused() -> SfnStep | None:
-    raise NoDeclarativeForm(
-        "whether to replicate is read from the secret in both Regions, and the entry to wait "
-        "for is not in the primary's ReplicationStatus until the call adds it (a Choice "
-        "cannot search the list)"
-    )
+def _declarative(res: Secret, ctx: RunContext, *, source: str, target: str) -> SfnStep | None:
+    parts = declarative.replicate_parts(res, ctx, source=source, target=target)
+    return None if parts is None else SfnStep(parts=parts)
