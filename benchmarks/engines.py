@@ -137,7 +137,8 @@ def measure_failback(path: Path, mode: str, only: tuple[str, ...]) -> dict[str, 
             loaded, mode=mode, name="back-2", action="failback", only=only, recorded=recorded
         )
     cli = (record.status, cli_wall, cli_aws)
-    return _row(f"{path.stem} (failback)", mode, len(only), cli, first, sfn_aws, again)
+    resources = len(only) or len(loaded.plan.resources)
+    return _row(f"{path.stem} (failback)", mode, resources, cli, first, sfn_aws, again)
 
 
 def main() -> int:
@@ -163,7 +164,7 @@ def main() -> int:
         for name, resources in sorted(DECLARATIVE.items()):
             for mode in ("planned", "unplanned"):
                 path = REPO / "examples" / f"{name}.yaml"
-                rows.append(measure_failback(path, mode, tuple(resources)))
+                rows.append(measure_failback(path, mode, tuple(resources or ())))
     report("failover on both engines (sandbox)", rows, args.json)
     return 0 if all(r["cli"] == "succeeded" and r["sfn"] == "SUCCEEDED" for r in rows) else 1
 
