@@ -118,7 +118,8 @@ def replicate_step(
             '--output text)" '
             f"--force-overwrite-replica-secret --region {src_region}",
             f"aws secretsmanager describe-secret --secret-id {res.secret} "
-            f"--query 'ReplicationStatus[?Region==`{dst_region}`].Status' --region {src_region}",
+            f"--query 'ReplicationStatus[?Region==`\"{dst_region}\"`].Status' "
+            f"--region {src_region}",
         ],
         where=f"{res.name} (secretsmanager {src_region})",
         precheck=precheck,

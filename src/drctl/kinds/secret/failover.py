@@ -163,7 +163,7 @@ def in_sync_step(res: Secret, ctx: RunContext) -> Step:
         f"rotations keep reaching {dr}); wait until the {dr} replica is InSync",
         cli=[
             f"aws secretsmanager describe-secret --secret-id {res.secret} "
-            f"--query 'ReplicationStatus[?Region==`{dr}`].Status' --region {home}"
+            f"--query 'ReplicationStatus[?Region==`\"{dr}\"`].Status' --region {home}"
         ],
         where=f"{res.name} (secretsmanager {home})",
         precheck=precheck,
