@@ -17,20 +17,9 @@ from drctl.engine.settings import default_settings
 from drctl.kinds.efs_replication.declarative import FENCE_SID_EXPRESSION, POLICY_NOT_FOUND
 from drctl.kinds.efs_replication.fence import FENCE_SETTLE_SECONDS, fenced_at
 from tests.export import sfn_support
+from tests.kinds.test_efs_replication import DR, HOME, NAME, PLAN
 from tests.support import run_action
 
-HOME, DR = "us-east-1", "us-west-2"
-NAME = "orders-shared"
-PLAN = f"""
-version: 1
-app: orders
-tier: silver
-strategy: warm-standby
-objectives: {{rto: 4h, rpo: 15m}}
-regions: {{primary: {HOME}, dr: {DR}}}
-resources:
-  - {{kind: efs-replication, name: shared-files, file_system: {NAME}}}
-"""
 OWN_STATEMENTS = [
     {
         "Sid": "TlsOnly",

@@ -21,23 +21,9 @@ from drctl.kinds.sandboxing import aws_time
 from drctl.plan.loader import LoadedPlan
 from tests.export import sfn_support
 from tests.export.end_state import end_state
+from tests.kinds.test_elasticache_global import DR, HOME, PLAN
 from tests.support import run_action
 
-HOME, DR = "us-east-1", "us-west-2"
-PLAN = f"""
-version: 1
-app: shop
-tier: gold
-strategy: warm-standby
-objectives: {{rto: 1h, rpo: 5m}}
-regions: {{primary: {HOME}, dr: {DR}}}
-resources:
-  - kind: elasticache-global
-    name: sessions
-    global_datastore: sessions
-    primary: shop-sessions
-    dr: shop-sessions-dr
-"""
 STEPS = ("retire-old-datastore", "form-datastore", "rebuild-home", "promote-home")
 
 
