@@ -62,10 +62,75 @@ def test_names_are_bound_to_boto3s_and_answered_as_step_functions_spells_them(
         _client,
     )  # fmt: skip
     assert rds["DbInstances"][0]["DbInstanceIdentifier"] == "orders-db"
-    assert region_proxy.sfn_cased("DBInstances") == "DbInstances"
-    assert region_proxy.sfn_cased("ReadReplicaSourceDBInstanceIdentifier") == (
-        "ReadReplicaSourceDbInstanceIdentifier"
-    )
+    # Capitals past the first word stay, as the SDK for Java v2 spells its fields.
+    assert rds["DbInstances"][0]["MultiAZ"] is False
+    assert "IamDatabaseAuthenticationEnabled" in rds["DbInstances"][0]
+
+
+@pytest.mark.parametrize(
+    ("botocore", "sfn"),
+    [
+        ("DBInstanceIdentifier", "DbInstanceIdentifier"),
+        ("DBInstances", "DbInstances"),
+        ("BOOL", "Bool"),
+        ("SSESpecification", "SseSpecification"),
+        ("KMSKeyId", "KmsKeyId"),
+        ("KmsKeyId", "KmsKeyId"),
+        ("SourceDBInstanceIdentifier", "SourceDBInstanceIdentifier"),
+        ("MultiAZ", "MultiAZ"),
+        ("ReadReplicaSourceDBInstanceIdentifier", "ReadReplicaSourceDBInstanceIdentifier"),
+        ("EnableIAMDatabaseAuthentication", "EnableIAMDatabaseAuthentication"),
+        ("IAMDatabaseAuthenticationEnabled", "IamDatabaseAuthenticationEnabled"),
+        ("ReplicaKmsKeyID", "ReplicaKmsKeyID"),
+        ("S", "S"),
+        ("SS", "Ss"),
+        ("nextToken", "NextToken"),
+        ("TableName", "TableName"),
+    ],
+)
+def test_member_names_are_the_sdk_for_java_v2_fields_capitalised(botocore: str, sfn: str) -> None:
+    """Java v2's ``unCapitalize`` (leading capitals lower-cased but the one a lower-case
+    letter follows), first letter upper-cased."""
+    assert region_proxy.sfn_member_name(botocore) == sfn
+
+
+def test_a_parameter_named_the_old_way_or_unknown_is_refused_and_named(aws: None) -> None:
+    """Bound by exact spelling only: ``SourceDbInstanceIdentifier`` (a snake-case round trip's
+    spelling) is no member on AWS, and neither is a misspelled field at any depth."""
+    rds = boto3.client("rds", region_name="us-east-1")
+    rds.create_db_instance(
+        DBInstanceIdentifier="orders-db", DBInstanceClass="db.t3.micro", Engine="postgres",
+        MasterUsername="admin", MasterUserPassword="not-a-secret-1", AllocatedStorage=20,
+    )  # fmt: skip
+    cases = [
+        ({"SourceDbInstanceIdentifier": "orders-db", "DbInstanceIdentifier": "ro"},
+         "SourceDbInstanceIdentifier", "createDBInstanceReadReplica"),
+        ({"SourceDBInstanceIdentifier": "orders-db", "DbInstanceIdentifier": "ro",
+          "Tags": [{"Key": "a", "Valeu": "b"}]}, "Valeu", "createDBInstanceReadReplica"),
+        ({"DBInstanceIdentifier": "orders-db"}, "DBInstanceIdentifier", "describeDBInstances"),
+    ]  # fmt: skip
+    for parameters, field, action in cases:
+        with pytest.raises(Exception) as caught:
+            region_proxy.call(
+                {"Region": "us-east-1", "Service": "rds", "Action": action,
+                 "ErrorPrefix": "Rds", "Parameters": parameters},
+                _client,
+            )  # fmt: skip
+        assert type(caught.value).__name__ == "Rds.UnsupportedParameterException"
+        assert f'The field "{field}" is not supported' in str(caught.value)
+    # Nothing was created by the refused calls.
+    described = rds.describe_db_instances()["DBInstances"]
+    assert [d["DBInstanceIdentifier"] for d in described] == ["orders-db"]
+    # Spelled as Step Functions spells them, the same call is made.
+    answer = region_proxy.call(
+        {"Region": "us-east-1", "Service": "rds", "Action": "createDBInstanceReadReplica",
+         "ErrorPrefix": "Rds", "Parameters": {"SourceDBInstanceIdentifier": "orders-db",
+         "DbInstanceIdentifier": "ro", "MultiAZ": False}},
+        _client,
+    )  # fmt: skip
+    assert answer["DbInstance"]["ReadReplicaSourceDBInstanceIdentifier"] == "orders-db"
+    replica = rds.describe_db_instances(DBInstanceIdentifier="ro")["DBInstances"][0]
+    assert replica["ReadReplicaSourceDBInstanceIdentifier"] == "orders-db"
 
 
 def test_an_aws_error_is_raised_under_the_integrations_error_name(aws: None) -> None:

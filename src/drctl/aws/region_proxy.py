@@ -12,11 +12,15 @@ integration task would spell it.
 The function keeps the integration's contract, so a definition reads a proxied answer with
 the same paths and catches the same errors:
 
-* Names: parameters and answers in Step Functions' PascalCase (the SDK for Java v2's
-  ``DbInstanceIdentifier``, ``DbInstances``: see
-  https://docs.aws.amazon.com/step-functions/latest/dg/supported-services-awssdk.html), bound
-  to and from boto3's names through the service's botocore model; timestamps as RFC 3339
-  strings, as a state's JSON data holds them.
+* Names: parameters and answers in Step Functions' PascalCase, "the parameters are
+  PascalCase" of the SDK for Java v2's member names
+  (https://docs.aws.amazon.com/step-functions/latest/dg/supported-services-awssdk.html):
+  :func:`sfn_member_name` (``DbInstanceIdentifier``, ``SourceDBInstanceIdentifier``,
+  ``MultiAZ``, ``Bool``). A parameter is bound to boto3's member of that exact spelling through
+  the service's botocore model, at every depth; one that names no member is refused with an
+  error naming it (``<Service>.UnsupportedParameterException``), where botocore would drop it
+  or fail it on its own terms. Timestamps are RFC 3339 strings, as a state's JSON data holds
+  them.
 * Errors: an AWS error is raised as ``<Service>.<Code>Exception`` (``Rds.ThrottlingException``),
   the integration's naming, which Lambda reports as the task's error name (``errorType``),
   so a ``Retry`` on throttling matches; a Region that does not answer is
@@ -76,10 +80,52 @@ _CAMEL = re.compile(r"((?<=[a-z0-9])[A-Z]|(?!^)[A-Z](?=[a-z]))")
 ClientFactory = Callable[[str, str, dict[str, str] | None, str | None], Any]
 
 
+def sfn_member_name(name: str) -> str:
+    """Step Functions' spelling of a botocore member name: the SDK for Java v2's field name
+    with its first letter upper-cased.
+
+    The SDK for Java v2 names a member's field with its code generator's ``unCapitalize``
+    (aws-sdk-java-v2, codegen ``internal/Utils.java``): the leading run of capitals is
+    lower-cased, except a capital that a lower-case letter follows, which starts the next
+    word. So ``DBInstanceIdentifier`` -> ``dbInstanceIdentifier`` -> ``DbInstanceIdentifier``,
+    ``BOOL`` -> ``Bool``, ``SSESpecification`` -> ``SseSpecification``, while capitals past the
+    first word stay: ``SourceDBInstanceIdentifier``, ``MultiAZ``. AWS's own CloudFormation RDS
+    provider (SDK for Java v2) calls ``.sourceDBInstanceIdentifier(..).multiAZ(..)``.
+    """
+    end = 1
+    while (
+        end < len(name)
+        and name[end].isupper()
+        and not (end + 1 < len(name) and name[end + 1].islower())
+    ):
+        end += 1
+    return name[:1].upper() + name[1:end].lower() + name[end:]
+
+
 def sfn_cased(name: str) -> str:
-    """Step Functions' spelling of a botocore member name: ``DBInstances`` -> ``DbInstances``."""
+    """Step Functions' spelling of an error code in an error name, as the SDK for Java v2
+    names its exception classes (word by word): ``DBInstanceNotFound`` -> ``DbInstanceNotFound``
+    (``Rds.DbInstanceNotFoundException``). Member names are :func:`sfn_member_name`'s."""
     snake = _CAMEL.sub(r"_\1", name).replace("__", "_").lower()
     return "".join(part.title() for part in snake.split("_"))
+
+
+class UnsupportedParameter(Exception):
+    """A parameter that names no member of the request's shape at its place."""
+
+    def __init__(self, field: str, where: str, members: list[str]) -> None:
+        self.field = field
+        self.where = where
+        known = ", ".join(members) if members else "none"
+        super().__init__(
+            f'The field "{field}" is not supported by Step Functions at {where} '
+            f"(its members: {known})"
+        )
+
+
+def members_by_sfn_name(shape: Any) -> dict[str, str]:
+    """A structure shape's members, by Step Functions' spelling -> botocore's."""
+    return {sfn_member_name(m): m for m in shape.members}
 
 
 def error_class(name: str) -> type[Exception]:
@@ -88,22 +134,25 @@ def error_class(name: str) -> type[Exception]:
     return type(name, (Exception,), {})
 
 
-def _to_boto(value: Any, shape: Any) -> Any:
-    """``value`` with its member names bound to ``shape``'s (case and underscores aside)."""
+def to_boto(value: Any, shape: Any, where: str = "Parameters") -> Any:
+    """``value`` with its member names bound to ``shape``'s by their exact Step Functions
+    spelling; a name that is no member raises :class:`UnsupportedParameter`."""
     if shape is None:
         return value
     kind = shape.type_name
     if kind == "structure" and isinstance(value, dict):
-        members = {sfn_cased(m).lower(): m for m in shape.members}
+        members = members_by_sfn_name(shape)
         bound: dict[str, Any] = {}
         for key, item in value.items():
-            member: str = members.get(sfn_cased(str(key)).lower(), str(key))
-            bound[member] = _to_boto(item, shape.members.get(member))
+            member = members.get(str(key))
+            if member is None:
+                raise UnsupportedParameter(str(key), where, sorted(members))
+            bound[member] = to_boto(item, shape.members[member], f"{where}.{key}")
         return bound
     if kind == "list" and isinstance(value, list):
-        return [_to_boto(item, shape.member) for item in value]
+        return [to_boto(item, shape.member, f"{where}[{i}]") for i, item in enumerate(value)]
     if kind == "map" and isinstance(value, dict):
-        return {k: _to_boto(v, shape.value) for k, v in value.items()}
+        return {k: to_boto(v, shape.value, f"{where}.{k}") for k, v in value.items()}
     # JSON given where the API takes text or bytes (a Lambda Payload): sent as JSON text.
     if kind == "string" and not isinstance(value, str):
         return json.dumps(value, separators=(",", ":"))
@@ -112,7 +161,18 @@ def _to_boto(value: Any, shape: Any) -> Any:
     return value
 
 
-def _to_sfn(value: Any, shape: Any) -> Any:
+def bind_request(parameters: dict[str, Any], shape: Any) -> dict[str, Any]:
+    """A task's parameters as boto3's keyword arguments for an operation whose input shape
+    is ``shape`` (None: the operation takes none, so any parameter is unsupported)."""
+    if shape is None:
+        if parameters:
+            raise UnsupportedParameter(str(next(iter(parameters))), "Parameters", [])
+        return {}
+    bound: dict[str, Any] = to_boto(parameters, shape)
+    return bound
+
+
+def to_sfn(value: Any, shape: Any) -> Any:
     """An answer as Step Functions hands it to a state: its names re-spelled, its times RFC
     3339 strings, its blobs base64."""
     if isinstance(value, datetime.datetime):
@@ -126,15 +186,15 @@ def _to_sfn(value: Any, shape: Any) -> Any:
     if isinstance(value, dict):
         if kind == "structure":
             return {
-                sfn_cased(k): _to_sfn(v, shape.members.get(k))
+                sfn_member_name(k): to_sfn(v, shape.members.get(k))
                 for k, v in value.items()
                 if k != "ResponseMetadata"
             }
         inner = shape.value if kind == "map" else None
-        return {k: _to_sfn(v, inner) for k, v in value.items() if k != "ResponseMetadata"}
+        return {k: to_sfn(v, inner) for k, v in value.items() if k != "ResponseMetadata"}
     if isinstance(value, list):
         inner = shape.member if kind == "list" else None
-        return [_to_sfn(item, inner) for item in value]
+        return [to_sfn(item, inner) for item in value]
     return value
 
 
@@ -178,7 +238,12 @@ def call(event: dict[str, Any], make_client: ClientFactory) -> Any:
     for where, endpoint in targets:
         client = make_client(boto_name, where, credentials, endpoint)
         operation = _operation(client, str(event["Action"]), prefix)
-        parameters = _to_boto(event.get("Parameters") or {}, operation.input_shape)
+        try:
+            parameters = bind_request(event.get("Parameters") or {}, operation.input_shape)
+        except UnsupportedParameter as exc:
+            raise error_class(f"{prefix}.UnsupportedParameterException")(
+                f"{service}:{event['Action']}: {exc}"
+            ) from None
         method = _method(operation.name)
         try:
             if event.get("Paginate") and client.can_paginate(method):
@@ -199,7 +264,7 @@ def call(event: dict[str, Any], make_client: ClientFactory) -> Any:
             name = sfn_cased(str(code))
             name = name if name.endswith("Exception") else f"{name}Exception"
             raise error_class(f"{prefix}.{name}")(str(error.get("Message") or exc)) from None
-        result = _to_sfn(answer, operation.output_shape)
+        result = to_sfn(answer, operation.output_shape)
         if event.get("Integration") == "optimized" and operation.name == "Invoke":
             return _as_lambda_task(result)
         return result

@@ -5,15 +5,25 @@ moto 5.2 executes state machines (``mock_aws(config={"stepfunctions":
 ``arn:aws:states:::aws-sdk:<service>:<action>`` task becomes a boto3 call into moto. Two gaps
 would make an exported definition behave unlike on AWS; this module closes them:
 
-* Names. Step Functions spells AWS SDK parameters and answers in PascalCase as the SDK for
-  Java v2 does (``DbInstanceIdentifier``, ``DbInstances``,
-  ``ReadReplicaSourceDbInstanceIdentifier``):
-  https://docs.aws.amazon.com/step-functions/latest/dg/supported-services-awssdk.html
+* Names. Step Functions spells AWS SDK parameters and answers in PascalCase ("the
+  parameters are PascalCase":
+  https://docs.aws.amazon.com/step-functions/latest/dg/supported-services-awssdk.html): the
+  SDK for Java v2's field name, first letter upper-cased. Java v2's code generator lowers
+  only a name's leading capitals (``Utils.unCapitalize``), so ``DBInstanceIdentifier`` is
+  ``DbInstanceIdentifier`` and DynamoDB's ``BOOL`` is ``Bool``, but
+  ``SourceDBInstanceIdentifier``, ``MultiAZ`` and ``ReadReplicaSourceDBInstanceIdentifier``
+  keep theirs (AWS's CloudFormation RDS provider, on the SDK for Java v2, calls
+  ``.sourceDBInstanceIdentifier(..).multiAZ(..)``): :func:`drctl.aws.region_proxy.sfn_member_name`.
   moto passes parameters to boto3 unchanged (botocore drops the members it does not know,
-  silently) and hands back boto3's own spelling (``DBInstances``). Here requests are bound to
-  the operation's botocore input shape by case-insensitive snake-case name, and answers are
-  re-spelled from its output shape, with moto's own helpers for exactly that
-  (``_to_boto_request`` / ``_from_boto_response``, left unused by its aws-sdk task).
+  silently) and hands back boto3's own spelling (``DBInstances``); its LocalStack-derived
+  helpers bind case-insensitively through a snake-case round trip (``MultiAz``), so a
+  misspelled field would pass here and be refused on AWS. Here a request is bound to the
+  operation's botocore input shape by exact spelling only, at every depth, and answers are
+  re-spelled from its output shape, as drctl's Region proxy does. A field that is no member
+  is refused where AWS refuses it, at ``CreateStateMachine`` (``SCHEMA_VALIDATION_FAILED:
+  The field "X" is not supported by Step Functions``; a ``.$`` field by its name); one that
+  only arrives at run time, in the value a ``.$`` path reads, fails the execution with
+  ``States.Runtime``, which no ``Retry`` or ``Catch`` takes (the sandbox's choice).
 * Paths. A definite path through an array (``$.DbInstances[0].DbInstanceStatus``) names one
   value, and Step Functions compares that value; moto 5.2 hands back a one-element list
   (its fix for getmoto/moto#7825), so ``StringEquals`` never matches. Definite paths (names
@@ -65,12 +75,19 @@ from __future__ import annotations
 
 import datetime
 import functools
+import json
 import re
 import time
 import types
 from collections.abc import Callable
 from typing import Any
 
+from drctl.aws.region_proxy import (
+    UnsupportedParameter,
+    bind_request,
+    members_by_sfn_name,
+    to_sfn,
+)
 from drctl.kinds.sandboxing import PatchSet, aws_time
 
 _patches = PatchSet()
@@ -117,12 +134,18 @@ _BOTO_NAMES = {
     "eventbridge": "events",
     "route53recoverycluster": "route53-recovery-cluster",
     "route53recoverycontrolconfig": "route53-recovery-control-config",
+    "sfn": "stepfunctions",
+    "states": "stepfunctions",
 }
 
 
+def _boto_name(service: str) -> str:
+    """boto3's name of a service Step Functions names ``service``."""
+    return _BOTO_NAMES.get(service, service)
+
+
 def _boto_service_name(self: Any, boto_service_name: str | None = None) -> str:
-    name = boto_service_name or self.resource.api_name
-    return str(_BOTO_NAMES.get(name, self._SERVICE_NAME_SFN_TO_BOTO_OVERRIDES.get(name, name)))
+    return _boto_name(boto_service_name or self.resource.api_name)
 
 
 def _normalise_parameters(
@@ -131,9 +154,15 @@ def _normalise_parameters(
     boto_service_name: str | None = None,
     service_action_name: str | None = None,
 ) -> None:
+    """Bind the parameters to boto3's members by their exact Step Functions spelling, in
+    place; one that names no member raises :class:`UnsupportedParameter`, which
+    :func:`_refusing_unsupported` turns into the execution's ``States.Runtime`` failure."""
     op = _operation(self._get_boto_service_name(boto_service_name), self.resource.api_action)
-    if op is not None and op.input_shape is not None:
-        self._to_boto_request(parameters, op.input_shape)
+    if op is None:
+        return
+    bound = bind_request(parameters, op.input_shape)
+    parameters.clear()
+    parameters.update(bound)
 
 
 def _normalise_response(
@@ -143,9 +172,119 @@ def _normalise_response(
     service_action_name: str | None = None,
 ) -> None:
     op = _operation(self._get_boto_service_name(boto_service_name), self.resource.api_action)
-    if op is not None and op.output_shape is not None:
-        self._from_boto_response(response, op.output_shape)
+    if op is not None and op.output_shape is not None and isinstance(response, dict):
+        answer = to_sfn(response, op.output_shape)
+        response.clear()
+        response.update(answer)
     _json_times(response)
+
+
+def _refusing_unsupported(original: Callable[..., Any]) -> Callable[..., Any]:
+    """A parameter that reached a task at run time (through a ``.$`` path) naming no member
+    fails the execution with ``States.Runtime``, which no ``Retry`` or ``Catch`` takes: AWS
+    refuses such a field when the definition is created, and the sandbox does too for the
+    names written in the definition (:func:`_validating_sdk_fields`)."""
+
+    def _eval_execution(self: Any, env: Any) -> None:
+        try:
+            original(self, env)
+        except UnsupportedParameter as exc:
+            _runtime_failure(env, f"{self.resource.resource_arn}: {exc}")
+
+    return _eval_execution
+
+
+_SDK_RESOURCE = re.compile(r"^arn:aws[\w-]*:states:[^:]*:[^:]*:aws-sdk:([^:]+):([^.:]+)")
+
+
+def unsupported_fields(definition: Any) -> list[str]:
+    """Every parameter of an AWS SDK task in ``definition`` (a parsed state machine) that
+    names no member of its operation's request, as AWS reports it when the definition is
+    created: ``The field "X" is not supported by Step Functions at /States/S/Parameters``.
+    A ``.$`` field's name is checked, not the value it reads at run time."""
+    found: list[str] = []
+    _scan_states(definition, "", found)
+    return found
+
+
+def _scan_states(machine: Any, where: str, found: list[str]) -> None:
+    states = machine.get("States") if isinstance(machine, dict) else None
+    if not isinstance(states, dict):
+        return
+    for name, state in states.items():
+        if not isinstance(state, dict):
+            continue
+        here = f"{where}/States/{name}"
+        for i, branch in enumerate(state.get("Branches") or []):
+            _scan_states(branch, f"{here}/Branches/{i}", found)
+        for processor in ("Iterator", "ItemProcessor"):
+            if isinstance(state.get(processor), dict):
+                _scan_states(state[processor], f"{here}/{processor}", found)
+        matched = _SDK_RESOURCE.match(str(state.get("Resource", "")))
+        if state.get("Type") != "Task" or not matched:
+            continue
+        service, action = matched.groups()
+        op = _operation(_boto_name(service), action)
+        if op is None:
+            continue  # an unknown action fails when the task runs, as moto has it
+        for field in ("Parameters", "Arguments"):
+            template = state.get(field)
+            if not isinstance(template, dict):
+                continue
+            if op.input_shape is None:
+                found.extend(_unsupported(k, f"{here}/{field}") for k in template)
+            else:
+                _scan_template(template, op.input_shape, f"{here}/{field}", found)
+
+
+def _scan_template(template: Any, shape: Any, where: str, found: list[str]) -> None:
+    kind = shape.type_name
+    if kind == "structure" and isinstance(template, dict):
+        members = members_by_sfn_name(shape)
+        for key, item in template.items():
+            dynamic = str(key).endswith(".$")
+            name = str(key)[:-2] if dynamic else str(key)
+            member = members.get(name)
+            if member is None:
+                found.append(_unsupported(name, where))
+            elif not dynamic:
+                _scan_template(item, shape.members[member], f"{where}/{name}", found)
+    elif kind == "list" and isinstance(template, list):
+        for i, item in enumerate(template):
+            _scan_template(item, shape.member, f"{where}/{i}", found)
+    elif kind == "map" and isinstance(template, dict):
+        for key, item in template.items():
+            if not str(key).endswith(".$"):
+                _scan_template(item, shape.value, f"{where}/{key}", found)
+
+
+def _unsupported(name: str, where: str) -> str:
+    what = f'The field "{name}" is not supported by Step Functions'
+    return f"SCHEMA_VALIDATION_FAILED: {what} at {where}"
+
+
+def _validating_sdk_fields(original: Callable[[str], Any]) -> Callable[[str], Any]:
+    """moto's definition check, then the AWS SDK tasks' fields. Both refusals are AWS's
+    ``InvalidDefinition`` error (moto 5.2 raises its own without the error code)."""
+
+    def _validate_definition(definition: str) -> None:
+        from moto.core.exceptions import AWSError
+        from moto.stepfunctions.parser.api import InvalidDefinition
+
+        try:
+            original(definition)
+        except InvalidDefinition as exc:
+            raise AWSError(exc.message, exception_type="InvalidDefinition") from None
+        try:
+            parsed = json.loads(definition)
+        except ValueError:
+            return  # not JSON, yet moto's parser took it: nothing more to check here
+        found = unsupported_fields(parsed)
+        if found:
+            message = f"Invalid State Machine Definition: {'; '.join(found)}"
+            raise AWSError(message, exception_type="InvalidDefinition")
+
+    return _validate_definition
 
 
 def _json_times(value: Any) -> Any:
@@ -335,6 +474,18 @@ def install() -> None:
         sdk.StateTaskServiceAwsSdk,
         "_normalise_service_error_name",
         staticmethod(_service_error_name),
+    )
+    _patches.replace(
+        sdk.StateTaskServiceAwsSdk,
+        "_eval_execution",
+        _refusing_unsupported(sdk.StateTaskServiceAwsSdk._eval_execution),
+    )
+    from moto.stepfunctions.parser.models import StepFunctionsParserBackend as backend
+
+    _patches.replace(
+        backend,
+        "_validate_definition",
+        staticmethod(_validating_sdk_fields(backend._validate_definition)),
     )
     _patches.replace(wait.WaitFunction, "_wait_interval", _wait_interval)
     from moto.stepfunctions.parser.asl.component.common.error_name import error_equals_decl

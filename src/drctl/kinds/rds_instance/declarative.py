@@ -27,7 +27,7 @@ from drctl.engine.declarative import (
 from drctl.kinds.rds_instance import api
 
 _INSTANCE = "$.DbInstances[0]"
-_SOURCE = f"{_INSTANCE}.ReadReplicaSourceDbInstanceIdentifier"
+_SOURCE = f"{_INSTANCE}.ReadReplicaSourceDBInstanceIdentifier"
 _STATUS = f"{_INSTANCE}.DbInstanceStatus"
 _GROUP = f"{_INSTANCE}.DbParameterGroups[0].DbParameterGroupName"
 _APPLY = f"{_INSTANCE}.DbParameterGroups[0].ParameterApplyStatus"
@@ -128,9 +128,9 @@ def fence(
                 "rds",
                 "copyDBParameterGroup",
                 {
-                    "SourceDbParameterGroupIdentifier": current,
-                    "TargetDbParameterGroupIdentifier": group,
-                    "TargetDbParameterGroupDescription": description,
+                    "SourceDBParameterGroupIdentifier": current,
+                    "TargetDBParameterGroupIdentifier": group,
+                    "TargetDBParameterGroupDescription": description,
                     "Tags": tags,
                 },
                 region,
