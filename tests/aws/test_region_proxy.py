@@ -118,6 +118,12 @@ def test_a_parameter_named_the_old_way_or_unknown_is_refused_and_named(aws: None
             )  # fmt: skip
         assert type(caught.value).__name__ == "Rds.UnsupportedParameterException"
         assert f'The field "{field}" is not supported' in str(caught.value)
+    # The old spelling is answered with Step Functions' own.
+    assert 'spells it "SourceDBInstanceIdentifier"' in str(
+        region_proxy.UnsupportedParameter(
+            "SourceDbInstanceIdentifier", "Parameters", ["SourceDBInstanceIdentifier", "Tags"]
+        )
+    )
     # Nothing was created by the refused calls.
     described = rds.describe_db_instances()["DBInstances"]
     assert [d["DBInstanceIdentifier"] for d in described] == ["orders-db"]

@@ -116,10 +116,12 @@ class UnsupportedParameter(Exception):
     def __init__(self, field: str, where: str, members: list[str]) -> None:
         self.field = field
         self.where = where
-        known = ", ".join(members) if members else "none"
+        alike = [m for m in members if m.lower() == field.lower()]
+        hint = f'Step Functions spells it "{alike[0]}"' if alike else "its members: "
+        if not alike:
+            hint += ", ".join(members) if members else "none"
         super().__init__(
-            f'The field "{field}" is not supported by Step Functions at {where} '
-            f"(its members: {known})"
+            f'The field "{field}" is not supported by Step Functions at {where} ({hint})'
         )
 
 
