@@ -21,6 +21,7 @@ from drctl.export.stepfunctions import (
     declarative_forms,
     definition,
     state_transitions,
+    unsupported_fields,
 )
 from drctl.export.validate import problems
 
@@ -154,6 +155,35 @@ def test_calls_to_another_region_go_through_the_region_proxy() -> None:
     actions = role_policy(document, [])["Statement"][0]["Action"]
     assert {"rds:DescribeDBInstances", "ssm:StartAutomationExecution",
             "lambda:InvokeFunction"} <= set(actions)  # fmt: skip
+
+
+def test_a_field_the_api_does_not_have_is_an_internal_error_naming_it() -> None:
+    """Step Functions refuses the field at CreateStateMachine (a direct AWS SDK task) or the
+    proxy refuses it when the call runs: the exporter refuses it first, either way."""
+    east = "us-east-1"
+    for call, where in (
+        (SdkCall("rds", "createDBInstanceReadReplica",
+                 {"DbInstanceIdentifier": "a-ro", "SourceDbInstanceIdentifier": "a"}),
+         "/Branches/0/States/a.one: call 1/Parameters"),
+        (SdkCall("rds", "createDBInstanceReadReplica",
+                 {"DbInstanceIdentifier": "a-ro", "SourceDbInstanceIdentifier": "a"},
+                 region=east),
+         "/States/a.one: call 1/Parameters/Payload/Parameters"),
+    ):  # fmt: skip
+        steps = [_step("a", "one", Phase.DATA)]
+        form = SfnStep(run=(call,))
+        steps[0].sfn = lambda form=form: form  # type: ignore[misc]
+        with pytest.raises(DrctlError) as caught:
+            definition(build_graph(steps, {}), TARGET)
+        assert 'The field "SourceDbInstanceIdentifier" is not supported' in caught.value.message
+        assert caught.value.message.endswith(where)
+    # Spelled as the SDK for Java v2 spells it, the same call is exported.
+    good = SdkCall("rds", "createDBInstanceReadReplica",
+                   {"DbInstanceIdentifier": "a-ro", "SourceDBInstanceIdentifier": "a",
+                    "MultiAZ": False, "Tags": [{"Key": "k", "Value.$": "$.v"}]})  # fmt: skip
+    steps = [_step("a", "one", Phase.DATA)]
+    steps[0].sfn = lambda: SfnStep(run=(good,))
+    assert unsupported_fields(definition(build_graph(steps, {}), TARGET)) == []
 
 
 def _broken(edit: Any) -> list[str]:

@@ -27,6 +27,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from drctl.aws.sdk_fields import call_problems, definition_problems
 from drctl.aws.stepfunctions import PROXY_RESOURCE, STEP_ATTRIBUTE, TOKEN_ATTRIBUTE, proxy_name
 from drctl.engine.declarative import (
     Compute,
@@ -175,7 +176,26 @@ def definition(graph: StepGraph, target: Target) -> dict[str, Any]:
     found = problems(document)
     if found:
         raise DrctlError(f"internal: the generated definition is malformed: {'; '.join(found)}")
+    unsupported = unsupported_fields(document)
+    if unsupported:
+        raise DrctlError(
+            f"internal: the generated definition names fields AWS does not have: "
+            f"{'; '.join(unsupported)}"
+        )
     return document
+
+
+def unsupported_fields(definition_: dict[str, Any]) -> list[str]:
+    """Every field of an AWS SDK call in ``definition_`` that its API does not have, as
+    Step Functions would refuse it at ``CreateStateMachine``; a call through the Region proxy
+    too, which AWS would only refuse when it runs (:mod:`drctl.aws.sdk_fields`)."""
+    found = definition_problems(definition_)
+    for name, call in proxied_calls(definition_):
+        where = f"/States/{name}/Parameters/Payload/Parameters"
+        found += call_problems(
+            str(call["Service"]), str(call["Action"]), call.get("Parameters") or {}, where
+        )
+    return found
 
 
 def cross_region_calls(definition_: dict[str, Any]) -> list[str]:

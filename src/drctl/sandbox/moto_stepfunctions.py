@@ -74,7 +74,6 @@ What the interpreter still does not do is listed in docs/engines.md (IAM is not 
 from __future__ import annotations
 
 import datetime
-import functools
 import json
 import re
 import time
@@ -82,12 +81,8 @@ import types
 from collections.abc import Callable
 from typing import Any
 
-from drctl.aws.region_proxy import (
-    UnsupportedParameter,
-    bind_request,
-    members_by_sfn_name,
-    to_sfn,
-)
+from drctl.aws.region_proxy import UnsupportedParameter, bind_request, to_sfn
+from drctl.aws.sdk_fields import boto_service, definition_problems, operation
 from drctl.kinds.sandboxing import PatchSet, aws_time
 
 _patches = PatchSet()
@@ -115,37 +110,8 @@ def _definite(original: Callable[[str, Any], Any]) -> Callable[[str, Any], Any]:
     return extract_json
 
 
-@functools.cache
-def _operation(service: str, action: str) -> Any:
-    import botocore.session
-
-    model = botocore.session.get_session().get_service_model(service)
-    name = action[:1].upper() + action[1:]
-    for candidate in model.operation_names:
-        if candidate.lower() == name.lower():
-            return model.operation_model(candidate)
-    return None
-
-
-# Step Functions names AWS SDK services as the SDK for Java v2 does, without hyphens; boto3
-# keeps them (https://docs.aws.amazon.com/step-functions/latest/dg/supported-services-awssdk.html).
-_BOTO_NAMES = {
-    "applicationautoscaling": "application-autoscaling",
-    "eventbridge": "events",
-    "route53recoverycluster": "route53-recovery-cluster",
-    "route53recoverycontrolconfig": "route53-recovery-control-config",
-    "sfn": "stepfunctions",
-    "states": "stepfunctions",
-}
-
-
-def _boto_name(service: str) -> str:
-    """boto3's name of a service Step Functions names ``service``."""
-    return _BOTO_NAMES.get(service, service)
-
-
 def _boto_service_name(self: Any, boto_service_name: str | None = None) -> str:
-    return _boto_name(boto_service_name or self.resource.api_name)
+    return boto_service(boto_service_name or self.resource.api_name)
 
 
 def _normalise_parameters(
@@ -157,7 +123,7 @@ def _normalise_parameters(
     """Bind the parameters to boto3's members by their exact Step Functions spelling, in
     place; one that names no member raises :class:`UnsupportedParameter`, which
     :func:`_refusing_unsupported` turns into the execution's ``States.Runtime`` failure."""
-    op = _operation(self._get_boto_service_name(boto_service_name), self.resource.api_action)
+    op = operation(boto_service_name or self.resource.api_name, self.resource.api_action)
     if op is None:
         return
     bound = bind_request(parameters, op.input_shape)
@@ -171,7 +137,7 @@ def _normalise_response(
     boto_service_name: str | None = None,
     service_action_name: str | None = None,
 ) -> None:
-    op = _operation(self._get_boto_service_name(boto_service_name), self.resource.api_action)
+    op = operation(boto_service_name or self.resource.api_name, self.resource.api_action)
     if op is not None and op.output_shape is not None and isinstance(response, dict):
         answer = to_sfn(response, op.output_shape)
         response.clear()
@@ -194,75 +160,6 @@ def _refusing_unsupported(original: Callable[..., Any]) -> Callable[..., Any]:
     return _eval_execution
 
 
-_SDK_RESOURCE = re.compile(r"^arn:aws[\w-]*:states:[^:]*:[^:]*:aws-sdk:([^:]+):([^.:]+)")
-
-
-def unsupported_fields(definition: Any) -> list[str]:
-    """Every parameter of an AWS SDK task in ``definition`` (a parsed state machine) that
-    names no member of its operation's request, as AWS reports it when the definition is
-    created: ``The field "X" is not supported by Step Functions at /States/S/Parameters``.
-    A ``.$`` field's name is checked, not the value it reads at run time."""
-    found: list[str] = []
-    _scan_states(definition, "", found)
-    return found
-
-
-def _scan_states(machine: Any, where: str, found: list[str]) -> None:
-    states = machine.get("States") if isinstance(machine, dict) else None
-    if not isinstance(states, dict):
-        return
-    for name, state in states.items():
-        if not isinstance(state, dict):
-            continue
-        here = f"{where}/States/{name}"
-        for i, branch in enumerate(state.get("Branches") or []):
-            _scan_states(branch, f"{here}/Branches/{i}", found)
-        for processor in ("Iterator", "ItemProcessor"):
-            if isinstance(state.get(processor), dict):
-                _scan_states(state[processor], f"{here}/{processor}", found)
-        matched = _SDK_RESOURCE.match(str(state.get("Resource", "")))
-        if state.get("Type") != "Task" or not matched:
-            continue
-        service, action = matched.groups()
-        op = _operation(_boto_name(service), action)
-        if op is None:
-            continue  # an unknown action fails when the task runs, as moto has it
-        for field in ("Parameters", "Arguments"):
-            template = state.get(field)
-            if not isinstance(template, dict):
-                continue
-            if op.input_shape is None:
-                found.extend(_unsupported(k, f"{here}/{field}") for k in template)
-            else:
-                _scan_template(template, op.input_shape, f"{here}/{field}", found)
-
-
-def _scan_template(template: Any, shape: Any, where: str, found: list[str]) -> None:
-    kind = shape.type_name
-    if kind == "structure" and isinstance(template, dict):
-        members = members_by_sfn_name(shape)
-        for key, item in template.items():
-            dynamic = str(key).endswith(".$")
-            name = str(key)[:-2] if dynamic else str(key)
-            member = members.get(name)
-            if member is None:
-                found.append(_unsupported(name, where))
-            elif not dynamic:
-                _scan_template(item, shape.members[member], f"{where}/{name}", found)
-    elif kind == "list" and isinstance(template, list):
-        for i, item in enumerate(template):
-            _scan_template(item, shape.member, f"{where}/{i}", found)
-    elif kind == "map" and isinstance(template, dict):
-        for key, item in template.items():
-            if not str(key).endswith(".$"):
-                _scan_template(item, shape.value, f"{where}/{key}", found)
-
-
-def _unsupported(name: str, where: str) -> str:
-    what = f'The field "{name}" is not supported by Step Functions'
-    return f"SCHEMA_VALIDATION_FAILED: {what} at {where}"
-
-
 def _validating_sdk_fields(original: Callable[[str], Any]) -> Callable[[str], Any]:
     """moto's definition check, then the AWS SDK tasks' fields. Both refusals are AWS's
     ``InvalidDefinition`` error (moto 5.2 raises its own without the error code)."""
@@ -279,7 +176,7 @@ def _validating_sdk_fields(original: Callable[[str], Any]) -> Callable[[str], An
             parsed = json.loads(definition)
         except ValueError:
             return  # not JSON, yet moto's parser took it: nothing more to check here
-        found = unsupported_fields(parsed)
+        found = definition_problems(parsed)
         if found:
             message = f"Invalid State Machine Definition: {'; '.join(found)}"
             raise AWSError(message, exception_type="InvalidDefinition")
