@@ -114,14 +114,14 @@ def test_each_step_reads_both_regions_and_renames_before_creating(tmp_path: Path
     region, action, rename = _call(states[step + "call 1"])
     assert (region, action) == (HOME, "modifyDBInstance")
     assert rename["DbInstanceIdentifier"] == PRIMARY and rename["ApplyImmediately"] is True
-    assert rename["NewDbInstanceIdentifier.$"] == failback_forms.aside_expression(PRIMARY)
+    assert rename["NewDBInstanceIdentifier.$"] == failback_forms.aside_expression(PRIMARY)
     # The rename is through once the old name is gone and the new one there.
     verify = _call(states[step + "verify"])[2]["Filters"][0]["Values.$"]
     assert verify.startswith(f"States.Array('{PRIMARY}', States.Format(")
 
     region, action, create = _call(states["orders-db.reprotect: call 1"])
     assert (region, action) == (HOME, "createDBInstanceReadReplica")
-    assert create["SourceDbInstanceIdentifier.$"] == "$.lookup.DbInstances[0].DbInstanceArn"
+    assert create["SourceDBInstanceIdentifier.$"] == "$.lookup.DbInstances[0].DbInstanceArn"
     assert create["DbParameterGroupName"] == "drctl-sandbox-mysql80"  # not the fence group
 
     promote = "orders-db.promote-home: part {}: call 1"

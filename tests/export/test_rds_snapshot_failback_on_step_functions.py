@@ -100,14 +100,14 @@ def test_the_definition_reads_both_regions_first_and_copies_through_the_right_re
     assert home_copy is not None and home_copy["Region"] == HOME
     assert home_copy["Action"] == "copyDBSnapshot"
     assert home_copy["Parameters"]["SourceRegion"] == AWAY
-    assert home_copy["Parameters"]["SourceDbSnapshotIdentifier.$"].startswith(
+    assert home_copy["Parameters"]["SourceDBSnapshotIdentifier.$"].startswith(
         "States.Format('arn:aws:rds:us-west-2:123456789012:snapshot:"
         "drctl-startup-app-db-failback-{}'"
     )
     dr_copy = states["app-db.copy-to-dr: call 1"]
     assert dr_copy["Resource"] == "arn:aws:states:::aws-sdk:rds:copyDBSnapshot"
     assert "SourceRegion" not in dr_copy["Parameters"]
-    assert dr_copy["Parameters"]["SourceDbSnapshotIdentifier.$"].startswith(
+    assert dr_copy["Parameters"]["SourceDBSnapshotIdentifier.$"].startswith(
         "States.Format('arn:aws:rds:us-east-1:123456789012:snapshot:drctl-startup-app-db-{}'"
     )
     # Created with tags: the role may tag too.

@@ -86,7 +86,7 @@ class _At:
 
     @property
     def source(self) -> str:
-        return self.field("ReadReplicaSourceDbInstanceIdentifier")
+        return self.field("ReadReplicaSourceDBInstanceIdentifier")
 
     @property
     def group(self) -> str:
@@ -181,7 +181,7 @@ def _rename(instance_id: str, region: str, side: str) -> tuple[SdkCall, Probe]:
         "modifyDBInstance",
         {
             "DbInstanceIdentifier": instance_id,
-            "NewDbInstanceIdentifier.$": aside_expression(instance_id),
+            "NewDBInstanceIdentifier.$": aside_expression(instance_id),
             "ApplyImmediately": True,
         },
         region,
@@ -234,7 +234,7 @@ def replica_parameters(
         if k not in ("SourceDBInstanceIdentifier", "Tags")
     }
     arn = LOOKED_UP.field("DbInstanceArn")
-    parameters["SourceDbInstanceIdentifier.$"] = arn
+    parameters["SourceDBInstanceIdentifier.$"] = arn
     parameters["Tags"] = [{"Key": REPROTECT_TAG, "Value.$": arn}]
     return parameters
 

@@ -182,8 +182,8 @@ def _copy(
     own task does not take it, and outside AWS GovCloud (US) RDS ignores the presigned URL
     (API_CopyDBSnapshot, PreSignedUrl), so the ARN alone is the copy there."""
     parameters: dict[str, Any] = {
-        "SourceDbSnapshotIdentifier.$": source,
-        "TargetDbSnapshotIdentifier.$": target,
+        "SourceDBSnapshotIdentifier.$": source,
+        "TargetDBSnapshotIdentifier.$": target,
         "CopyTags": True,
     }
     if source_region:
@@ -269,7 +269,7 @@ def retire_old_primary(res: RdsInstance, ctx: RunContext) -> SfnStep:
                 "modifyDBInstance",
                 {
                     "DbInstanceIdentifier": res.primary,
-                    "NewDbInstanceIdentifier.$": aside,
+                    "NewDBInstanceIdentifier.$": aside,
                     "ApplyImmediately": True,
                 },
                 region,
@@ -347,7 +347,7 @@ def retire_dr(res: RdsInstance, ctx: RunContext) -> SfnStep:
                 "modifyDBInstance",
                 {
                     "DbInstanceIdentifier": res.dr,
-                    "NewDbInstanceIdentifier.$": Names.aside(res.dr),
+                    "NewDBInstanceIdentifier.$": Names.aside(res.dr),
                     "ApplyImmediately": True,
                 },
                 region,
