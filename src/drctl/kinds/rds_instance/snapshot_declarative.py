@@ -200,6 +200,19 @@ def _tags(res: RdsInstance, ctx: RunContext) -> list[dict[str, str]]:
     ]
 
 
+def _create_snapshot(res: RdsInstance, ctx: RunContext, side: str, name: str) -> SdkCall:
+    """A manual snapshot of ``side``'s instance, named by the intrinsic ``name`` (from the
+    execution's name, as the CLI names it from the run id), tagged as the CLI tags it."""
+    instance = res.primary if side == "primary" else res.dr
+    return SdkCall(
+        "rds",
+        "createDBSnapshot",
+        {"DbInstanceIdentifier": instance, "DbSnapshotIdentifier.$": name, "Tags": _tags(res, ctx)},
+        ctx.region(side),
+        side=side,
+    )
+
+
 def snapshot_dr(res: RdsInstance, ctx: RunContext) -> SfnStep:
     region = ctx.region("dr")
     names = Names(res, ctx)
@@ -207,19 +220,7 @@ def snapshot_dr(res: RdsInstance, ctx: RunContext) -> SfnStep:
     return SfnStep(
         skip_if=home_reached(res, ctx),
         precheck=done,
-        run=(
-            SdkCall(
-                "rds",
-                "createDBSnapshot",
-                {
-                    "DbInstanceIdentifier": res.dr,
-                    "DbSnapshotIdentifier.$": names.dr_snapshot,
-                    "Tags": _tags(res, ctx),
-                },
-                region,
-                side="dr",
-            ),
-        ),
+        run=(_create_snapshot(res, ctx, "dr", names.dr_snapshot),),
         verify=done,
     )
 
@@ -379,19 +380,7 @@ def reprotect_snapshot(res: RdsInstance, ctx: RunContext) -> SfnStep:
         lookup=_restoring_run(res, ctx),
         skip_if=(available(names.reprotect_copy, d_region, "dr"),),
         precheck=done,
-        run=(
-            SdkCall(
-                "rds",
-                "createDBSnapshot",
-                {
-                    "DbInstanceIdentifier": res.primary,
-                    "DbSnapshotIdentifier.$": names.reprotect,
-                    "Tags": _tags(res, ctx),
-                },
-                p_region,
-                side="primary",
-            ),
-        ),
+        run=(_create_snapshot(res, ctx, "primary", names.reprotect),),
         verify=done,
     )
 
