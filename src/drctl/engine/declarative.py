@@ -78,16 +78,14 @@ class Probe:
     # (what the step would change is not as the export read it), the step fails.
     fails: tuple[Rule, str] | None = None
     # Errors of the call that mean "nothing there" rather than a failure (``Efs.
-    # PolicyNotFoundException``: the default policy): the rules then read ``missing_answer``
-    # as the call's answer.
+    # PolicyNotFoundException``: the default policy; ``S3.NoSuchReplicationConfiguration``):
+    # the rules then read ``missing_answer`` as the call's answer (the selected names, with
+    # ``select``), so a precheck decides on it like on any answer.
     missing: tuple[str, ...] = ()
     missing_answer: dict[str, Any] = field(default_factory=dict)
     # A wait loop that first waits this long, then begins (its ``$.polls.since`` taken after):
     # a change that takes minutes to take effect (a file system policy).
     settle_seconds: int = 0
-    # Error names of the describe meaning that what it describes does not exist (a bucket
-    # without a replication configuration): a precheck that gets one does not hold.
-    absent: tuple[str, ...] = ()
 
 
 class NoDeclarativeForm(Exception):

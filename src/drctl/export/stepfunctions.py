@@ -482,12 +482,6 @@ class _Builder:
             states.update(
                 self._missing(form.precheck, precheck, n("precheck missing"), n("done already?"))
             )
-            if form.precheck.absent:  # what it describes does not exist: not done
-                precheck["Catch"] = [
-                    {"ErrorEquals": list(form.precheck.absent), "ResultPath": None,
-                     "Next": first_call},
-                    *precheck.get("Catch", []),
-                ]  # fmt: skip
             states[n("precheck")] = precheck
             states[n("done already?")] = {
                 "Type": "Choice",

@@ -146,7 +146,9 @@ def reprotect(
         read,
         holds,
         select=select,
-        absent=NO_CONFIGURATION if config is None else (),
+        # No configuration at all: nothing replicates home and no rule was there to drift.
+        missing=NO_CONFIGURATION if config is None else (),
+        missing_answer={"home": 0, "n": 0},
         fails=(
             any_of(*drift),
             f"the replication configuration of {res.dr} is not as it was when this state "
