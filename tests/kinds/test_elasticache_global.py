@@ -81,6 +81,21 @@ HOME_LEADS = {
 }
 
 
+def _fail_back_within_the_datastore(loaded: Any, settings: Any, run_id: str) -> None:
+    """Failback when home is still the datastore's secondary: only ``promote-home`` runs,
+    and home leads again."""
+    settings.clock.advance(120)  # the new secondary publishes its lag
+    back = run_action(loaded, settings, "failback", from_run=run_id)
+    assert back.status == "succeeded", [(s.id, s.detail) for s in back.steps]
+    assert step_statuses(back) == {
+        "sessions.retire-old-datastore": "skipped",
+        "sessions.form-datastore": "skipped",
+        "sessions.rebuild-home": "skipped",
+        "sessions.promote-home": "succeeded",
+    }
+    assert _roles(HOME) == HOME_LEADS
+
+
 def test_checks_pass_on_the_sandbox_datastore(loaded: Any, settings: Any) -> None:
     results = run_checks(loaded, settings)
     assert {n: r.status.value for n, r in results.items()} == {
@@ -146,16 +161,7 @@ def test_planned_failover_and_failback_swap_the_roles_twice(loaded: Any, setting
         rerun = run_action(loaded, settings, "failover")
         assert set(step_statuses(rerun).values()) == {"skipped"}
 
-        settings.clock.advance(120)  # the new secondary publishes its lag
-        back = run_action(loaded, settings, "failback", from_run=record.run_id)
-        assert back.status == "succeeded", [(s.id, s.detail) for s in back.steps]
-        assert step_statuses(back) == {
-            "sessions.retire-old-datastore": "skipped",
-            "sessions.form-datastore": "skipped",
-            "sessions.rebuild-home": "skipped",
-            "sessions.promote-home": "succeeded",
-        }
-        assert _roles(HOME) == HOME_LEADS
+        _fail_back_within_the_datastore(loaded, settings, record.run_id)
         again = run_action(loaded, settings, "failback", from_run=record.run_id)
         assert set(step_statuses(again).values()) == {"skipped"}
         assert all(s.calls == [] for s in again.steps)
@@ -187,16 +193,7 @@ def test_unplanned_failover_promotes_dr_from_dr_only_and_failback_fails_over_hom
             "shop-sessions-dr": ("PRIMARY", "associated"),
         }
 
-        settings.clock.advance(120)  # the new secondary publishes its lag
-        back = run_action(loaded, settings, "failback", from_run=record.run_id)
-        assert back.status == "succeeded", [(s.id, s.detail) for s in back.steps]
-        assert step_statuses(back) == {
-            "sessions.retire-old-datastore": "skipped",
-            "sessions.form-datastore": "skipped",
-            "sessions.rebuild-home": "skipped",
-            "sessions.promote-home": "succeeded",
-        }
-        assert _roles(HOME) == HOME_LEADS
+        _fail_back_within_the_datastore(loaded, settings, record.run_id)
         assert _ec(HOME).describe_snapshots()["Snapshots"] == []  # nothing rebuilt
         settings.clock.advance(120)
         assert {r.status.value for r in run_checks(loaded, settings).values()} == {"pass"}
