@@ -12,10 +12,13 @@ import pytest
 
 from drctl.engine.clock import FakeClock
 from drctl.engine.settings import make_context
+from drctl.errors import GateRefused
 from drctl.kinds.aurora_global import moto_global_failover as ext
 from drctl.kinds.aurora_global import sandbox as aurora_sandbox
+from drctl.kinds.global_cluster import short
 from drctl.kinds.sandboxing import SandboxBuild, aws_time
 from drctl.plan.loader import load_plan_text
+from drctl.sandbox.outages import outages
 from tests.support import collect_checks, failback_graph, failover_graph, rpo_gate, run_action
 
 PLAN = """
@@ -29,6 +32,7 @@ resources:
 """
 HOME = "arn:aws:rds:us-east-1:123456789012:cluster:saas-accounts-us-east-1"
 DR = "arn:aws:rds:eu-west-1:123456789012:cluster:saas-accounts-eu-west-1"
+LAG = "AuroraGlobalDBReplicationLag"
 CHECKS = ["global-cluster", "writer", "secondary", "encryption", "replication-lag"]
 
 
@@ -51,6 +55,17 @@ def _build(settings: Any, engine: str = "aurora-mysql", versions: Any = None) ->
 @pytest.fixture
 def loaded(aws: None, settings: Any) -> Any:
     return _build(settings)
+
+
+def _put_lag(cluster_arn: str, ms: float, settings: Any) -> None:
+    boto3.client("cloudwatch", region_name=cluster_arn.split(":")[3]).put_metric_data(
+        Namespace="AWS/RDS",
+        MetricData=[{
+            "MetricName": LAG, "Value": ms, "Unit": "Milliseconds",
+            "Dimensions": [{"Name": "DBClusterIdentifier", "Value": short(cluster_arn)}],
+            "Timestamp": settings.clock.now(),
+        }],
+    )  # fmt: skip
 
 
 def _glob() -> dict[str, Any]:
@@ -119,7 +134,11 @@ def test_planned_failover_waits_for_the_switchover_and_failback_comes_home(
     assert writer.status.value == "fail" and "eu-west-1" in writer.detail
     again = run_action(loaded, settings, "failover", mode="planned")
     assert again.steps[0].status == "skipped"
-    back = run_action(loaded, settings, "failback", from_run=record.run_id)
+    # The failback's gate reads home, the secondary now (the DR writer publishes no lag).
+    _put_lag(HOME, 1200.0, settings)
+    [reading] = rpo_gate(loaded.plan, make_context(loaded.plan, settings)).readings
+    assert reading.seconds == 1.2 and reading.source == "CloudWatch AWS/RDS " + LAG
+    back = run_action(loaded, settings, "failback", from_run=record.run_id, accept_data_loss=False)
     assert back.status == "succeeded", [(s.id, s.detail) for s in back.steps]
     assert [s.status for s in back.steps] == ["skipped", "succeeded"]  # nothing to resync
     assert _writer_region() == "us-east-1" and _glob()["Status"] == "available"
@@ -133,8 +152,12 @@ def test_unplanned_failover_then_failback_waits_for_the_old_primary_to_resync(
     assert "failover with data loss" in record.steps[0].detail
     assert _writer_region() == "eu-west-1" and _glob()["Status"] == "available"
     assert _sync(HOME) == "pending-resync"
+    # Home replicates nothing yet: no lag to read, and the failback waits for it itself.
+    [reading] = rpo_gate(loaded.plan, make_context(loaded.plan, settings)).readings
+    assert reading.seconds is None and not reading.fail_closed
+    assert "saas-accounts-us-east-1 is pending-resync" in reading.detail
     started = clock.monotonic()
-    back = run_action(loaded, settings, "failback", from_run=record.run_id)
+    back = run_action(loaded, settings, "failback", from_run=record.run_id, accept_data_loss=False)
     assert back.status == "succeeded", [(s.id, s.detail) for s in back.steps]
     resync, home = back.steps
     assert resync.action == "await-home-resync" and resync.status == "succeeded"
@@ -146,6 +169,22 @@ def test_unplanned_failover_then_failback_waits_for_the_old_primary_to_resync(
     assert back.preparation_seconds is not None
     assert back.preparation_seconds >= ext.RESYNC_SECONDS - ext.FAILOVER_SECONDS
     assert back.rto_seconds is not None and back.rto_seconds < back.preparation_seconds
+
+
+def test_the_gate_refuses_a_planned_failover_once_the_writer_region_stopped_replicating(
+    loaded: Any, settings: Any, clock: FakeClock
+) -> None:
+    outages.add("us-east-1")  # nothing arrives in DR: the secondary publishes no lag
+    try:
+        clock.advance(11 * 60)  # past the last datapoint from before the outage
+        gate = rpo_gate(loaded.plan, make_context(loaded.plan, settings))
+        [reading] = gate.unknown  # unknown is not zero: the old datapoint no longer counts
+        assert reading.fail_closed and "no datapoint" in reading.detail
+        with pytest.raises(GateRefused, match="unknown is not zero"):
+            run_action(loaded, settings, "failover", mode="planned", accept_data_loss=False)
+    finally:
+        outages.clear()
+    assert _writer_region() == "us-east-1" and not _glob().get("FailoverState")
 
 
 def test_a_switchover_to_a_member_that_is_not_available_is_refused(

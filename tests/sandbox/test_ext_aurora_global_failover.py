@@ -14,6 +14,7 @@ from botocore.exceptions import ClientError
 from drctl.engine.clock import FakeClock
 from drctl.kinds.aurora_global import moto_global_failover as ext
 from drctl.kinds.sandboxing import aws_time
+from drctl.sandbox.outages import outages
 from tests.sandbox.conftest import ClientFactory
 
 VERSION = "8.0.mysql_aurora.3.05.2"
@@ -143,6 +144,27 @@ def test_switchover_needs_matching_engine_versions_failover_does_not(
         GlobalClusterIdentifier="g", TargetDbClusterIdentifier=AWAY, AllowDataLoss=True
     )
     assert _view(rds)[0] == "failing-over"
+
+
+def test_switchover_is_refused_while_the_writer_region_is_down_failover_is_not(
+    rds: Any, fake: FakeClock
+) -> None:
+    outages.add("rds@us-east-1")  # the writer cannot be synchronized with: no switchover
+    try:
+        with pytest.raises(ClientError) as refused:
+            rds.switchover_global_cluster(
+                GlobalClusterIdentifier="g", TargetDbClusterIdentifier=AWAY
+            )
+        assert _code(refused) == "InvalidDBClusterStateFault"
+        assert "does not answer" in str(refused.value)
+        assert _view(rds)[:3] == ("available", None, HOME)  # nothing started
+        rds.failover_global_cluster(  # the documented path in a Regional outage
+            GlobalClusterIdentifier="g", TargetDbClusterIdentifier=AWAY, AllowDataLoss=True
+        )
+        fake.advance(ext.VERIFY_SECONDS + ext.FAILOVER_SECONDS)
+        assert _view(rds)[:3] == ("available", None, AWAY)
+    finally:
+        outages.clear()
 
 
 def test_failover_parameters_follow_the_api_reference(rds: Any) -> None:

@@ -41,6 +41,7 @@ from drctl.engine.declarative import (
     negate,
     present,
 )
+from drctl.engine.gate import LagReading
 from drctl.engine.step import (
     Check,
     CheckResult,
@@ -87,7 +88,7 @@ class Flavor:
     sfn_service: str  # the Step Functions aws-sdk service name
     label: str  # how a check names the resource: "aurora" / "docdb"
     api: GlobalApi
-    # The DR member's replication lag (seconds, None unknown) and the metric read: what an
+    # The secondary's replication lag (seconds, None unknown) and the metric read: what an
     # unplanned failover loses, said in the step's detail.
     lag: Callable[[Flavor, Any, RunContext], tuple[float | None, str]]
 
@@ -115,6 +116,55 @@ def member_in(glob: dict[str, Any], region: str) -> str | None:
         if region_of(str(member["DBClusterArn"])) == region:
             return str(member["DBClusterArn"])
     return None
+
+
+def follower(ctx: RunContext, glob: dict[str, Any]) -> tuple[str, str] | None:
+    """(member ARN, side) of the member replicating from the writer now: the DR member while
+    home writes, the home member once DR does. AWS publishes the lag metrics for secondaries
+    only ("available only in secondary AWS Regions"); the writer's last datapoints date from
+    before it was promoted, so reading them after a failover would measure nothing."""
+    writer = writer_arn(glob)
+    for side in ("dr", "primary"):
+        arn = member_in(glob, ctx.region(side))
+        if arn is not None and arn != writer:
+            return arn, side
+    return None
+
+
+def measured_member(ctx: RunContext, glob: dict[str, Any]) -> tuple[str, str] | None:
+    """The follower whose lag metric can be read: none while it is ``pending-resync`` (it
+    replicates nothing, so it publishes nothing; after an unplanned failover its Region may
+    still be down, and is not called)."""
+    found = follower(ctx, glob)
+    if found is None or synchronization(glob, found[0]) == "pending-resync":
+        return None
+    return found
+
+
+def lag_reading(flavor: Flavor, res: GlobalResource, ctx: RunContext, namespace: str) -> LagReading:
+    """The RPO gate's reading: the secondary's lag; unknown (no datapoint) refuses a planned
+    run, except for a home member still ``pending-resync`` after a failover. Failing back to it
+    is a switchover, which AWS starts only once every secondary is synchronized (it loses
+    nothing), and the failback waits for the resync itself (``await-home-resync``)."""
+    seconds, metric = flavor.lag(flavor, res, ctx)
+    source = f"CloudWatch {namespace} {metric}"
+    if seconds is not None:
+        return LagReading(res.name, flavor.kind, seconds, source)
+    glob = describe(flavor, res, ctx)
+    found = follower(ctx, glob) if glob else None
+    if found is not None and found[1] == "primary":
+        arn = found[0]
+        if synchronization(glob or {}, arn) == "pending-resync":
+            return LagReading(
+                res.name, flavor.kind, None, source,
+                f"{short(arn)} is pending-resync after the failover: nothing replicates to it "
+                "yet; the failback waits until it is connected, then switches over (no data "
+                "loss)",
+            )  # fmt: skip
+    return LagReading(
+        res.name, flavor.kind, None, source, "no datapoint in the last 10 minutes",
+        fail_closed=True,
+    )  # fmt: skip
 
 
 def failover_state(glob: dict[str, Any]) -> dict[str, Any] | None:

@@ -33,8 +33,10 @@ Sources (RDS API reference, 2014-10-31, and the botocore model):
   ``InvalidGlobalClusterStateFault`` (an operation already in progress; for a switchover, member
   engine versions that differ -- the user guide requires them to match, the API reference names
   no code, so this one is the sandbox's choice), ``InvalidDBClusterStateFault`` (a member that is
-  not available, or a switchover target still resynchronising), ``InvalidParameterValue``
-  (a target that is not a member, or already the writer).
+  not available, a switchover target still resynchronising, or a switchover while the writer's
+  Region is down in the sandbox: "All secondary clusters are synchronized with the primary at
+  the beginning of the process", which cannot happen then; the code is the sandbox's choice),
+  ``InvalidParameterValue`` (a target that is not a member, or already the writer).
 
 How long each state lasts is the sandbox's choice (AWS says "minutes"): the constants below.
 """
@@ -204,6 +206,13 @@ def _start(response: Any, *, data_loss: bool) -> Any:
             raise _error(
                 "InvalidDBClusterStateFault",
                 f"The primary cluster of {gid} is not available; a switchover needs it.",
+            )
+        if unreachable.since("rds", writer.region) is not None:
+            raise _error(
+                "InvalidDBClusterStateFault",
+                f"The primary cluster {writer.db_cluster_arn} of {gid} does not answer (its "
+                "Region is down); a switchover synchronizes every secondary with it first. "
+                "Fail over with AllowDataLoss instead.",
             )
         if _resyncing(glob, member.db_cluster_arn):
             raise _error(

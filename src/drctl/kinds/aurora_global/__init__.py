@@ -48,7 +48,7 @@ class AuroraGlobalKind(Kind):
         ),
         "discover": ("rds:DescribeGlobalClusters",),
     }
-    moto_extensions = ("moto_global_failover",)
+    moto_extensions = ("moto_global_failover", "moto_global_lag")
     lag = staticmethod(checks.lag)
     alarms = staticmethod(alarms.alarms)
     compliance = compliance.AuroraCompliance()

@@ -11,7 +11,7 @@ from drctl.engine.step import Check, CheckResult
 from drctl.kinds import global_cluster
 from drctl.kinds.aurora_global import lag as lag_module
 from drctl.kinds.aurora_global.lag import lag_metric
-from drctl.kinds.aurora_global.switchover import FLAVOR, NAME
+from drctl.kinds.aurora_global.switchover import FLAVOR
 from drctl.kinds.steps import lag_within_rpo
 from drctl.plan.models import AuroraGlobal
 
@@ -31,13 +31,9 @@ def checks(res: AuroraGlobal, ctx: RunContext) -> list[Check]:
 
 
 def lag_seconds(res: AuroraGlobal, ctx: RunContext) -> tuple[float | None, str]:
-    """The DR member's lag (seconds, None without a recent datapoint) and the metric read."""
+    """The secondary's lag (seconds, None without a recent datapoint) and the metric read."""
     return lag_module.lag_seconds(FLAVOR, res, ctx)
 
 
 def lag(res: AuroraGlobal, ctx: RunContext) -> LagReading:
-    seconds, metric = lag_seconds(res, ctx)
-    return LagReading(
-        res.name, NAME, seconds, f"CloudWatch AWS/RDS {metric}",
-        "" if seconds is not None else "no datapoint in the last 10 minutes",
-    )  # fmt: skip
+    return global_cluster.lag_reading(FLAVOR, res, ctx, "AWS/RDS")

@@ -1,5 +1,5 @@
-"""The replication lag of an Aurora global database's DR member, on the metric that measures
-what a failover would lose for its engine."""
+"""The replication lag of an Aurora global database's secondary (the DR member; home after a
+failover), on the metric that measures what a failover would lose for its engine."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Any
 
 from drctl.aws import cloudwatch
 from drctl.engine.context import RunContext
-from drctl.kinds.global_cluster import Flavor, describe, member_in, short
+from drctl.kinds.global_cluster import Flavor, describe, measured_member, short
 
 REPLICATION_LAG = "AuroraGlobalDBReplicationLag"
 RPO_LAG = "AuroraGlobalDBRPOLag"
@@ -28,14 +28,17 @@ def lag_metric(engine: str | None) -> str:
 
 
 def lag_seconds(flavor: Flavor, res: Any, ctx: RunContext) -> tuple[float | None, str]:
-    """The DR member's lag (seconds, None without a recent datapoint) and the metric read."""
+    """The lag of the member replicating now (the DR member; home after a failover), in
+    seconds (None without a recent datapoint, or while that member is ``pending-resync``),
+    and the metric read."""
     glob = describe(flavor, res, ctx)
     metric = lag_metric(glob.get("Engine") if glob else None)
-    secondary = member_in(glob, ctx.region("dr")) if glob else None
-    if secondary is None:
+    found = measured_member(ctx, glob) if glob else None
+    if found is None:
         return None, metric
+    secondary, side = found
     ms = cloudwatch.latest_maximum(
-        ctx.client("cloudwatch", "dr"),
+        ctx.client("cloudwatch", side),
         namespace="AWS/RDS",
         metric=metric,
         dimensions={"DBClusterIdentifier": short(secondary)},

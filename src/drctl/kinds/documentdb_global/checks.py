@@ -73,12 +73,4 @@ def checks(res: DocumentDbGlobal, ctx: RunContext) -> list[Check]:
 
 
 def lag(res: DocumentDbGlobal, ctx: RunContext) -> LagReading:
-    seconds, metric = lag_module.lag_seconds(FLAVOR, res, ctx)
-    return LagReading(
-        res.name,
-        NAME,
-        seconds,
-        f"CloudWatch {lag_module.NAMESPACE} {metric}",
-        "" if seconds is not None else "no datapoint in the last 10 minutes",
-        fail_closed=True,
-    )
+    return global_cluster.lag_reading(FLAVOR, res, ctx, lag_module.NAMESPACE)

@@ -1,4 +1,4 @@
-"""The replication lag of a DocumentDB global cluster's DR member.
+"""The replication lag of a DocumentDB global cluster's secondary (DR; home after a failover).
 
 DocumentDB publishes ``GlobalClusterReplicationLag`` -- "the amount of lag, in milliseconds,
 when replicating change events from the primary cluster's AWS Region to the secondary
@@ -16,20 +16,23 @@ from typing import Any
 
 from drctl.aws import cloudwatch
 from drctl.engine.context import RunContext
-from drctl.kinds.global_cluster import Flavor, describe, member_in, short
+from drctl.kinds.global_cluster import Flavor, describe, measured_member, short
 
 NAMESPACE = "AWS/DocDB"
 METRIC = "GlobalClusterReplicationLag"
 
 
 def lag_seconds(flavor: Flavor, res: Any, ctx: RunContext) -> tuple[float | None, str]:
-    """The DR member's lag (seconds, None without a recent datapoint) and the metric read."""
+    """The lag of the member replicating now (the DR member; home after a failover), in
+    seconds (None without a recent datapoint, or while that member is ``pending-resync``),
+    and the metric read."""
     glob = describe(flavor, res, ctx)
-    secondary = member_in(glob, ctx.region("dr")) if glob else None
-    if secondary is None:
+    found = measured_member(ctx, glob) if glob else None
+    if found is None:
         return None, METRIC
+    secondary, side = found
     ms = cloudwatch.latest_maximum(
-        ctx.client("cloudwatch", "dr"),
+        ctx.client("cloudwatch", side),
         namespace=NAMESPACE,
         metric=METRIC,
         dimensions={"DBClusterIdentifier": short(secondary)},
