@@ -35,7 +35,9 @@ Modelled from the RDS API Reference and User Guide:
 
 Every timestamp RDS reports (instance and snapshot creation, restorable times, backup
 windows) is read from the same AWS clock: moto stamps them with the machine's wall time, so at
-a time scale above 1 a snapshot taken a moment ago would look hours old, or hours young.
+a time scale above 1 a snapshot taken a moment ago would look hours old, or hours young. A
+read replica's ``InstanceCreateTime`` is when it was created, and its ``DbiResourceId`` its own
+(moto copied its source's; it gave every instance the same ``DbiResourceId``).
 
 Whether an instance takes writes is derived from the same state
 (:func:`writes_stopped_at`): ``read_only=1`` (MySQL/MariaDB) or
@@ -303,6 +305,9 @@ def _wrap_create_replica(original: Any) -> Any:
             for name in [k for k in replica.__dict__ if k.startswith("_drctl_")]:
                 replica.__dict__.pop(name, None)
             replica.__dict__[_STATUS] = "creating"
+            # moto's copy keeps the source's creation time and resource id; AWS's are its own.
+            replica.created = replica.instance_create_time = _aws_utcnow()
+            replica.dbi_resource_id = _new_resource_id()
             tags = list(db_kwargs.get("tags") or [])
             replica.tags = [t for t in tags if t.get("Key") != ESTABLISHED_TAG]
             if cross_region:
@@ -317,6 +322,24 @@ def _wrap_create_replica(original: Any) -> Any:
         return replica
 
     return create_db_instance_read_replica
+
+
+def _new_resource_id() -> str:
+    """A ``DbiResourceId`` of AWS's shape: "db-" and 26 upper-case letters and digits."""
+    import secrets
+    import string
+
+    alphabet = string.ascii_uppercase + string.digits
+    return "db-" + "".join(secrets.choice(alphabet) for _ in range(26))
+
+
+def _wrap_create(original: Any) -> Any:
+    def create_db_instance(self: Any, db_kwargs: Any) -> Any:
+        instance = original(self, db_kwargs)
+        instance.dbi_resource_id = _new_resource_id()  # moto gives every instance the same one
+        return instance
+
+    return create_db_instance
 
 
 def replicating_since(instance: Any) -> datetime | None:
@@ -459,6 +482,7 @@ def install() -> None:
     _patches.replace(DBInstance, "db_parameter_group_status_list", property(_status_list))
     _patches.replace(RDSBackend, "modify_db_instance", _wrap_modify(RDSBackend.modify_db_instance))
     _patches.replace(RDSBackend, "reboot_db_instance", reboot_db_instance)
+    _patches.replace(RDSBackend, "create_db_instance", _wrap_create(RDSBackend.create_db_instance))
     _patches.replace(
         RDSBackend, "copy_db_parameter_group", _wrap_copy_group(RDSBackend.copy_db_parameter_group)
     )
