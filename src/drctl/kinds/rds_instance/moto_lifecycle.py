@@ -37,7 +37,7 @@ Every timestamp RDS reports (instance and snapshot creation, restorable times, b
 windows) is read from the same AWS clock: moto stamps them with the machine's wall time, so at
 a time scale above 1 a snapshot taken a moment ago would look hours old, or hours young. A
 read replica's ``InstanceCreateTime`` is when it was created, and its ``DbiResourceId`` its own
-(moto copied its source's; it gave every instance the same ``DbiResourceId``).
+(moto's copy kept its source's).
 
 Whether an instance takes writes is derived from the same state
 (:func:`writes_stopped_at`): ``read_only=1`` (MySQL/MariaDB) or
@@ -333,15 +333,6 @@ def _new_resource_id() -> str:
     return "db-" + "".join(secrets.choice(alphabet) for _ in range(26))
 
 
-def _wrap_create(original: Any) -> Any:
-    def create_db_instance(self: Any, db_kwargs: Any) -> Any:
-        instance = original(self, db_kwargs)
-        instance.dbi_resource_id = _new_resource_id()  # moto gives every instance the same one
-        return instance
-
-    return create_db_instance
-
-
 def replicating_since(instance: Any) -> datetime | None:
     """When the replica finished creating and started replicating (None: not yet)."""
     advance(instance)
@@ -482,7 +473,6 @@ def install() -> None:
     _patches.replace(DBInstance, "db_parameter_group_status_list", property(_status_list))
     _patches.replace(RDSBackend, "modify_db_instance", _wrap_modify(RDSBackend.modify_db_instance))
     _patches.replace(RDSBackend, "reboot_db_instance", reboot_db_instance)
-    _patches.replace(RDSBackend, "create_db_instance", _wrap_create(RDSBackend.create_db_instance))
     _patches.replace(
         RDSBackend, "copy_db_parameter_group", _wrap_copy_group(RDSBackend.copy_db_parameter_group)
     )
