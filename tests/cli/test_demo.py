@@ -39,11 +39,13 @@ def test_demo_fails_over_and_reports_rto(tmp_path: Path) -> None:
     assert statuses["orders-db.reprotect"] == "succeeded"
     assert statuses["orders-db.promote-home"] == "succeeded"
     assert statuses["api.restore-traffic"] == "succeeded"
+    assert statuses["orders-db.retire-dr"] == "succeeded"
     assert statuses["orders-db.reprotect-dr"] == "succeeded"
     # The failback's downtime runs from the DR fence to traffic home: creating the home
     # replica (minutes of AWS time) happened while the app still served from DR.
     steps = {s["id"]: s for s in failback["steps"]}
     assert steps["orders-db.reprotect"]["stage"] == "preparation"
+    assert steps["orders-db.retire-dr"]["stage"] == "post-recovery"
     assert steps["orders-db.reprotect-dr"]["stage"] == "post-recovery"
     assert steps["orders-db.fence-dr"]["stage"] == "recovery"
     fence = parse_iso(steps["orders-db.fence-dr"]["started_at"])
@@ -79,4 +81,6 @@ def test_demo_says_what_the_failback_rto_leaves_out(tmp_path: Path) -> None:
     assert "before the switch, not counted in the RTO (" in failback_line
     assert "orders-db.reprotect" in failback_line
     assert "post-recovery steps took" in failback_line
-    assert "after traffic moved, not counted in the RTO (orders-db.reprotect-dr)" in failback_line
+    assert (
+        "after traffic moved, not counted in the RTO (orders-db.retire-dr, orders-db.reprotect-dr)"
+    ) in failback_line

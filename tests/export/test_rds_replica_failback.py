@@ -17,8 +17,9 @@ from drctl.engine.declarative import NoDeclarativeForm
 from drctl.engine.run import step_graph
 from drctl.engine.settings import default_settings, make_context
 from drctl.export.iam import task_actions
-from drctl.kinds.rds_instance import failback_forms
+from drctl.kinds.rds_instance import failback_forms, moto_rename
 from drctl.kinds.registry import registry
+from drctl.kinds.sandboxing import aws_time
 from drctl.plan.loader import LoadedPlan
 from drctl.plan.models import RdsInstance
 from tests.conftest import REPO
@@ -130,9 +131,9 @@ def test_each_step_reads_both_regions_and_renames_before_creating(tmp_path: Path
     )
     assert _call(states[promote.format(2)])[2]["BackupRetentionPeriod"] == 7
 
-    rename_dr = _call(states["orders-db.reprotect-dr: part 1: call 1"])
+    rename_dr = _call(states["orders-db.retire-dr: call 1"])
     assert rename_dr[:2] == (DR, "modifyDBInstance")
-    create_dr = states["orders-db.reprotect-dr: part 2: call 1"]
+    create_dr = states["orders-db.reprotect-dr: call 1"]
     assert create_dr["Resource"] == "arn:aws:states:::aws-sdk:rds:createDBInstanceReadReplica"
     assert create_dr["Parameters"]["DbInstanceIdentifier"] == REPLICA
     assert {"rds:CreateDBInstanceReadReplica", "rds:AddTagsToResource"} <= set(
@@ -261,6 +262,7 @@ def test_promote_home_without_a_home_instance_fails_at_once(tmp_path: Path) -> N
             DBInstanceIdentifier=PRIMARY, NewDBInstanceIdentifier="shop-orders-elsewhere",
             ApplyImmediately=True,
         )  # fmt: skip
+        aws_time.wait(moto_rename.RENAMING_SECONDS)  # the rename is through: no home instance
         arn = sfn_support.machine(document, DR)
         execution = sfn_support.follow(sfn_support.start(arn, DR, RUN_ID, {}), DR)
     assert execution.status == "FAILED"
@@ -270,3 +272,33 @@ def test_promote_home_without_a_home_instance_fails_at_once(tmp_path: Path) -> N
     assert "orders-db.promote-home: part 2: wait" not in entered  # no wait for the timeout
     failed = _states(document)["orders-db.promote-home: part 2: failed"]
     assert failed["Cause"] == f"orders-db.promote-home: {PRIMARY} not found in {HOME}"
+
+
+def test_a_home_promoted_by_an_unplanned_failback_beside_a_writable_dr_is_not_renamed(
+    tmp_path: Path,
+) -> None:
+    """An unplanned failback (DR never fenced) promoted home and stopped before re-protecting
+    DR: both take writes, and home, the newer, may hold writes made since traffic came home.
+    The CLI reads its re-protect tag and calls it home; a Choice cannot read a tag, so the
+    execution refuses (fails, naming both) rather than rename it aside."""
+    with sfn_support.sandbox(PLAN) as loaded:
+        recorded = _failover(loaded, tmp_path, "planned")
+        _cli_steps(
+            loaded, recorded, "unplanned", ["retire-old-primary", "reprotect", "promote-home"]
+        )
+        live = _instance(PRIMARY, HOME) or {}
+        dr = _instance(REPLICA, DR) or {}
+        assert live.get("ReadReplicaSourceDBInstanceIdentifier") is None
+        assert dr.get("ReadReplicaSourceDBInstanceIdentifier") is None
+        execution = _execute(loaded, recorded, "unplanned", RUN_ID)
+        home = _instance(PRIMARY, HOME) or {}
+        kept = _instance(f"{PRIMARY}-pre-failback-3f9a", HOME)
+        document = sfn_support.export(
+            loaded, action="failback", mode="unplanned", only=["orders-db"], recorded=recorded
+        )
+    refused = _states(document)["orders-db.retire-old-primary: refused"]["Cause"]
+    assert f"fence {REPLICA} if {PRIMARY} holds the data" in refused
+    assert execution.status == "FAILED"
+    assert "orders-db.retire-old-primary: refused" in execution.entered
+    assert "orders-db.retire-old-primary: call 1" not in execution.entered
+    assert kept is None and home["DbiResourceId"] == live["DbiResourceId"]

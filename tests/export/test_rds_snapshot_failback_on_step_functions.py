@@ -162,6 +162,44 @@ def test_a_second_cycle_retires_the_primary_the_first_failback_restored(tmp_path
     ]
 
 
+def test_a_home_an_earlier_failback_restored_beside_the_fenced_dr_is_not_renamed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A CLI failback restored home, then died before retiring DR (traffic may be home:
+    writes land there). The CLI calls that home; an execution cannot read the tag's run
+    against DR's age in its skip rule, so its retire-old-primary refuses rather than rename
+    the restored home aside."""
+    from drctl.kinds.rds_instance import api
+
+    with sfn_support.sandbox(PLAN) as loaded:
+        recorded = _failover(loaded, tmp_path)
+        real = api.rename_instance
+
+        def die_before_retiring_dr(rds: Any, old: str, new: str) -> None:
+            if old == DR:
+                raise RuntimeError("drctl died here")
+            real(rds, old, new)
+
+        with monkeypatch.context() as patched:
+            patched.setattr(api, "rename_instance", die_before_retiring_dr)
+            first = run_action(
+                loaded, default_settings(state_dir=tmp_path), "failback", mode="unplanned",
+                only=["app-db"],
+            )  # fmt: skip
+        assert {s.id: s.status for s in first.steps}["app-db.retire-dr"] == "failed"
+        live = _instances(HOME)[PRIMARY]
+        execution = sfn_support.run_approving(
+            loaded, mode="unplanned", name=SECOND, action="failback", only=["app-db"],
+            recorded=recorded,
+        )  # fmt: skip
+        home = _instances(HOME)
+    assert execution.status == "FAILED"
+    assert "app-db.retire-old-primary: refused" in execution.entered
+    assert "app-db.retire-old-primary: call 1" not in execution.entered
+    assert home[PRIMARY]["DbiResourceId"] == live["DbiResourceId"]
+    assert f"{PRIMARY}-pre-failback-b07e" not in home
+
+
 def test_without_the_dr_instance_the_export_names_what_it_cannot_read() -> None:
     """Before a failover there is no DR instance to read the copy's ARN from: the export
     refuses those steps, saying why (exit 2)."""

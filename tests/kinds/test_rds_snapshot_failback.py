@@ -157,3 +157,83 @@ def test_failback_refuses_when_dr_was_deleted_by_hand_after_taking_writes(
     home_after = _instances(HOME)
     assert set(home_after) == {PRIMARY}  # nothing renamed aside, nothing restored
     assert home_after[PRIMARY]["InstanceCreateTime"] == home_before["InstanceCreateTime"]
+
+
+def _die_renaming(monkeypatch: pytest.MonkeyPatch, instance_id: str) -> pytest.MonkeyPatch:
+    from drctl.kinds.rds_instance import api
+
+    real = api.rename_instance
+
+    def rename(rds: Any, old: str, new: str) -> None:
+        if old == instance_id:
+            raise RuntimeError("drctl died here")
+        real(rds, old, new)
+
+    monkeypatch.setattr(api, "rename_instance", rename)
+    return monkeypatch
+
+
+def test_a_fresh_run_after_a_failback_died_before_retiring_dr_keeps_the_restored_home(
+    built: tuple[Any, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The failback restored home (traffic may have moved: writes land there) and died
+    before retiring DR, which stays fenced. A fresh run (not a resume) must not snapshot DR
+    again and restore over home: it retires DR and re-protects, home untouched."""
+    loaded, settings = built
+    over = run_action(loaded, settings, "failover", accept_data_loss=False)
+    assert over.status == "succeeded", [(s.id, s.status, s.detail) for s in over.steps]
+    with monkeypatch.context() as patched:
+        _die_renaming(patched, DR)
+        first = run_action(loaded, settings, "failback", accept_data_loss=False)
+    statuses = {s.id.split(".", 1)[1]: s.status for s in first.steps if s.resource == "app-db"}
+    assert statuses["restore-home"] == "succeeded" and statuses["retire-dr"] == "failed"
+    home_before = _instances(HOME)
+    live = home_before[PRIMARY]
+
+    fresh = run_action(loaded, settings, "failback", accept_data_loss=False)
+    assert fresh.status == "succeeded", [(s.id, s.status, s.detail) for s in fresh.steps]
+    steps = {s.id.split(".", 1)[1]: s for s in fresh.steps if s.resource == "app-db"}
+    for done in ("fence-dr", "snapshot-dr", "copy-home", "retire-old-primary", "restore-home"):
+        assert steps[done].status == "skipped", (done, steps[done].detail)
+        assert steps[done].calls == []
+    assert "restored from" in steps["restore-home"].detail
+    assert steps["retire-dr"].status == "succeeded"
+    home_after = _instances(HOME)
+    assert set(home_after) == set(home_before)  # nothing renamed aside at home
+    assert home_after[PRIMARY]["DbiResourceId"] == live["DbiResourceId"]
+    assert DR not in _instances(AWAY)
+    assert _failing_checks(loaded, settings) == {}
+
+
+def test_a_restored_home_beside_an_unfenced_dr_waits_for_a_person(
+    built: tuple[Any, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As above, then someone put DR back on its own parameter group: both take writes. The
+    run waits (exit 3) before fencing, snapshotting or restoring anything."""
+    loaded, settings = built
+    over = run_action(loaded, settings, "failover", accept_data_loss=False)
+    assert over.status == "succeeded"
+    with monkeypatch.context() as patched:
+        _die_renaming(patched, DR)
+        first = run_action(loaded, settings, "failback", accept_data_loss=False)
+    assert first.status == "failed"
+    rds = boto3.client("rds", region_name=AWAY)
+    fenced = _group(_instances(AWAY)[DR])
+    original = rds.describe_db_parameter_groups(DBParameterGroupName=fenced)["DBParameterGroups"]
+    tags = rds.list_tags_for_resource(ResourceName=original[0]["DBParameterGroupArn"])["TagList"]
+    group = next(t["Value"] for t in tags if t["Key"] == "drctl:original-parameter-group")
+    rds.modify_db_instance(
+        DBInstanceIdentifier=DR, DBParameterGroupName=group, ApplyImmediately=True
+    )
+    settings.clock.sleep(300)
+    before = (_instances(HOME), set(_instances(AWAY)))
+
+    held = run_action(loaded, settings, "failback", accept_data_loss=False)
+    assert held.status == "waiting", [(s.id, s.status, s.detail) for s in held.steps]
+    fence = next(s for s in held.steps if s.id == "app-db.fence-dr")
+    assert fence.status == "waiting" and "cannot tell which holds" in fence.detail
+    assert all(s.calls == [] for s in held.steps if s.resource == "app-db")
+    after = (_instances(HOME), set(_instances(AWAY)))
+    assert set(after[0]) == set(before[0]) and after[1] == before[1]
+    assert after[0][PRIMARY]["DbiResourceId"] == before[0][PRIMARY]["DbiResourceId"]
+    assert _group(_instances(AWAY)[DR]) == group

@@ -11,6 +11,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from drctl.engine.clock import FakeClock
+from drctl.kinds.rds_instance import moto_rename
 from drctl.sandbox import moto_config_rules as ext
 
 ClientFactory = Callable[..., Any]
@@ -66,7 +67,9 @@ def _results(config: Any, name: str) -> list[dict[str, Any]]:
     return found
 
 
-def test_each_instance_has_its_own_stable_dbi_resource_id(aws: ClientFactory) -> None:
+def test_each_instance_has_its_own_stable_dbi_resource_id(
+    aws: ClientFactory, aws_clock: FakeClock
+) -> None:
     rds = aws("rds")
     first = _instance(rds, "one", encrypted=True)["DbiResourceId"]
     second = _instance(rds, "two", encrypted=True)["DbiResourceId"]
@@ -75,6 +78,7 @@ def test_each_instance_has_its_own_stable_dbi_resource_id(aws: ClientFactory) ->
     rds.modify_db_instance(
         DBInstanceIdentifier="one", NewDBInstanceIdentifier="uno", ApplyImmediately=True
     )
+    aws_clock.advance(moto_rename.RENAMING_SECONDS)  # a rename takes minutes
     renamed = rds.describe_db_instances(DBInstanceIdentifier="uno")["DBInstances"][0]
     assert renamed["DbiResourceId"] == first
 

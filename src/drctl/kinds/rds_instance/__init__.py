@@ -49,6 +49,7 @@ class RdsInstanceKind(Kind):
     moto_extensions = (
         "moto_lifecycle",
         "moto_promote",
+        "moto_rename",
         "moto_replica_metrics",
         "moto_backup_replication",
     )

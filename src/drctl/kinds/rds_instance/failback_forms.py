@@ -15,8 +15,8 @@ makes only the calls still needed; a step of two moves is two parts:
 * ``reprotect``: create the home replica of the DR instance, wait until it replicates;
 * ``promote-home``, two parts: promote keeping the replica's backup retention, or with 7
   days when it keeps none (the CLI's ``retention or 7``: a Choice cannot pick a value);
-* ``reprotect-dr``, two parts: rename the DR instance aside and wait until its name is
-  free; create the DR replica of home under that name and wait until it replicates.
+* ``retire-dr``: rename the DR instance aside and wait until its name is free;
+* ``reprotect-dr``: create the DR replica of home under that name, wait until it replicates.
 
 Renames take time on AWS: the instance keeps its old name, ``renaming``, for a while, and the
 new name is taken only then; so each rename's wait loop holds only once the old name has
@@ -160,6 +160,22 @@ def home_again(home: _At, dr: _At, read_only_groups: tuple[str, ...]) -> Rule:
     return all_of(writable(home, read_only_groups), negate(takes_writes(dr)))
 
 
+def created_after(home: _At, dr: _At) -> Rule:
+    """Home's ``InstanceCreateTime`` is later than DR's (RFC 3339 strings in a state's data)."""
+    created, other = home.field("InstanceCreateTime"), dr.field("InstanceCreateTime")
+    return all_of(
+        present(created), present(other), {"Variable": created, "TimestampGreaterThanPath": other}
+    )
+
+
+def both_live(home: _At, dr: _At, read_only_groups: tuple[str, ...]) -> Rule:
+    """Both take writes and home is the newer instance: ``failback._both_take_writes`` calls
+    that "home" when home carries the re-protect tag naming DR (an unplanned failback that
+    stopped after promoting home), else waits for a person; a Choice cannot read a tag out of
+    ``TagList``, so the form refuses either way rather than rename a live primary."""
+    return all_of(writable(home, read_only_groups), takes_writes(dr), created_after(home, dr))
+
+
 def available(at: _At) -> Rule:
     return equals(at.field("DbInstanceStatus"), "available")
 
@@ -263,10 +279,17 @@ class Sides:
 
 def retire_old_primary(sides: Sides) -> SfnStep:
     """Skip when home is the primary again, when there is no old primary, or when it is the
-    re-protecting replica already; else rename it aside and wait until the name is free."""
+    re-protecting replica already; fail when both take writes and home is the newer
+    (:func:`both_live`); else rename it aside and wait until the name is free."""
     res = sides.res
     _check_aside_fits(res.primary)
     rename, renamed = _rename(res.primary, sides.home_region, "primary")
+    refused = (
+        f"{res.primary} and {res.dr} both take writes and {res.primary} is the newer: it may be "
+        "the promoted home of an unplanned failback that stopped before re-protecting DR, "
+        f"and may hold writes. A state machine cannot read the tag that tells: run drctl "
+        f"failback from the CLI, or fence {res.dr} if {res.primary} holds the data"
+    )
     return SfnStep(
         lookup=Probe(sides.dr(), present("$.DbInstances")),
         precheck=Probe(
@@ -276,6 +299,7 @@ def retire_old_primary(sides: Sides) -> SfnStep:
                 replicates_from(PROBE, res.dr),
                 sides.home_again(PROBE, LOOKED_UP),
             ),
+            fails=(both_live(PROBE, LOOKED_UP, sides.read_only_groups), refused),
         ),
         run=(rename,),
         verify=renamed,
@@ -351,45 +375,40 @@ def promote_home(sides: Sides) -> SfnStep:
     )
 
 
-def reprotect_dr(sides: Sides, placement: dict[str, Any] | None, encrypted: bool) -> SfnStep:
-    """Skip when the DR instance replicates from home already; else rename it aside (not
-    when home cannot be read: the CLI step reads home first and stops there) and wait until
-    its name is free, then create the DR replica of home under that name and wait until it
-    replicates."""
+def retire_dr(sides: Sides) -> SfnStep:
+    """Skip when the DR instance is gone, replicates from home already, or home cannot be
+    read (the CLI step reads home first and stops there); else rename it aside and wait until
+    its name is free."""
     res = sides.res
     _check_aside_fits(res.dr)
-    parameters = replica_parameters(res, res.dr, placement, encrypted, sides.dr_region)
     rename, renamed = _rename(res.dr, sides.dr_region, "dr")
-    lookup = Probe(sides.home(), present("$.DbInstances"))
+    return SfnStep(
+        lookup=Probe(sides.home(), present("$.DbInstances")),
+        precheck=Probe(
+            sides.dr(),
+            any_of(
+                negate(present(PROBE.instance)),
+                replicates_from(PROBE, res.primary),
+                negate(present(LOOKED_UP.instance)),
+            ),
+        ),
+        run=(rename,),
+        verify=renamed,
+    )
+
+
+def reprotect_dr(sides: Sides, placement: dict[str, Any] | None, encrypted: bool) -> SfnStep:
+    """Skip when the DR instance replicates from home already; else create the DR replica of
+    home (its ARN from the lookup) under the name ``retire-dr`` freed, and wait until it
+    replicates."""
+    res = sides.res
+    parameters = replica_parameters(res, res.dr, placement, encrypted, sides.dr_region)
     dr = sides.dr()
     return SfnStep(
-        parts=(
-            SfnStep(
-                lookup=lookup,
-                precheck=Probe(
-                    dr,
-                    any_of(
-                        negate(present(PROBE.instance)),
-                        replicates_from(PROBE, res.primary),
-                        negate(present(LOOKED_UP.instance)),
-                    ),
-                ),
-                run=(rename,),
-                verify=renamed,
-            ),
-            SfnStep(
-                lookup=lookup,
-                precheck=Probe(dr, replicates_from(PROBE, res.primary)),
-                run=(
-                    SdkCall(
-                        "rds",
-                        "createDBInstanceReadReplica",
-                        parameters,
-                        sides.dr_region,
-                        side="dr",
-                    ),
-                ),
-                verify=Probe(dr, all_of(replicates_from(PROBE, res.primary), available(PROBE))),
-            ),
-        )
+        lookup=Probe(sides.home(), present("$.DbInstances")),
+        precheck=Probe(dr, replicates_from(PROBE, res.primary)),
+        run=(
+            SdkCall("rds", "createDBInstanceReadReplica", parameters, sides.dr_region, side="dr"),
+        ),
+        verify=Probe(dr, all_of(replicates_from(PROBE, res.primary), available(PROBE))),
     )

@@ -144,6 +144,7 @@ def verifications(res: RdsInstance, ctx: RunContext, action: str) -> dict[str, l
         "fence-dr": [_fenced(res.dr, d)],
         "drain": [_drained(res.primary, p)],
         "promote-home": [_writable(res.primary, p)],
+        "retire-dr": [_renamed_aside(res.dr, d, "until the replica of home is created")],
         "reprotect-dr": [_replica_of(res.dr, res.primary, d)],
     }
 

@@ -35,7 +35,9 @@ Modelled from the RDS API Reference and User Guide:
 
 Every timestamp RDS reports (instance and snapshot creation, restorable times, backup
 windows) is read from the same AWS clock: moto stamps them with the machine's wall time, so at
-a time scale above 1 a snapshot taken a moment ago would look hours old, or hours young.
+a time scale above 1 a snapshot taken a moment ago would look hours old, or hours young. A
+read replica's ``InstanceCreateTime`` is when it was created, and its ``DbiResourceId`` its own
+(moto's copy kept its source's).
 
 Whether an instance takes writes is derived from the same state
 (:func:`writes_stopped_at`): ``read_only=1`` (MySQL/MariaDB) or
@@ -303,6 +305,9 @@ def _wrap_create_replica(original: Any) -> Any:
             for name in [k for k in replica.__dict__ if k.startswith("_drctl_")]:
                 replica.__dict__.pop(name, None)
             replica.__dict__[_STATUS] = "creating"
+            # moto's copy keeps the source's creation time and resource id; AWS's are its own.
+            replica.created = replica.instance_create_time = _aws_utcnow()
+            replica.dbi_resource_id = _new_resource_id()
             tags = list(db_kwargs.get("tags") or [])
             replica.tags = [t for t in tags if t.get("Key") != ESTABLISHED_TAG]
             if cross_region:
@@ -317,6 +322,15 @@ def _wrap_create_replica(original: Any) -> Any:
         return replica
 
     return create_db_instance_read_replica
+
+
+def _new_resource_id() -> str:
+    """A ``DbiResourceId`` of AWS's shape: "db-" and 26 upper-case letters and digits."""
+    import secrets
+    import string
+
+    alphabet = string.ascii_uppercase + string.digits
+    return "db-" + "".join(secrets.choice(alphabet) for _ in range(26))
 
 
 def replicating_since(instance: Any) -> datetime | None:

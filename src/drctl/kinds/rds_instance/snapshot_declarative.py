@@ -261,9 +261,31 @@ def retire_old_primary(res: RdsInstance, ctx: RunContext) -> SfnStep:
     aside = names.aside(res.primary)
     call, select = _home_instance(res, region, names.home_copy)
     name = res.primary.lower()  # RDS keeps identifiers in lowercase
+    dr_created = "$.lookup.DbInstances[0].InstanceCreateTime"
+    # Restored by an earlier failback after this DR instance was created: a failback that
+    # died before retire-dr (``snapshot_failback._restored_home``, which the CLI calls home;
+    # a stale restore of an earlier cycle is older than DR). It may take writes: refuse.
+    restored_since = all_of(
+        present("$.restored_from[0]"),
+        negate(_ours()),
+        present("$.created[0]"),
+        present(dr_created),
+        {"Variable": "$.created[0]", "TimestampGreaterThanPath": dr_created},
+    )
+    refused = (
+        f"{res.primary} was restored by an earlier failback after {res.dr} was created, and "
+        "may take writes since: finish that failback with the CLI (drctl failback), which "
+        "keeps it and only retires DR and re-protects"
+    )
     return SfnStep(
+        lookup=Probe(instances(res.dr, ctx.region("dr"), "dr"), present("$.DbInstances")),
         skip_if=home_reached(res, ctx),
-        precheck=Probe(call, any_of(equals("$.count", 0), _ours()), select=select),
+        precheck=Probe(
+            call,
+            any_of(equals("$.count", 0), _ours()),
+            select={**select, "created": "$.DbInstances[*].InstanceCreateTime"},
+            fails=(restored_since, refused),
+        ),
         run=(
             SdkCall(
                 "rds",

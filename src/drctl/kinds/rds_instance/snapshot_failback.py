@@ -19,8 +19,11 @@ loses nothing:
    ``drctl backup`` does (the plan's RPO is measured from it).
 
 Each step decides from AWS state alone whether it is done (``dr`` gone and ``primary``
-writable: home), so a rerun or a resume after a crash repeats nothing. The snapshot ids
-derive from the run id, so a resumed run finds the snapshot its first attempt started.
+writable: home; or ``dr`` fenced and ``primary`` restored by a failback after ``dr`` was
+created: a failback that died before retiring ``dr``), so a rerun, a resume after a crash or a
+fresh run repeats nothing and never restores over a home that may already take writes. The
+snapshot ids derive from the run id, so a resumed run finds the snapshot its first attempt
+started.
 """
 
 from __future__ import annotations
@@ -31,12 +34,19 @@ from typing import Any
 
 from drctl.engine.context import RunContext
 from drctl.engine.declarative import SfnStep
-from drctl.engine.step import Phase, Precheck, Step, StepOutcome, Verification
+from drctl.engine.step import Phase, Precheck, Step, StepOutcome, StepWaiting, Verification
 from drctl.errors import AwsError
 from drctl.kinds.rds_instance import api
 from drctl.kinds.rds_instance import snapshot_declarative as forms
 from drctl.kinds.rds_instance.backup import backup_steps
-from drctl.kinds.rds_instance.failback import aside_name, run_suffix
+from drctl.kinds.rds_instance.failback import (
+    aside_name,
+    rename_aside,
+    rename_cli,
+    renamed_aside,
+    renaming,
+    run_suffix,
+)
 from drctl.kinds.rds_instance.fencing import fence_step
 from drctl.kinds.steps import aws_step
 from drctl.plan.models import RdsInstance
@@ -53,8 +63,9 @@ def _is_home(res: RdsInstance, ctx: RunContext) -> tuple[bool, str]:
     that "home" would silently drop those writes. A failback's own ``snapshot-dr`` is always
     older than the ``primary`` it restores, so it never trips this."""
     rds_dr = ctx.client("rds", "dr")
-    if api.describe_instance(rds_dr, res.dr) is not None:
-        return False, ""
+    away = api.describe_instance(rds_dr, res.dr)
+    if away is not None:
+        return _restored_home(res, ctx, away)
     rds_home = ctx.client("rds", "primary")
     home = api.describe_instance(rds_home, res.primary)
     if home is None or not api.writable(rds_home, home)[0]:
@@ -75,6 +86,40 @@ def _is_home(res: RdsInstance, ctx: RunContext) -> tuple[bool, str]:
             "dropped, then rerun failback",
         )
     return True, f"{res.primary} is the writable primary and {res.dr} is retired"
+
+
+def _restored_home(res: RdsInstance, ctx: RunContext, away: dict[str, Any]) -> tuple[bool, str]:
+    """Home while ``dr`` still exists: an earlier failback restored ``primary`` (its
+    ``drctl:restored-from`` tag) after this ``dr`` instance was created, so from a snapshot
+    of it, and ``dr`` is fenced -- that run died before retiring ``dr``, maybe after traffic
+    came home. Restoring again would rename aside the instance that may hold writes made
+    since. A stale restored home of an earlier cycle is older than ``dr``, restored from
+    its snapshot by the failover since: not home. ``dr`` writable beside such a ``primary``
+    (someone undid the fence): drctl cannot tell which holds the data and waits for a
+    person rather than fence, snapshot and restore over it."""
+    rds_home = ctx.client("rds", "primary")
+    home = api.describe_instance(rds_home, res.primary)
+    if home is None or not api.writable(rds_home, home)[0]:
+        return False, ""
+    tags = {t["Key"]: t["Value"] for t in home.get("TagList") or []}
+    created, dr_created = home.get("InstanceCreateTime"), away.get("InstanceCreateTime")
+    if RESTORED_FROM_TAG not in tags or created is None or dr_created is None:
+        return False, ""
+    if created <= dr_created:
+        return False, ""
+    if api.writable(ctx.client("rds", "dr"), away)[0]:
+        raise StepWaiting(
+            f"{res.name}: {res.primary} ({ctx.region('primary')}) was restored by an earlier "
+            f"failback from {tags[RESTORED_FROM_TAG]}, and {res.dr} ({ctx.region('dr')}) "
+            "takes writes again: drctl cannot tell which holds the application's data and "
+            f"changes neither. If {res.primary} does, fence {res.dr} (read_only in its "
+            f"parameter group) and rerun failback: it then retires {res.dr} and re-protects. "
+            f"If {res.dr} does, rename {res.primary} aside and rerun failback"
+        )
+    return True, (
+        f"{res.primary} was restored from {tags[RESTORED_FROM_TAG]} by an earlier failback, "
+        f"after {res.dr} was fenced; only retiring {res.dr} and re-protecting are left"
+    )
 
 
 def _when_home(step: Step, res: RdsInstance, ctx: RunContext) -> Step:
@@ -278,19 +323,17 @@ def _retire_stale_primary(res: RdsInstance, ctx: RunContext, home_copy: str) -> 
             return Precheck(True, f"no {res.primary} in {region}", "name free for the restore")
         if _restored_by_us(inst, home_copy):
             return Precheck(True, f"{res.primary} is the instance restored from {home_copy}", "")
+        if renaming(inst):
+            return Precheck(False, f"{res.primary} renaming", f"renamed to {aside}")
         return Precheck(False, f"stale old primary {res.primary}", f"renamed to {aside}")
 
     def run() -> StepOutcome:
-        api.rename_instance(client, res.primary, aside)
         return StepOutcome(
-            detail=f"renamed {res.primary} to {aside} (kept; delete it when satisfied)",
-            data={"renamed_to": aside},
+            detail=rename_aside(client, res.primary, aside), data={"renamed_to": aside}
         )
 
     def verify() -> Verification:
-        free = api.describe_instance(client, res.primary) is None
-        kept = api.describe_instance(client, aside) is not None
-        return Verification(free and kept, f"{aside} exists in {region}, {res.primary} free")
+        return renamed_aside(client, res.primary, aside, region)
 
     return _when_home(
         aws_step(
@@ -299,11 +342,9 @@ def _retire_stale_primary(res: RdsInstance, ctx: RunContext, home_copy: str) -> 
             action="retire-old-primary",
             phase=Phase.DATA,
             description=f"Rename the stale old primary {res.primary} in {region} to {aside} "
-            "(kept, not deleted) so the name can carry the restored instance",
-            cli=[
-                f"aws rds modify-db-instance --db-instance-identifier {res.primary} "
-                f"--new-db-instance-identifier {aside} --apply-immediately --region {region}"
-            ],
+            "(kept, not deleted) and wait until the rename is through, so the name can carry "
+            "the restored instance",
+            cli=rename_cli(res.primary, aside, region),
             where=f"{res.name} (rds {region})",
             precheck=precheck,
             run=run,
@@ -375,32 +416,28 @@ def _retire_dr(res: RdsInstance, ctx: RunContext) -> Step:
     aside = aside_name(res.dr, ctx)
 
     def precheck() -> Precheck:
-        if api.describe_instance(client, res.dr) is None:
+        inst = api.describe_instance(client, res.dr)
+        if inst is None:
             return Precheck(True, f"no {res.dr} in {region}", "free for the next restore")
+        if renaming(inst):
+            return Precheck(False, f"{res.dr} renaming", f"renamed to {aside}")
         return Precheck(False, f"{res.dr} still holds the name", f"renamed to {aside}")
 
     def run() -> StepOutcome:
-        api.rename_instance(client, res.dr, aside)
-        return StepOutcome(
-            detail=f"renamed {res.dr} to {aside} (kept, read-only; delete it when satisfied)",
-            data={"renamed_to": aside},
-        )
+        return StepOutcome(detail=rename_aside(client, res.dr, aside), data={"renamed_to": aside})
 
     def verify() -> Verification:
-        free = api.describe_instance(client, res.dr) is None
-        return Verification(free, f"{res.dr} {'free' if free else 'still present'} in {region}")
+        return renamed_aside(client, res.dr, aside, region)
 
     return aws_step(
         resource=res.name,
         kind=NAME,
         action="retire-dr",
         phase=Phase.NOTIFY,
-        description=f"Rename {res.dr} in {region} to {aside} (kept) so the next failover "
-        "restores a fresh snapshot rather than reusing this one",
-        cli=[
-            f"aws rds modify-db-instance --db-instance-identifier {res.dr} "
-            f"--new-db-instance-identifier {aside} --apply-immediately --region {region}"
-        ],
+        description=f"Rename {res.dr} in {region} to {aside} (kept) and wait until the "
+        "rename is through, so the next failover restores a fresh snapshot rather than "
+        "reusing this one",
+        cli=rename_cli(res.dr, aside, region),
         where=f"{res.name} (rds {region})",
         precheck=precheck,
         run=run,
