@@ -24,7 +24,7 @@ def run(drill: Drill, env: DrillEnv) -> DrillResult:
     if not env.allow_disruptive:
         raise GateRefused(
             f"drill {drill.name} fails production over and back",
-            hint="run it with drctl test --allow-disruptive (or pick other drills with --drill)",
+            hint="run it with drctl test --allow-disruptive, or pick other drills with --drill",
         )
     plan = env.plan
     objective = plan.effective_objectives().rto_seconds
