@@ -206,6 +206,9 @@ def test_every_command_has_a_documented_json_document() -> None:
                 assert sub is not None
                 yield from leaves(sub, f"{path} {name}")
         else:
+            # ``--output`` is taken after the command too (``drctl check --plan P -o json``).
+            flags = {flag for param in command.params for flag in getattr(param, "opts", [])}
+            assert "--output" in flags, path
             yield path
 
     names = [leaf for name in COMMANDS for leaf in leaves(cli.get_command(ctx, name), name)]
