@@ -166,6 +166,9 @@ def test_the_rpo_gate_fails_closed_on_a_dead_endpoint_and_names_it(
     assert "replication lag cannot be measured" in result.output
     assert f"cannot reach rds in us-west-2 at {dead_endpoint}" in result.output
     assert "--accept-data-loss" in result.output
+    # The hint names the cause: nothing to wait for, AWS did not answer.
+    assert "AWS did not answer: check the network" in result.output
+    assert "wait for the replicas" not in result.output
     assert "running" not in result.output
 
 
