@@ -77,7 +77,7 @@ def resolve_includes(
         if own is not None and target == own:
             error(("include", i, "plan"), f"{entry.plan} is this plan: it cannot include itself")
             continue
-        if not target.is_file():
+        if not target.exists():  # a FIFO, a device or a directory: the loader says which
             error(("include", i, "plan"), f"no such plan file: {entry.plan} ({target})")
             continue
         try:
