@@ -15,7 +15,10 @@ A run tries 200 plans in about 1.5 s and prints its tally (``-s`` shows it). Rec
 on the development machine: 200 tried, 162 exit 2, 38 exit 0, 0 internal errors;
 and five deeper runs (DRCTL_FUZZ_EXAMPLES=3000, seeds 1-5): 15 000 tried, 12 905
 exit 2, 2 095 exit 0, 0 internal errors. (They found one bug before that: a key
-or kind spelt with a line break inside split its diagnostic over two lines.)
+or kind spelt with a line break inside split its diagnostic over two lines.) Since the
+"certainly broken" check (2026-11-30): 200 tried, 161 exit 2, 39 exit 0, 0 internal errors,
+17 certainly broken (all exit 2); with DRCTL_FUZZ_EXAMPLES=3000: 3000 tried, 2569 exit 2,
+431 exit 0, 0 internal errors, 520 certainly broken (all exit 2).
 """
 
 from __future__ import annotations
