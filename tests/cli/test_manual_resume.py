@@ -12,6 +12,7 @@ from typing import Any
 import boto3
 import pytest
 
+from drctl.plan.durations import human_seconds
 from tests.conftest import DEMO_PLAN
 
 EXTRA = """
@@ -127,6 +128,12 @@ def test_non_interactive_run_pauses_and_resumes_with_approvals(
     assert final["resumes"] == 2
     shown = json.loads(drctl("-o", "json", "runs", "show", run_id).stdout)
     assert shown["status"] == "succeeded" and shown["approvals"] == final["approvals"]
+    # The RTO counts the waits for the people; the record says how much was automation.
+    assert final["automation_seconds"] < final["rto_seconds"], final
+    text = drctl("runs", "show", run_id).stdout
+    automated = human_seconds(final["automation_seconds"])
+    assert f"measured RTO {human_seconds(final['rto_seconds'])}" in text, text
+    assert f"({automated} of it automated steps)" in text, text
 
     again = drctl("failover", "--plan", plan, "--resume", run_id, "--yes")
     assert again.exit_code == 2 and "is succeeded" in again.stderr
