@@ -66,6 +66,7 @@ def attacks(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, tupl
         "nested-100k-flow",
         "nested-3000-block",
         "dense-10MiB",
+        "value-10MiB",
         "not-utf8",
         "nul-character",
         "huge-file-1GiB",
@@ -386,6 +387,17 @@ def test_a_drill_resource_of_the_wrong_type_is_one_error_in_yaml_words(written: 
     else:
         assert lines == ["p.yaml:9:41: drills[0].resource: Input should be a valid string"]
     assert not any(word in line for line in lines for word in ("True", "None", "'12'"))
+
+
+def test_a_diagnostic_quoting_a_huge_value_keeps_its_start_and_its_advice() -> None:
+    text = VALID.replace("kind: manual", "kind: " + "k" * 50_000)
+    with pytest.raises(PlanError) as info:
+        load_plan_text(text, "p.yaml")
+    [line] = info.value.diagnostics
+    assert len(line) < 700
+    assert line.startswith("p.yaml:7:12: unknown resource kind 'kkk")
+    assert "[... 49," in line and " characters ...] " in line
+    assert line.endswith("lambda-function, manual, custom)")  # the kinds to choose from: kept
 
 
 def test_a_diagnostic_stays_one_line_whatever_the_plan_quotes() -> None:
