@@ -128,6 +128,24 @@ def test_an_include_that_is_not_a_regular_file_says_what_it_is(tmp_path: Path) -
     ]
 
 
+def test_an_include_path_the_system_cannot_open_is_a_plan_error(tmp_path: Path) -> None:
+    """A name too long for the file system, or with a NUL in it: positioned, not an
+    internal error."""
+    path = _write(
+        tmp_path,
+        f"""\
+          - plan: {"a" * 5000}.yaml
+          - plan: "x\\0y.yaml"
+        """,
+    )
+    errs = _errors(path)
+    assert len(errs) == 2
+    assert errs[0].startswith(f"{path}:7:9: cannot read plan file aaa")
+    assert errs[0].endswith("a.yaml: File name too long")
+    assert errs[1].startswith(f"{path}:8:9: cannot read plan file x")
+    assert errs[1].endswith("y.yaml: embedded null byte")
+
+
 def test_unknown_and_cyclic_depends_on(tmp_path: Path) -> None:
     path = _write(
         tmp_path,
