@@ -74,7 +74,7 @@ def _execute_live(
 ) -> RunRecord:
     if app.json:
         return run.execute(
-            confirm=confirm, before_step=_step_asker(None) if step_mode else None, warn=_warn
+            confirm=confirm, before_step=_step_asker(None) if step_mode else None, warn=warn
         )
     from drctl.render.live import LiveStepView
 
@@ -90,11 +90,11 @@ def _execute_live(
             confirm=confirm,
             observer=view,
             before_step=_step_asker(view) if step_mode else None,
-            warn=_warn,
+            warn=warn,
         )
 
 
-def _warn(message: str) -> None:
+def warn(message: str) -> None:
     """Something the operator must know that does not stop the run (stderr, not the JSON)."""
     from drctl.render.console import err
 
