@@ -48,6 +48,7 @@ GARBAGE = st.one_of(
     st.sampled_from(
         [b"\xff", b"\x00", b"\t", b"\xc3(", b"[", b"{", b"}", b": ", b"- ", b"&a ", b"*a",
          b"*nope", b"!!binary ", b"!Ref ", b"<<: ", b"? ", b"'", b'"', b"\n  ", b"---\n",
+         b"!!bool ", b"!!timestamp ", b"!!int ", b"!!float ", b"!!set ", b"!!omap ",
          b"%YAML 1.1\n", b"\xef\xbb\xbf", b"\r", b"\xe2\x80\xa8", b"#"]
     ),
 )  # fmt: skip

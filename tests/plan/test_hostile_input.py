@@ -400,6 +400,24 @@ def test_a_diagnostic_quoting_a_huge_value_keeps_its_start_and_its_advice() -> N
     assert line.endswith("lambda-function, manual, custom)")  # the kinds to choose from: kept
 
 
+@pytest.mark.parametrize(
+    ("written", "expected"),
+    [
+        ("!!bool maybe", "cannot read 'maybe': not a valid bool"),
+        ("!!timestamp someday", "cannot read 'someday': not a valid timestamp"),
+        ("!!int abc", "cannot read 'abc': invalid literal for int() with base 10: 'abc'"),
+        ("!!float x", "cannot read 'x': could not convert string to float: 'x'"),
+    ],
+)
+def test_an_explicit_tag_its_value_does_not_fit_is_a_positioned_error(
+    written: str, expected: str
+) -> None:
+    text = VALID.replace("tier: gold", f"description: {written}\ntier: gold")
+    with pytest.raises(PlanError) as info:
+        load_plan_text(text, "p.yaml")
+    assert info.value.diagnostics[0] == f"p.yaml:3:14: {expected}"
+
+
 def test_a_diagnostic_stays_one_line_whatever_the_plan_quotes() -> None:
     text = VALID + '"bad\\nkey\\u2028x\\x1e": 1\n'
     with pytest.raises(PlanError) as info:
