@@ -188,3 +188,33 @@ def test_no_retry_of_a_dead_endpoint_when_told_so(
     monkeypatch.setenv("DRCTL_CONNECTION_RETRIES", "0")
     result = invoke("--state-dir", str(tmp_path), "check", "--plan", str(DEMO_PLAN))
     assert result.exit_code == 1 and "(1 attempt)" in result.output
+
+
+@pytest.mark.parametrize(
+    ("url", "why"),
+    [
+        ("notaurl", "is not a URL"),
+        ("http://[::1", "is not a URL: Invalid IPv6 URL"),
+        ("http://127.0.0.1:port", "is not a URL: Port could not be cast"),
+        ("ftp://example.invalid", "is not a URL"),
+    ],
+)
+def test_a_malformed_endpoint_url_is_bad_input_said_once(
+    url: str, why: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("AWS_ENDPOINT_URL", url)
+    result = invoke("--state-dir", str(tmp_path), "check", "--plan", str(DEMO_PLAN))
+    assert result.exit_code == 2, result.output
+    assert f"endpoint URL {url!r} {why}" in result.stderr
+    assert "internal error" not in result.output and result.stdout == ""
+    offline = invoke("plan", "validate", str(DEMO_PLAN))  # no AWS: not its business
+    assert offline.exit_code == 0, offline.output
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "-1", "0"])
+def test_a_connect_timeout_that_is_not_a_positive_number_is_refused(
+    value: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DRCTL_CONNECT_TIMEOUT", value)
+    with pytest.raises(UsageError, match="must be a positive number"):
+        AwsOptions.from_env()

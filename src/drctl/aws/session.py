@@ -24,6 +24,7 @@ waits out the connect timeout a dozen times over: 45 s instead of 6.
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import threading
@@ -91,6 +92,25 @@ class DeadEndpoints:
         return (since, found[1]) if since < DEAD_ENDPOINT_SECONDS else None
 
 
+def check_endpoint_url(url: str) -> None:
+    """A malformed --endpoint-url / AWS_ENDPOINT_URL is bad input, said once before any call
+    (not one error per check, nor an internal error from the URL parser)."""
+    from urllib.parse import urlsplit
+
+    from drctl.errors import UsageError
+
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - a port that is not a number raises here
+    except ValueError as exc:
+        raise UsageError(f"endpoint URL {url!r} is not a URL: {exc}") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise UsageError(
+            f"endpoint URL {url!r} is not a URL",
+            hint="write it as http://HOST:PORT or https://HOST (--endpoint-url, AWS_ENDPOINT_URL)",
+        )
+
+
 class DryRunViolation(DrctlError):
     """A mutating AWS call was attempted during --dry-run (a bug in a step: refused)."""
 
@@ -129,8 +149,8 @@ class AwsOptions:
                 value = kind(raw)
             except ValueError:
                 raise UsageError(f"{var}={raw!r} is not a number") from None
-            if value < 0 or (kind is float and value == 0):
-                raise UsageError(f"{var}={raw!r} must be positive")
+            if not math.isfinite(value) or value < 0 or (kind is float and value == 0):
+                raise UsageError(f"{var}={raw!r} must be a positive number")
             fields[name] = value
         return cls(**fields)
 
@@ -204,6 +224,9 @@ class AwsSessions:
         """
         from drctl.aws.errors import CREDENTIALS_HINT
         from drctl.errors import CredentialsError
+
+        if self.endpoint_url:
+            check_endpoint_url(self.endpoint_url)
 
         try:
             creds = self._boto_session().get_credentials()
