@@ -112,6 +112,13 @@ def attack_inputs(directory: Path) -> dict[str, tuple[Path, str]]:
         "version: 1\nx: [" + "0," * (5 * 2**20 - 16) + "0]\n",
         r"2:499991: more than 250,000 YAML values; a plan this large is refused",
     )
+    head, tail = VALID_HEAD.split("app: hostile\n")
+    emoji_lines = (10 * 2**20 - 4096) // 83  # 20 four-byte characters and indent a line
+    write(
+        "value-10MiB",  # one value of ten MiB, quoted back by its error: kept one short line
+        head + "app: |\n" + ("  " + "\U0001f600" * 20 + "\n") * emoji_lines + tail,
+        r"2:6: app: '(\\U0001f600|\U0001f600|\\n)+'\.\.\.: use lowercase letters, digits and '-'",
+    )
     write("not-utf8", b"version: 1\napp: sh\xffop\n", r"2:8: not UTF-8: byte 0xff")
     write(
         "nul-character",

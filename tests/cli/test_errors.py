@@ -10,6 +10,7 @@ import pytest
 
 from drctl import __version__
 from tests.conftest import DEMO_PLAN
+from tests.docs.json_shapes import documented, mismatches
 
 
 def test_version(drctl: Any) -> None:
@@ -41,6 +42,29 @@ def test_invalid_plan_for_an_aws_command_lists_errors_and_exits_2(
     assert f"{plan}:3:" in result.stderr  # located at the regions mapping
     assert "is not a valid plan" in result.stderr
     assert "Traceback" not in result.output
+
+
+def test_with_json_an_invalid_plan_error_carries_its_positioned_lines(
+    drctl: Any, tmp_path: Path
+) -> None:
+    plan = tmp_path / "bad.yaml"
+    plan.write_text("version: 1\napp: shop\nregions: {primary: us-east-1, dr: us-east-1}\n")
+    result = drctl("check", "--plan", str(plan), "-o", "json")
+    assert result.exit_code == 2
+    error = json.loads(result.stdout)["error"]
+    assert error["exit_code"] == 2 and "is not a valid plan" in error["message"]
+    assert error["diagnostics"] and all(d.startswith(f"{plan}:") for d in error["diagnostics"])
+    assert any(d.startswith(f"{plan}:3:") for d in error["diagnostics"])  # the regions
+    page, shape = documented()["error"]
+    assert mismatches(json.loads(result.stdout), shape) == [], page
+
+
+def test_with_json_a_usage_error_is_a_document_too(drctl: Any) -> None:
+    for argv in (["check", "-o", "json"], ["-o", "json", "failover", "--mode", "sideways"]):
+        result = drctl(*argv)
+        assert result.exit_code == 2
+        error = json.loads(result.stdout)["error"]
+        assert error["exit_code"] == 2 and error["message"], result.output
 
 
 def test_plan_that_is_not_yaml_or_not_there(drctl: Any, tmp_path: Path) -> None:

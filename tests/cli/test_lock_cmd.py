@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import json
+import shlex
+import socket
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -51,7 +55,8 @@ def test_cli_second_operator_gets_exit_4_then_unlocks(
     second = drctl("--state-dir", str(state), "failover", "--plan", str(plan), "--yes")
     assert second.exit_code == 4
     assert "locked by run 20261124T000000Z-shop-failover-dead" in second.stderr
-    assert f"drctl unlock --plan {plan} deadbeef" in second.stderr  # the exact command
+    # The exact command, state directory included (without it unlock would look in ./.drctl).
+    assert f"drctl --state-dir {state} unlock --plan {plan} deadbeef" in second.stderr
     rds = boto3.client("rds", region_name="us-west-2")
     replica = rds.describe_db_instances(DBInstanceIdentifier="shop-orders-dr")["DBInstances"][0]
     assert replica.get("ReadReplicaSourceDBInstanceIdentifier")  # nothing moved
@@ -64,6 +69,42 @@ def test_cli_second_operator_gets_exit_4_then_unlocks(
     third = drctl("--state-dir", str(state), "failover", "--plan", str(plan), "--yes")
     assert third.exit_code == 0, third.output
     assert store.read() is None  # released at the end
+
+
+def test_cli_a_dead_process_lock_is_stale_and_the_printed_unlock_command_works(
+    built_now: Any, drctl: Any, tmp_path: Path
+) -> None:
+    """A run killed on this host leaves its lock: the next run says the holder is dead and
+    prints the command that breaks the lock, which works as pasted."""
+    plan = tmp_path / "my plans" / "shop.yaml"  # a space: the command must quote it
+    plan.parent.mkdir()
+    plan.write_text(DEMO_PLAN.read_text())
+    state = tmp_path / "state"
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()  # its pid now names no process
+    dead = info("20261124T000000Z-shop-failover-dead", "c0ffee12")
+    dead = LockInfo(**{**dead.as_dict(), "host": socket.gethostname(), "pid": gone.pid})
+    store = FileLockStore(state, "shop")
+    RunLock(store, dead).acquire()
+
+    refused = drctl("--state-dir", str(state), "failover", "--plan", str(plan), "--yes")
+    assert refused.exit_code == 4, refused.output
+    assert "locked by a dead run" in refused.stderr
+    assert f"process {gone.pid} no longer exists on this host (stale lock)" in refused.stderr
+    assert "--resume 20261124T000000Z-shop-failover-dead" in refused.stderr
+    command = refused.stderr.split("break the stale lock: ", 1)[1].splitlines()[0]
+    assert command == shlex.join(
+        ["drctl", "--state-dir", str(state), "unlock", "--plan", str(plan), "c0ffee12"]
+    )
+    rds = boto3.client("rds", region_name="us-west-2")
+    replica = rds.describe_db_instances(DBInstanceIdentifier="shop-orders-dr")["DBInstances"][0]
+    assert replica.get("ReadReplicaSourceDBInstanceIdentifier")  # nothing moved
+
+    words = shlex.split(command)
+    assert words[0] == "drctl"
+    broken = drctl(*words[1:])
+    assert broken.exit_code == 0 and "broke the lock" in broken.stdout, broken.output
+    assert store.read() is None
 
 
 def test_cli_s3_backend_locks_in_the_bucket_and_mirrors_the_journal(

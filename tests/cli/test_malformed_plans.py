@@ -6,7 +6,8 @@ short) and in the parsed structure (keys dropped or added, values of the wrong
 type, bad durations, unknown kinds, duplicated names). Each result goes through
 the real entry point, ``drctl.cli.main.main``, and must:
 
-- exit 2 (or 0 when the mutation happened to leave a valid plan),
+- exit 2 (or 0 when the mutation happened to leave a valid plan; never 0 after a mutation
+  that certainly breaks a plan: an unknown kind, a required key dropped, a bad version),
 - print only ``PLAN:LINE:COL: message`` lines (and, on 0, the one "valid" summary),
 - never print "internal error" or a traceback.
 
@@ -14,7 +15,10 @@ A run tries 200 plans in about 1.5 s and prints its tally (``-s`` shows it). Rec
 on the development machine: 200 tried, 162 exit 2, 38 exit 0, 0 internal errors;
 and five deeper runs (DRCTL_FUZZ_EXAMPLES=3000, seeds 1-5): 15 000 tried, 12 905
 exit 2, 2 095 exit 0, 0 internal errors. (They found one bug before that: a key
-or kind spelt with a line break inside split its diagnostic over two lines.)
+or kind spelt with a line break inside split its diagnostic over two lines.) Since the
+"certainly broken" check (2026-11-30): 200 tried, 161 exit 2, 39 exit 0, 0 internal errors,
+17 certainly broken (all exit 2); with DRCTL_FUZZ_EXAMPLES=3000: 3000 tried, 2569 exit 2,
+431 exit 0, 0 internal errors, 520 certainly broken (all exit 2).
 """
 
 from __future__ import annotations
@@ -44,6 +48,7 @@ GARBAGE = st.one_of(
     st.sampled_from(
         [b"\xff", b"\x00", b"\t", b"\xc3(", b"[", b"{", b"}", b": ", b"- ", b"&a ", b"*a",
          b"*nope", b"!!binary ", b"!Ref ", b"<<: ", b"? ", b"'", b'"', b"\n  ", b"---\n",
+         b"!!bool ", b"!!timestamp ", b"!!int ", b"!!float ", b"!!set ", b"!!omap ",
          b"%YAML 1.1\n", b"\xef\xbb\xbf", b"\r", b"\xe2\x80\xa8", b"#"]
     ),
 )  # fmt: skip
@@ -79,10 +84,16 @@ def _parent(data: Any, path: tuple[Any, ...]) -> Any:
     return data
 
 
+REQUIRED = ("version", "app", "strategy", "regions")  # top-level keys every plan must have
+
+
 @st.composite
-def structural(draw: st.DrawFn, data: dict[str, Any]) -> bytes:
-    """Mutate the parsed plan, then write it back as YAML."""
+def structural(draw: st.DrawFn, data: dict[str, Any]) -> tuple[bytes, bool]:
+    """Mutate the parsed plan, then write it back as YAML; also say whether one of the
+    mutations certainly broke it (an unknown kind, a required key dropped, a version that is
+    not the integer 1), when exit 0 would be a missed error, not a harmless mutation."""
     data = copy.deepcopy(data)
+    broken = False
     for _ in range(draw(st.integers(min_value=1, max_value=3))):
         paths = _paths(data)
         if not paths:
@@ -94,20 +105,23 @@ def structural(draw: st.DrawFn, data: dict[str, Any]) -> bytes:
         )
         if action == "drop":
             del parent[last]
+            broken |= len(path) == 1 and last in REQUIRED
         elif action == "retype":
-            parent[last] = draw(WRONG_VALUES)
+            parent[last] = value = draw(WRONG_VALUES)
+            broken |= path == ("version",) and not (type(value) is int and value == 1)
         elif action == "duration":
             parent[last] = draw(st.sampled_from(["0s", "10", "5 m", "1w", "-1h", "99999999999d"]))
         elif action == "kind":
             resources = data.get("resources")
             if isinstance(resources, list) and resources and isinstance(resources[0], dict):
                 resources[0]["kind"] = draw(st.sampled_from(["ec2-instance", "", "S3-Bucket"]))
+                broken = True
         elif action == "duplicate" and isinstance(parent, list):
             parent.append(copy.deepcopy(parent[last]))  # duplicate names, drills, actions
         elif isinstance(parent, dict):
             parent[draw(st.text(min_size=1, max_size=8))] = draw(WRONG_VALUES)
     text = yaml.safe_dump(data, sort_keys=draw(st.booleans()), allow_unicode=True)
-    return text.encode("utf-8")
+    return text.encode("utf-8"), broken
 
 
 @st.composite
@@ -131,9 +145,12 @@ def textual(draw: st.DrawFn, raw: bytes) -> bytes:
     return b"\n".join(lines)
 
 
-def malformed_plans() -> st.SearchStrategy[bytes]:
+def malformed_plans() -> st.SearchStrategy[tuple[bytes, bool]]:
     return st.sampled_from(sorted(EXAMPLE_TEXTS)).flatmap(
-        lambda name: st.one_of(textual(EXAMPLE_TEXTS[name]), structural(EXAMPLE_DATA[name]))
+        lambda name: st.one_of(
+            textual(EXAMPLE_TEXTS[name]).map(lambda raw: (raw, False)),
+            structural(EXAMPLE_DATA[name]),
+        )
     )
 
 
@@ -150,11 +167,15 @@ def test_every_malformed_plan_gets_exit_2_and_positioned_lines_never_an_internal
             suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
         )
         @given(malformed_plans())
-        def check(raw: bytes) -> None:
+        def check(mutated: tuple[bytes, bool]) -> None:
+            raw, broken = mutated
             path.write_bytes(raw)
             result = invoke("plan", "validate", str(path))
             counts["tried"] += 1
             counts[f"exit {result.exit_code}"] += 1
+            counts["certainly broken"] += broken
+            if broken:  # exit 0 here is an error drctl missed, not a harmless mutation
+                assert result.exit_code == 2, (raw, result.output)
             if "internal error" in result.output or "Traceback" in result.output:
                 counts["internal errors"] += 1
             assert "internal error" not in result.output, (raw, result.output)
@@ -176,8 +197,10 @@ def test_every_malformed_plan_gets_exit_2_and_positioned_lines_never_an_internal
         check()
     print(
         f"\nmalformed plans: {counts['tried']} tried, {counts['exit 2']} exit 2, "
-        f"{counts['exit 0']} exit 0, {counts['internal errors']} internal errors"
+        f"{counts['exit 0']} exit 0, {counts['internal errors']} internal errors; "
+        f"{counts['certainly broken']} certainly broken, all exit 2"
     )
     assert counts["internal errors"] == 0
     assert counts["tried"] >= 100
+    assert counts["certainly broken"] > 0  # the must-break assertion did run
     assert counts["exit 2"] > counts["tried"] // 2  # the mutations do break plans

@@ -6,12 +6,14 @@ each stop: data moved, traffic held until the person said so.
 from __future__ import annotations
 
 import json
+import shlex
 from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
 
+from drctl.plan.durations import human_seconds
 from tests.conftest import DEMO_PLAN
 
 EXTRA = """
@@ -127,9 +129,41 @@ def test_non_interactive_run_pauses_and_resumes_with_approvals(
     assert final["resumes"] == 2
     shown = json.loads(drctl("-o", "json", "runs", "show", run_id).stdout)
     assert shown["status"] == "succeeded" and shown["approvals"] == final["approvals"]
+    # The RTO counts the waits for the people (instant here; ten minutes in
+    # tests/kinds/test_manual.py), and the record says how much of it was automation.
+    assert final["automation_seconds"] <= final["rto_seconds"], final
+    text = drctl("runs", "show", run_id).stdout
+    assert f"measured RTO {human_seconds(final['rto_seconds'])}" in text, text
 
     again = drctl("failover", "--plan", plan, "--resume", run_id, "--yes")
     assert again.exit_code == 2 and "is succeeded" in again.stderr
+
+
+def test_the_printed_resume_and_journal_commands_work_as_pasted(
+    built_now: Any, plan_file: Path, drctl: Any, tmp_path: Path
+) -> None:
+    """The commands a paused run prints name its state directory and quote the plan's path:
+    pasted into a shell from another directory, they find the run."""
+    plan = tmp_path / "my plans" / "shop.yaml"
+    plan.parent.mkdir()
+    plan.write_text(plan_file.read_text())
+    state = tmp_path / "elsewhere state"
+    first = drctl("--state-dir", str(state), "failover", "--plan", str(plan), "--yes")
+    assert first.exit_code == 3, first.output
+    [approve] = [ln.split("when it is done: ", 1)[1] for ln in first.stdout.splitlines()
+                 if "when it is done: " in ln]  # fmt: skip
+    words = shlex.split(approve)
+    assert words[:3] == ["drctl", "--state-dir", str(state)]
+    assert words[3:6] == ["failover", "--plan", str(plan)]
+    assert words[-2:] == ["--approve", "freeze-deploys"]
+    second = drctl(*words[1:], "--yes")
+    assert second.exit_code == 3, second.output  # on to the next person's step
+    [journal] = [ln for ln in second.stdout.splitlines() if ln.startswith("  journal: run ")]
+    shown = shlex.split(journal.split("(", 1)[1].rstrip(")"))
+    doc = json.loads(drctl("-o", "json", *shown[1:]).stdout)
+    assert doc["status"] == "waiting"
+    assert [a["step"] for a in doc["approvals"]] == ["freeze-deploys"]
+    assert _inverted()  # the approved step let traffic move
 
 
 def test_resume_refuses_a_changed_plan_and_unknown_approvals(

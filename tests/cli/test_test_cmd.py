@@ -68,6 +68,11 @@ def test_checks_drill_passes_with_json_junit_and_a_run(
     assert runs[0]["drill"] == "readiness" and runs[0]["status"] == "succeeded"
     table = drctl("runs", "list", "--app", "shop", "--type", "drill")
     assert "readiness" in table.stdout and "succeeded" in table.stdout
+    # A filter that leaves nothing says so, and what there is: not "no runs".
+    none = drctl("runs", "list", "--type", "failover")
+    assert none.exit_code == 0
+    assert "no runs match --type failover in " in none.stdout
+    assert "(apps: shop; types: drill)" in none.stdout
 
 
 def test_failing_check_fails_the_drill_with_observed_vs_expected(

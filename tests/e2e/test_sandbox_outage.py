@@ -16,6 +16,7 @@ from botocore.exceptions import ConnectionClosedError
 
 from drctl.sandbox.server import free_port
 from tests.conftest import DEMO_PLAN
+from tests.docs.json_shapes import documented, mismatches
 from tests.e2e.test_sandbox_subprocess import drctl
 from tests.support import subprocess_env
 
@@ -69,14 +70,18 @@ def test_unplanned_failover_with_the_primary_region_out(
     assert rto is not None and rto < record["objective_rto_seconds"], record
     assert wall < 30, f"{wall:.1f}s"
 
-    listed = drctl(env, "-o", "json", "sandbox", "outage", "list")
+    listed = drctl(env, "sandbox", "outage", "list", "-o", "json")  # -o after the command
     assert listed.returncode == 0, listed.stderr
+    page, shape = documented()["sandbox outage"]
+    assert mismatches(json.loads(listed.stdout), shape) == [], page
     refused = json.loads(listed.stdout)["refused"]
+    assert all(isinstance(n, int) for n in refused.values()), refused
     # One attempt per service of the dead region (plus the direct probe above), no retries.
     assert refused["rds@us-east-1"] <= 2 and all(n <= 2 for n in refused.values()), refused
 
     cleared = drctl(env, "-o", "json", "sandbox", "outage", "clear")
     assert cleared.returncode == 0 and json.loads(cleared.stdout)["outages"] == []
+    assert mismatches(json.loads(cleared.stdout), shape) == [], page
     assert rds.describe_db_instances()["DBInstances"]  # the region answers again
     added = drctl(env, "sandbox", "outage", "add", "rds@us-west-2", "route53")
     assert added.returncode == 0 and "rds@us-west-2, route53" in added.stdout

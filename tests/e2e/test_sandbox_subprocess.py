@@ -56,6 +56,8 @@ def sandbox(tmp_path: Path) -> Iterator[tuple[dict[str, str], str]]:
         down = drctl(env, "-o", "json", "sandbox", "down")
         assert down.returncode == 0, down.stderr
         assert json.loads(down.stdout)["stopped"] is True
+        page, shape = documented()["sandbox down"]
+        assert mismatches(json.loads(down.stdout), shape) == [], page
 
 
 def client(endpoint: str, service: str, region: str) -> Any:

@@ -144,3 +144,19 @@ def test_a_notification_not_sent_is_shown_to_the_operator(built_now: Any, tmp_pa
     assert as_json.exit_code == 0, as_json.output
     assert "not sent" in as_json.stderr  # on stderr: stdout stays one JSON document
     json.loads(as_json.stdout)
+
+
+def test_a_drill_notification_not_sent_is_shown_to_the_operator(
+    built_now: Any, tmp_path: Path
+) -> None:
+    from tests.support import invoke
+
+    missing = "arn:aws:sns:us-west-2:123456789012:no-such-topic"
+    plan = tmp_path / "shop.yaml"
+    plan.write_text(_loaded(missing).text + "drills:\n  - name: readiness\n    type: checks\n")
+    ran = invoke("-o", "json", "--state-dir", str(tmp_path / "state"), "test", "--plan", str(plan))
+    assert ran.exit_code == 0, ran.output
+    for event in ("started", "succeeded"):
+        subject = f"drctl drill readiness {event}: shop"
+        assert f"warning: notification '{subject}' not sent" in ran.stderr, ran.stderr
+    assert json.loads(ran.stdout)["ok"] is True  # stdout stays one JSON document

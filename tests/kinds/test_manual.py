@@ -9,7 +9,9 @@ from typing import Any
 from drctl.engine.clock import FakeClock
 from drctl.engine.settings import default_settings, make_context
 from drctl.engine.step import StepStatus
+from drctl.plan.durations import human_seconds
 from drctl.plan.loader import load_plan_text
+from drctl.render.tables import rto_line
 from tests.support import collect_checks, failback_graph, failover_graph, run_action
 
 PLAN = """\
@@ -118,3 +120,7 @@ def test_the_rto_includes_the_wait_for_a_person_and_says_how_much_was_automated(
     assert done.automation_seconds is not None
     assert done.automation_seconds <= done.rto_seconds - 600
     assert done.as_dict()["automation_seconds"] == done.automation_seconds
+    # What the operator reads (drctl failover, drctl runs show): both figures, on one line.
+    [verdict, *_] = rto_line(done).splitlines()
+    assert f"measured RTO [bold]{human_seconds(done.rto_seconds)}[/]" in verdict
+    assert f"({human_seconds(done.automation_seconds)} of it automated steps)" in verdict

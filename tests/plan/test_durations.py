@@ -79,7 +79,13 @@ def test_parse_rejects_non_strings(value: object) -> None:
 
 
 @pytest.mark.parametrize(
-    ("value", "got"), [(300, "int"), (1.5, "float"), (True, "bool"), (None, "NoneType")]
+    ("value", "got"),
+    [
+        (300, "300 (a number)"),
+        (1.5, "1.5 (a number)"),
+        (True, "true (a boolean)"),
+        (None, "null (no value)"),
+    ],
 )
 def test_pydantic_rejects_non_strings_with_the_type(value: object, got: str) -> None:
     with pytest.raises(ValidationError) as info:

@@ -66,6 +66,7 @@ def attacks(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, tupl
         "nested-100k-flow",
         "nested-3000-block",
         "dense-10MiB",
+        "value-10MiB",
         "not-utf8",
         "nul-character",
         "huge-file-1GiB",
@@ -314,9 +315,21 @@ def test_no_yaml_error_names_the_unicode_string() -> None:
 @pytest.mark.parametrize(
     ("before", "after", "expected"),
     [
-        ("version: 1", "version: true", "1:10: version: Input should be the integer 1, got True"),
-        ("version: 1", "version: 1.0", "1:10: version: Input should be the integer 1, got 1.0"),
-        ("version: 1", "version: '1'", "1:10: version: Input should be the integer 1, got '1'"),
+        (
+            "version: 1",
+            "version: true",
+            "1:10: version: Input should be the integer 1, got true (a boolean)",
+        ),
+        (
+            "version: 1",
+            "version: 1.0",
+            "1:10: version: Input should be the integer 1, got 1.0 (a number)",
+        ),
+        (
+            "version: 1",
+            "version: '1'",
+            '1:10: version: Input should be the integer 1, got "1" (a string)',
+        ),
         ("desired: 2", "desired: true", "8:63: resources[1].desired: Input should be a valid int"),
         ("desired: 2", "desired: 6.0", "8:63: resources[1].desired: Input should be a valid int"),
         ("desired: 2", "desired: '6'", "8:63: resources[1].desired: Input should be a valid int"),
@@ -360,6 +373,49 @@ drills:
         info.value.diagnostics
     )
     assert all(line.startswith("p.yaml:") for line in info.value.diagnostics)
+
+
+@pytest.mark.parametrize("written", ["true", "12", "1.5", "[db]", "null"])
+def test_a_drill_resource_of_the_wrong_type_is_one_error_in_yaml_words(written: str) -> None:
+    """Reported once, by type; never also as an unknown name spelt the Python way ('True')."""
+    text = VALID + f"drills:\n  - {{name: d1, type: restore, resource: {written}}}\n"
+    with pytest.raises(PlanError) as info:
+        load_plan_text(text, "p.yaml")
+    lines = info.value.diagnostics
+    if written == "null":
+        assert lines == ["p.yaml:9:5: a restore drill needs 'resource'"]
+    else:
+        assert lines == ["p.yaml:9:41: drills[0].resource: Input should be a valid string"]
+    assert not any(word in line for line in lines for word in ("True", "None", "'12'"))
+
+
+def test_a_diagnostic_quoting_a_huge_value_keeps_its_start_and_its_advice() -> None:
+    text = VALID.replace("kind: manual", "kind: " + "k" * 50_000)
+    with pytest.raises(PlanError) as info:
+        load_plan_text(text, "p.yaml")
+    [line] = info.value.diagnostics
+    assert len(line) < 700
+    assert line.startswith("p.yaml:7:12: unknown resource kind 'kkk")
+    assert "[... 49," in line and " characters ...] " in line
+    assert line.endswith("lambda-function, manual, custom)")  # the kinds to choose from: kept
+
+
+@pytest.mark.parametrize(
+    ("written", "expected"),
+    [
+        ("!!bool maybe", "cannot read 'maybe': not a valid bool"),
+        ("!!timestamp someday", "cannot read 'someday': not a valid timestamp"),
+        ("!!int abc", "cannot read 'abc': invalid literal for int() with base 10: 'abc'"),
+        ("!!float x", "cannot read 'x': could not convert string to float: 'x'"),
+    ],
+)
+def test_an_explicit_tag_its_value_does_not_fit_is_a_positioned_error(
+    written: str, expected: str
+) -> None:
+    text = VALID.replace("tier: gold", f"description: {written}\ntier: gold")
+    with pytest.raises(PlanError) as info:
+        load_plan_text(text, "p.yaml")
+    assert info.value.diagnostics[0] == f"p.yaml:3:14: {expected}"
 
 
 def test_a_diagnostic_stays_one_line_whatever_the_plan_quotes() -> None:

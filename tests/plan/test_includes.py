@@ -102,6 +102,50 @@ def test_every_include_problem_is_positioned_in_the_including_plan(tmp_path: Pat
     assert len(errs) == 5 and errs[4].startswith(f"{broken}:3:7: tier:")
 
 
+def test_an_include_that_is_not_a_regular_file_says_what_it_is(tmp_path: Path) -> None:
+    """A FIFO (which would hang a reader), a device or a directory exists: "no such plan
+    file" would be wrong. The loader refuses each, at once, saying what it is."""
+    import os
+
+    os.mkfifo(tmp_path / "pipe.yaml")
+    (tmp_path / "folder.yaml").mkdir()
+    path = _write(
+        tmp_path,
+        """\
+          - plan: pipe.yaml
+          - plan: folder.yaml
+          - plan: /dev/null
+        """,
+    )
+    errs = _errors(path)
+    assert errs == [
+        f"{path}:7:9: pipe.yaml is not a valid plan (errors below)",
+        f"{path}:8:9: folder.yaml is not a valid plan (errors below)",
+        f"{path}:9:9: /dev/null is not a valid plan (errors below)",
+        f"{tmp_path / 'pipe.yaml'}:1:1: is a FIFO (named pipe), not a plan file",
+        f"{tmp_path / 'folder.yaml'}:1:1: is a directory, not a plan file",
+        "/dev/null:1:1: is a character device, not a plan file",
+    ]
+
+
+def test_an_include_path_the_system_cannot_open_is_a_plan_error(tmp_path: Path) -> None:
+    """A name too long for the file system, or with a NUL in it: positioned, not an
+    internal error."""
+    path = _write(
+        tmp_path,
+        f"""\
+          - plan: {"a" * 5000}.yaml
+          - plan: "x\\0y.yaml"
+        """,
+    )
+    errs = _errors(path)
+    assert len(errs) == 2
+    assert errs[0].startswith(f"{path}:7:9: cannot read plan file aaa")
+    assert errs[0].endswith("a.yaml: File name too long")
+    assert errs[1].startswith(f"{path}:8:9: cannot read plan file x")
+    assert errs[1].endswith("y.yaml: embedded null byte")
+
+
 def test_unknown_and_cyclic_depends_on(tmp_path: Path) -> None:
     path = _write(
         tmp_path,

@@ -149,7 +149,7 @@ def test_every_error_is_reported_at_once_with_its_position() -> None:
         "p.yaml:2:6: app: 'Shop': use lowercase letters, digits and '-' (at most 63)",
         "p.yaml:3:7: tier: Input should be 'platinum', 'gold', 'silver' or 'bronze'",
         'p.yaml:6:8: objectives.rto: expected a duration string such as "30s", "15m", '
-        '"4h" or "1d", got int',
+        '"4h" or "1d", got 15 (a number)',
         "p.yaml:7:8: objectives.rpo: invalid duration '5x': write an integer and one unit, "
         'e.g. "30s", "15m", "4h", "1d"',
         "p.yaml:8:3: unknown key 'rtx' (allowed: rto, rpo)",

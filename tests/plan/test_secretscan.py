@@ -70,7 +70,11 @@ def test_warnings_never_repeat_the_secret() -> None:
         f'password = "{SECRET_KEY}"',
         f"db-token:{SECRET_KEY}",
         f"  ApiKey: '{SECRET_KEY}'",
+        f"    command: [aws, configure, set, aws_secret_access_key, {SECRET_KEY}]",
+        f'    command: ["aws", "configure", "set", "aws_secret_access_key", "{SECRET_KEY}"]',
+        f"    run: aws sts ... --secret-access-key {SECRET_KEY} --region us-east-1",
     ],
+    ids=["mapping", "assignment", "colon", "quoted", "flow-list", "quoted-list", "flag"],
 )
 def test_secret_shaped_values_next_to_secret_shaped_keys(line: str) -> None:
     findings = secret_findings(f"x: 1\n{line}\n")

@@ -163,14 +163,26 @@ def _wants_json(argv: list[str]) -> bool:
     return False
 
 
-def _fail(message: str, code: int, *, hint: str | None, as_json: bool) -> NoReturn:
+def _fail(
+    message: str,
+    code: int,
+    *,
+    hint: str | None,
+    as_json: bool,
+    diagnostics: list[str] | None = None,
+) -> NoReturn:
+    """``diagnostics``: a plan's ``PLAN:LINE:COL: message`` lines (already on stderr), which
+    the JSON document carries too: a script reading it learns where the plan is wrong."""
     click.echo(f"drctl: error: {message}", err=True)
     if hint:
         click.echo(f"  hint: {hint}", err=True)
     if as_json:
         import json
 
-        click.echo(json.dumps({"error": {"message": message, "hint": hint, "exit_code": code}}))
+        error: dict[str, object] = {"message": message, "hint": hint, "exit_code": code}
+        if diagnostics:
+            error["diagnostics"] = diagnostics
+        click.echo(json.dumps({"error": error}))
     sys.exit(code)
 
 
@@ -198,6 +210,11 @@ def main(argv: list[str] | None = None) -> None:
         _fail("aborted", ExitCode.REFUSED, hint=None, as_json=as_json)
     except click.UsageError as exc:
         exc.show()
+        if as_json:  # stdout still gets its one document
+            import json
+
+            doc = {"message": exc.format_message(), "hint": None, "exit_code": 2}
+            click.echo(json.dumps({"error": doc}))
         sys.exit(ExitCode.BAD_INPUT)
     except click.ClickException as exc:
         exc.show()
@@ -207,7 +224,8 @@ def main(argv: list[str] | None = None) -> None:
             raise
         if exc.exit_code == ExitCode.INTERRUPTED:
             _exit_now(exc.message, exc.hint, as_json=as_json)
-        _fail(exc.message, exc.exit_code, hint=exc.hint, as_json=as_json)
+        diagnostics = getattr(exc, "diagnostics", None)
+        _fail(exc.message, exc.exit_code, hint=exc.hint, as_json=as_json, diagnostics=diagnostics)
     except KeyboardInterrupt:
         _fail("interrupted", ExitCode.INTERRUPTED, hint=None, as_json=as_json)
     except BrokenPipeError:

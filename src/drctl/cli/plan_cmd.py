@@ -133,7 +133,7 @@ def show(app: AppContext, plan_path: str | None, plan_opt: str | None, mode: str
     """Objectives, resources, and the ordered failover step graph PLAN implies.
 
     Works offline: the steps are built without reading AWS, so exact ids that only
-    AWS knows (a health check id, say) show as placeholders; ``failover --dry-run``
+    AWS knows (a health check id, say) show as placeholders; `failover --dry-run`
     resolves them.
     """
     from drctl.cli.common import run_settings

@@ -19,6 +19,7 @@ _LOCAL_ONLY = {"resume": "--resume", "step": "--step", "approve": "--approve"}
 def run_on_step_functions(
     app: AppContext, action: str, plan_path: str, flags: dict[str, Any]
 ) -> None:
+    from drctl.engine.lock import unlock_command
     from drctl.engine.run import Run, RunRequest
     from drctl.engine.settings import make_context
     from drctl.export.execution import StepFunctionsRun
@@ -58,13 +59,15 @@ def run_on_step_functions(
     if not app.json:
         click.echo(f"  execution: {arn}")
     if record.status == "interrupted":
+        remote_state = run.plan.state is not None and run.plan.state.backend.value != "local"
+        local = None if remote_state else settings.state_dir
         click.echo(
             f"Stopped following; the execution keeps running in {region}.\n"
             f"  follow it:  aws stepfunctions describe-execution --region {region} "
             f"--execution-arn {arn}\n"
             f"  stop it:    aws stepfunctions stop-execution --region {region} "
             f"--execution-arn {arn}\n"
-            f"  the run keeps its lock until then: drctl unlock --plan {plan_path} LOCK_ID",
+            f"  the run keeps its lock until then: {unlock_command(plan_path, 'LOCK_ID', local)}",
             err=True,
         )
         raise click.exceptions.Exit(ExitCode.INTERRUPTED)

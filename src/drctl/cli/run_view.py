@@ -74,7 +74,7 @@ def _execute_live(
 ) -> RunRecord:
     if app.json:
         return run.execute(
-            confirm=confirm, before_step=_step_asker(None) if step_mode else None, warn=_warn
+            confirm=confirm, before_step=_step_asker(None) if step_mode else None, warn=warn
         )
     from drctl.render.live import LiveStepView
 
@@ -90,11 +90,11 @@ def _execute_live(
             confirm=confirm,
             observer=view,
             before_step=_step_asker(view) if step_mode else None,
-            warn=_warn,
+            warn=warn,
         )
 
 
-def _warn(message: str) -> None:
+def warn(message: str) -> None:
     """Something the operator must know that does not stop the run (stderr, not the JSON)."""
     from drctl.render.console import err
 
@@ -142,6 +142,8 @@ def report(app: AppContext, record: RunRecord, action: str, plan_path: str) -> N
 
         emit(record.as_dict())
         return
+    from rich.markup import escape
+
     from drctl.render.console import out
     from drctl.render.tables import rto_line
 
@@ -149,20 +151,37 @@ def report(app: AppContext, record: RunRecord, action: str, plan_path: str) -> N
     console.print(rto_line(record))
     kept = [str(s.data["renamed_to"]) for s in record.steps if s.data.get("renamed_to")]
     if kept:
+        cleanup = _drctl(app, "cleanup", "--plan", plan_path, state=False)
         console.print(
-            f"  kept aside, not deleted: {', '.join(kept)} "
-            f"(drctl cleanup --plan {plan_path} lists and deletes them)"
+            f"  kept aside, not deleted: {', '.join(kept)} ({cleanup} lists and deletes them)"
         )
     for step in record.steps:
         if step.status == "waiting":
+            approve = ("--resume", record.run_id, "--approve", step.resource)
             console.print(
-                f"  [magenta]waiting[/] {step.id}: {step.detail}\n"
-                f"    when it is done: drctl {action} --plan {plan_path} "
-                f"--resume {record.run_id} --approve {step.resource}"
+                f"  [magenta]waiting[/] {step.id}: {escape(step.detail)}\n"
+                f"    when it is done: {_drctl(app, action, '--plan', plan_path, *approve)}"
             )
     if record.status in ("aborted", "interrupted", "failed"):
-        console.print(f"  resume with: drctl {action} --plan {plan_path} --resume {record.run_id}")
-    console.print(f"  journal: run {record.run_id} (drctl runs show {record.run_id})")
+        resume = _drctl(app, action, "--plan", plan_path, "--resume", record.run_id)
+        console.print(f"  resume with: {resume}")
+    shown = _drctl(app, "runs", "show", record.run_id)
+    console.print(f"  journal: run {record.run_id} ({shown})")
+
+
+def _drctl(app: AppContext, *words: str, state: bool = True) -> str:
+    """A drctl command to paste into a shell, as rich markup: quoted, and naming the state
+    directory this run used unless it is the default (a resume, or ``runs show``, elsewhere
+    would look in ./.drctl and not find the run)."""
+    import shlex
+
+    from rich.markup import escape
+
+    from drctl.engine.runs import DEFAULT_STATE_DIR, state_dir
+
+    where = state_dir(app.state_dir)
+    prefix = ["--state-dir", str(where)] if state and str(where) != DEFAULT_STATE_DIR else []
+    return escape(shlex.join(["drctl", *prefix, *words]))
 
 
 def show_gate(gate: GateResult) -> None:

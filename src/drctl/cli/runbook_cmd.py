@@ -41,7 +41,7 @@ def runbook(
     (parallel groups marked) with its AWS CLI command and how to verify it, manual steps,
     failback.
 
-    Built from the same step graph as ``failover --dry-run``, so they list the same steps in
+    Built from the same step graph as `failover --dry-run`, so they list the same steps in
     the same order. With --output json, the same content as one JSON document.
     """
     from drctl.engine.settings import make_context

@@ -28,15 +28,24 @@ def list_runs(app: AppContext, app_name: str | None, action: str | None, limit: 
     """Runs kept in the state directory, newest first."""
     from drctl.engine.runs import list_runs as all_runs
 
+    every = all_runs(_base(app))
     records = [
         r
-        for r in all_runs(_base(app))
+        for r in every
         if (app_name is None or r.app == app_name) and (action is None or r.action == action)
     ][:limit]
     if app.json:
         from drctl.render.json_out import emit
 
         emit({"runs": [{k: v for k, v in r.as_dict().items() if k != "steps"} for r in records]})
+        return
+    if not records and every:  # there are runs; the filters left none: say which exist
+        wanted = " and ".join(
+            f"{flag} {value}" for flag, value in (("--app", app_name), ("--type", action)) if value
+        )
+        apps = ", ".join(sorted({r.app for r in every}))
+        types = ", ".join(sorted({r.action for r in every}))
+        click.echo(f"no runs match {wanted} in {_base(app)} (apps: {apps}; types: {types})")
         return
     if not records:
         click.echo(f"no runs in {_base(app)}")

@@ -82,7 +82,7 @@ def up(
 @sandbox.command()
 @pass_app
 def down(app: AppContext) -> None:
-    """Stop the sandbox started by ``drctl sandbox up``."""
+    """Stop the sandbox started by `drctl sandbox up`."""
     from drctl.sandbox import server
 
     state = server.down(_state(app))

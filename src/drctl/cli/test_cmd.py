@@ -54,7 +54,9 @@ def test(
     from drctl.engine.settings import sessions_for
 
     sessions_for(loaded.plan, settings).require_credentials()
-    env = DrillEnv(loaded, settings, allow_disruptive=allow_disruptive)
+    from drctl.cli.run_view import warn
+
+    env = DrillEnv(loaded, settings, allow_disruptive=allow_disruptive, warn=warn)
     started = settings.clock.now()
     on_result = None
     if not app.json:

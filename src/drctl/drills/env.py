@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -20,6 +21,9 @@ class DrillEnv:
     run_id: str | None = None
     # Events a drill wants in its journal (e.g. the throw-away instance it created).
     events: list[dict[str, Any]] = field(default_factory=list)
+    # Shows the operator what went wrong without failing the drill (a notification of its
+    # start or end that could not be published): the CLI prints it on stderr.
+    warn: Callable[[str], None] | None = None
 
     @property
     def plan(self) -> Any:

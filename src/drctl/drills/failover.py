@@ -24,7 +24,7 @@ def run(drill: Drill, env: DrillEnv) -> DrillResult:
     if not env.allow_disruptive:
         raise GateRefused(
             f"drill {drill.name} fails production over and back",
-            hint="run it with drctl test --allow-disruptive (or pick other drills with --drill)",
+            hint="run it with drctl test --allow-disruptive, or pick other drills with --drill",
         )
     plan = env.plan
     objective = plan.effective_objectives().rto_seconds
@@ -34,7 +34,8 @@ def run(drill: Drill, env: DrillEnv) -> DrillResult:
     def one(action: str, from_run: str | None = None) -> RunRecord:
         request = RunRequest(action=action, mode="planned", approve=manual, from_run=from_run)
         run = Run(env.loaded, env.settings, registry(), request)
-        return run.execute(confirm=lambda question: None)  # --allow-disruptive consented
+        # --allow-disruptive consented; a notification not sent is shown, as for a failover
+        return run.execute(confirm=lambda question: None, warn=env.warn)
 
     failover = one("failover")
     result.cases.append(_rto_case("failover", failover, objective))

@@ -166,7 +166,8 @@ def _notifier(env: DrillEnv, drill: Drill, run_id: str, journal: Journal) -> Any
     """Drills are announced like failovers: start and end on the plan's SNS topic."""
     from drctl.engine.notify import notifier_for
 
-    return notifier_for(env.plan, env.settings, notifier_meta(env, drill, run_id), journal, None)
+    meta = notifier_meta(env, drill, run_id)
+    return notifier_for(env.plan, env.settings, meta, journal, None, warn=env.warn)
 
 
 def _run_status(drill_status: str) -> str:

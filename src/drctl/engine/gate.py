@@ -20,7 +20,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from drctl.errors import DrctlError, GateRefused
+from drctl.errors import DrctlError, EndpointUnreachable, GateRefused
 from drctl.plan.durations import format_seconds, human_seconds
 
 
@@ -71,6 +71,7 @@ class GateResult:
 
 
 LagRead = Callable[[], LagReading | None]
+UNREACHABLE = "unreachable"  # a reading's source when AWS did not answer at all
 
 
 @dataclass(frozen=True)
@@ -88,6 +89,10 @@ def measure(sources: list[LagSource], max_workers: int = 8) -> list[LagReading]:
     def safe(source: LagSource) -> LagReading:
         try:
             reading = source.read()
+        except EndpointUnreachable as exc:
+            return LagReading(
+                source.resource, source.kind, None, UNREACHABLE, exc.message, fail_closed=True
+            )
         except DrctlError as exc:
             return LagReading(
                 source.resource, source.kind, None, "error", exc.message, fail_closed=True
@@ -126,8 +131,18 @@ def enforce(result: GateResult, *, mode: str, accept_data_loss: bool) -> None:
         what.append("replication lag is above the RPO")
     if result.unknown:
         what.append("replication lag cannot be measured (unknown is not zero)")
+    if any(r.source == UNREACHABLE for r in result.unknown):
+        # Not a lagging replica: AWS did not answer. Waiting for a catch-up would not help.
+        hint = (
+            "AWS did not answer: check the network, proxy and AWS_ENDPOINT_URL, and retry; if "
+            "the primary region is down, fail over with --mode unplanned (or --accept-data-loss)"
+        )
+    else:
+        hint = (
+            "wait for the replicas to catch up and retry; or, to fail over anyway and "
+            "record the data loss: --accept-data-loss (or --mode unplanned)"
+        )
     raise GateRefused(
         "; ".join(what) + "; a planned failover now could lose data:\n" + "\n".join(lines),
-        hint="wait for the replicas to catch up and retry; or, to fail over anyway and "
-        "record the data loss: --accept-data-loss (or --mode unplanned)",
+        hint=hint,
     )

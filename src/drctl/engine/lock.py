@@ -18,12 +18,14 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import shlex
 import socket
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any, Protocol
 
 from drctl.engine.journal import PRIVATE_FILE, private_dir
+from drctl.engine.runs import DEFAULT_STATE_DIR
 from drctl.errors import DrctlError, LockHeld, UsageError
 
 
@@ -143,11 +145,15 @@ class RunLock:
         *,
         takeover: str | None = None,
         plan_path: str = "PLAN",
+        state_dir: Path | None = None,
     ) -> None:
+        """``state_dir``: where a file lock lives when not the default ``./.drctl``; the
+        ``drctl unlock`` command a refusal prints names it, or it would look elsewhere."""
         self.store = store
         self.info = info
         self.takeover = takeover
         self.plan_path = plan_path
+        self.state_dir = state_dir
         self.held: LockInfo | None = None
 
     def acquire(self) -> LockInfo:
@@ -161,7 +167,7 @@ class RunLock:
                 self.held = mine
                 return mine
             existing = self.store.read() or existing
-        unlock = f"drctl unlock --plan {self.plan_path} {existing.lock_id}"
+        unlock = unlock_command(self.plan_path, existing.lock_id, self.state_dir)
         if existing.stale_here():
             raise LockHeld(
                 f"{existing.app} is locked by a dead run: {existing.describe()}; process "
@@ -187,6 +193,16 @@ class RunLock:
 
     def __exit__(self, *exc: object) -> None:
         self.release()
+
+
+def unlock_command(plan_path: str, lock_id: str, state_dir: Path | None = None) -> str:
+    """The exact command that breaks this lock, ready to paste into a shell: quoted, and
+    with ``--state-dir`` when the lock is not under the default ``./.drctl``."""
+    words = ["drctl"]
+    if state_dir is not None and state_dir != Path(DEFAULT_STATE_DIR):
+        words += ["--state-dir", str(state_dir)]
+    words += ["unlock", "--plan", plan_path, lock_id]
+    return shlex.join(words)
 
 
 def break_lock(store: LockStore, lock_id: str) -> LockInfo:

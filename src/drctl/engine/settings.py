@@ -56,7 +56,11 @@ def _sandbox_clock(endpoint_url: str | None) -> Clock | None:
     from drctl.engine.clock import ScaledClock
 
     endpoint = endpoint_url or os.environ.get("AWS_ENDPOINT_URL")
-    if not endpoint or urlparse(endpoint).hostname not in ("127.0.0.1", "localhost", "::1"):
+    try:
+        host = urlparse(endpoint).hostname if endpoint else None
+    except ValueError:  # malformed: the AWS session says so, once, when it is used
+        return None
+    if endpoint is None or host not in ("127.0.0.1", "localhost", "::1"):
         return None
     try:
         with urllib.request.urlopen(endpoint.rstrip("/") + "/drctl-api/clock", timeout=1) as r:

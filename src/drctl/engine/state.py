@@ -62,7 +62,14 @@ def run_lock(
         pid=os.getpid(),
         acquired_at=iso(settings.clock.now()),
     )
-    return RunLock(lock_store(plan, settings), info, takeover=takeover, plan_path=plan_path)
+    local = None if _remote(plan) else settings.state_dir
+    return RunLock(
+        lock_store(plan, settings),
+        info,
+        takeover=takeover,
+        plan_path=plan_path,
+        state_dir=local,
+    )
 
 
 def journal_mirror(

@@ -14,6 +14,8 @@ from pydantic import GetCoreSchemaHandler, GetJsonSchemaHandler
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import PydanticCustomError, core_schema
 
+from drctl.plan.written import as_written
+
 UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 DURATION_PATTERN = r"^[0-9]+[smhd]$"
 _DURATION_RE = re.compile(DURATION_PATTERN)
@@ -65,7 +67,7 @@ class Duration:
                 raise PydanticCustomError(
                     "duration",
                     'expected a duration string such as "30s", "15m", "4h" or "1d", got {got}',
-                    {"got": type(value).__name__},
+                    {"got": as_written(value)},
                 )
             try:
                 return cls.parse(value)

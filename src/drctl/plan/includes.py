@@ -73,11 +73,17 @@ def resolve_includes(
     own = FsPath(loaded.path).resolve() if loaded.path != "<plan>" else None
     found: dict[int, LoadedPlan] = {}
     for i, entry in enumerate(loaded.plan.include):
-        target = (directory / entry.plan).resolve()
+        try:
+            target = (directory / entry.plan).resolve()
+            exists = target.exists()  # a FIFO, a device or a directory: the loader says which
+        except (OSError, ValueError) as exc:  # a name too long, a NUL byte in it
+            why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            error(("include", i, "plan"), f"cannot read plan file {entry.plan}: {why}")
+            continue
         if own is not None and target == own:
             error(("include", i, "plan"), f"{entry.plan} is this plan: it cannot include itself")
             continue
-        if not target.is_file():
+        if not exists:
             error(("include", i, "plan"), f"no such plan file: {entry.plan} ({target})")
             continue
         try:

@@ -33,6 +33,27 @@ from drctl.plan.yamlnodes import Document, Path, Position, YamlSyntaxError, pars
 # character str.splitlines() breaks on is written as its escape.
 _LINE_BREAKS = {ord(c): repr(c)[1:-1] for c in "\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029"}
 
+# A message also quotes values whole, and a value can be megabytes long (a 10 MiB
+# ``app:``): past this many characters the middle of the message is left out, keeping
+# where it starts (the key) and how it ends (what to write instead).
+MAX_MESSAGE_CHARS = 1000
+_MESSAGE_HEAD, _MESSAGE_TAIL = 400, 200
+
+
+def _short_repr(value: Any, limit: int = 80) -> str:
+    """``repr(value)``, of at most the first ``limit`` characters of a long string (a repr
+    of megabytes would be made only to be cut)."""
+    if isinstance(value, str) and len(value) > limit:
+        return f"{value[:limit]!r}..."
+    return repr(value)
+
+
+def _bounded(message: str) -> str:
+    if len(message) <= MAX_MESSAGE_CHARS:
+        return message
+    cut = len(message) - _MESSAGE_HEAD - _MESSAGE_TAIL
+    return f"{message[:_MESSAGE_HEAD]} [... {cut:,} characters ...] {message[-_MESSAGE_TAIL:]}"
+
 
 @dataclass(frozen=True)
 class Diagnostic:
@@ -41,6 +62,9 @@ class Diagnostic:
     col: int
     message: str
     severity: str = "error"  # error | warning
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "message", _bounded(self.message))
 
     def __str__(self) -> str:
         prefix = "warning: " if self.severity == "warning" else ""
@@ -85,6 +109,7 @@ def load_plan(path: str | FsPath, *, includes: bool = True) -> LoadedPlan:
             col,
             f"not UTF-8: byte 0x{byte} cannot be decoded ({exc.reason}); save the plan as UTF-8",
         )
+    del data  # up to 10 MiB that the parse below does not need: not part of its peak
     if text.startswith("\ufeff"):  # a byte-order mark some editors write; YAML allows it
         text = text[1:]
     return load_plan_text(text, name, directory=FsPath(name).resolve().parent, includes=includes)
@@ -306,7 +331,7 @@ def _pydantic_diagnostics(exc: ValidationError, doc: Document, name: str) -> lis
             pos = doc.position(path)
             pattern = (err.get("ctx") or {}).get("pattern", "")
             help_text = PATTERN_HELP.get(pattern, f"must match {pattern}")
-            message = f"{_dotted(path)}: {err['input']!r}: {help_text}"
+            message = f"{_dotted(path)}: {_short_repr(err['input'])}: {help_text}"
         else:
             pos = doc.position(path)
             message = f"{_dotted(path)}: {_clean(err['msg'])}"

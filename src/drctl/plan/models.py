@@ -16,6 +16,7 @@ from pydantic_core import PydanticCustomError
 
 from drctl.plan.durations import Duration
 from drctl.plan.tiers import TIER_OBJECTIVES, Strategy, Tier
+from drctl.plan.written import as_written
 
 NAME_PATTERN = r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$"
 REGION_PATTERN = r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]+$"
@@ -77,7 +78,7 @@ def _integer_one(value: Any) -> Any:
         raise PydanticCustomError(
             "literal_error",
             "Input should be the integer 1, got {got}",
-            {"got": f"{value!r} ({type(value).__name__})"},
+            {"got": as_written(value)},
         )
     return value
 

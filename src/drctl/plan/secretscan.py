@@ -19,10 +19,12 @@ from collections.abc import Iterator
 # An access key id: AKIA (long-term) or ASIA (temporary, STS) and 16 more.
 _ACCESS_KEY_ID = re.compile(r"(?<![A-Za-z0-9])(?:AKIA|ASIA)[A-Z0-9]{16}(?![A-Za-z0-9])")
 # A secret access key is 40 characters of base64; alone that is too common a shape
-# (hashes, ids), so only next to a key whose name says it holds a secret.
+# (hashes, ids), so only next to a key whose name says it holds a secret: as a mapping's
+# value (``key: V``, ``KEY=V``), the next item of a list (``["--secret-key", "V"]``, a
+# custom step's command) or a command-line flag's argument (``--aws-secret-access-key V``).
 _SECRET_VALUE = re.compile(
     r"(?i)(?:secret|passw(?:or)?d|token|credential|private[_-]?key|api[_-]?key)"
-    r"[\w.-]{0,40}+[\"']?[ \t]{0,8}+[:=][ \t]{0,8}+[\"']?"
+    r"[\w.-]{0,40}+[\"']?[ \t]{0,8}+(?:[:=,][ \t]{0,8}+)?[\"']?"
     r"(?P<value>[A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])"
 )
 _PEM_PRIVATE_KEY = re.compile(r"-----BEGIN [A-Z0-9 ]{0,40}PRIVATE KEY-----")

@@ -230,6 +230,8 @@ def _drill_refs(
         experiment = drill.get("experiment")
         if not (_hashable(dtype) and _hashable(resource) and _hashable(experiment)):
             continue
+        if not all(v is None or isinstance(v, str) for v in (resource, experiment)):
+            continue  # a name of the wrong type is the model's to report, once
         if dtype in DRILL_CAPABILITY:
             wanted = kinds_offering(DRILL_CAPABILITY[dtype])
             if resource is None:

@@ -238,6 +238,9 @@ class _Builder:
             reason = exc.problem or str(exc)
         except (ValueError, TypeError, OverflowError) as exc:
             reason = str(exc)
+        except (KeyError, AttributeError):  # PyYAML's own lookups: !!bool maybe, !!timestamp x
+            tag = str(node.tag).removeprefix("tag:yaml.org,2002:")
+            reason = f"not a valid {tag}"
         self.doc.problems.append((_pos(node), f"cannot read {node.value!r}: {reason}"))
         return _UNREADABLE
 

@@ -17,8 +17,9 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
+from drctl.engine.journal import PRIVATE_FILE, private_dir
 from drctl.errors import SandboxError
 
 DEFAULT_PORT = 5000
@@ -101,11 +102,24 @@ def read_state(state_dir: Path) -> dict[str, Any] | None:
 
 
 def write_state(state_dir: Path, state: dict[str, Any]) -> None:
+    """The sandbox's state file, owner-only like the journals and locks beside it (the state
+    directory is the runs'; the sandbox may be what creates it)."""
     path = state_file(state_dir)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(path.parent)
     tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(state, indent=2), encoding="utf-8")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, PRIVATE_FILE)
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        os.fchmod(out.fileno(), PRIVATE_FILE)  # owner-only even when a stale one existed
+        out.write(json.dumps(state, indent=2))
     os.replace(tmp, path)
+
+
+def open_log(state_dir: Path) -> TextIO:
+    """The server's log (every request it served), owner-only, truncated."""
+    private_dir(state_dir)
+    fd = os.open(log_file(state_dir), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, PRIVATE_FILE)
+    os.fchmod(fd, PRIVATE_FILE)
+    return os.fdopen(fd, "w", encoding="utf-8")
 
 
 def pid_alive(pid: int) -> bool:
@@ -147,8 +161,7 @@ def up(
             f"port {port} on {LOCALHOST} is {what}",
             hint="pass --port N, or stop that sandbox with drctl --state-dir DIR sandbox down",
         )
-    state_dir.mkdir(parents=True, exist_ok=True)
-    log = open(log_file(state_dir), "w", encoding="utf-8")  # noqa: SIM115 - handed to the child
+    log = open_log(state_dir)  # handed to the child
     env = {**os.environ, **FAKE_CREDENTIALS}
     env.pop("AWS_PROFILE", None)
     env.pop("AWS_ENDPOINT_URL", None)
