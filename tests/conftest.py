@@ -126,6 +126,44 @@ def no_fsync() -> Iterator[None]:
         yield
 
 
+@pytest.fixture(autouse=True, scope="session")
+def asl_parse_trees_reused() -> Iterator[None]:
+    """moto's Step Functions parses a definition's text with its ANTLR grammar (pure Python,
+    about 0.3 s for one of the examples' 100 kB definitions) when the state machine is
+    created and again at every execution: a both-engines test parses the same text three
+    times or more. Here the parse tree of each recent text is kept and every caller still
+    gets evaluation components built afresh from it by moto's own preprocessor, so no
+    execution shares state with another; a text with a syntax error is parsed (and refused)
+    every time. Subprocesses (the sandbox server) keep moto's own parser."""
+    import threading
+    from collections import OrderedDict
+
+    from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
+    from moto.stepfunctions.parser.asl.parse.preprocessor import Preprocessor
+
+    original = AmazonStateLanguageParser.parse
+    trees: OrderedDict[str, Any] = OrderedDict()
+    lock = threading.Lock()
+
+    def parse(definition: str) -> tuple[Any, Any]:
+        with lock:
+            tree = trees.get(definition)
+            if tree is not None:
+                trees.move_to_end(definition)
+        if tree is None:
+            program, tree = original(definition)
+            with lock:
+                trees[definition] = tree
+                while len(trees) > 4:  # the machines of one test: memory stays bounded
+                    trees.popitem(last=False)
+            return program, tree
+        return Preprocessor().visit(tree), tree
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(AmazonStateLanguageParser, "parse", staticmethod(parse))
+        yield
+
+
 @pytest.fixture(autouse=True)
 def network_guard(monkeypatch: pytest.MonkeyPatch) -> None:
     guard_network(monkeypatch)
