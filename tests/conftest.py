@@ -127,6 +127,38 @@ def no_fsync() -> Iterator[None]:
 
 
 @pytest.fixture(autouse=True, scope="session")
+def boto_client_methods_reused() -> Iterator[None]:
+    """Every boto3 client built makes its class again, one method per API operation, each
+    with a lazily built docstring: about 20 ms for EC2's 700 operations, and the tests build
+    clients by the thousand (drctl per run context, moto's Step Functions interpreter per
+    task). Here each service's methods are made once per process and every client class
+    still gets a fresh dict of them, so botocore's ``creating-client-class`` handlers add or
+    remove methods as before. A method only calls ``self._make_api_call`` with its
+    operation's name (``botocore.client.ClientCreator._create_api_method``): sharing the
+    function objects between classes changes nothing a call does. Subprocesses keep
+    botocore's own."""
+    from botocore.client import ClientCreator
+
+    original = ClientCreator._create_methods
+    made: dict[tuple[str, str, tuple[str, ...]], dict[str, Any]] = {}
+
+    def _create_methods(self: Any, service_model: Any) -> dict[str, Any]:
+        key = (
+            service_model.service_name,
+            service_model.api_version,
+            tuple(service_model.operation_names),
+        )
+        methods = made.get(key)
+        if methods is None:
+            methods = made[key] = original(self, service_model)
+        return dict(methods)
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(ClientCreator, "_create_methods", _create_methods)
+        yield
+
+
+@pytest.fixture(autouse=True, scope="session")
 def asl_parse_trees_reused() -> Iterator[None]:
     """moto's Step Functions parses a definition's text with its ANTLR grammar (pure Python,
     about 0.3 s for one of the examples' 100 kB definitions) when the state machine is
