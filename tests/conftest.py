@@ -158,6 +158,38 @@ def boto_client_methods_reused() -> Iterator[None]:
         yield
 
 
+class _KeyPairOnFirstUse:
+    """moto's KMS key pair of one key, generated the first time it is used."""
+
+    def __init__(self, key_spec: str, generate: Any) -> None:
+        self._key_spec, self._generate, self._pair = key_spec, generate, None
+
+    def __getattr__(self, name: str) -> Any:
+        if name in ("_key_spec", "_generate", "_pair"):  # not set yet (a copy being made)
+            raise AttributeError(name)
+        if self._pair is None:
+            self._pair = self._generate(self._key_spec)
+        return getattr(self._pair, name)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def kms_key_pairs_on_first_use() -> Iterator[None]:
+    """moto makes an RSA key pair (about 50 ms) for every KMS key it creates, symmetric keys
+    included, for Sign/Verify/GetPublicKey; the sandboxes create KMS keys for their
+    encrypted resources and never sign with them. Here each key's pair is made the first time
+    one of those calls uses it: what they answer is unchanged."""
+    import moto.kms.models
+
+    original = moto.kms.models.generate_private_key
+
+    def generate_private_key(key_spec: str) -> Any:
+        return _KeyPairOnFirstUse(key_spec, original)
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(moto.kms.models, "generate_private_key", generate_private_key)
+        yield
+
+
 @pytest.fixture(autouse=True, scope="session")
 def asl_parse_trees_reused() -> Iterator[None]:
     """moto's Step Functions parses a definition's text with its ANTLR grammar (pure Python,
