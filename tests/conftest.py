@@ -71,6 +71,21 @@ def _state_outside_the_checkout() -> None:
 _state_outside_the_checkout()
 
 
+def _fewer_garbage_collections() -> None:
+    """A test process holds a large heap (botocore's models, moto's backends, their
+    modules) and makes and drops a moto world per test: at CPython's default thresholds
+    (700, 10, 10) the cyclic collector ran a full collection every second or so, each
+    walking that heap -- over a third of the CPU of a sample of modules (12.7 s of 34.1 s).
+    Larger thresholds keep collecting every cycle, less often (4.8 s of 28.4 s; peak memory
+    480 -> 510 MB). Subprocesses keep the defaults."""
+    import gc
+
+    gc.set_threshold(10_000, 50, 50)
+
+
+_fewer_garbage_collections()
+
+
 class NetworkGuardError(RuntimeError):
     """A test tried to reach a host that is not this machine."""
 
@@ -123,6 +138,108 @@ def no_fsync() -> Iterator[None]:
 
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(os, "fsync", fsync)
+        yield
+
+
+@pytest.fixture(autouse=True, scope="session")
+def boto_client_methods_reused() -> Iterator[None]:
+    """Every boto3 client built makes its class again, one method per API operation, each
+    with a lazily built docstring: about 20 ms for EC2's 700 operations, and the tests build
+    clients by the thousand (drctl per run context, moto's Step Functions interpreter per
+    task). Here each service's methods are made once per process and every client class
+    still gets a fresh dict of them, so botocore's ``creating-client-class`` handlers add or
+    remove methods as before. A method only calls ``self._make_api_call`` with its
+    operation's name (``botocore.client.ClientCreator._create_api_method``): sharing the
+    function objects between classes changes nothing a call does. Subprocesses keep
+    botocore's own."""
+    from botocore.client import ClientCreator
+
+    original = ClientCreator._create_methods
+    made: dict[tuple[str, str, tuple[str, ...]], dict[str, Any]] = {}
+
+    def _create_methods(self: Any, service_model: Any) -> dict[str, Any]:
+        key = (
+            service_model.service_name,
+            service_model.api_version,
+            tuple(service_model.operation_names),
+        )
+        methods = made.get(key)
+        if methods is None:
+            methods = made[key] = original(self, service_model)
+        return dict(methods)
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(ClientCreator, "_create_methods", _create_methods)
+        yield
+
+
+class _KeyPairOnFirstUse:
+    """moto's KMS key pair of one key, generated the first time it is used."""
+
+    def __init__(self, key_spec: str, generate: Any) -> None:
+        self._key_spec, self._generate, self._pair = key_spec, generate, None
+
+    def __getattr__(self, name: str) -> Any:
+        if name in ("_key_spec", "_generate", "_pair"):  # not set yet (a copy being made)
+            raise AttributeError(name)
+        if self._pair is None:
+            self._pair = self._generate(self._key_spec)
+        return getattr(self._pair, name)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def kms_key_pairs_on_first_use() -> Iterator[None]:
+    """moto makes an RSA key pair (about 50 ms) for every KMS key it creates, symmetric keys
+    included, for Sign/Verify/GetPublicKey; the sandboxes create KMS keys for their
+    encrypted resources and never sign with them. Here each key's pair is made the first time
+    one of those calls uses it: what they answer is unchanged."""
+    import moto.kms.models
+
+    original = moto.kms.models.generate_private_key
+
+    def generate_private_key(key_spec: str) -> Any:
+        return _KeyPairOnFirstUse(key_spec, original)
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(moto.kms.models, "generate_private_key", generate_private_key)
+        yield
+
+
+@pytest.fixture(autouse=True, scope="session")
+def asl_parse_trees_reused() -> Iterator[None]:
+    """moto's Step Functions parses a definition's text with its ANTLR grammar (pure Python,
+    about 0.3 s for one of the examples' 100 kB definitions) when the state machine is
+    created and again at every execution: a both-engines test parses the same text three
+    times or more. Here the parse tree of each recent text is kept and every caller still
+    gets evaluation components built afresh from it by moto's own preprocessor, so no
+    execution shares state with another; a text with a syntax error is parsed (and refused)
+    every time. Subprocesses (the sandbox server) keep moto's own parser."""
+    import threading
+    from collections import OrderedDict
+
+    from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
+    from moto.stepfunctions.parser.asl.parse.preprocessor import Preprocessor
+
+    original = AmazonStateLanguageParser.parse
+    trees: OrderedDict[str, Any] = OrderedDict()
+    lock = threading.Lock()
+
+    def parse(definition: str) -> tuple[Any, Any]:
+        with lock:
+            tree = trees.get(definition)
+            if tree is not None:
+                trees.move_to_end(definition)
+        if tree is None:
+            program, tree = original(definition)
+            with lock:
+                trees[definition] = tree
+                while len(trees) > 4:  # the machines of one test: memory stays bounded
+                    trees.popitem(last=False)
+            return program, tree
+        return Preprocessor().visit(tree), tree
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(AmazonStateLanguageParser, "parse", staticmethod(parse))
         yield
 
 
