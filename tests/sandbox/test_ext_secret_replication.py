@@ -1,17 +1,28 @@
 """Secrets Manager extension: a new replica is InProgress, then InSync on the sandbox's AWS
 clock; each replica keeps the KMS key it was given (a missing key fails it); DescribeSecret of
 a replica names its primary's Region and its own key; StopReplicationToReplica promotes a
-replica in place (ARN, value and key kept) and refuses a primary."""
+replica in place (ARN, value and key kept) and refuses a primary. A new value reaches a replica
+after a lag (InProgress meanwhile), not while either Region is out, and a promotion keeps what
+the replica had."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
 
 from drctl.kinds.secret import moto_secret_replication as ext
+from drctl.sandbox.outages import outages
 from tests.sandbox.conftest import DR_REGION, PRIMARY_REGION, ClientFactory
+
+
+@pytest.fixture(autouse=True)
+def no_outage_left() -> Iterator[None]:
+    yield
+    outages.clear()
 
 
 def _replicated(aws: ClientFactory, key: str | None = None) -> tuple[Any, Any]:
@@ -117,3 +128,90 @@ def test_stop_replication_is_served_by_the_sandbox_server(server: ClientFactory)
     dr = server("secretsmanager", DR_REGION)
     dr.stop_replication_to_replica(SecretId="s")
     assert "PrimaryRegion" not in dr.describe_secret(SecretId="s")
+
+
+def _synced(aws: ClientFactory, aws_clock: Any) -> tuple[Any, Any]:
+    home, dr = _replicated(aws)
+    aws_clock.advance(ext.REPLICATION_SECONDS)
+    assert _status(home)["Status"] == "InSync"
+    return home, dr
+
+
+def _value(client: Any) -> str:
+    return str(client.get_secret_value(SecretId="app/db")["SecretString"])
+
+
+@pytest.mark.parametrize("write", ["put", "update", "rotation"])
+def test_a_new_value_reaches_the_replica_after_a_lag(
+    aws: ClientFactory, aws_clock: Any, write: str
+) -> None:
+    home, dr = _synced(aws, aws_clock)
+    old = dr.get_secret_value(SecretId="app/db")
+    if write == "put":
+        home.put_secret_value(SecretId="app/db", SecretString="v2")
+    elif write == "update":
+        home.update_secret(SecretId="app/db", SecretString="v2")
+    else:  # what a rotation function's setSecret/finishSecret steps call
+        pending = home.put_secret_value(
+            SecretId="app/db", SecretString="v2", VersionStages=["AWSPENDING"]
+        )["VersionId"]
+        home.update_secret_version_stage(
+            SecretId="app/db",
+            VersionStage="AWSCURRENT",
+            MoveToVersionId=pending,
+            RemoveFromVersionId=old["VersionId"],
+        )
+    new = home.get_secret_value(SecretId="app/db")
+    assert new["VersionId"] != old["VersionId"]
+    assert _status(home)["Status"] == "InProgress"
+    aws_clock.advance(ext.VALUE_LAG_SECONDS - 1)
+    behind = dr.get_secret_value(SecretId="app/db")
+    assert (behind["VersionId"], behind.get("SecretString")) == (
+        old["VersionId"],
+        old["SecretString"],
+    )
+    assert list(dr.describe_secret(SecretId="app/db")["VersionIdsToStages"]) == [old["VersionId"]]
+    assert _status(home)["Status"] == "InProgress"
+    aws_clock.advance(1)
+    assert _status(home)["Status"] == "InSync"
+    now = dr.get_secret_value(SecretId="app/db")
+    assert (now["VersionId"], now.get("SecretString")) == (
+        new["VersionId"],
+        new.get("SecretString"),
+    )
+    written = aws_clock.now() - timedelta(seconds=ext.VALUE_LAG_SECONDS)
+    assert now["CreatedDate"] == written, "versions are dated on the AWS clock"
+
+
+def test_nothing_replicates_while_the_replica_region_is_out(
+    aws: ClientFactory, aws_clock: Any
+) -> None:
+    home, dr = _synced(aws, aws_clock)
+    aws_clock.advance(5)
+    home.put_secret_value(SecretId="app/db", SecretString="v2")
+    aws_clock.advance(5)
+    outages.add(DR_REGION)
+    aws_clock.advance(10 * ext.VALUE_LAG_SECONDS)
+    assert _status(home)["Status"] == "InProgress", "no Failed: AWS documents none for this"
+    outages.clear(DR_REGION)
+    aws_clock.advance(ext.VALUE_LAG_SECONDS - 5 - 1)
+    assert _status(home)["Status"] == "InProgress"
+    assert _value(dr) == "v1"
+    aws_clock.advance(1)
+    assert _status(home)["Status"] == "InSync"
+    assert _value(dr) == "v2"
+
+
+def test_a_promotion_during_the_lag_keeps_what_the_replica_had(
+    aws: ClientFactory, aws_clock: Any
+) -> None:
+    home, dr = _synced(aws, aws_clock)
+    home.put_secret_value(SecretId="app/db", SecretString="v2")
+    aws_clock.advance(1)
+    outages.add(PRIMARY_REGION)
+    aws_clock.advance(10 * ext.VALUE_LAG_SECONDS)
+    dr.stop_replication_to_replica(SecretId="app/db")
+    outages.clear(PRIMARY_REGION)
+    assert _value(dr) == "v1", "the write never reached DR"
+    assert _value(home) == "v2"
+    assert "ReplicationStatus" not in home.describe_secret(SecretId="app/db")

@@ -27,26 +27,63 @@ Sources (Secrets Manager API reference and User Guide; botocore ``secretsmanager
 * ``DescribeSecret`` of a replica (https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_DescribeSecret.html):
   ``PrimaryRegion`` names the primary's Region; its ``KmsKeyId`` is the replica's key.
 
+* A new value reaches the replicas later: "If you turn on rotation for your primary secret,
+  Secrets Manager rotates the secret in the primary Region, and the new secret value propagates
+  to all of the associated replica secrets"
+  (https://docs.aws.amazon.com/secretsmanager/latest/userguide/replicate-secrets.html), and
+  replication is asynchronous, watched through ``DescribeSecret``'s ``ReplicationStatus``
+  (https://docs.aws.amazon.com/secretsmanager/latest/userguide/cross-account-replicate-status.html:
+  ``InProgress`` "Secrets Manager is copying the secret value from the primary to the
+  replica", ``InSync`` "The replica holds the same secret value as the primary"). moto's replica
+  reads the primary's versions live, so it is never behind. Here each replica keeps its own
+  copy of the versions: a change of the primary's versions (``PutSecretValue``,
+  ``UpdateSecret`` with a value, ``RotateSecret``, ``UpdateSecretVersionStage``) reaches it
+  after ``VALUE_LAG_SECONDS`` of AWS time during which neither the primary's nor the replica's
+  Region is out (the figure and the pause are the sandbox's choices: AWS documents neither),
+  and the primary lists that Region ``InProgress`` meanwhile. ``GetSecretValue`` and
+  ``DescribeSecret`` in the replica's Region answer the replica's own versions, and a
+  promotion keeps those (what the replica had, not what the primary had). AWS documents
+  ``Failed`` for a replication that cannot complete (a name taken, a KMS key missing or not
+  permitted), not for a Region that is out: an outage leaves the change ``InProgress``.
+
 A secret created with the tag ``drctl-sandbox-established: true`` stands for one replicated long
 before the sandbox's clock started: the replicas it is created with are ``InSync`` at once
 (replicas added later, or of a promoted copy that kept the tag, take their time).
 
-Not modelled: a value changed in the primary reaching the replica later (moto's replica reads
-the primary's versions, so it is never behind), replication stopping while the primary's Region
-is down.
+Not modelled: a replica's metadata (description, tags, policy) lagging as its value does; a
+new replica's first copy being unreadable before it is ``InSync`` (it is readable at once).
 """
 
 from __future__ import annotations
 
+import copy
 import json
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from typing import Any, Final
 
-from drctl.kinds.sandboxing import PatchSet, aws_time
+from drctl.kinds.sandboxing import PatchSet, aws_time, unreachable
 
-__all__ = ["ESTABLISHED_TAG", "REPLICATION_SECONDS", "install", "is_installed", "uninstall"]
+__all__ = [
+    "ESTABLISHED_TAG",
+    "REPLICATION_SECONDS",
+    "VALUE_LAG_SECONDS",
+    "install",
+    "is_installed",
+    "uninstall",
+]
 
 REPLICATION_SECONDS: Final = 30.0  # InProgress -> InSync for a new replica (AWS seconds)
+VALUE_LAG_SECONDS: Final = 20.0  # a new value reaches a replica Region (AWS seconds, both up)
+SERVICE: Final = "secretsmanager"
+IN_PROGRESS_MESSAGE: Final = "Replication in progress"
+# Backend calls that can change a primary's versions (and so must reach its replicas).
+_WRITES: Final = (
+    "put_secret_value",
+    "update_secret",
+    "rotate_secret",
+    "update_secret_version_stage",
+)
 ESTABLISHED_TAG: Final = "drctl-sandbox-established"
 DEFAULT_KEY: Final = "alias/aws/secretsmanager"
 
@@ -107,15 +144,96 @@ def _replica_init(
             "or is not usable."
         )
     self.started = _LONG_AGO if established else aws_time.now()
+    # The replica's own copy of the versions, and the primary's changes on their way to it:
+    # (when written, versions then, AWSCURRENT's version id then), oldest first.
+    self.own_versions, self.own_default = _snapshot(source)
+    self.pending = []
+
+
+Snapshot = tuple[dict[str, dict[str, Any]], str | None]
+
+
+def _snapshot(source: Any) -> Snapshot:
+    """The primary's versions and current version id as they are now (a copy)."""
+    return copy.deepcopy(dict(source.versions)), source.default_version_id
+
+
+def _changed(secret: Any) -> None:
+    """A write on the primary ``secret``: queue its versions for each replica it reaches."""
+    for replica in getattr(secret, "replicas", []) or []:
+        if not getattr(replica, "has_replica", False) or not hasattr(replica, "pending"):
+            continue
+        snap = _snapshot(secret)
+        last = (
+            replica.pending[-1][1:]
+            if replica.pending
+            else (
+                replica.own_versions,
+                replica.own_default,
+            )
+        )
+        if snap != tuple(last):
+            replica.pending.append((aws_time.now(), *snap))
+
+
+def _due(written: datetime, regions: Iterable[str]) -> datetime | None:
+    """When a change written at ``written`` reaches the replica: after ``VALUE_LAG_SECONDS``
+    during which no Region of ``regions`` is out; None while an outage holds it back."""
+    periods = sorted(
+        (start, end)
+        for region in set(regions)
+        for start, end in unreachable.periods(SERVICE, region)
+        if end is None or end > written
+    )
+    at, left = written, VALUE_LAG_SECONDS
+    for start, end in periods:
+        if start >= at + timedelta(seconds=left):
+            break
+        if start > at:
+            left -= (start - at).total_seconds()
+        if end is None:
+            return None
+        at = max(at, end)
+    return at + timedelta(seconds=left)
+
+
+def _settle(replica: Any) -> None:
+    """Apply to the replica every queued change that has reached it by now."""
+    now = aws_time.now()
+    regions = (replica.source.region, replica.region)
+    while replica.pending:
+        due = _due(replica.pending[0][0], regions)
+        if due is None or due > now:
+            return
+        _, replica.own_versions, replica.own_default = replica.pending.pop(0)
+
+
+def _replica_versions(self: Any) -> dict[str, dict[str, Any]]:
+    """The replica's own versions (what ``GetSecretValue`` in its Region answers)."""
+    _settle(self)
+    versions: dict[str, dict[str, Any]] = self.own_versions
+    return versions
+
+
+def _replica_default(self: Any) -> str | None:
+    """The replica's own ``AWSCURRENT`` version id."""
+    _settle(self)
+    default: str | None = self.own_default
+    return default
 
 
 def _replica_config(self: Any) -> dict[str, Any]:
-    """``ReplicationStatusType`` now: ``InProgress`` until the first copy is made."""
+    """``ReplicationStatusType`` now: ``InProgress`` until the first copy is made, and while
+    a change of the primary's versions has not reached the replica yet."""
     status, message = self.status, self.message
     if status == "InSync" and aws_time.now() < self.started + timedelta(
         seconds=REPLICATION_SECONDS
     ):
-        status, message = "InProgress", "Replication in progress"
+        status, message = "InProgress", IN_PROGRESS_MESSAGE
+    if status == "InSync" and self.has_replica:
+        _settle(self)
+        if self.pending:
+            status, message = "InProgress", IN_PROGRESS_MESSAGE
     return {
         "Region": self.region,
         "KmsKeyId": self.kms_key_id,
@@ -133,7 +251,40 @@ def _replica_to_dict(self: Any) -> dict[str, Any]:
     dct.pop("KmsKeyId", None)
     if self.kms_key_id != DEFAULT_KEY:
         dct["KmsKeyId"] = self.kms_key_id
+    stages = {vid: list(v["version_stages"]) for vid, v in self.versions.items()}
+    for field in ("VersionIdsToStages", "SecretVersionsToStages"):
+        dct.pop(field, None)
+        if stages:
+            dct[field] = stages
     return dct
+
+
+def _tracking(original: Callable[..., Any]) -> Callable[..., Any]:
+    """``original`` (a backend call that may write a primary's versions), then queue the
+    change for the secret's replicas. A version it adds is dated on the AWS clock (moto dates
+    it on the wall clock), so a replica's ``CreatedDate`` compares with the sandbox's time; the
+    version labelled ``AWSCURRENT`` is the one ``GetSecretValue`` answers."""
+
+    def call(self: Any, *args: Any, **kwargs: Any) -> Any:
+        from moto.secretsmanager.models import FakeSecret
+
+        secret_id = kwargs.get("secret_id", args[0] if args else None)
+        before = self.secrets.get(secret_id) if secret_id else None
+        known = set(before.versions) if isinstance(before, FakeSecret) else set()
+        result = original(self, *args, **kwargs)
+        secret = self.secrets.get(secret_id) if secret_id else None
+        if isinstance(secret, FakeSecret):
+            for version_id, version in secret.versions.items():
+                if version_id not in known:
+                    version["createdate"] = int(aws_time.now().timestamp())
+                if "AWSCURRENT" in version["version_stages"]:
+                    # moto's UpdateSecretVersionStage moves the label but not the version
+                    # GetSecretValue answers: a rotation's finishSecret would change nothing.
+                    secret.set_default_version_id(version_id)
+            _changed(secret)
+        return result
+
+    return call
 
 
 def _create_replicas(
@@ -193,6 +344,7 @@ def _stop_replication(backend: Any, secret_id: str) -> str:
             f"The secret {secret_id} in {backend.region_name} is not a replica secret."
         )
     source = replica.source
+    versions, current = replica.versions, replica.default_version_id  # what DR had
     promoted = FakeSecret(
         account_id=backend.account_id,
         region_name=backend.region_name,
@@ -206,8 +358,8 @@ def _stop_replication(backend: Any, secret_id: str) -> str:
         created_date=source.created_date,
     )
     promoted.arn = replica.arn
-    promoted.versions = json.loads(json.dumps(source.versions))
-    promoted.set_default_version_id(source.default_version_id)
+    promoted.versions = copy.deepcopy(versions)
+    promoted.set_default_version_id(current)
     _drop(backend.secrets, source.name)
     backend.secrets[promoted.name] = promoted  # moto keys primaries by name, replicas by ARN
     source.replicas = [r for r in source.replicas if r is not replica]
@@ -224,11 +376,17 @@ def install() -> None:
     """Patch moto's Secrets Manager replication; idempotent."""
     if _patches.active:
         return
-    from moto.secretsmanager.models import FakeSecret, ReplicaSecret
+    from moto.secretsmanager.models import FakeSecret, ReplicaSecret, SecretsManagerBackend
     from moto.secretsmanager.responses import SecretsManagerResponse
 
     _patches.replace(ReplicaSecret, "__init__", _replica_init)
     _patches.replace(ReplicaSecret, "config", property(_replica_config))
+    _patches.replace(ReplicaSecret, "versions", property(_replica_versions))
+    _patches.replace(ReplicaSecret, "default_version_id", property(_replica_default))
+    for name in _WRITES:
+        _patches.replace(
+            SecretsManagerBackend, name, _tracking(getattr(SecretsManagerBackend, name))
+        )
     _patches.replace(ReplicaSecret, "to_dict", _replica_to_dict)
     _patches.replace(FakeSecret, "create_replicas", _create_replicas)
     _patches.replace(
