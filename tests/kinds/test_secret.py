@@ -1,6 +1,7 @@
-"""`secret`: readiness on a fresh sandbox and on broken replication or keys; a planned failover
-leaves replication in place; an unplanned one (primary Region out) promotes the DR replica, and
-failback brings the primary home with what DR wrote, every rerun a no-op, twice over."""
+"""`secret`: readiness on a fresh sandbox and on broken replication or keys (a value on its way
+to DR warns); a planned failover leaves replication in place and waits for a new value to reach
+DR; an unplanned one (primary Region out) promotes the DR replica with what it had, saying so,
+and failback brings the primary home with what DR wrote, every rerun a no-op, twice over."""
 
 from __future__ import annotations
 
@@ -110,6 +111,58 @@ def test_check_fails_when_the_replica_is_not_under_the_primarys_multi_region_key
     result = run_checks(loaded, settings)["dr-kms-key"]
     assert result.status.value == "fail"
     assert "not its replica" in result.detail and "replicate-key" in result.detail
+
+
+def test_check_warns_while_a_new_value_is_on_its_way_to_dr(loaded: Any, settings: Any) -> None:
+    settings.clock.advance(3600)
+    _sm(HOME).put_secret_value(SecretId=SECRET, SecretString="v2")
+    settings.clock.advance(5)
+    result = run_checks(loaded, settings)["replication"]
+    assert result.status.value == "warn", result.detail
+    assert "InProgress" in result.detail and "last changed 5 s ago" in result.detail
+    assert _describe(HOME)["ReplicationStatus"][0]["Status"] == "InProgress"
+    settings.clock.advance(moto_secret_replication.VALUE_LAG_SECONDS)
+    assert run_checks(loaded, settings)["replication"].status.value == "pass"
+    assert _value(DR) == "v2"
+
+
+def test_planned_failover_waits_for_a_new_value_to_reach_dr(loaded: Any, settings: Any) -> None:
+    _sm(HOME).put_secret_value(SecretId=SECRET, SecretString="written just before")
+    assert _value(DR) != "written just before", "not in DR yet"
+    record = run_action(loaded, settings, "failover")
+    assert record.status == "succeeded", [(s.id, s.detail) for s in record.steps]
+    [step] = record.steps
+    assert step.status == "succeeded" and step.calls == []
+    assert step.duration_seconds is not None
+    assert step.duration_seconds >= moto_secret_replication.VALUE_LAG_SECONDS
+    assert _value(DR) == _value(HOME) == "written just before", "a planned move loses nothing"
+    _original_topology()
+
+
+def test_unplanned_failover_right_after_a_put_keeps_the_older_value_and_says_so(
+    loaded: Any, settings: Any
+) -> None:
+    before = _sm(DR).get_secret_value(SecretId=SECRET)
+    settings.clock.advance(600)
+    _sm(HOME).put_secret_value(SecretId=SECRET, SecretString="written just before")
+    settings.clock.advance(2)
+    outages.add(HOME)
+    record = run_action(loaded, settings, "failover", mode="unplanned")
+    assert record.status == "succeeded", [(s.id, s.detail) for s in record.steps]
+    [step] = record.steps
+    assert not outages.refused(), "nothing was asked of the Region that is down"
+    outages.clear()
+    assert "PrimaryRegion" not in _describe(DR), "promoted"
+    kept = _sm(DR).get_secret_value(SecretId=SECRET)
+    assert (kept["VersionId"], kept["SecretString"]) == (
+        before["VersionId"],
+        before["SecretString"],
+    ), "the write never reached DR: the promoted secret has the older value"
+    assert _value(HOME) == "written just before"
+    assert f"current version {before['VersionId']}" in step.detail
+    assert "may not have reached" in step.detail and "s ago" in step.detail
+    assert step.data["kept_version"] == before["VersionId"]
+    assert step.data["kept_version_created"] == kept["CreatedDate"].isoformat()
 
 
 def test_planned_failover_leaves_replication_in_place(loaded: Any, settings: Any) -> None:

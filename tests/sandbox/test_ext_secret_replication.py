@@ -171,6 +171,8 @@ def test_a_new_value_reaches_the_replica_after_a_lag(
         old["SecretString"],
     )
     assert list(dr.describe_secret(SecretId="app/db")["VersionIdsToStages"]) == [old["VersionId"]]
+    [listed] = dr.list_secret_version_ids(SecretId="app/db")["Versions"]
+    assert (listed["VersionId"], listed["CreatedDate"]) == (old["VersionId"], old["CreatedDate"])
     assert _status(home)["Status"] == "InProgress"
     aws_clock.advance(1)
     assert _status(home)["Status"] == "InSync"

@@ -1,6 +1,7 @@
 """``secret``: a Secrets Manager secret replicated to regions.dr.
 
-Readiness: the primary replicates it to DR and the replica is ``InSync``; the DR copy is a
+Readiness: the primary replicates it to DR and the replica is ``InSync`` (``InProgress``, a
+value on its way, warns); the DR copy is a
 replica of the primary; the KMS key encrypting it in DR exists and is enabled -- the DR replica
 of the primary's key when the primary uses a customer managed multi-Region key. Failover
 promotes the DR replica when the primary's Region is down (unplanned) and leaves replication in
@@ -25,7 +26,13 @@ class SecretKind(Kind):
     model = Secret
     iam_actions: ClassVar[IamActions] = {
         "check": ("secretsmanager:DescribeSecret", "kms:DescribeKey"),
-        "failover": ("secretsmanager:DescribeSecret", "secretsmanager:StopReplicationToReplica"),
+        # ListSecretVersionIds: the DR replica's current version and its date, reported when
+        # it is promoted (no value is read).
+        "failover": (
+            "secretsmanager:DescribeSecret",
+            "secretsmanager:ListSecretVersionIds",
+            "secretsmanager:StopReplicationToReplica",
+        ),
         # ReplicateSecretToRegions with a customer key also needs kms:Decrypt on the source key
         # and kms:Encrypt/GenerateDataKey on the target Region's key (Secrets Manager calls
         # them on the caller's behalf).

@@ -59,6 +59,25 @@ def replicate(secretsmanager: Any, secret: str, region: str, kms_key: str | None
     )
 
 
+def current_version(secretsmanager: Any, secret: str) -> dict[str, Any] | None:
+    """The ``AWSCURRENT`` entry (``VersionId``, ``CreatedDate``) of ``ListSecretVersionIds``
+    in the client's Region -- the version GetSecretValue answers there, read without reading
+    the value; None when no version carries the label or the list cannot be read (a report,
+    never a reason to stop: the caller promotes regardless)."""
+    kwargs: dict[str, Any] = {"SecretId": secret}
+    while True:
+        try:
+            page = secretsmanager.list_secret_version_ids(**kwargs)
+        except ClientError:
+            return None
+        for version in page.get("Versions", []) or []:
+            if "AWSCURRENT" in (version.get("VersionStages") or []):
+                return dict(version)
+        if not page.get("NextToken"):
+            return None
+        kwargs["NextToken"] = page["NextToken"]
+
+
 def promote(secretsmanager: Any, secret: str) -> None:
     """Promote the replica of the client's Region to a standalone primary secret."""
     secretsmanager.stop_replication_to_replica(SecretId=secret)

@@ -1,14 +1,17 @@
-"""Readiness of a replicated secret: replicated to DR and ``InSync``, the DR copy a replica of
-the primary, and the KMS key it is encrypted with in DR there and usable -- the multi-Region
-replica of the primary's key when the primary uses a customer managed multi-Region key.
+"""Readiness of a replicated secret: replicated to DR and ``InSync`` (``InProgress`` warns:
+replication to a replica Region is asynchronous, a value just written is on its way), the DR
+copy a replica of the primary, and the KMS key it is encrypted with in DR there and usable --
+the multi-Region replica of the primary's key when the primary uses a customer managed
+multi-Region key.
 """
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from drctl.engine.context import RunContext
-from drctl.engine.step import Check, CheckResult, failed, passed
+from drctl.engine.step import Check, CheckResult, failed, passed, warned
 from drctl.kinds.secret import api
 from drctl.kinds.secret.topology import NAME, Side, read
 from drctl.kinds.steps import check_maker
@@ -35,11 +38,18 @@ def checks(res: Secret, ctx: RunContext) -> list[Check]:
                 f"Region={dr} --region {home}"
             )
         status = entry.get("Status")
-        if status != "InSync":
-            return failed(
-                f"replication to {dr} is {status}: {entry.get('StatusMessage', '')}".rstrip(": "),
+        message = str(entry.get("StatusMessage") or "")
+        if status == "InProgress":
+            return warned(
+                f"replication to {dr} is InProgress: the {dr} replica may not hold the "
+                f"primary's current value yet{_since(origin.desc or {}, ctx)}; a failover "
+                "now, with the primary's Region out, would keep the replica's older value",
                 status,
                 "InSync",
+            )
+        if status != "InSync":
+            return failed(
+                f"replication to {dr} is {status}: {message}".rstrip(": "), status, "InSync"
             )
         return passed(f"replicated to {dr}, InSync", status, "InSync")
 
@@ -112,3 +122,13 @@ def checks(res: Secret, ctx: RunContext) -> list[Check]:
         check("dr-replica", "the DR copy is a replica of the primary", dr_replica),
         check("dr-kms-key", "the KMS key of the DR replica exists and is usable", dr_key),
     ]
+
+
+def _since(desc: dict[str, Any], ctx: RunContext) -> str:
+    """How long the primary has been changed for, from its ``LastChangedDate`` (Secrets
+    Manager gives no start time for a replication in progress); empty when unknown."""
+    changed = desc.get("LastChangedDate")
+    if not isinstance(changed, datetime):
+        return ""
+    age = max(0.0, (ctx.clock.now() - changed).total_seconds())
+    return f" (the primary last changed {age:.0f} s ago, at {changed.isoformat()})"

@@ -2,15 +2,23 @@
 
 Unplanned (the primary's Region is down): promote the DR replica (``StopReplicationToReplica``,
 called in DR, the only Region that must answer) so that it can be rotated and changed there.
+Replication to a replica Region is asynchronous, and the primary's ``ReplicationStatus`` cannot
+be read with its Region down: the promotion keeps whatever the replica had, so the step reports
+the replica's current version and its ``CreatedDate`` (``ListSecretVersionIds`` in DR) and says
+that a value written shortly before the outage may be missing.
 
 Planned: replication stays. The primary's Region answers, so the replica keeps following its
 primary -- a rotation made there still reaches DR -- and applications in DR read the replica as
 they read the primary. Promoting would fork the secret into two copies that drift apart, and
 failback would have to overwrite one of them. The step only waits until the replica is
-``InSync``, so DR starts on the current value.
+``InSync`` (a value written just before is still on its way while it is ``InProgress``), so
+DR starts on the primary's current value: a planned move loses nothing.
 """
 
 from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
 
 from drctl.engine.context import RunContext
 from drctl.engine.declarative import (
@@ -63,10 +71,14 @@ def promote_step(
         require(here, res)
         if here.is_primary:
             return StepOutcome(detail=f"{res.secret} is already a primary in {region}")
+        kept = _kept_version(res, ctx, side) if side == "dr" else {}
         api.promote(client, res.secret)
+        detail = f"{res.secret} in {region} promoted from a replica of {here.primary_region}"
+        if side == "dr":
+            detail += f"; {_lag_note(kept, ctx, region, str(here.primary_region))}"
         return StepOutcome(
-            detail=f"{res.secret} in {region} promoted from a replica of {here.primary_region}",
-            data={"promoted_from": here.primary_region, "region": region},
+            detail=detail,
+            data={"promoted_from": here.primary_region, "region": region, **kept},
         )
 
     def verify() -> Verification:
@@ -91,6 +103,38 @@ def promote_step(
         poll_seconds=5.0,
         depends_on=depends_on,
         sfn=lambda: _declarative_promote(res, ctx, side),
+    )
+
+
+def _kept_version(res: Secret, ctx: RunContext, side: str) -> dict[str, Any]:
+    """The replica's current version as its own Region lists it (no value read): what the
+    promotion keeps. Empty when it cannot be read (the promotion goes ahead regardless)."""
+    version = api.current_version(ctx.client("secretsmanager", side), res.secret)
+    if version is None:
+        return {}
+    created = version.get("CreatedDate")
+    return {
+        "kept_version": str(version.get("VersionId")),
+        "kept_version_created": created.isoformat() if isinstance(created, datetime) else None,
+    }
+
+
+def _lag_note(kept: dict[str, Any], ctx: RunContext, region: str, home: str) -> str:
+    """What an unplanned promotion may lose: replication to a replica Region is asynchronous
+    (the primary's Region, down, cannot say whether the replica was ``InSync``), so a value
+    written in ``home`` shortly before the outage may never have reached ``region``."""
+    created = kept.get("kept_version_created")
+    if created:
+        age = max(0.0, (ctx.clock.now() - datetime.fromisoformat(created)).total_seconds())
+        have = (
+            f"it keeps its current version {kept['kept_version']}, created {created} "
+            f"({age:.0f} s ago)"
+        )
+    else:
+        have = "its current version could not be read (ListSecretVersionIds)"
+    return (
+        f"{have}; replication from {home} is asynchronous, so a value written there shortly "
+        f"before the outage may not have reached {region} and is not in the promoted secret"
     )
 
 

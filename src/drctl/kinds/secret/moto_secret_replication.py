@@ -261,22 +261,17 @@ def _replica_to_dict(self: Any) -> dict[str, Any]:
 
 def _tracking(original: Callable[..., Any]) -> Callable[..., Any]:
     """``original`` (a backend call that may write a primary's versions), then queue the
-    change for the secret's replicas. A version it adds is dated on the AWS clock (moto dates
-    it on the wall clock), so a replica's ``CreatedDate`` compares with the sandbox's time; the
-    version labelled ``AWSCURRENT`` is the one ``GetSecretValue`` answers."""
+    change for the secret's replicas; the version labelled ``AWSCURRENT`` is then the one
+    ``GetSecretValue`` answers."""
 
     def call(self: Any, *args: Any, **kwargs: Any) -> Any:
         from moto.secretsmanager.models import FakeSecret
 
         secret_id = kwargs.get("secret_id", args[0] if args else None)
-        before = self.secrets.get(secret_id) if secret_id else None
-        known = set(before.versions) if isinstance(before, FakeSecret) else set()
         result = original(self, *args, **kwargs)
         secret = self.secrets.get(secret_id) if secret_id else None
         if isinstance(secret, FakeSecret):
             for version_id, version in secret.versions.items():
-                if version_id not in known:
-                    version["createdate"] = int(aws_time.now().timestamp())
                 if "AWSCURRENT" in version["version_stages"]:
                     # moto's UpdateSecretVersionStage moves the label but not the version
                     # GetSecretValue answers: a rotation's finishSecret would change nothing.
@@ -333,6 +328,31 @@ def _create_replicas(
     return replicas
 
 
+class _AwsClockTime:
+    """Stands for the ``time`` module in moto's Secrets Manager models, which dates versions
+    (``CreatedDate``) and changes (``LastChangedDate``) with ``time.time()``: the sandbox's
+    AWS clock instead of the wall clock, so those dates compare with the sandbox's time."""
+
+    @staticmethod
+    def time() -> float:
+        return aws_time.now().timestamp()
+
+
+def _list_version_ids(self: Any, secret_id: str) -> str:
+    """``ListSecretVersionIds`` with each version's own ``CreatedDate`` (moto answers "now"
+    for every version); in a replica's Region, the replica's versions."""
+    secret = self.secrets[secret_id]
+    versions = [
+        {
+            "CreatedDate": version["createdate"],
+            "VersionId": version_id,
+            "VersionStages": version["version_stages"],
+        }
+        for version_id, version in secret.versions.items()
+    ]
+    return json.dumps({"ARN": secret.arn, "Name": secret.name, "Versions": versions})
+
+
 def _stop_replication(backend: Any, secret_id: str) -> str:
     """Promote the replica ``secret_id`` of this Region to a standalone primary secret."""
     from moto.secretsmanager.exceptions import InvalidRequestException
@@ -376,13 +396,16 @@ def install() -> None:
     """Patch moto's Secrets Manager replication; idempotent."""
     if _patches.active:
         return
+    from moto.secretsmanager import models
     from moto.secretsmanager.models import FakeSecret, ReplicaSecret, SecretsManagerBackend
     from moto.secretsmanager.responses import SecretsManagerResponse
 
+    _patches.replace(models, "time", _AwsClockTime)
     _patches.replace(ReplicaSecret, "__init__", _replica_init)
     _patches.replace(ReplicaSecret, "config", property(_replica_config))
     _patches.replace(ReplicaSecret, "versions", property(_replica_versions))
     _patches.replace(ReplicaSecret, "default_version_id", property(_replica_default))
+    _patches.replace(SecretsManagerBackend, "list_secret_version_ids", _list_version_ids)
     for name in _WRITES:
         _patches.replace(
             SecretsManagerBackend, name, _tracking(getattr(SecretsManagerBackend, name))
