@@ -28,9 +28,13 @@ def _standalone(res: Secret, region: str) -> HandCheck:
 def prechecks(res: Secret, ctx: RunContext) -> list[HandCheck]:
     p, d = ctx.region("primary"), ctx.region("dr")
     return [
-        _replication(res, p, d, '`[["InSync", "<key>"]]`: replicated and in sync').covering(
-            ("replication",)
-        ),
+        _replication(
+            res,
+            p,
+            d,
+            '`[["InSync", "<key>"]]`: replicated and in sync (`InProgress`: a new value is '
+            f"still on its way to {d}; a promotion now would keep the older one)",
+        ).covering(("replication",)),
         HandCheck(
             f"the copy in {d}",
             f"aws secretsmanager describe-secret --secret-id {res.secret} "
