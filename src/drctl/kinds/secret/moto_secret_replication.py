@@ -45,6 +45,13 @@ Sources (Secrets Manager API reference and User Guide; botocore ``secretsmanager
   promotion keeps those (what the replica had, not what the primary had). AWS documents
   ``Failed`` for a replication that cannot complete (a name taken, a KMS key missing or not
   permitted), not for a Region that is out: an outage leaves the change ``InProgress``.
+* Dates: moto dates versions and changes on the wall clock and answers ``ListSecretVersionIds``
+  with "now" for every version's ``CreatedDate``; here they are dated on the AWS clock and each
+  version keeps its own ``CreatedDate``
+  (https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_SecretVersionsListEntry.html:
+  "The date and time this version of the secret was created"). moto's
+  ``UpdateSecretVersionStage`` moves the ``AWSCURRENT`` label but ``GetSecretValue`` kept
+  answering the old version; here it answers the version the label is on.
 
 A secret created with the tag ``drctl-sandbox-established: true`` stands for one replicated long
 before the sandbox's clock started: the replicas it is created with are ``InSync`` at once
