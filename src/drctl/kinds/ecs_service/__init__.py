@@ -48,7 +48,7 @@ class EcsServiceKind(Kind):
             "ecs:DescribeServices",
         ),
     }
-    moto_extensions = ("moto_deployments", "moto_service_scaling")
+    moto_extensions = ("moto_deployments", "moto_image_pull", "moto_service_scaling")
     discover = staticmethod(discover.discover)
 
     def checks(self, res: Any, ctx: RunContext) -> list[Check]:
