@@ -33,12 +33,16 @@ class EcsServiceKind(Kind):
         "failover": (
             "ecs:DescribeServices",
             "ecs:UpdateService",
+            "ecs:ListTasks",
+            "ecs:DescribeTasks",
             "application-autoscaling:DescribeScalableTargets",
             "application-autoscaling:RegisterScalableTarget",
         ),
         "failback": (
             "ecs:DescribeServices",
             "ecs:UpdateService",
+            "ecs:ListTasks",
+            "ecs:DescribeTasks",
             "application-autoscaling:DescribeScalableTargets",
             "application-autoscaling:RegisterScalableTarget",
         ),
