@@ -131,6 +131,8 @@ def _stopped_task(service: Any, deployment_id: str, created: datetime, error: st
         group=f"service:{service.name}",
         launch_type=service.launch_type or "",
         started_by=deployment_id,
+        # awsvpc tasks get the service's subnets (moto attaches an ENI, as AWS does on PENDING)
+        networking_configuration=getattr(service, "network_configuration", None) or None,
     )
     stopped = created + timedelta(seconds=PULL_FAIL_SECONDS)
     task.last_status = task.desired_status = "STOPPED"
