@@ -9,7 +9,8 @@ from typing import Any
 import boto3
 import pytest
 
-from drctl.kinds.ecs_service import moto_deployments, moto_service_scaling
+from drctl.kinds.ecs_service import moto_deployments, moto_image_pull, moto_service_scaling
+from drctl.sandbox.outages import outages
 from tests.support import build_plan_text, run_action, run_checks
 
 PLAN = """
@@ -62,8 +63,10 @@ def test_checks_pass_then_fail_when_the_service_is_gone(loaded: Any, settings: A
         "cluster": "pass",
         "service": "pass",
         "task-definition": "pass",
+        "image-region": "pass",
         "scaling-bounds": "pass",
     }
+    assert "public.ecr.aws/nginx/nginx:stable" in results["image-region"].detail
     assert "min 0 / max 8" in results["scaling-bounds"].detail
     boto3.client("ecs", region_name="us-west-2").delete_service(
         cluster="api-dr", service="api", force=True
@@ -158,3 +161,67 @@ def test_failback_without_a_recorded_count_refuses_to_guess(loaded: Any, setting
     assert back.status == "failed"
     assert "no desired count recorded" in back.steps[0].detail
     assert _bounds() == (0, 8)
+
+
+PRIMARY_IMAGE = "123456789012.dkr.ecr.us-east-1.amazonaws.com/api:1"
+
+
+def _pull_from_primary() -> None:
+    """The DR service's task definition names an image in the primary Region's registry."""
+    boto3.client("ecr", region_name="us-east-1").create_repository(repositoryName="api")
+    ecs = boto3.client("ecs", region_name="us-west-2")
+    ecs.register_task_definition(
+        family="api-task",
+        containerDefinitions=[{"name": "api", "image": PRIMARY_IMAGE, "memory": 256}],
+    )
+    ecs.update_service(cluster="api-dr", service="api", taskDefinition="api-task:2")
+
+
+def test_an_image_in_the_primary_region_fails_the_check_and_the_failover_fast(
+    loaded: Any, settings: Any
+) -> None:
+    _pull_from_primary()
+    results = run_checks(loaded, settings)
+    image = results["image-region"]
+    assert image.status.value == "fail"
+    assert PRIMARY_IMAGE in image.detail and "ECR cross-Region replication" in image.detail
+    assert "failover starts 4 new tasks" in image.detail
+
+    outages.add("us-east-1")
+    try:
+        record = _run(loaded, settings, "failover", None)
+    finally:
+        outages.clear()
+    [step] = record.steps
+    assert record.status == "failed" and step.status == "failed"
+    assert "tasks stopped before running (0 of 4 running in us-west-2)" in step.detail
+    assert (
+        f"CannotPullContainerError: pull image manifest has been retried 5 time(s): "
+        f"failed to resolve ref {PRIMARY_IMAGE}" in step.detail
+    )
+    assert "hint:" in step.detail and "ECR cross-Region replication" in step.detail
+    # Failed on the first round of stopped tasks, not after the step's timeout.
+    assert step.duration_seconds is not None
+    assert step.duration_seconds <= moto_image_pull.PULL_FAIL_SECONDS + 15 + 1
+    # What AWS reads back: the service short of its count, its tasks stopped with the reason.
+    svc = _service()
+    assert (svc["desiredCount"], svc["runningCount"]) == (4, 0)
+    ecs = boto3.client("ecs", region_name="us-west-2")
+    arns = ecs.list_tasks(cluster="api-dr", serviceName="api", desiredStatus="STOPPED")
+    tasks = ecs.describe_tasks(cluster="api-dr", tasks=arns["taskArns"])["tasks"]
+    assert len(tasks) >= 4
+    assert {t["stopCode"] for t in tasks} == {"TaskFailedToStart"}
+    assert all(PRIMARY_IMAGE in t["containers"][0]["reason"] for t in tasks)
+
+
+def test_an_image_in_the_primary_region_warns_when_the_dr_service_already_runs_the_count(
+    loaded: Any, settings: Any
+) -> None:
+    _pull_from_primary()
+    ecs = boto3.client("ecs", region_name="us-west-2")
+    ecs.update_service(cluster="api-dr", service="api", desiredCount=4)
+    settings.clock.advance(moto_deployments.TASK_START_SECONDS + 4 * 5)
+    assert _service()["runningCount"] == 4
+    image = run_checks(loaded, settings)["image-region"]
+    assert image.status.value == "warn"
+    assert PRIMARY_IMAGE in image.detail and "4 running tasks could not be replaced" in image.detail

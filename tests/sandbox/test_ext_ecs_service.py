@@ -14,6 +14,7 @@ from botocore.exceptions import ClientError
 
 from drctl.engine.clock import FakeClock
 from drctl.kinds.ecs_service import moto_deployments as rollout
+from drctl.kinds.ecs_service import moto_image_pull as image_pull
 from drctl.kinds.ecs_service import moto_service_scaling as scaling
 from drctl.kinds.sandboxing import aws_time
 
@@ -183,3 +184,96 @@ def test_rollouts_are_served_by_the_sandbox_server(server: ClientFactory, fake: 
     fake.advance(rollout.TASK_START_SECONDS + rollout.TASK_STAGGER_SECONDS)
     svc = _describe(ecs)
     assert _stable(svc) and svc["deployments"][0]["rolloutState"] == "COMPLETED"
+
+
+PRIMARY_IMAGE = "123456789012.dkr.ecr.us-east-1.amazonaws.com/web:1"
+
+
+def _service_pulling(client: ClientFactory, image: str) -> Any:
+    ecs = client("ecs", REGION)
+    ecs.create_cluster(clusterName="c1")
+    ecs.register_task_definition(
+        family="web", containerDefinitions=[{"name": "web", "image": image, "memory": 256}]
+    )
+    ecs.create_service(cluster="c1", serviceName="web", taskDefinition="web", desiredCount=0)
+    return ecs
+
+
+def _stopped(ecs: Any) -> list[dict[str, Any]]:
+    arns = ecs.list_tasks(cluster="c1", serviceName="web", desiredStatus="STOPPED")["taskArns"]
+    if not arns:
+        return []
+    found: list[dict[str, Any]] = ecs.describe_tasks(cluster="c1", tasks=arns)["tasks"]
+    return found
+
+
+def test_tasks_whose_ecr_region_is_out_stop_with_cannot_pull_and_retry(
+    aws: ClientFactory, fake: FakeClock
+) -> None:
+    from drctl.sandbox.outages import outages
+
+    aws("ecr", "us-east-1").create_repository(repositoryName="web")
+    ecs = _service_pulling(aws, PRIMARY_IMAGE)
+    outages.add("us-east-1")
+    try:
+        ecs.update_service(cluster="c1", service="web", desiredCount=2)
+        assert _stopped(ecs) == []  # PENDING while the pull is retried
+        fake.advance(image_pull.PULL_FAIL_SECONDS)
+        stopped = _stopped(ecs)
+        assert len(stopped) == 2
+        deployment = _describe(ecs)["deployments"][0]
+        for task in stopped:
+            assert task["lastStatus"] == "STOPPED" and task["stopCode"] == "TaskFailedToStart"
+            assert task["group"] == "service:web" and task["startedBy"] == deployment["id"]
+            assert task["stoppedReason"].startswith(
+                "CannotPullContainerError: pull image manifest has been retried 5 time(s): "
+                f"failed to resolve ref {PRIMARY_IMAGE}: failed to do request: Head "
+            )
+            assert task["stoppedReason"].endswith("i/o timeout")
+            assert task["containers"][0]["reason"] == task["stoppedReason"]
+        fake.advance(10 * 60)
+        svc = _describe(ecs)
+        assert (svc["desiredCount"], svc["runningCount"], svc["pendingCount"]) == (2, 0, 2)
+        assert not _stable(svc)
+        assert len(_stopped(ecs)) == 2 * 11  # a round a minute, each of the missing tasks
+        assert svc["events"][0]["message"].startswith("(service web) has started 2 tasks: (task ")
+    finally:
+        outages.clear()
+    # The scheduler's next round pulls the image and its tasks start as any do.
+    retry = image_pull.PULL_FAIL_SECONDS + image_pull.RETRY_SECONDS
+    fake.advance(retry + rollout.TASK_START_SECONDS + rollout.TASK_STAGGER_SECONDS)
+    svc = _describe(ecs)
+    assert (svc["runningCount"], svc["pendingCount"]) == (2, 0) and _stable(svc)
+    before = len(_stopped(ecs))
+    fake.advance(5 * 60)
+    assert len(_stopped(ecs)) == before  # the retries end once the image pulls
+
+
+def test_a_missing_ecr_repository_fails_every_start_and_an_existing_one_does_not(
+    aws: ClientFactory, fake: FakeClock
+) -> None:
+    ecs = _service_pulling(aws, "123456789012.dkr.ecr.us-west-2.amazonaws.com/absent:7")
+    ecs.update_service(cluster="c1", service="web", desiredCount=1)
+    fake.advance(rollout.TASK_START_SECONDS + image_pull.PULL_FAIL_SECONDS)
+    assert _describe(ecs)["runningCount"] == 0
+    (task,) = _stopped(ecs)
+    image = "123456789012.dkr.ecr.us-west-2.amazonaws.com/absent:7"
+    assert task["stoppedReason"] == (
+        "CannotPullContainerError: pull image manifest has been retried 5 time(s): failed to "
+        f"resolve ref {image}: {image}: not found"
+    )
+    aws("ecr", REGION).create_repository(repositoryName="present")
+    ecs.register_task_definition(
+        family="web",
+        containerDefinitions=[
+            {
+                "name": "web",
+                "image": "123456789012.dkr.ecr.us-west-2.amazonaws.com/present:7",
+                "memory": 256,
+            }
+        ],
+    )
+    ecs.update_service(cluster="c1", service="web", taskDefinition="web:2")
+    fake.advance(rollout.TASK_START_SECONDS + rollout.TASK_STOP_SECONDS)
+    svc = _describe(ecs)
+    assert (svc["runningCount"], len(svc["deployments"])) == (1, 1) and _stable(svc)

@@ -105,6 +105,9 @@ CONDITIONAL = {
     "cloudwatch:GetMetricStatistics": "lag readings that only some plans take",
     "autoscaling:UpdateAutoScalingGroup": "restoring a group's recorded capacity",
     "autoscaling:DescribeAutoScalingGroups": "reading a group",
+    "ecs:ListTasks": "ecs-service: a scaling step still waiting for its tasks reads the stopped "
+    "ones",
+    "ecs:DescribeTasks": "ecs-service: why stopped tasks stopped (tasks that failed to start)",
     "kms:Decrypt": "secret kind: a secret encrypted with a customer managed key (Secrets "
     "Manager uses the key as the caller)",
     "kms:Encrypt": "secret kind: replicating a secret encrypted with a customer managed key",

@@ -33,12 +33,16 @@ class EcsServiceKind(Kind):
         "failover": (
             "ecs:DescribeServices",
             "ecs:UpdateService",
+            "ecs:ListTasks",
+            "ecs:DescribeTasks",
             "application-autoscaling:DescribeScalableTargets",
             "application-autoscaling:RegisterScalableTarget",
         ),
         "failback": (
             "ecs:DescribeServices",
             "ecs:UpdateService",
+            "ecs:ListTasks",
+            "ecs:DescribeTasks",
             "application-autoscaling:DescribeScalableTargets",
             "application-autoscaling:RegisterScalableTarget",
         ),
@@ -48,7 +52,7 @@ class EcsServiceKind(Kind):
             "ecs:DescribeServices",
         ),
     }
-    moto_extensions = ("moto_deployments", "moto_service_scaling")
+    moto_extensions = ("moto_deployments", "moto_image_pull", "moto_service_scaling")
     discover = staticmethod(discover.discover)
 
     def checks(self, res: Any, ctx: RunContext) -> list[Check]:

@@ -80,3 +80,27 @@ def all_services(ecs: Any) -> list[dict[str, Any]]:
                     cluster=cluster, services=arns[start : start + DESCRIBE_BATCH]
                 ).get("services", [])
     return found
+
+
+TASKS_PAGE = 100  # ListTasks maxResults and DescribeTasks tasks: at most 100 each
+FAILED_TO_START = "TaskFailedToStart"  # Task.stopCode of a task that never ran
+
+
+def failed_starts(ecs: Any, cluster: str, service: str, deployment: str) -> list[dict[str, Any]]:
+    """The deployment's tasks that stopped before they ran (``stopCode`` TaskFailedToStart),
+    from the newest page of the service's stopped tasks (one ListTasks, one DescribeTasks:
+    bounded, as it runs on every poll). A service's tasks carry ``startedBy`` = the deployment
+    id and ``group`` = ``service:<name>`` (API reference, Task)."""
+    arns = ecs.list_tasks(
+        cluster=cluster, serviceName=service, desiredStatus="STOPPED", maxResults=TASKS_PAGE
+    ).get("taskArns", [])
+    if not arns:
+        return []
+    tasks = ecs.describe_tasks(cluster=cluster, tasks=arns[:TASKS_PAGE]).get("tasks", [])
+    return [
+        dict(task)
+        for task in tasks
+        if task.get("stopCode") == FAILED_TO_START
+        and task.get("startedBy") == deployment
+        and task.get("group") == f"service:{service}"
+    ]

@@ -11,7 +11,7 @@ from drctl.engine.step import (
     passed,
     warned,
 )
-from drctl.kinds.ecs_service import api
+from drctl.kinds.ecs_service import api, images
 from drctl.kinds.ecs_service.desired_count import NAME
 from drctl.kinds.steps import check_maker
 from drctl.plan.models import EcsService
@@ -45,6 +45,30 @@ def checks(res: EcsService, ctx: RunContext) -> list[Check]:
         if described.get("status") != "ACTIVE":
             return failed(f"task definition {arn} is {described.get('status')}")
         return passed(f"task definition {arn.rsplit('/', 1)[-1]} ACTIVE")
+
+    def image_region() -> CheckResult:
+        """A task whose image is in the primary Region's ECR registry cannot pull it while that
+        Region is out: the failover's new tasks would stop with CannotPullContainerError."""
+        svc = api.describe_service(client, res.cluster, res.service)
+        if svc is None:
+            return failed(f"service {res.service} not found")
+        described = api.describe_task_definition(client, svc.get("taskDefinition", ""))
+        primary = ctx.region("primary")
+        pulled = [str(c.get("image", "")) for c in described.get("containerDefinitions", [])]
+        from_primary = [image for image in pulled if images.ecr_region(image) == primary]
+        if not from_primary:
+            return passed(f"no image pulled from {primary}'s ECR: " + ", ".join(pulled))
+        running = int(svc.get("runningCount", 0))
+        detail = (
+            f"image {', '.join(from_primary)} is pulled from the primary Region's ECR "
+            f"({primary}): during its outage no new task can start in {region}; replicate the "
+            f"repository to {region} (ECR cross-Region replication) and point the task "
+            "definition at that copy"
+        )
+        if running < res.desired:
+            # The failover must start new tasks: they would fail exactly when needed.
+            return failed(f"{detail} (failover starts {res.desired - running} new tasks)")
+        return warned(f"{detail} (the {running} running tasks could not be replaced)")
 
     def scaling_bounds() -> CheckResult:
         target = api.scalable_target(
@@ -81,6 +105,7 @@ def checks(res: EcsService, ctx: RunContext) -> list[Check]:
         check("cluster", "DR cluster active", cluster),
         check("service", "DR service active", service),
         check("task-definition", "task definition registered", task_definition),
+        check("image-region", "images pullable while the primary Region is out", image_region),
         check(
             "scaling-bounds",
             "Application Auto Scaling bounds allow the plan's count",

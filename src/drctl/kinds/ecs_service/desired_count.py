@@ -12,6 +12,8 @@ Failback restores the recorded bounds and count after traffic is home.
 
 from __future__ import annotations
 
+from collections import Counter
+from datetime import UTC, datetime
 from typing import Any
 
 from drctl.engine.context import RunContext
@@ -113,7 +115,10 @@ def _count_step(
         )
         return Precheck(done, now, f"desired {target_count(want)}, stable{describe_bounds(want)}")
 
+    requested: list[datetime] = []  # when run() changed the count (failures before it are old)
+
     def run() -> StepOutcome:
+        requested.append(ctx.clock.now())
         before = int(_service(res, ctx).get("desiredCount", 0))
         target = api.scalable_target(appscaling(), res.cluster, res.service)
         want = wanted_bounds(target)
@@ -147,6 +152,8 @@ def _count_step(
         if not going_back:
             # A scaling policy may add tasks, never take the failover's away.
             ok = ok and int(svc.get("desiredCount", 0)) >= wanted()
+        if not ok and int(svc.get("runningCount", 0)) < int(svc.get("desiredCount", 0)):
+            _fail_if_tasks_cannot_start(res, ctx, svc, requested[-1] if requested else None)
         return Verification(ok, detail)
 
     target = str(count) if count is not None else "the recorded number of"
@@ -206,6 +213,57 @@ def _count_step(
             if going_back and count is None
             else _declarative(res, ctx, wanted_bounds, target_count, back=going_back)
         ),
+    )
+
+
+FAILED_STARTS = 3  # the deployment circuit breaker's minimum failure threshold (ECS guide)
+
+
+def _fail_if_tasks_cannot_start(
+    res: EcsService, ctx: RunContext, svc: dict[str, Any], since: datetime | None
+) -> None:
+    """Fail the step at once when the current deployment's tasks keep stopping before they
+    run (``TaskFailedToStart``: an image that cannot be pulled, a secret that cannot be read):
+    ECS retries for ever, ``runningCount`` never reaches the count, and waiting out the
+    step's timeout would only hide the reason AWS gives."""
+    deployments = svc.get("deployments", [])
+    primary = next((d for d in deployments if d.get("status") == "PRIMARY"), None)
+    if primary is None:
+        return
+    failed = api.failed_starts(
+        ctx.client("ecs", "dr"), res.cluster, res.service, str(primary.get("id", ""))
+    )
+    if since is not None:
+        failed = [t for t in failed if _at(t.get("createdAt")) >= since]
+    if len(failed) < FAILED_STARTS:
+        return
+    reasons = Counter(str(t.get("stoppedReason") or "no reason given") for t in failed)
+    reason, _ = reasons.most_common(1)[0]
+    region = ctx.region("dr")
+    raise AwsError(
+        f"{res.name}: {len(failed)} tasks stopped before running "
+        f"({svc.get('runningCount')} of {svc.get('desiredCount')} running in {region}): {reason}",
+        hint=_hint(reason, region),
+    )
+
+
+def _at(value: Any) -> datetime:
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    return datetime.min.replace(tzinfo=UTC)
+
+
+def _hint(reason: str, region: str) -> str:
+    if "CannotPullContainerError" in reason:
+        return (
+            f"the task definition's image must be pullable in {region} while the primary "
+            f"Region is out: replicate it there (ECR cross-Region replication) and register "
+            f"a task definition whose image is in {region}'s registry, then run the failover "
+            "again"
+        )
+    return (
+        "read the stopped tasks' reason (aws ecs describe-tasks) and the service events, fix "
+        "the task definition, then run the failover again"
     )
 
 

@@ -38,6 +38,14 @@ def prechecks(res: EcsService, ctx: RunContext) -> list[HandCheck]:
             ("task-definition",),
         ),
         HandCheck(
+            "where its images are pulled from",
+            "aws ecs describe-task-definition --task-definition <task-definition-arn> "
+            f"--query 'taskDefinition.containerDefinitions[].image' --region {d}",
+            f"no image in {ctx.region('primary')}'s ECR registry "
+            f"(`<account>.dkr.ecr.{ctx.region('primary')}.amazonaws.com/...`)",
+            ("image-region",),
+        ),
+        HandCheck(
             "Application Auto Scaling bounds",
             "aws application-autoscaling describe-scalable-targets --service-namespace ecs "
             f"--resource-ids service/{res.cluster}/{res.service} "
@@ -62,6 +70,19 @@ def verifications(res: EcsService, ctx: RunContext, action: str) -> dict[str, li
                 f"{res.service} tasks",
                 _service(res, "[desiredCount,runningCount,deployments[0].rolloutState]", d),
                 target,
-            )
+            ),
+            HandCheck(
+                f"{res.service} stopped tasks",
+                f"aws ecs list-tasks --cluster {res.cluster} --service-name {res.service} "
+                f"--desired-status STOPPED --region {d}",
+                "the stopped tasks' ARNs (read their reason below)",
+            ),
+            HandCheck(
+                "why they stopped",
+                f"aws ecs describe-tasks --cluster {res.cluster} --tasks <task-arns> "
+                f"--query 'tasks[].[stopCode,stoppedReason]' --region {d}",
+                "no `TaskFailedToStart` since the count changed (`CannotPullContainerError`: "
+                "the image cannot be pulled in this Region)",
+            ),
         ]
     }

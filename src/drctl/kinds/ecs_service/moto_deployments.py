@@ -29,8 +29,9 @@ Sources (Amazon ECS API reference and Developer Guide; botocore ``ecs`` model):
 * The ``services_stable`` waiter (botocore ``ecs`` waiters-2.json): one deployment and
   ``runningCount == desiredCount``, so it holds only at the end of all of the above.
 
-Not modelled: tasks that fail to start (the deployment circuit breaker), placement, load
-balancer health checks, the ``CODE_DEPLOY``/``EXTERNAL`` controllers (left as moto has them).
+Tasks whose image cannot be pulled never start (:mod:`moto_image_pull`): ``runningCount`` stays
+below ``desiredCount`` while that lasts. Not modelled: the deployment circuit breaker, placement,
+load balancer health checks, the ``CODE_DEPLOY``/``EXTERNAL`` controllers (left as moto has them).
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Final
 
+from drctl.kinds.ecs_service import moto_image_pull as image_pull
 from drctl.kinds.sandboxing import PatchSet, aws_time
 
 __all__ = [
@@ -68,8 +70,11 @@ class Tasks:
     base: int
     target: int
     changed: datetime
+    error: str | None = None  # why the new tasks cannot start (their image cannot be pulled)
 
     def running(self, now: datetime) -> int:
+        if self.error is not None and self.target > self.base:
+            return self.base
         if self.target >= self.base:
             started = sum(
                 1
@@ -128,12 +133,31 @@ def desired_changed_at(service: Any) -> datetime | None:
     return state.desired_changed if state else None
 
 
-def _settle(state: Rollout, now: datetime) -> None:
+def _start(service: Any, deployment: Deployment, base: int, target: int, now: datetime) -> Tasks:
+    """The deployment's tasks moving from ``base`` to ``target`` from ``now``: new tasks whose
+    image cannot be pulled now fail to start (and are written as stopped tasks)."""
+    error = None
+    task_definition = str(deployment.fields.get("taskDefinition") or service.task_definition)
+    if target > base:
+        error = image_pull.task_definition_error(service._backend, task_definition, now)
+    deployment_id = str(deployment.fields.get("id", ""))
+    image_pull.failing(service, deployment_id, task_definition, target - base, now, error)
+    return Tasks(base, target, now, error)
+
+
+def _settle(state: Rollout, now: datetime, service: Any = None) -> None:
     """Retire the old deployments that have drained by ``now``; start draining the ones whose
-    successor is fully running."""
+    successor is fully running. Tasks that could not start are launched again once their
+    image can be pulled (the scheduler keeps trying)."""
     if not state.deployments:
         return
     primary = state.deployments[0]
+    if service is not None:
+        since = image_pull.recovered(service, now)
+        if since is not None and primary.tasks.error is not None:
+            primary.tasks = _start(
+                service, primary, primary.tasks.base, primary.tasks.target, since
+            )
     steady = primary.tasks.settled_at()
     keep = [primary]
     for old in state.deployments[1:]:
@@ -173,12 +197,12 @@ def _set_desired(service: Any, value: Any) -> None:
             # moto's __init__: the deployment does not exist yet (see _set_deployments).
             service.__dict__["_drctl_desired_init"] = count
             return
-        _settle(state, now)
+        _settle(state, now, service)
         if count != state.desired:
             state.desired, state.desired_changed = count, now
             if state.deployments:
                 primary = state.deployments[0]
-                primary.tasks = Tasks(primary.tasks.running(now), count, now)
+                primary.tasks = _start(service, primary, primary.tasks.running(now), count, now)
 
 
 def _get_counts(service: Any) -> tuple[int, int]:
@@ -187,7 +211,7 @@ def _get_counts(service: Any) -> tuple[int, int]:
         return 0, 0
     now = aws_time.now()
     with _lock:
-        _settle(state, now)
+        _settle(state, now, service)
         running = sum(d.tasks.running(now) for d in state.deployments)
         pending = sum(d.tasks.pending(now) for d in state.deployments)
     return running, pending
@@ -211,7 +235,7 @@ def _get_deployments(service: Any) -> list[dict[str, Any]]:
         return list(service.__dict__.get("_drctl_moto_deployments", []))
     now = aws_time.now()
     with _lock:
-        _settle(state, now)
+        _settle(state, now, service)
         described = []
         for index, deployment in enumerate(state.deployments):
             fields = dict(deployment.fields)
@@ -244,8 +268,9 @@ def _set_deployments(service: Any, value: list[dict[str, Any]]) -> None:
     desired = int(service.__dict__.get("_drctl_desired_init", 0) or 0)
     first = dict(value[0])
     first["createdAt"] = first["updatedAt"] = now
-    state = Rollout(desired, now, [Deployment(first, Tasks(0, desired, now), rolling=True)])
-    service.__dict__[_STATE] = state
+    deployment = Deployment(first, Tasks(0, 0, now), rolling=True)
+    deployment.tasks = _start(service, deployment, 0, desired, now)
+    service.__dict__[_STATE] = Rollout(desired, now, [deployment])
 
 
 def _new_deployment(service: Any, task_definition: str | None) -> None:
@@ -258,7 +283,7 @@ def _new_deployment(service: Any, task_definition: str | None) -> None:
 
     now = aws_time.now()
     with _lock:
-        _settle(state, now)
+        _settle(state, now, service)
         fields = dict(state.deployments[0].fields)
         fields.update(
             id=f"ecs-svc/{mock_random.randint(0, 32**12)}",
@@ -268,7 +293,9 @@ def _new_deployment(service: Any, task_definition: str | None) -> None:
         )
         for old in state.deployments:
             old.tasks = Tasks(old.tasks.running(now), old.tasks.running(now), now)
-        state.deployments.insert(0, Deployment(fields, Tasks(0, state.desired, now), rolling=True))
+        new = Deployment(fields, Tasks(0, 0, now), rolling=True)
+        new.tasks = _start(service, new, 0, state.desired, now)
+        state.deployments.insert(0, new)
 
 
 _original_update_service: Any = None
